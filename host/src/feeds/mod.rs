@@ -1,0 +1,1 @@
+//! iCalendar feeds per group and per member (RFC 5545).

@@ -1,0 +1,252 @@
+//! `check-in`: the peer check-in or walk from the seeds.
+//!
+//! A small team meets at a time none of them sees clients. Each person checks
+//! in about how they are doing and shares a success story from the past week;
+//! each session one member, in turn, shares a strategy that helped them
+//! practise mindfulness or build professional competence. The turn skips
+//! absent members and goes to whoever has shared least.
+
+use super::{
+    AgendaItem, Format, FormatError, FormatInfo, Requirements, RoleAssignment, SessionPlan,
+    SessionRequest, SettingDiagnostic, SettingInfo,
+};
+use crate::model::Group;
+
+/// The built-in check-in format.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckIn;
+
+/// The role of the member who shares a strategy this session.
+pub const STRATEGY_ROLE: &str = "strategy";
+
+const ACTIVITIES: &[&str] = &["walk", "sit-down", "video"];
+
+struct Settings {
+    activity: String,
+    topics: Vec<String>,
+    success_stories: bool,
+}
+
+impl Settings {
+    /// Reads settings that `validate` has accepted; anything else falls back
+    /// to the default.
+    fn from_table(table: &toml::Table) -> Settings {
+        let activity = table
+            .get("activity")
+            .and_then(|v| v.as_str())
+            .unwrap_or("walk")
+            .to_string();
+        let topics = table
+            .get("strategy_topics")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_else(|| {
+                vec![
+                    "mindfulness".to_string(),
+                    "professional competence".to_string(),
+                ]
+            });
+        let success_stories = table
+            .get("success_stories")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(true);
+        Settings {
+            activity,
+            topics,
+            success_stories,
+        }
+    }
+}
+
+impl CheckIn {
+    pub const NAME: &'static str = "check-in";
+}
+
+impl Format for CheckIn {
+    fn describe(&self) -> FormatInfo {
+        FormatInfo {
+            name: Self::NAME.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            summary: "Peer check-in or walk: a check-in round, success stories, and one member \
+                      in turn shares a strategy."
+                .to_string(),
+            settings: vec![
+                SettingInfo {
+                    key: "activity".to_string(),
+                    kind: "string: walk | sit-down | video".to_string(),
+                    default: "\"walk\"".to_string(),
+                    doc: "How the group meets; shapes the title and guidance.".to_string(),
+                },
+                SettingInfo {
+                    key: "strategy_topics".to_string(),
+                    kind: "array of strings".to_string(),
+                    default: "[\"mindfulness\", \"professional competence\"]".to_string(),
+                    doc: "What the rotating strategy share may be about.".to_string(),
+                },
+                SettingInfo {
+                    key: "success_stories".to_string(),
+                    kind: "boolean".to_string(),
+                    default: "true".to_string(),
+                    doc: "Whether each member shares a success story from the past week."
+                        .to_string(),
+                },
+            ],
+        }
+    }
+
+    fn validate(&self, settings: &toml::Table) -> Vec<SettingDiagnostic> {
+        let mut out = Vec::new();
+        for (key, value) in settings {
+            match key.as_str() {
+                "activity" => match value.as_str() {
+                    Some(a) if ACTIVITIES.contains(&a) => {}
+                    _ => out.push(SettingDiagnostic {
+                        key: key.clone(),
+                        message: "expected one of \"walk\", \"sit-down\", \"video\"".to_string(),
+                        hint: Some("e.g. activity = \"walk\"".to_string()),
+                    }),
+                },
+                "strategy_topics" => {
+                    let ok = value.as_array().is_some_and(|a| {
+                        !a.is_empty()
+                            && a.iter()
+                                .all(|v| v.as_str().is_some_and(|s| !s.trim().is_empty()))
+                    });
+                    if !ok {
+                        out.push(SettingDiagnostic {
+                            key: key.clone(),
+                            message: "expected a non-empty array of non-empty strings".to_string(),
+                            hint: Some(
+                                "e.g. strategy_topics = [\"mindfulness\", \"boundaries\"]"
+                                    .to_string(),
+                            ),
+                        });
+                    }
+                }
+                "success_stories" => {
+                    if value.as_bool().is_none() {
+                        out.push(SettingDiagnostic {
+                            key: key.clone(),
+                            message: "expected a boolean".to_string(),
+                            hint: Some("use true or false, without quotes".to_string()),
+                        });
+                    }
+                }
+                other => out.push(SettingDiagnostic {
+                    key: other.to_string(),
+                    message: format!("unknown setting `{other}` for format `check-in`"),
+                    hint: Some(
+                        "known settings: activity, strategy_topics, success_stories".to_string(),
+                    ),
+                }),
+            }
+        }
+        out
+    }
+
+    fn requirements(&self, group: &Group) -> Requirements {
+        Requirements {
+            duration_minutes: group.duration_minutes,
+            cadence: group.cadence,
+            quorum: group.quorum,
+            required_roles: group.required_roles.clone(),
+            min_size: 2,
+            max_size: group.charter.size_limit,
+        }
+    }
+
+    fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {
+        let settings = Settings::from_table(&request.group.settings);
+        let presenter = next_in_rotation(request, STRATEGY_ROLE).ok_or_else(|| FormatError {
+            format: Self::NAME.to_string(),
+            group: request.group.id.clone(),
+            message: "no member can attend this session".to_string(),
+        })?;
+        let topic = &settings.topics[request.index as usize % settings.topics.len().max(1)];
+        let agenda = agenda(request.group.duration_minutes, &settings, topic);
+        let title = match settings.activity.as_str() {
+            "walk" => format!("{} — peer walk", request.group.name),
+            "video" => format!("{} — peer check-in (video)", request.group.name),
+            _ => format!("{} — peer check-in", request.group.name),
+        };
+        let mut notes = String::from(
+            "Peer support, not therapy: share how you are doing and what helped. Describe \
+             feelings and thoughts, not the details of anyone's trauma. If someone needs more \
+             than peers can give, point them to the escalation contacts below and keep \
+             welcoming them.",
+        );
+        if settings.activity == "walk" {
+            notes.push_str(" Dress for the weather; a shorter loop is always fine.");
+        }
+        Ok(SessionPlan {
+            title,
+            agenda,
+            roles: vec![RoleAssignment {
+                role: STRATEGY_ROLE.to_string(),
+                member: presenter,
+            }],
+            notes,
+        })
+    }
+}
+
+/// Splits the session into the check-in round, success stories and the
+/// strategy share, so the phases add up to the whole duration.
+fn agenda(duration: u32, settings: &Settings, topic: &str) -> Vec<AgendaItem> {
+    let mut items = Vec::new();
+    let parts: u32 = if settings.success_stories { 3 } else { 2 };
+    let share = duration / parts;
+    let first = duration - share * (parts - 1);
+    items.push(AgendaItem {
+        minutes: first,
+        title: "Check-in round".to_string(),
+        detail: "Each person says how they are doing this week.".to_string(),
+    });
+    if settings.success_stories {
+        items.push(AgendaItem {
+            minutes: share,
+            title: "Success stories".to_string(),
+            detail: "Each person shares one thing that went well in the past week.".to_string(),
+        });
+    }
+    items.push(AgendaItem {
+        minutes: share,
+        title: "Strategy share".to_string(),
+        detail: format!("This session's sharer offers a strategy for {topic}."),
+    });
+    items
+}
+
+/// Picks who takes `role` this session: among the attendees, whoever has
+/// held it least often; ties go to the first member after the last holder in
+/// the group's member order. Absent members are skipped and keep their turn.
+pub fn next_in_rotation(request: &SessionRequest<'_>, role: &str) -> Option<String> {
+    let members = &request.group.members;
+    let count = |m: &str| {
+        request
+            .history
+            .iter()
+            .flat_map(|s| &s.roles)
+            .filter(|r| r.role == role && r.member == m)
+            .count()
+    };
+    let last = request
+        .history
+        .iter()
+        .rev()
+        .flat_map(|s| s.roles.iter())
+        .find(|r| r.role == role)
+        .and_then(|r| members.iter().position(|m| *m == r.member));
+    let start = last.map(|i| i + 1).unwrap_or(0);
+    let n = members.len();
+    (0..n)
+        .map(|k| &members[(start + k) % n])
+        .filter(|m| request.attendees.contains(m))
+        .enumerate()
+        .min_by_key(|(order, m)| (count(m), *order))
+        .map(|(_, m)| m.clone())
+}

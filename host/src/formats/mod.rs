@@ -1,0 +1,140 @@
+//! Group formats: how a session is structured, what it needs from the
+//! schedule, and who takes which role.
+//!
+//! [`Format`] is the boundary the WebAssembly plugin interface mirrors: every
+//! input and output is plain data, so a plugin can implement the same calls.
+
+use jiff::civil::Date;
+
+use crate::model::{Cadence, Group, RequiredRole};
+
+/// What a format says about itself.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormatInfo {
+    pub name: String,
+    pub version: String,
+    pub summary: String,
+    /// The keys its `[settings]` table accepts.
+    pub settings: Vec<SettingInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingInfo {
+    pub key: String,
+    /// e.g. "integer", "string", "boolean", "array of strings".
+    pub kind: String,
+    pub default: String,
+    pub doc: String,
+}
+
+/// A problem with a group's `[settings]` table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SettingDiagnostic {
+    /// Dotted path inside `[settings]`, e.g. `strategy_topics` (empty for the
+    /// table itself). The config loader turns it into a file position.
+    pub key: String,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// What a group needs from the schedule, after the format has applied its
+/// own defaults to the group's policy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Requirements {
+    pub duration_minutes: u32,
+    pub cadence: Cadence,
+    pub quorum: u32,
+    pub required_roles: Vec<RequiredRole>,
+    pub min_size: u32,
+    pub max_size: Option<u32>,
+}
+
+/// A past session of the same group, for rotations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PastSession {
+    pub date: Date,
+    pub attendees: Vec<String>,
+    pub roles: Vec<RoleAssignment>,
+}
+
+/// Everything a format may look at to plan one session.
+#[derive(Debug, Clone)]
+pub struct SessionRequest<'a> {
+    pub group: &'a Group,
+    /// 0-based index of the session in the series.
+    pub index: u32,
+    /// Local date of the session in the group's zone.
+    pub date: Date,
+    /// Members who can attend, in the group's member order.
+    pub attendees: &'a [String],
+    /// Members who cannot attend this time.
+    pub absentees: &'a [String],
+    /// Earlier sessions of this series, oldest first.
+    pub history: &'a [PastSession],
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RoleAssignment {
+    /// e.g. "strategy", "facilitator".
+    pub role: String,
+    pub member: String,
+}
+
+/// One timed phase of a session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgendaItem {
+    pub minutes: u32,
+    pub title: String,
+    pub detail: String,
+}
+
+/// A format's plan for one session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionPlan {
+    pub title: String,
+    pub agenda: Vec<AgendaItem>,
+    pub roles: Vec<RoleAssignment>,
+    /// Format guidance for the description (e.g. "feelings, not details").
+    pub notes: String,
+}
+
+/// An error a format reports for one group; it affects only that group.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("format `{format}` failed for group `{group}`: {message}")]
+pub struct FormatError {
+    pub format: String,
+    pub group: String,
+    pub message: String,
+}
+
+/// A group format. Implementations must be deterministic: the same request
+/// gives the same plan.
+pub trait Format: Send + Sync {
+    fn describe(&self) -> FormatInfo;
+
+    /// Checks the group's `[settings]` table; an empty list means valid.
+    fn validate(&self, settings: &toml::Table) -> Vec<SettingDiagnostic>;
+
+    /// What the group needs from the schedule.
+    fn requirements(&self, group: &Group) -> Requirements;
+
+    /// Plans one session: title, agenda, roles.
+    fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError>;
+}
+
+mod checkin;
+
+pub use checkin::CheckIn;
+
+/// The names of the built-in formats, sorted.
+pub fn builtin_names() -> Vec<&'static str> {
+    vec![CheckIn::NAME]
+}
+
+/// A built-in format by name.
+pub fn builtin(name: &str) -> Option<Box<dyn Format>> {
+    match name {
+        CheckIn::NAME => Some(Box::new(CheckIn)),
+        _ => None,
+    }
+}

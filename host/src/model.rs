@@ -1,0 +1,322 @@
+//! The validated organization: what the policy files say, after every check.
+//!
+//! The `config` module turns TOML into these types; every later stage of the
+//! pipeline (calendar reading, scheduling, feeds) reads only these. Nothing in
+//! here holds text from an input calendar: people's busy sources are paths and
+//! rules, never event contents.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+
+/// A half-open span of absolute time, `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interval {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl Interval {
+    pub fn new(start: Timestamp, end: Timestamp) -> Self {
+        Interval { start, end }
+    }
+
+    /// True when the two spans share at least one instant.
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    pub fn contains(&self, other: &Interval) -> bool {
+        self.start <= other.start && other.end <= self.end
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+}
+
+/// A time zone with the name it was configured with (IANA), kept together so
+/// that feeds can write `TZID=<name>` and a matching VTIMEZONE.
+#[derive(Debug, Clone)]
+pub struct Zone {
+    pub name: String,
+    pub tz: TimeZone,
+}
+
+impl Zone {
+    /// Looks up an IANA name in the bundled time-zone database.
+    pub fn iana(name: &str) -> Option<Zone> {
+        TimeZone::get(name).ok().map(|tz| Zone {
+            name: name.to_string(),
+            tz,
+        })
+    }
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+/// Working hours for each weekday, in the owner's own time zone.
+///
+/// Index 0 is Monday. An empty list means the day is not worked. Spans are
+/// `[start, end)` local wall-clock times and never cross midnight.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WorkingHours {
+    pub days: [Vec<(Time, Time)>; 7],
+}
+
+impl WorkingHours {
+    pub fn on(&self, weekday: Weekday) -> &[(Time, Time)] {
+        &self.days[weekday.to_monday_zero_offset() as usize]
+    }
+
+    /// Monday–Friday, one span each day.
+    pub fn weekdays(start: Time, end: Time) -> Self {
+        let mut days: [Vec<(Time, Time)>; 7] = Default::default();
+        for d in days.iter_mut().take(5) {
+            d.push((start, end));
+        }
+        WorkingHours { days }
+    }
+}
+
+/// Which events of a busy source count as client-facing (and so get the
+/// decompression buffer after them). Every busy event blocks time either way.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ClientFacing {
+    /// Every busy event is client-facing (the default).
+    #[default]
+    All,
+    /// No event of this source is client-facing (it still blocks time).
+    None,
+    /// An event is client-facing when one of its CATEGORIES equals one of
+    /// `categories`, or its SUMMARY contains one of `summary_contains`
+    /// (both compared case-insensitively). The text is inspected while
+    /// reading and then dropped; it is never stored.
+    Matching {
+        categories: Vec<String>,
+        summary_contains: Vec<String>,
+    },
+}
+
+/// Where a person's busy time comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalendarSource {
+    /// Resolved path of the ICS file.
+    pub path: PathBuf,
+    /// The path as written in the policy file, for messages.
+    pub label: String,
+    pub client_facing: ClientFacing,
+}
+
+/// A declared recurring client block, e.g. "Tuesdays 09:00–12:00".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientBlock {
+    pub days: Vec<Weekday>,
+    pub start: Time,
+    pub end: Time,
+    /// First date the block applies (inclusive); `None` means always.
+    pub from: Option<Date>,
+    /// Last date the block applies (inclusive); `None` means always.
+    pub until: Option<Date>,
+    /// Repeat every N weeks counted from `from` (1 = weekly).
+    pub every_weeks: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub zone: Zone,
+    pub working_hours: WorkingHours,
+    pub tags: Vec<String>,
+    pub site: Option<String>,
+    /// No session is planned for this person before this date.
+    pub start_date: Option<Date>,
+    pub calendars: Vec<CalendarSource>,
+    pub client_blocks: Vec<ClientBlock>,
+    /// Minutes kept free after each client-facing event.
+    pub buffer_minutes: u32,
+}
+
+impl Person {
+    pub fn first_name(&self) -> &str {
+        self.name.split_whitespace().next().unwrap_or(&self.name)
+    }
+}
+
+/// How often a group meets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    Weekly,
+    /// Every `n` weeks (n >= 2), counted from the first week of the horizon.
+    EveryWeeks(u32),
+    /// Monthly on the n-th weekday of the month: `nth` in 1..=4, or -1 for the
+    /// last. The scheduler picks the weekday; `nth` is fixed by policy.
+    MonthlyNth(i8),
+}
+
+/// A role that must be filled at every session by a member carrying `tag`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequiredRole {
+    pub tag: String,
+    /// At least this many members with the tag attend.
+    pub min: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Charter {
+    pub purpose: String,
+    pub boundaries: String,
+    /// Open (anyone may join) or closed membership.
+    pub open: bool,
+    pub size_limit: Option<u32>,
+}
+
+/// Who to contact when peer support is not enough.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Escalation {
+    pub name: String,
+    pub contact: String,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    /// Format name, e.g. `check-in`.
+    pub format: String,
+    /// Resolved member ids, in a stable order (policy order, then tag matches
+    /// by person id), without duplicates.
+    pub members: Vec<String>,
+    pub cadence: Cadence,
+    pub duration_minutes: u32,
+    /// Weekdays a session may be on (never empty after validation).
+    pub days: Vec<Weekday>,
+    /// Local window that sessions must fall in, in the group's zone.
+    pub earliest: Time,
+    pub latest: Time,
+    /// Preferred local windows (soft); empty means no preference.
+    pub preferred: Vec<(Time, Time)>,
+    /// Minimum number of attendees for a session to take place.
+    pub quorum: u32,
+    pub required_roles: Vec<RequiredRole>,
+    pub charter: Charter,
+    pub escalation: Vec<Escalation>,
+    pub location: Option<String>,
+    pub video_url: Option<String>,
+    /// Use a neutral title ("Protected time") in feeds instead of the name.
+    pub neutral_title: bool,
+    /// The zone the series time is fixed in (the organization's by default).
+    pub zone: Zone,
+    /// The format-specific `[settings]` table, checked by the format.
+    pub settings: toml::Table,
+}
+
+/// Feed publishing settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedSettings {
+    /// REFRESH-INTERVAL and X-PUBLISHED-TTL, in minutes.
+    pub refresh_minutes: u32,
+}
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        FeedSettings {
+            refresh_minutes: 720,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Org {
+    /// The policy folder (holds `peerwell.toml`).
+    pub dir: PathBuf,
+    pub name: String,
+    pub zone: Zone,
+    pub working_hours: WorkingHours,
+    pub horizon_weeks: u32,
+    /// First day of the planning horizon; `None` means "today" (the CLI's
+    /// `--from` overrides both).
+    pub start: Option<Date>,
+    /// Explicit holiday dates from `holidays`.
+    pub holidays: Vec<Date>,
+    /// ICS files whose events' dates are holidays too (read with the
+    /// calendars, so a broken file is reported like a broken calendar).
+    pub holiday_calendars: Vec<PathBuf>,
+    pub buffer_minutes: u32,
+    pub client_facing: ClientFacing,
+    pub feeds: FeedSettings,
+}
+
+/// Everything the policy folder describes, validated and cross-referenced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Organization {
+    pub org: Org,
+    /// By id.
+    pub people: BTreeMap<String, Person>,
+    /// In id order.
+    pub groups: Vec<Group>,
+}
+
+/// The planning horizon: whole weeks starting on a Monday.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Horizon {
+    /// A Monday.
+    pub start: Date,
+    pub weeks: u32,
+}
+
+impl Horizon {
+    /// The horizon that contains `from`: it starts on the Monday of that week.
+    pub fn starting(from: Date, weeks: u32) -> Horizon {
+        let back = from.weekday().to_monday_zero_offset() as i64;
+        let start = from
+            .checked_sub(back.days())
+            .expect("a date minus at most six days stays in range");
+        Horizon { start, weeks }
+    }
+
+    /// Exclusive end date.
+    pub fn end(&self) -> Date {
+        self.start
+            .checked_add((self.weeks as i64 * 7).days())
+            .expect("horizon is bounded by validation")
+    }
+
+    /// The Monday of week `index` (0-based).
+    pub fn week_start(&self, index: u32) -> Date {
+        self.start
+            .checked_add((index as i64 * 7).days())
+            .expect("horizon is bounded by validation")
+    }
+
+    /// Absolute bounds of the horizon with a day of slack either side, so that
+    /// every zone's local days inside it are covered.
+    pub fn window(&self) -> Interval {
+        let utc = TimeZone::UTC;
+        let start = self
+            .start
+            .checked_sub(1.day())
+            .ok()
+            .and_then(|d| d.to_zoned(utc.clone()).ok())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MIN);
+        let end = self
+            .end()
+            .checked_add(1.day())
+            .ok()
+            .and_then(|d| d.to_zoned(utc).ok())
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::MAX);
+        Interval { start, end }
+    }
+}
