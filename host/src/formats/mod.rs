@@ -126,15 +126,27 @@ mod checkin;
 
 pub use checkin::CheckIn;
 
-/// The names of the built-in formats, sorted.
-pub fn builtin_names() -> Vec<&'static str> {
-    vec![CheckIn::NAME]
+/// The formats groups can use, by name: the built-in ones, and later the
+/// plugins named in `peerwell.toml`.
+pub struct Formats {
+    by_name: std::collections::BTreeMap<String, Box<dyn Format>>,
 }
 
-/// A built-in format by name.
-pub fn builtin(name: &str) -> Option<Box<dyn Format>> {
-    match name {
-        CheckIn::NAME => Some(Box::new(CheckIn)),
-        _ => None,
+impl Formats {
+    /// Only the built-in formats.
+    pub fn builtin() -> Formats {
+        let mut by_name: std::collections::BTreeMap<String, Box<dyn Format>> =
+            std::collections::BTreeMap::new();
+        by_name.insert(CheckIn::NAME.to_string(), Box::new(CheckIn));
+        Formats { by_name }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&dyn Format> {
+        self.by_name.get(name).map(|f| f.as_ref())
+    }
+
+    /// Names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.by_name.keys().map(String::as_str)
     }
 }
