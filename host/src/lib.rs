@@ -14,6 +14,7 @@
 //!   [`formats::Format`] trait that plugins will mirror.
 //! - [`schedule`] finds one series time per group and plans each session.
 //! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member.
+//! - [`pipeline`] runs the stages in order for the commands.
 //! - [`cli`] is the `peerwell` command line.
 
 pub mod busy;
@@ -23,4 +24,5 @@ pub mod config;
 pub mod feeds;
 pub mod formats;
 pub mod model;
+pub mod pipeline;
 pub mod schedule;

@@ -1,0 +1,55 @@
+//! `peerwell export`: every group's and member's feed as files.
+
+use std::path::Path;
+
+use crate::feeds::{FeedOptions, group_feed, member_feed};
+use crate::pipeline::Loaded;
+use crate::schedule::Plan;
+
+/// The options every feed of this run shares. DTSTAMP is derived from the
+/// inputs (the horizon's first day, midnight UTC), never from the clock, so
+/// the same inputs give the same bytes.
+pub fn options(loaded: &Loaded) -> FeedOptions {
+    let dtstamp = loaded
+        .horizon
+        .start
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    FeedOptions {
+        dtstamp,
+        sequence: Default::default(),
+    }
+}
+
+/// Writes all feeds; returns how many files were written.
+pub fn write_all(loaded: &Loaded, plan: &Plan, out: &Path) -> Result<usize, String> {
+    let opts = options(loaded);
+    let groups = out.join("groups");
+    let members = out.join("members");
+    for dir in [&groups, &members] {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("error: cannot create {}: {e}", dir.display()))?;
+    }
+    let mut n = 0;
+    for group in &loaded.org.groups {
+        let text = group_feed(&loaded.org, group, plan, &opts);
+        write(&groups.join(format!("{}.ics", group.id)), &text)?;
+        n += 1;
+    }
+    for person in loaded.org.people.values() {
+        let text = member_feed(&loaded.org, person, plan, &opts);
+        write(&members.join(format!("{}.ics", person.id)), &text)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees a
+/// half-written feed.
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    let tmp = path.with_extension("ics.tmp");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| format!("error: cannot write {}: {e}", path.display()))
+}

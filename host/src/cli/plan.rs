@@ -1,0 +1,232 @@
+//! Rendering a plan: a table for people, JSON for tools, explanations.
+
+use std::fmt::Write;
+
+use serde_json::json;
+
+use super::text::{clock, rfc3339, weekday_name};
+use crate::model::{Cadence, Group};
+use crate::pipeline::Loaded;
+use crate::schedule::{self, GroupOutcome, Plan, Session};
+
+fn selected<'a>(loaded: &'a Loaded, only: Option<&str>) -> impl Iterator<Item = &'a Group> {
+    loaded
+        .org
+        .groups
+        .iter()
+        .filter(move |g| only.is_none_or(|id| g.id == id))
+}
+
+fn outcome<'a>(plan: &'a Plan, id: &str) -> Option<&'a GroupOutcome> {
+    plan.outcomes
+        .iter()
+        .find(|(g, _)| g == id)
+        .map(|(_, o)| o)
+}
+
+fn cadence_text(c: Cadence) -> String {
+    match c {
+        Cadence::Weekly => "weekly".to_string(),
+        Cadence::EveryWeeks(n) => format!("every {n} weeks"),
+        Cadence::MonthlyNth(n) => match n {
+            1 => "monthly, 1st".to_string(),
+            2 => "monthly, 2nd".to_string(),
+            3 => "monthly, 3rd".to_string(),
+            -1 => "monthly, last".to_string(),
+            n => format!("monthly, {n}th"),
+        },
+    }
+}
+
+fn first_name<'a>(loaded: &'a Loaded, id: &'a str) -> &'a str {
+    loaded
+        .org
+        .people
+        .get(id)
+        .map(|p| p.first_name())
+        .unwrap_or(id)
+}
+
+/// The human-readable schedule, group by group.
+pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
+    let mut out = String::new();
+    let h = &plan.horizon;
+    let _ = writeln!(
+        out,
+        "{} — {} weeks from {} {} to {} ({})\n",
+        loaded.org.org.name,
+        h.weeks,
+        weekday_name(h.start.weekday()),
+        h.start,
+        h.end(),
+        loaded.org.org.zone.name
+    );
+    for group in selected(loaded, only) {
+        let tz = &group.zone.tz;
+        let sessions: Vec<&Session> = plan
+            .sessions
+            .iter()
+            .filter(|s| s.group == group.id)
+            .collect();
+        let _ = write!(
+            out,
+            "{}  {} ({}, {}, {} min)",
+            group.id,
+            group.name,
+            group.format,
+            cadence_text(group.cadence),
+            group.duration_minutes
+        );
+        match outcome(plan, &group.id) {
+            Some(GroupOutcome::Scheduled { series, skipped }) => {
+                let _ = writeln!(
+                    out,
+                    "\n  series: {}s at {} {}",
+                    weekday_name(series.weekday),
+                    series.start.strftime("%H:%M"),
+                    group.zone.name
+                );
+                for s in &sessions {
+                    let mut line = format!(
+                        "  {} {}  {}–{}  {}/{} attend",
+                        s.date,
+                        &weekday_name(s.date.weekday())[..3],
+                        clock(s.start, tz),
+                        clock(s.end, tz),
+                        s.attendees.len(),
+                        s.attendees.len() + s.absentees.len()
+                    );
+                    for r in &s.plan.roles {
+                        let _ = write!(line, "  {}: {}", r.role, first_name(loaded, &r.member));
+                    }
+                    if !s.absentees.is_empty() {
+                        let away: Vec<&str> =
+                            s.absentees.iter().map(|a| first_name(loaded, a)).collect();
+                        let _ = write!(line, "  (away: {})", away.join(", "));
+                    }
+                    let _ = writeln!(out, "{line}");
+                }
+                for k in skipped {
+                    let _ = writeln!(
+                        out,
+                        "  {} {}  skipped: {}",
+                        k.date,
+                        &weekday_name(k.date.weekday())[..3],
+                        k.reason
+                    );
+                }
+            }
+            Some(GroupOutcome::Unscheduled { reason }) => {
+                let _ = writeln!(
+                    out,
+                    "\n  NOT SCHEDULED: {reason}\n  run `peerwell plan DIR --explain --group {}` for details",
+                    group.id
+                );
+            }
+            Some(GroupOutcome::Blocked { reason }) => {
+                let _ = writeln!(out, "\n  BLOCKED: {reason}");
+            }
+            None => {
+                let _ = writeln!(out, "\n  (not planned)");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The plan as JSON: sessions with group id, start and end in RFC 3339 with
+/// offset (the group's zone), attendees and absentees by member id, roles;
+/// plus each group's outcome.
+pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
+    let zone_of = |id: &str| {
+        loaded
+            .org
+            .groups
+            .iter()
+            .find(|g| g.id == id)
+            .map(|g| g.zone.tz.clone())
+            .unwrap_or_else(|| loaded.org.org.zone.tz.clone())
+    };
+    let sessions: Vec<serde_json::Value> = plan
+        .sessions
+        .iter()
+        .filter(|s| only.is_none_or(|id| s.group == id))
+        .map(|s| {
+            let tz = zone_of(&s.group);
+            json!({
+                "group": s.group,
+                "index": s.index,
+                "title": s.plan.title,
+                "start": rfc3339(s.start, &tz),
+                "end": rfc3339(s.end, &tz),
+                "attendees": s.attendees,
+                "absentees": s.absentees,
+                "roles": s.plan.roles.iter().map(|r| json!({"role": r.role, "member": r.member})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let groups: Vec<serde_json::Value> = selected(loaded, only)
+        .map(|g| match outcome(plan, &g.id) {
+            Some(GroupOutcome::Scheduled { series, skipped }) => json!({
+                "id": g.id,
+                "status": "scheduled",
+                "series": {
+                    "weekday": weekday_name(series.weekday).to_lowercase(),
+                    "start": series.start.strftime("%H:%M").to_string(),
+                    "time_zone": g.zone.name,
+                },
+                "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason})).collect::<Vec<_>>(),
+            }),
+            Some(GroupOutcome::Unscheduled { reason }) => {
+                json!({"id": g.id, "status": "unscheduled", "reason": reason})
+            }
+            Some(GroupOutcome::Blocked { reason }) => {
+                json!({"id": g.id, "status": "blocked", "reason": reason})
+            }
+            None => json!({"id": g.id, "status": "not planned"}),
+        })
+        .collect();
+    let doc = json!({
+        "organization": loaded.org.org.name,
+        "horizon": {
+            "start": plan.horizon.start.to_string(),
+            "weeks": plan.horizon.weeks,
+            "time_zone": loaded.org.org.zone.name,
+        },
+        "sessions": sessions,
+        "groups": groups,
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Explanations for one group, or for every group that is not fully
+/// scheduled when none is named.
+pub fn explain(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
+    let mut out = String::new();
+    for group in selected(loaded, only) {
+        let needs = only.is_some()
+            || match outcome(plan, &group.id) {
+                Some(GroupOutcome::Scheduled { skipped, .. }) => !skipped.is_empty(),
+                _ => true,
+            };
+        if !needs {
+            continue;
+        }
+        if let Some(e) = schedule::explain(
+            &loaded.org,
+            &loaded.availability,
+            loaded.horizon,
+            &loaded.formats,
+            &group.id,
+        ) {
+            let _ = writeln!(out, "{e}");
+        }
+    }
+    if out.is_empty() {
+        out.push_str("every group is scheduled for every occurrence; nothing to explain\n");
+    }
+    out
+}

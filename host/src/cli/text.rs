@@ -1,0 +1,37 @@
+//! Small text helpers shared by the commands.
+
+use jiff::Timestamp;
+use jiff::civil::Weekday;
+use jiff::tz::TimeZone;
+
+/// " (did you mean `x`?)" when a close candidate exists, else "".
+pub fn did_you_mean(input: &str, candidates: &[&str]) -> String {
+    match crate::config::closest(input, candidates.iter().copied()) {
+        Some(c) => format!(" (did you mean `{c}`?)"),
+        None => String::new(),
+    }
+}
+
+/// RFC 3339 with the zone's offset, e.g. `2026-03-03T08:00:00-06:00`.
+pub fn rfc3339(ts: Timestamp, tz: &TimeZone) -> String {
+    ts.to_zoned(tz.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// `HH:MM` in the zone.
+pub fn clock(ts: Timestamp, tz: &TimeZone) -> String {
+    ts.to_zoned(tz.clone()).strftime("%H:%M").to_string()
+}
+
+pub fn weekday_name(d: Weekday) -> &'static str {
+    match d {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
