@@ -369,12 +369,8 @@ fn required_roles(
                 .filter(|m| people.tags.get(*m).is_some_and(|tags| tags.contains(&tag)))
                 .count() as i64;
             if carriers < min {
-                let group_tags: BTreeSet<&str> = members
-                    .iter()
-                    .filter_map(|m| people.tags.get(m))
-                    .flatten()
-                    .map(String::as_str)
-                    .collect();
+                let all_tags: BTreeSet<&str> =
+                    people.tags.values().flatten().map(String::as_str).collect();
                 let message = if carriers == 0 {
                     format!("required role \"{tag}\": no member of this group has that tag")
                 } else {
@@ -382,7 +378,7 @@ fn required_roles(
                         "required role \"{tag}\" needs {min} members with that tag, but the group has {carriers}"
                     )
                 };
-                let hint = did_you_mean(closest(&tag, group_tags.iter().copied())).or_else(|| {
+                let hint = did_you_mean(closest(&tag, all_tags.iter().copied())).or_else(|| {
                     Some(format!(
                         "add a member tagged \"{tag}\" (e.g. members = [..., \"tag:{tag}\"])"
                     ))

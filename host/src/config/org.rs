@@ -114,7 +114,7 @@ pub(crate) fn read(
         if let Some(v) = h.get("calendars") {
             org.holiday_calendars = strings(src, v, out)
                 .into_iter()
-                .map(|(p, _)| src.folder().join(p))
+                .map(|(p, _)| src.resolve(&p))
                 .collect();
         }
     }

@@ -69,6 +69,7 @@ pub(crate) fn read(
                 Some("start each person with a `[[person]]` header".to_string()),
                 out,
             );
+            people.complete = false;
             return;
         }
     };
@@ -78,6 +79,9 @@ pub(crate) fn read(
         };
         let (id, tags, person) = person(&p, org, out);
         let (Some(id), Some(v)) = (id, p.get("id")) else {
+            // Groups may name this person; without a valid id, their
+            // references are not reported as unknown.
+            people.complete = false;
             continue;
         };
         if let Some(first) = people.defined_at.get(&id) {
@@ -234,7 +238,7 @@ fn calendars(src: &SourceFile, v: &Val<'_>, org: &Org, out: &mut Out) -> Vec<Cal
             }
         };
         list.push(CalendarSource {
-            path: src.folder().join(&label),
+            path: src.resolve(&label),
             label,
             client_facing,
         });

@@ -1,7 +1,7 @@
 //! One policy file's text, and turning byte spans into diagnostics.
 
 use std::ops::Range;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use super::diagnostic::Diagnostic;
 
@@ -23,6 +23,24 @@ impl SourceFile {
     /// The folder the file lives in; relative paths it names resolve here.
     pub fn folder(&self) -> &Path {
         self.path.parent().unwrap_or_else(|| Path::new("."))
+    }
+
+    /// `relative` resolved against the file's folder, with `.` and `..`
+    /// removed lexically.
+    pub fn resolve(&self, relative: &str) -> PathBuf {
+        let mut out = PathBuf::new();
+        for c in self.folder().join(relative).components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir
+                    if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+                {
+                    out.pop();
+                }
+                other => out.push(other),
+            }
+        }
+        out
     }
 
     /// 1-based line and column (in characters) of a byte offset, the text of

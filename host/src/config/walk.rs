@@ -215,6 +215,9 @@ pub(crate) struct Table<'a, 'i> {
     pub span: Range<usize>,
     /// How messages name the table, e.g. "[charter]" or "the file".
     pub what: String,
+    /// Allowed keys that an unknown key looks like a typo of; their absence
+    /// is not reported again as "missing".
+    misspelled: Vec<String>,
 }
 
 impl<'a, 'i> Table<'a, 'i> {
@@ -229,10 +232,13 @@ impl<'a, 'i> Table<'a, 'i> {
         out: &mut Out,
     ) -> Table<'a, 'i> {
         let what = what.into();
+        let mut misspelled = Vec::new();
         for (k, _) in table.iter() {
             let name: &str = k.get_ref();
             if !keys.contains(&name) {
-                let hint = did_you_mean(closest(name, keys.iter().copied()))
+                let guess = closest(name, keys.iter().copied());
+                misspelled.extend(guess.map(str::to_string));
+                let hint = did_you_mean(guess)
                     .unwrap_or_else(|| format!("allowed keys here: {}", keys.join(", ")));
                 out.push(src.error(
                     k.span(),
@@ -246,6 +252,7 @@ impl<'a, 'i> Table<'a, 'i> {
             table,
             span,
             what,
+            misspelled,
         }
     }
 
@@ -263,7 +270,7 @@ impl<'a, 'i> Table<'a, 'i> {
     /// the table header (or the start of the file).
     pub fn required(&self, key: &str, example: &str, out: &mut Out) -> Option<&'a Val<'i>> {
         let v = self.get(key);
-        if v.is_none() {
+        if v.is_none() && !self.misspelled.iter().any(|m| m == key) {
             out.push(self.src.error(
                 self.span.clone(),
                 format!("missing required key `{key}` in {}", self.what),
@@ -306,7 +313,7 @@ impl<'a, 'i> Table<'a, 'i> {
         text(self.src, self.required(key, example, out)?, out)
     }
 
-    /// An optional integer in `range`; `Err(())` when present but invalid.
+    /// An optional integer in `range`.
     pub fn integer(&self, key: &str, range: RangeInclusive<i64>, out: &mut Out) -> Option<i64> {
         integer(self.src, self.get(key)?, range, out)
     }
