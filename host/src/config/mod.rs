@@ -9,6 +9,7 @@
 //! ([`walk`]), so one run reports every wrong key, type, value and reference
 //! instead of stopping at the first.
 
+mod charter;
 mod diagnostic;
 mod groups;
 mod org;
