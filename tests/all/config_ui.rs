@@ -182,3 +182,60 @@ fn facts(name: &str, dir: &Path, o: &Organization) {
         other => panic!("valid case {other} has no facts; add some to config_ui.rs"),
     }
 }
+
+/// The complete minimal example in docs/policy-reference.md must load, so
+/// the reference cannot drift from the loader.
+#[test]
+fn reference_example_loads() {
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/policy-reference.md");
+    let doc = std::fs::read_to_string(&doc_path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", doc_path.display()));
+    let section = doc
+        .split("## A complete minimal example")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap_or_else(|| panic!("the reference has no complete minimal example"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let mut written = 0;
+    let (mut file, mut body): (Option<&str>, Option<String>) = (None, None);
+    for line in section.lines() {
+        match (&mut body, line) {
+            (None, "```toml") => body = Some(String::new()),
+            (Some(_), "```") => {
+                let (Some(name), Some(text)) = (file.take(), body.take()) else {
+                    continue;
+                };
+                let path = dir.path().join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir: {e}"));
+                }
+                std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {name}: {e}"));
+                written += 1;
+            }
+            (Some(b), _) => {
+                b.push_str(line);
+                b.push('\n');
+            }
+            (None, _) => {
+                if let Some(name) = line.strip_prefix('`').and_then(|l| l.strip_suffix("`:")) {
+                    file = Some(name);
+                }
+            }
+        }
+    }
+    assert_eq!(
+        written, 3,
+        "expected peerwell.toml, people.toml and one group file"
+    );
+    match load(dir.path()) {
+        Ok(o) => {
+            assert_eq!(o.groups.len(), 1);
+            assert_eq!(o.groups[0].members, ["amara", "ben", "chen"]);
+            assert_eq!(
+                o.people["amara"].calendars[0].path,
+                dir.path().join("calendars/amara.ics")
+            );
+        }
+        Err(d) => panic!("the reference's minimal example does not load:\n{d}"),
+    }
+}
