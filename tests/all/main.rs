@@ -1,3 +1,4 @@
 //! peerwell's integration tests, one binary of modules; see tests/README.md.
 
+mod config_ui;
 mod e2e;
