@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub(crate) use suggest::closest;
 
 use crate::formats::Formats;
 use crate::model::Organization;
