@@ -61,7 +61,7 @@ impl fmt::Display for Skip {
                 write!(f, "the session would end outside the group's window")
             }
             Skip::Quorum { attending, quorum } => {
-                write!(f, "quorum not met: {attending} of {quorum} needed can attend")
+                write!(f, "quorum not met: {attending} can attend, {quorum} needed")
             }
             Skip::Role {
                 tag,
@@ -69,7 +69,7 @@ impl fmt::Display for Skip {
                 min,
             } => write!(
                 f,
-                "role `{tag}` not filled: {attending} of {min} needed can attend"
+                "role `{tag}` not filled: {attending} can attend, {min} needed"
             ),
         }
     }

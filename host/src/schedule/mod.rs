@@ -106,3 +106,6 @@ pub struct Plan {
     /// By group id, in group id order.
     pub outcomes: Vec<(String, GroupOutcome)>,
 }
+
+#[cfg(test)]
+mod explain_tests;
