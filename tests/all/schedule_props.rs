@@ -106,7 +106,10 @@ fn check_session(g: &Group, s: &Session, org: &Organization, av: &Availability, 
         .filter(|m| !attending.contains(m))
         .cloned()
         .collect();
-    assert_eq!(s.attendees, want_att, "attendees in member order, members only");
+    assert_eq!(
+        s.attendees, want_att,
+        "attendees in member order, members only"
+    );
     assert_eq!(s.absentees, want_abs, "absentees are exactly the others");
     assert!(s.attendees.len() as u32 >= g.quorum.max(1), "quorum");
     for role in &g.required_roles {
@@ -119,8 +122,14 @@ fn check_session(g: &Group, s: &Session, org: &Organization, av: &Availability, 
     }
     for a in &s.attendees {
         let p = &org.people[a];
-        assert!(in_working_hours(p, s.start, s.end), "{a} inside working hours");
-        assert!(free_of_busy(av, a, s.start, s.end), "{a} free of busy and buffers");
+        assert!(
+            in_working_hours(p, s.start, s.end),
+            "{a} inside working hours"
+        );
+        assert!(
+            free_of_busy(av, a, s.start, s.end),
+            "{a} free of busy and buffers"
+        );
         assert!(started(p, s.start), "{a} has started");
     }
     for r in &s.plan.roles {
@@ -153,30 +162,47 @@ fn check(generated: &Generated) {
     }
     for (who, mut spans) in by_person.clone() {
         spans.sort();
-        assert!(spans.windows(2).all(|w| w[0].1 <= w[1].0), "{who} double-booked");
+        assert!(
+            spans.windows(2).all(|w| w[0].1 <= w[1].0),
+            "{who} double-booked"
+        );
     }
 
     for g in &org.groups {
         let sessions: Vec<&Session> = p.sessions.iter().filter(|s| s.group == g.id).collect();
-        let outcome = &p.outcomes.iter().find(|(id, _)| *id == g.id).map(|(_, o)| o);
+        let outcome = &p
+            .outcomes
+            .iter()
+            .find(|(id, _)| *id == g.id)
+            .map(|(_, o)| o);
         let unreadable = g.members.iter().any(|m| matches!(av.get(m), Some(Err(_))));
         match outcome {
             Some(GroupOutcome::Scheduled { series, skipped }) => {
-                assert!(!unreadable, "a group with an unreadable calendar is blocked");
+                assert!(
+                    !unreadable,
+                    "a group with an unreadable calendar is blocked"
+                );
                 let mut dates: Vec<Date> = sessions.iter().map(|s| s.date).collect();
                 dates.extend(skipped.iter().map(|s| s.date));
                 dates.sort();
-                assert_eq!(dates, cadence_dates(g.cadence, series.weekday, *h), "cadence");
+                assert_eq!(
+                    dates,
+                    cadence_dates(g.cadence, series.weekday, *h),
+                    "cadence"
+                );
                 for s in &sessions {
                     let local = g.zone.tz.to_datetime(s.start);
-                    assert_eq!((local.weekday(), local.time()), (series.weekday, series.start));
+                    assert_eq!(
+                        (local.weekday(), local.time()),
+                        (series.weekday, series.start)
+                    );
                     check_session(g, s, org, av, *h);
                     // Every absentee really is blocked by some rule.
                     for m in &s.absentees {
                         let person = &org.people[m];
-                        let booked = by_person.get(m).is_some_and(|v| {
-                            v.iter().any(|iv| overlaps(*iv, (s.start, s.end)))
-                        });
+                        let booked = by_person
+                            .get(m)
+                            .is_some_and(|v| v.iter().any(|iv| overlaps(*iv, (s.start, s.end))));
                         assert!(
                             booked
                                 || !free_of_busy(av, m, s.start, s.end)
@@ -196,7 +222,10 @@ fn check(generated: &Generated) {
                 assert!(!sessions.is_empty(), "a scheduled group holds a session");
             }
             Some(GroupOutcome::Blocked { .. }) => {
-                assert!(unreadable, "only unreadable calendars block a check-in group");
+                assert!(
+                    unreadable,
+                    "only unreadable calendars block a check-in group"
+                );
                 assert!(sessions.is_empty());
             }
             Some(GroupOutcome::Unscheduled { reason }) => {
@@ -228,7 +257,11 @@ fn generator_covers_interesting_cases() {
         let g = organization(seed);
         let p = plan(&g.org, &g.availability, g.horizon, &formats);
         sessions += p.sessions.len();
-        absences += p.sessions.iter().filter(|s| !s.absentees.is_empty()).count();
+        absences += p
+            .sessions
+            .iter()
+            .filter(|s| !s.absentees.is_empty())
+            .count();
         for (_, o) in &p.outcomes {
             match o {
                 GroupOutcome::Scheduled { skipped: s, .. } => skipped += s.len(),

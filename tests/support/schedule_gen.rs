@@ -28,7 +28,7 @@ impl Rng {
     }
 
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn bits(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -39,12 +39,12 @@ impl Rng {
     /// Uniform in `lo..=hi`.
     pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
         let width = (hi - lo + 1).max(1) as u64;
-        lo + (self.next() % width) as i64
+        lo + (self.bits() % width) as i64
     }
 
     /// True with probability `percent`/100.
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.bits() % 100 < percent
     }
 
     /// One element of a non-empty slice.
@@ -86,7 +86,11 @@ fn hm(minutes: i64) -> Time {
 fn working_hours(rng: &mut Rng) -> WorkingHours {
     let mut days: [Vec<(Time, Time)>; 7] = Default::default();
     for (i, day) in days.iter_mut().enumerate() {
-        let worked = if i < 5 { rng.chance(85) } else { rng.chance(10) };
+        let worked = if i < 5 {
+            rng.chance(85)
+        } else {
+            rng.chance(10)
+        };
         if !worked {
             continue;
         }
@@ -154,7 +158,7 @@ fn person(rng: &mut Rng, i: usize, zones: &[&str], horizon: Horizon) -> Person {
         id: format!("p{i:02}"),
         name: format!("Person {i}"),
         email: format!("p{i}@example.org"),
-        zone: zone(*rng.pick(zones)),
+        zone: zone(rng.pick::<&str>(zones)),
         working_hours: working_hours(rng),
         tags,
         site: None,
@@ -223,7 +227,7 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
         location: None,
         video_url: None,
         neutral_title: false,
-        zone: zone(*rng.pick(zones)),
+        zone: zone(rng.pick::<&str>(zones)),
         settings: toml::Table::new(),
     }
 }
@@ -277,7 +281,10 @@ pub fn organization(seed: u64) -> Generated {
     Generated {
         org: Organization {
             org,
-            people: people.into_iter().map(|p| (p.id.clone(), p)).collect::<BTreeMap<_, _>>(),
+            people: people
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect::<BTreeMap<_, _>>(),
             groups,
         },
         availability,

@@ -46,8 +46,15 @@ impl Setup<'_, '_> {
 pub enum Skip {
     Holiday,
     Placement(Placement),
-    Quorum { attending: u32, quorum: u32 },
-    Role { tag: String, attending: u32, min: u32 },
+    Quorum {
+        attending: u32,
+        quorum: u32,
+    },
+    Role {
+        tag: String,
+        attending: u32,
+        min: u32,
+    },
 }
 
 impl fmt::Display for Skip {

@@ -257,7 +257,11 @@ pub fn unscheduled_reason(
     );
     let mut members = summaries(setup, best, org);
     members.retain(|m| m.blocked > 0);
-    members.sort_by(|a, b| b.blocked.cmp(&a.blocked).then_with(|| a.member.cmp(&b.member)));
+    members.sort_by(|a, b| {
+        b.blocked
+            .cmp(&a.blocked)
+            .then_with(|| a.member.cmp(&b.member))
+    });
     if members.is_empty() {
         out.push_str(" no occurrence can be placed");
     }

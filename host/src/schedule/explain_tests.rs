@@ -84,14 +84,19 @@ fn horizon() -> Horizon {
 }
 
 fn utc(d: Date, h: i8, m: i8) -> Timestamp {
-    d.at(h, m, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp()
+    d.at(h, m, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
 }
 
 /// Busy spans on every Tuesday of the horizon, `[h:m, +minutes)` UTC.
 fn tuesdays(h: i8, m: i8, minutes: i64, source: BusySource, client: bool) -> PersonBusy {
     let spans = (0..4)
         .map(|w| {
-            let d = date(2025, 3, 4).checked_add(jiff::Span::new().weeks(w)).unwrap();
+            let d = date(2025, 3, 4)
+                .checked_add(jiff::Span::new().weeks(w))
+                .unwrap();
             let start = utc(d, h, m);
             BusySpan {
                 interval: Interval::new(start, start + SignedDuration::from_mins(minutes)),
@@ -124,23 +129,38 @@ fn client_time_names_member_and_source() {
         Ok(tuesdays(9, 0, 60, BusySource::ClientBlock(1), true)),
     );
     let (e, text) = explain_text(&o, &av, "walk");
-    assert!(matches!(e.outcome, GroupOutcome::Unscheduled { .. }), "{text}");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
     let best = &e.candidates[0];
     assert_eq!(best.held, 0);
     assert_eq!(best.problems.len(), 4);
     for p in &best.problems {
         assert_eq!(
             p.blocked,
-            [("ben".to_string(), Block::ClientTime(BusySource::ClientBlock(1)))]
+            [(
+                "ben".to_string(),
+                Block::ClientTime(BusySource::ClientBlock(1))
+            )]
         );
     }
-    assert!(text.contains("ben (client time (declared client block 2))"), "{text}");
-    assert!(text.contains("ben blocks 4 of 4 occurrences: client time (4)"), "{text}");
+    assert!(
+        text.contains("ben (client time (declared client block 2))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ben blocks 4 of 4 occurrences: client time (4)"),
+        "{text}"
+    );
     assert!(text.contains("ann can attend all 4 occurrences"), "{text}");
     let GroupOutcome::Unscheduled { reason } = &e.outcome else {
         unreachable!()
     };
-    assert!(reason.contains("ben is blocked 4 of 4: client time (4)"), "{reason}");
+    assert!(
+        reason.contains("ben is blocked 4 of 4: client time (4)"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -170,11 +190,17 @@ fn buffer_after_client_time_and_plain_busy_are_told_apart() {
                 "ann".to_string(),
                 Block::BufferAfterClientTime(BusySource::Calendar(0))
             ),
-            ("ben".to_string(), Block::Busy(Some(BusySource::Calendar(1)))),
+            (
+                "ben".to_string(),
+                Block::Busy(Some(BusySource::Calendar(1)))
+            ),
         ],
         "{text}"
     );
-    assert!(text.contains("ann (buffer after client time (calendar 1))"), "{text}");
+    assert!(
+        text.contains("ann (buffer after client time (calendar 1))"),
+        "{text}"
+    );
     assert!(text.contains("ben (busy (calendar 2))"), "{text}");
 }
 
@@ -193,7 +219,10 @@ fn other_group_working_hours_start_date_and_unreadable() {
     );
     let av = Availability::new();
     let (e, text) = explain_text(&o, &av, "b-walk");
-    assert!(matches!(e.outcome, GroupOutcome::Unscheduled { .. }), "{text}");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
     let first = &e.candidates[0].problems[0];
     assert_eq!(first.date, date(2025, 3, 4));
     assert_eq!(

@@ -94,8 +94,11 @@ impl fmt::Display for Explanation {
                     Some(why) => write!(f, "not held ({why})")?,
                     None => write!(f, "held")?,
                 }
-                let absent: Vec<String> =
-                    p.blocked.iter().map(|(m, b)| format!("{m} ({b})")).collect();
+                let absent: Vec<String> = p
+                    .blocked
+                    .iter()
+                    .map(|(m, b)| format!("{m} ({b})"))
+                    .collect();
                 if !absent.is_empty() {
                     write!(f, "; absent: {}", absent.join(", "))?;
                 }

@@ -90,7 +90,9 @@ fn working_intervals(person: &Person, horizon: Horizon) -> Vec<Interval> {
             if seconds(*to) <= seconds(*from) {
                 continue;
             }
-            let start = tz.to_ambiguous_timestamp(day.to_datetime(*from)).compatible();
+            let start = tz
+                .to_ambiguous_timestamp(day.to_datetime(*from))
+                .compatible();
             let end = tz.to_ambiguous_timestamp(day.to_datetime(*to)).compatible();
             if let (Ok(start), Ok(end)) = (start, end)
                 && start < end

@@ -25,9 +25,7 @@ mod members;
 mod planner;
 mod series;
 
-pub use explain::{
-    Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain,
-};
+pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
 pub use planner::plan;
 
 /// Each person's busy time, or why it is unavailable (a calendar failed to

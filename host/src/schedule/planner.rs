@@ -75,7 +75,9 @@ impl<'o> Planner<'o> {
             match self.members.get(id.as_str()) {
                 Some(m) => {
                     if let (Err(why), None) = (&m.busy, &blocked) {
-                        blocked = Some(format!("the calendar of member `{id}` is unreadable: {why}"));
+                        blocked = Some(format!(
+                            "the calendar of member `{id}` is unreadable: {why}"
+                        ));
                     }
                     members.push(m);
                 }

@@ -33,7 +33,12 @@ pub fn time_at(secs: i64) -> Option<Time> {
 /// Every candidate series time: each allowed weekday (Monday first, without
 /// repeats) × each grid start with `start + duration <= latest`, sorted by
 /// weekday then time. A zero duration has no candidates.
-pub fn candidates(days: &[Weekday], earliest: Time, latest: Time, duration: u32) -> Vec<SeriesTime> {
+pub fn candidates(
+    days: &[Weekday],
+    earliest: Time,
+    latest: Time,
+    duration: u32,
+) -> Vec<SeriesTime> {
     if duration == 0 {
         return Vec::new();
     }
@@ -169,7 +174,10 @@ mod tests {
         assert_eq!(weekly.len(), 9);
         assert_eq!(weekly[0], date(2025, 3, 5));
         let every3 = occurrence_dates(Cadence::EveryWeeks(3), Weekday::Monday, h);
-        assert_eq!(every3, [date(2025, 3, 3), date(2025, 3, 24), date(2025, 4, 14)]);
+        assert_eq!(
+            every3,
+            [date(2025, 3, 3), date(2025, 3, 24), date(2025, 4, 14)]
+        );
         // 2025-03-03 .. 2025-05-05 (exclusive): second Tuesdays are
         // 11 March and 8 April; last Fridays are 28 March and 25 April.
         let second_tue = occurrence_dates(Cadence::MonthlyNth(2), Weekday::Tuesday, h);
