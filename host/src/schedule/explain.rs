@@ -80,7 +80,9 @@ impl fmt::Display for Block {
 /// One occurrence of a candidate that is not held or lacks someone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OccurrenceReport {
+    /// Position in the series (0-based).
     pub index: u32,
+    /// Local date in the group's zone.
     pub date: Date,
     /// Why it is not held (holiday, quorum, role…); `None` when held.
     pub skipped: Option<String>,
@@ -92,9 +94,13 @@ pub struct OccurrenceReport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateReport {
     pub series: SeriesTime,
+    /// Occurrences that would take place.
     pub held: u32,
+    /// Occurrences of the cadence in the horizon.
     pub occurrences: u32,
+    /// Attendees summed over held occurrences.
     pub attendance: u32,
+    /// Inside one of the group's preferred windows.
     pub preferred: bool,
     /// Only occurrences that are not held or miss someone.
     pub problems: Vec<OccurrenceReport>,
@@ -103,7 +109,9 @@ pub struct CandidateReport {
 /// How often one member is blocked at the best candidate time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSummary {
+    /// Member id.
     pub member: String,
+    /// Occurrences the member cannot attend.
     pub blocked: u32,
     /// Occurrences the member could have attended (placeable, not holidays).
     pub of: u32,
@@ -114,11 +122,17 @@ pub struct MemberSummary {
 /// Why a group got the time it got, or none.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Explanation {
+    /// Group id.
     pub group: String,
+    /// Group name.
     pub name: String,
+    /// IANA name of the group's zone, which series times are in.
     pub zone: String,
+    /// Session length the format requires.
     pub duration_minutes: u32,
+    /// Cadence the format requires.
     pub cadence: Cadence,
+    /// The group's outcome in the plan.
     pub outcome: GroupOutcome,
     /// Number of candidate times evaluated.
     pub evaluated: usize,

@@ -249,3 +249,31 @@ fn other_group_working_hours_start_date_and_unreadable() {
     assert!(matches!(p.outcomes[0].1, GroupOutcome::Scheduled { .. }));
     assert!(matches!(p.outcomes[1].1, GroupOutcome::Blocked { .. }));
 }
+
+#[test]
+fn missing_format_blocks_only_its_group_and_dst_keeps_local_time() {
+    let mut other = group("other", &["ann", "ben"], 1);
+    other.format = "no-such-format".to_string();
+    other.days = vec![Weekday::Wednesday];
+    let o = org(
+        vec![person("ann", london()), person("ben", london())],
+        vec![group("walk", &["ann", "ben"], 2), other],
+    );
+    let h = Horizon {
+        start: date(2025, 3, 24),
+        weeks: 2,
+    };
+    let p = plan(&o, &Availability::new(), h, &Formats::builtin());
+    assert!(
+        matches!(&p.outcomes[0].1, GroupOutcome::Blocked { reason } if reason.contains("no-such-format"))
+    );
+    assert!(matches!(p.outcomes[1].1, GroupOutcome::Scheduled { .. }));
+    // London moves to BST on 30 March: 09:00 local is 09:00Z, then 08:00Z.
+    let starts: Vec<String> = p.sessions.iter().map(|s| s.start.to_string()).collect();
+    assert_eq!(starts, ["2025-03-25T09:00:00Z", "2025-04-01T08:00:00Z"]);
+    assert!(
+        p.sessions
+            .iter()
+            .all(|s| s.group == "walk" && s.attendees == ["ann", "ben"])
+    );
+}
