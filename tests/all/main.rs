@@ -2,3 +2,4 @@
 
 mod config_ui;
 mod e2e;
+mod schedule_props;

@@ -1,10 +1,51 @@
 //! Finding series times for groups and planning each session.
+//!
+//! [`plan`] gives every group one series time (weekday and local start time
+//! in the group's zone) for the whole horizon and plans each occurrence with
+//! the group's format; [`explain`] says why a group got the time it got, or
+//! none. Hard rules: each attendee's working hours (in their own zone), busy
+//! time and the buffer after client-facing time, nobody in two sessions at
+//! once, holidays, start dates, the group's days and window, quorum and
+//! required roles. Groups are planned most constrained first; the result is
+//! deterministic.
+
+use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use jiff::civil::{Date, Time, Weekday};
 
+use crate::busy::PersonBusy;
 use crate::formats::SessionPlan;
 use crate::model::Horizon;
+
+mod evaluate;
+mod explain;
+mod explain_text;
+mod members;
+mod planner;
+mod series;
+
+pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
+pub use planner::plan;
+
+/// Each person's busy time, or why it is unavailable (a calendar failed to
+/// read — the text names the file and line, never event text). Members with
+/// `Err` block only their own groups ([`GroupOutcome::Blocked`]). A person
+/// missing from the map has no busy time.
+pub type Availability = BTreeMap<String, Result<PersonBusy, String>>;
+
+/// The English name of a weekday, e.g. "Tuesday".
+pub fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Monday => "Monday",
+        Weekday::Tuesday => "Tuesday",
+        Weekday::Wednesday => "Wednesday",
+        Weekday::Thursday => "Thursday",
+        Weekday::Friday => "Friday",
+        Weekday::Saturday => "Saturday",
+        Weekday::Sunday => "Sunday",
+    }
+}
 
 /// One planned session of a group.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,3 +104,6 @@ pub struct Plan {
     /// By group id, in group id order.
     pub outcomes: Vec<(String, GroupOutcome)>,
 }
+
+#[cfg(test)]
+mod explain_tests;

@@ -1,0 +1,334 @@
+//! `plan --explain GROUP`: the best candidate times of a group and, for each,
+//! which members and occurrences block it and by which rule.
+//!
+//! Busy time is named by its source kind and index ("calendar 1", "declared
+//! client block 2"), never by anything an input event says.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::SignedDuration;
+use jiff::civil::Date;
+
+use super::evaluate::{self, Evaluation, Setup, Skip};
+use super::members::{Absence, Member};
+use super::planner::Planner;
+use super::{Availability, GroupOutcome, SeriesTime};
+
+use crate::busy::BusySource;
+use crate::formats::Formats;
+use crate::model::{Cadence, Horizon, Interval, Organization};
+
+/// How many candidate times an explanation shows.
+pub const SHOWN: usize = 5;
+
+/// Why one member cannot attend one occurrence.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Block {
+    /// The member's calendar could not be read.
+    UnreadableCalendar,
+    /// The session is before the member's start date.
+    BeforeStartDate(Date),
+    OutsideWorkingHours,
+    /// Client-facing busy time from this source.
+    ClientTime(BusySource),
+    /// Busy time that is not client-facing, from this source.
+    Busy(Option<BusySource>),
+    /// The buffer after client-facing time from this source.
+    BufferAfterClientTime(BusySource),
+    /// In a session of another group (by id) planned earlier.
+    OtherGroup(String),
+}
+
+fn source(s: &BusySource) -> String {
+    match s {
+        BusySource::Calendar(i) => format!("calendar {}", i + 1),
+        BusySource::ClientBlock(i) => format!("declared client block {}", i + 1),
+    }
+}
+
+impl Block {
+    /// The rule without its source, for summaries.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Block::UnreadableCalendar => "unreadable calendar",
+            Block::BeforeStartDate(_) => "before start date",
+            Block::OutsideWorkingHours => "outside working hours",
+            Block::ClientTime(_) => "client time",
+            Block::Busy(_) => "busy",
+            Block::BufferAfterClientTime(_) => "buffer after client time",
+            Block::OtherGroup(_) => "in another group's session",
+        }
+    }
+}
+
+impl fmt::Display for Block {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Block::BeforeStartDate(d) => write!(f, "before start date {d}"),
+            Block::ClientTime(s) => write!(f, "client time ({})", source(s)),
+            Block::Busy(Some(s)) => write!(f, "busy ({})", source(s)),
+            Block::BufferAfterClientTime(s) => {
+                write!(f, "buffer after client time ({})", source(s))
+            }
+            Block::OtherGroup(g) => write!(f, "in a session of group `{g}`"),
+            other => f.write_str(other.kind()),
+        }
+    }
+}
+
+/// One occurrence of a candidate that is not held or lacks someone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OccurrenceReport {
+    /// Position in the series (0-based).
+    pub index: u32,
+    /// Local date in the group's zone.
+    pub date: Date,
+    /// Why it is not held (holiday, quorum, role…); `None` when held.
+    pub skipped: Option<String>,
+    /// Members who cannot attend, in group order, and why.
+    pub blocked: Vec<(String, Block)>,
+}
+
+/// One candidate series time and how it fares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateReport {
+    pub series: SeriesTime,
+    /// Occurrences that would take place.
+    pub held: u32,
+    /// Occurrences of the cadence in the horizon.
+    pub occurrences: u32,
+    /// Attendees summed over held occurrences.
+    pub attendance: u32,
+    /// Inside one of the group's preferred windows.
+    pub preferred: bool,
+    /// Only occurrences that are not held or miss someone.
+    pub problems: Vec<OccurrenceReport>,
+}
+
+/// How often one member is blocked at the best candidate time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberSummary {
+    /// Member id.
+    pub member: String,
+    /// Occurrences the member cannot attend.
+    pub blocked: u32,
+    /// Occurrences the member could have attended (placeable, not holidays).
+    pub of: u32,
+    /// Rule kinds with counts, most frequent first.
+    pub reasons: Vec<(String, u32)>,
+}
+
+/// Why a group got the time it got, or none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// Group id.
+    pub group: String,
+    /// Group name.
+    pub name: String,
+    /// IANA name of the group's zone, which series times are in.
+    pub zone: String,
+    /// Session length the format requires.
+    pub duration_minutes: u32,
+    /// Cadence the format requires.
+    pub cadence: Cadence,
+    /// The group's outcome in the plan.
+    pub outcome: GroupOutcome,
+    /// Number of candidate times evaluated.
+    pub evaluated: usize,
+    /// The best few candidates, best first.
+    pub candidates: Vec<CandidateReport>,
+    /// Per member, at the best candidate time.
+    pub members: Vec<MemberSummary>,
+}
+
+/// Refines a coarse absence into the rule and source that caused it.
+fn block(m: &Member<'_>, slot: Interval, why: Absence, org: &Organization) -> Block {
+    match why {
+        Absence::Unreadable => Block::UnreadableCalendar,
+        Absence::BeforeStart(d) => Block::BeforeStartDate(d),
+        Absence::OutsideHours => Block::OutsideWorkingHours,
+        Absence::Booked(g) => {
+            Block::OtherGroup(org.groups.get(g).map(|g| g.id.clone()).unwrap_or_default())
+        }
+        Absence::Busy => {
+            let Ok(Some(busy)) = m.busy else {
+                return Block::Busy(None);
+            };
+            let buffer = SignedDuration::from_mins(i64::from(busy.buffer_minutes));
+            let upto = busy.spans.partition_point(|s| s.interval.start < slot.end);
+            let before = &busy.spans[..upto];
+            if let Some(s) = before.iter().find(|s| s.interval.overlaps(&slot)) {
+                return if s.client_facing {
+                    Block::ClientTime(s.source)
+                } else {
+                    Block::Busy(Some(s.source))
+                };
+            }
+            let in_buffer = |s: &&crate::busy::BusySpan| {
+                let end = s.interval.end.checked_add(buffer).unwrap_or(s.interval.end);
+                s.client_facing && Interval::new(s.interval.end, end).overlaps(&slot)
+            };
+            match before.iter().find(in_buffer) {
+                Some(s) => Block::BufferAfterClientTime(s.source),
+                None => Block::Busy(None),
+            }
+        }
+    }
+}
+
+fn report(setup: &Setup<'_, '_>, e: &Evaluation, org: &Organization) -> CandidateReport {
+    let problems = e
+        .occurrences
+        .iter()
+        .filter(|o| o.skip.is_some() || !o.absent.is_empty())
+        .map(|o| OccurrenceReport {
+            index: o.index,
+            date: o.date,
+            skipped: o.skip.as_ref().map(ToString::to_string),
+            blocked: match o.slot {
+                Some(slot) => o
+                    .absent
+                    .iter()
+                    .filter_map(|(p, why)| {
+                        let m = setup.members.get(*p)?;
+                        Some((m.person.id.clone(), block(m, slot, *why, org)))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+        })
+        .collect();
+    CandidateReport {
+        series: e.series,
+        held: e.held,
+        occurrences: u32::try_from(e.occurrences.len()).unwrap_or(u32::MAX),
+        attendance: e.attendance,
+        preferred: e.preferred,
+        problems,
+    }
+}
+
+fn summaries(setup: &Setup<'_, '_>, best: &Evaluation, org: &Organization) -> Vec<MemberSummary> {
+    let mut of = 0u32;
+    let mut kinds: Vec<BTreeMap<&'static str, u32>> = vec![BTreeMap::new(); setup.members.len()];
+    for o in &best.occurrences {
+        let Some(slot) = o.slot else { continue };
+        if o.skip == Some(Skip::Holiday) {
+            continue;
+        }
+        of += 1;
+        for (p, why) in &o.absent {
+            if let (Some(m), Some(k)) = (setup.members.get(*p), kinds.get_mut(*p)) {
+                *k.entry(block(m, slot, *why, org).kind()).or_default() += 1;
+            }
+        }
+    }
+    setup
+        .members
+        .iter()
+        .zip(kinds)
+        .map(|(m, kinds)| {
+            let mut reasons: Vec<(String, u32)> =
+                kinds.into_iter().map(|(k, n)| (k.to_string(), n)).collect();
+            reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            MemberSummary {
+                member: m.person.id.clone(),
+                blocked: reasons.iter().map(|r| r.1).sum(),
+                of,
+                reasons,
+            }
+        })
+        .collect()
+}
+
+fn reasons_text(reasons: &[(String, u32)]) -> String {
+    reasons
+        .iter()
+        .map(|(k, n)| format!("{k} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A short reason for `GroupOutcome::Unscheduled`, from the ranked
+/// candidates (best first).
+pub fn unscheduled_reason(
+    setup: &Setup<'_, '_>,
+    ranked: &[Evaluation],
+    org: &Organization,
+) -> String {
+    let g = setup.group;
+    let Some(best) = ranked.first() else {
+        return format!(
+            "no start time fits: the window {}–{} on the allowed days cannot hold {} minutes",
+            g.earliest, g.latest, setup.req.duration_minutes
+        );
+    };
+    let mut out = format!(
+        "none of {} candidate times holds a session; at the best ({})",
+        ranked.len(),
+        best.series
+    );
+    let mut members = summaries(setup, best, org);
+    members.retain(|m| m.blocked > 0);
+    members.sort_by(|a, b| {
+        b.blocked
+            .cmp(&a.blocked)
+            .then_with(|| a.member.cmp(&b.member))
+    });
+    if members.is_empty() {
+        out.push_str(" no occurrence can be placed");
+    }
+    for (i, m) in members.iter().take(3).enumerate() {
+        out.push_str(if i == 0 { " " } else { "; " });
+        out.push_str(&format!(
+            "{} is blocked {} of {}: {}",
+            m.member,
+            m.blocked,
+            m.of,
+            reasons_text(&m.reasons)
+        ));
+    }
+    out
+}
+
+/// Explains group `group_id`: its outcome in the plan, the best few
+/// candidate times with who blocks which occurrence and why, and how often
+/// each member is blocked at the best time. `None` if there is no such group.
+pub fn explain(
+    org: &Organization,
+    availability: &Availability,
+    horizon: Horizon,
+    formats: &Formats,
+    group_id: &str,
+) -> Option<Explanation> {
+    let index = org.groups.iter().position(|g| g.id == group_id)?;
+    let planner = Planner::new(org, availability, horizon, formats);
+    let mut state = planner.run(Some(group_id));
+    let (setup, blocked) = planner.setup(index)?;
+    let ranked = evaluate::ranked(&setup, &planner.context(&state.bookings));
+    let candidates: Vec<CandidateReport> = ranked
+        .iter()
+        .take(SHOWN)
+        .map(|e| report(&setup, e, org))
+        .collect();
+    let members = ranked
+        .first()
+        .map(|b| summaries(&setup, b, org))
+        .unwrap_or_default();
+    let outcome = match blocked {
+        Some(reason) => GroupOutcome::Blocked { reason },
+        None => planner.plan_group(&setup, &mut state),
+    };
+    Some(Explanation {
+        group: setup.group.id.clone(),
+        name: setup.group.name.clone(),
+        zone: setup.group.zone.name.clone(),
+        duration_minutes: setup.req.duration_minutes,
+        cadence: setup.req.cadence,
+        outcome,
+        evaluated: ranked.len(),
+        candidates,
+        members,
+    })
+}

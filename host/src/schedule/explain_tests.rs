@@ -1,0 +1,279 @@
+//! Hand-made cases for `explain`: the blocking member and rule are named.
+
+use std::path::PathBuf;
+
+use jiff::civil::{Date, Weekday, date, time};
+use jiff::{SignedDuration, Timestamp};
+
+use super::*;
+use crate::busy::{BusySource, BusySpan, PersonBusy};
+use crate::formats::Formats;
+use crate::model::*;
+
+fn london() -> Zone {
+    Zone::iana("Europe/London").unwrap()
+}
+
+fn person(id: &str, zone: Zone) -> Person {
+    Person {
+        id: id.to_string(),
+        name: id.to_string(),
+        email: format!("{id}@example.org"),
+        zone,
+        working_hours: WorkingHours::weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0)),
+        tags: Vec::new(),
+        site: None,
+        start_date: None,
+        calendars: Vec::new(),
+        client_blocks: Vec::new(),
+        buffer_minutes: 15,
+    }
+}
+
+/// Tuesdays 09:00–10:00 London only: one candidate, 60 minutes.
+fn group(id: &str, members: &[&str], quorum: u32) -> Group {
+    Group {
+        id: id.to_string(),
+        name: format!("Group {id}"),
+        format: "check-in".to_string(),
+        members: members.iter().map(|m| m.to_string()).collect(),
+        cadence: Cadence::Weekly,
+        duration_minutes: 60,
+        days: vec![Weekday::Tuesday],
+        earliest: time(9, 0, 0, 0),
+        latest: time(10, 0, 0, 0),
+        preferred: Vec::new(),
+        quorum,
+        required_roles: Vec::new(),
+        charter: Charter::default(),
+        escalation: Vec::new(),
+        location: None,
+        video_url: None,
+        neutral_title: false,
+        zone: london(),
+        settings: toml::Table::new(),
+    }
+}
+
+fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
+    Organization {
+        org: Org {
+            dir: PathBuf::from("."),
+            name: "Clinic".to_string(),
+            zone: london(),
+            working_hours: WorkingHours::default(),
+            horizon_weeks: 4,
+            start: None,
+            holidays: Vec::new(),
+            holiday_calendars: Vec::new(),
+            buffer_minutes: 15,
+            client_facing: ClientFacing::All,
+            feeds: FeedSettings::default(),
+        },
+        people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
+        groups,
+    }
+}
+
+/// Four weeks from Monday 3 March 2025 (London is on GMT until 30 March).
+fn horizon() -> Horizon {
+    Horizon {
+        start: date(2025, 3, 3),
+        weeks: 4,
+    }
+}
+
+fn utc(d: Date, h: i8, m: i8) -> Timestamp {
+    d.at(h, m, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .unwrap()
+        .timestamp()
+}
+
+/// Busy spans on every Tuesday of the horizon, `[h:m, +minutes)` UTC.
+fn tuesdays(h: i8, m: i8, minutes: i64, source: BusySource, client: bool) -> PersonBusy {
+    let spans = (0..4)
+        .map(|w| {
+            let d = date(2025, 3, 4)
+                .checked_add(jiff::Span::new().weeks(w))
+                .unwrap();
+            let start = utc(d, h, m);
+            BusySpan {
+                interval: Interval::new(start, start + SignedDuration::from_mins(minutes)),
+                source,
+                client_facing: client,
+            }
+        })
+        .collect();
+    PersonBusy {
+        spans,
+        buffer_minutes: 15,
+    }
+}
+
+fn explain_text(o: &Organization, av: &Availability, id: &str) -> (Explanation, String) {
+    let e = explain(o, av, horizon(), &Formats::builtin(), id).unwrap();
+    let text = e.to_string();
+    (e, text)
+}
+
+#[test]
+fn client_time_names_member_and_source() {
+    let o = org(
+        vec![person("ann", london()), person("ben", london())],
+        vec![group("walk", &["ann", "ben"], 2)],
+    );
+    let mut av = Availability::new();
+    av.insert(
+        "ben".into(),
+        Ok(tuesdays(9, 0, 60, BusySource::ClientBlock(1), true)),
+    );
+    let (e, text) = explain_text(&o, &av, "walk");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
+    let best = &e.candidates[0];
+    assert_eq!(best.held, 0);
+    assert_eq!(best.problems.len(), 4);
+    for p in &best.problems {
+        assert_eq!(
+            p.blocked,
+            [(
+                "ben".to_string(),
+                Block::ClientTime(BusySource::ClientBlock(1))
+            )]
+        );
+    }
+    assert!(
+        text.contains("ben (client time (declared client block 2))"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ben blocks 4 of 4 occurrences: client time (4)"),
+        "{text}"
+    );
+    assert!(text.contains("ann can attend all 4 occurrences"), "{text}");
+    let GroupOutcome::Unscheduled { reason } = &e.outcome else {
+        unreachable!()
+    };
+    assert!(
+        reason.contains("ben is blocked 4 of 4: client time (4)"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn buffer_after_client_time_and_plain_busy_are_told_apart() {
+    let o = org(
+        vec![person("ann", london()), person("ben", london())],
+        vec![group("walk", &["ann", "ben"], 1)],
+    );
+    let mut av = Availability::new();
+    // ann: client session ends 08:50, buffer runs to 09:05.
+    av.insert(
+        "ann".into(),
+        Ok(tuesdays(8, 0, 50, BusySource::Calendar(0), true)),
+    );
+    // ben: a non-client meeting 09:30–09:45 from his second calendar.
+    av.insert(
+        "ben".into(),
+        Ok(tuesdays(9, 30, 15, BusySource::Calendar(1), false)),
+    );
+    let (e, text) = explain_text(&o, &av, "walk");
+    // Quorum 1 can never be met: each is blocked every week.
+    let blocked = &e.candidates[0].problems[0].blocked;
+    assert_eq!(
+        blocked,
+        &[
+            (
+                "ann".to_string(),
+                Block::BufferAfterClientTime(BusySource::Calendar(0))
+            ),
+            (
+                "ben".to_string(),
+                Block::Busy(Some(BusySource::Calendar(1)))
+            ),
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("ann (buffer after client time (calendar 1))"),
+        "{text}"
+    );
+    assert!(text.contains("ben (busy (calendar 2))"), "{text}");
+}
+
+#[test]
+fn other_group_working_hours_start_date_and_unreadable() {
+    let mut cal = person("cal", Zone::iana("America/New_York").unwrap());
+    cal.working_hours = WorkingHours::weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0));
+    let mut dee = person("dee", london());
+    dee.start_date = Some(date(2025, 3, 20));
+    let o = org(
+        vec![person("ann", london()), person("ben", london()), cal, dee],
+        vec![
+            group("a-first", &["ann", "ben"], 2),
+            group("b-walk", &["ann", "ben", "cal", "dee"], 2),
+        ],
+    );
+    let av = Availability::new();
+    let (e, text) = explain_text(&o, &av, "b-walk");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
+    let first = &e.candidates[0].problems[0];
+    assert_eq!(first.date, date(2025, 3, 4));
+    assert_eq!(
+        first.blocked,
+        [
+            ("ann".to_string(), Block::OtherGroup("a-first".to_string())),
+            ("ben".to_string(), Block::OtherGroup("a-first".to_string())),
+            ("cal".to_string(), Block::OutsideWorkingHours),
+            ("dee".to_string(), Block::BeforeStartDate(date(2025, 3, 20))),
+        ],
+        "{text}"
+    );
+    assert!(text.contains("in a session of group `a-first`"), "{text}");
+    // From 25 March dee has started and attends, but alone: no quorum.
+    let late = &e.candidates[0].problems[3];
+    assert!(late.blocked.iter().all(|(m, _)| m != "dee"), "{text}");
+
+    let mut av = Availability::new();
+    av.insert("cal".into(), Err("cal.ics line 7: bad DTSTART".to_string()));
+    let (e, text) = explain_text(&o, &av, "b-walk");
+    assert!(matches!(&e.outcome, GroupOutcome::Blocked { reason } if reason.contains("`cal`")));
+    assert!(text.contains("cal (unreadable calendar)"), "{text}");
+    let p = plan(&o, &av, horizon(), &Formats::builtin());
+    assert!(matches!(p.outcomes[0].1, GroupOutcome::Scheduled { .. }));
+    assert!(matches!(p.outcomes[1].1, GroupOutcome::Blocked { .. }));
+}
+
+#[test]
+fn missing_format_blocks_only_its_group_and_dst_keeps_local_time() {
+    let mut other = group("other", &["ann", "ben"], 1);
+    other.format = "no-such-format".to_string();
+    other.days = vec![Weekday::Wednesday];
+    let o = org(
+        vec![person("ann", london()), person("ben", london())],
+        vec![group("walk", &["ann", "ben"], 2), other],
+    );
+    let h = Horizon {
+        start: date(2025, 3, 24),
+        weeks: 2,
+    };
+    let p = plan(&o, &Availability::new(), h, &Formats::builtin());
+    assert!(
+        matches!(&p.outcomes[0].1, GroupOutcome::Blocked { reason } if reason.contains("no-such-format"))
+    );
+    assert!(matches!(p.outcomes[1].1, GroupOutcome::Scheduled { .. }));
+    // London moves to BST on 30 March: 09:00 local is 09:00Z, then 08:00Z.
+    let starts: Vec<String> = p.sessions.iter().map(|s| s.start.to_string()).collect();
+    assert_eq!(starts, ["2025-03-25T09:00:00Z", "2025-04-01T08:00:00Z"]);
+    assert!(
+        p.sessions
+            .iter()
+            .all(|s| s.group == "walk" && s.attendees == ["ann", "ben"])
+    );
+}

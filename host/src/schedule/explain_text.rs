@@ -1,0 +1,116 @@
+//! The human-readable text of an [`Explanation`](super::Explanation).
+
+use std::fmt;
+
+use super::explain::{Explanation, MemberSummary};
+use super::{GroupOutcome, SeriesTime};
+use crate::model::Cadence;
+
+fn cadence(c: Cadence) -> String {
+    match c {
+        Cadence::Weekly => "weekly".to_string(),
+        Cadence::EveryWeeks(n) => format!("every {n} weeks"),
+        Cadence::MonthlyNth(-1) => "monthly on the last weekday of its kind".to_string(),
+        Cadence::MonthlyNth(n) => format!("monthly on weekday number {n} of the month"),
+    }
+}
+
+fn member_line(m: &MemberSummary) -> String {
+    if m.blocked == 0 {
+        return format!("{} can attend all {} occurrences", m.member, m.of);
+    }
+    let reasons: Vec<String> = m
+        .reasons
+        .iter()
+        .map(|(k, n)| format!("{k} ({n})"))
+        .collect();
+    format!(
+        "{} blocks {} of {} occurrences: {}",
+        m.member,
+        m.blocked,
+        m.of,
+        reasons.join(", ")
+    )
+}
+
+impl fmt::Display for SeriesTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}",
+            super::weekday_name(self.weekday),
+            self.start.strftime("%H:%M")
+        )
+    }
+}
+
+impl fmt::Display for Explanation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "Group `{}` ({}): {} minutes, {}, times in {}",
+            self.group,
+            self.name,
+            self.duration_minutes,
+            cadence(self.cadence),
+            self.zone
+        )?;
+        match &self.outcome {
+            GroupOutcome::Scheduled { series, skipped } => {
+                writeln!(f, "Outcome: scheduled on {series}")?;
+                for s in skipped {
+                    writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
+                }
+            }
+            GroupOutcome::Unscheduled { reason } => writeln!(f, "Outcome: no time: {reason}")?,
+            GroupOutcome::Blocked { reason } => writeln!(f, "Outcome: blocked: {reason}")?,
+        }
+        if self.candidates.is_empty() {
+            return writeln!(
+                f,
+                "No candidate time: the group's days and window cannot hold the session."
+            );
+        }
+        writeln!(
+            f,
+            "Best candidate times ({} of {} evaluated):",
+            self.candidates.len(),
+            self.evaluated
+        )?;
+        for (i, c) in self.candidates.iter().enumerate() {
+            write!(
+                f,
+                "  {}. {}: {} of {} held, {} attendances",
+                i + 1,
+                c.series,
+                c.held,
+                c.occurrences,
+                c.attendance
+            )?;
+            writeln!(f, "{}", if c.preferred { ", preferred" } else { "" })?;
+            for p in &c.problems {
+                write!(f, "     #{} {}: ", p.index + 1, p.date)?;
+                match &p.skipped {
+                    Some(why) => write!(f, "not held ({why})")?,
+                    None => write!(f, "held")?,
+                }
+                let absent: Vec<String> = p
+                    .blocked
+                    .iter()
+                    .map(|(m, b)| format!("{m} ({b})"))
+                    .collect();
+                if !absent.is_empty() {
+                    write!(f, "; absent: {}", absent.join(", "))?;
+                }
+                writeln!(f)?;
+            }
+        }
+        if let Some(best) = self.candidates.first() {
+            writeln!(f, "Members at the best time ({}):", best.series)?;
+            for m in &self.members {
+                writeln!(f, "  {}", member_line(m))?;
+            }
+        }
+        Ok(())
+    }
+}

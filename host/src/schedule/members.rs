@@ -1,0 +1,242 @@
+//! Each person's time, prepared once per plan: blocked intervals (busy time
+//! plus buffers, merged), working hours as absolute intervals over the
+//! horizon, and the sessions already booked in this plan. Every check is a
+//! binary search.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+use super::Availability;
+use super::series::seconds;
+use crate::busy::PersonBusy;
+use crate::model::{Horizon, Interval, Organization, Person};
+
+/// A person as the scheduler sees them.
+#[derive(Debug)]
+pub struct Member<'a> {
+    pub person: &'a Person,
+    /// The person's busy time, or why it could not be read.
+    pub busy: Result<Option<&'a PersonBusy>, &'a str>,
+    /// Busy spans and the buffers after client-facing ones, merged.
+    blocked: Vec<Interval>,
+    /// Working hours over the horizon, merged where they touch.
+    working: Vec<Interval>,
+}
+
+/// Why a member cannot attend an occurrence (coarse; `explain` refines it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absence {
+    /// The member's calendar could not be read.
+    Unreadable,
+    /// The session is before the member's start date (in their zone).
+    BeforeStart(Date),
+    OutsideHours,
+    /// Busy time or the buffer after client-facing time.
+    Busy,
+    /// Already in a session of the group with this index in `org.groups`.
+    Booked(usize),
+}
+
+/// Client-facing spans extended by the buffer, all spans sorted and merged.
+pub fn blocked_intervals(busy: &PersonBusy) -> Vec<Interval> {
+    let buffer = SignedDuration::from_mins(i64::from(busy.buffer_minutes));
+    let mut spans: Vec<Interval> = busy
+        .spans
+        .iter()
+        .map(|s| {
+            let end = if s.client_facing {
+                s.interval.end.checked_add(buffer).unwrap_or(Timestamp::MAX)
+            } else {
+                s.interval.end
+            };
+            Interval::new(s.interval.start, end)
+        })
+        .filter(|i| !i.is_empty())
+        .collect();
+    merge(&mut spans, false);
+    spans
+}
+
+/// Sorts and merges overlapping spans (and touching ones when `touching`).
+fn merge(spans: &mut Vec<Interval>, touching: bool) {
+    spans.sort();
+    let mut out: Vec<Interval> = Vec::with_capacity(spans.len());
+    for s in spans.drain(..) {
+        match out.last_mut() {
+            Some(last) if s.start < last.end || (touching && s.start == last.end) => {
+                last.end = last.end.max(s.end);
+            }
+            _ => out.push(s),
+        }
+    }
+    *spans = out;
+}
+
+/// The person's working hours as absolute intervals, for every local day
+/// from the day before the horizon to the day after it.
+fn working_intervals(person: &Person, horizon: Horizon) -> Vec<Interval> {
+    let tz = &person.zone.tz;
+    let mut out = Vec::new();
+    let (Ok(mut day), Ok(last)) = (
+        horizon.start.checked_sub(1.day()),
+        horizon.end().checked_add(1.day()),
+    ) else {
+        return out;
+    };
+    while day <= last {
+        for (from, to) in person.working_hours.on(day.weekday()) {
+            if seconds(*to) <= seconds(*from) {
+                continue;
+            }
+            let start = tz
+                .to_ambiguous_timestamp(day.to_datetime(*from))
+                .compatible();
+            let end = tz.to_ambiguous_timestamp(day.to_datetime(*to)).compatible();
+            if let (Ok(start), Ok(end)) = (start, end)
+                && start < end
+            {
+                out.push(Interval::new(start, end));
+            }
+        }
+        match day.checked_add(1.day()) {
+            Ok(next) => day = next,
+            Err(_) => break,
+        }
+    }
+    merge(&mut out, true);
+    out
+}
+
+impl<'a> Member<'a> {
+    /// Prepares one person. A person missing from `availability` has no busy
+    /// time (and the person's own buffer).
+    pub fn new(person: &'a Person, availability: &'a Availability, horizon: Horizon) -> Self {
+        let busy = match availability.get(&person.id) {
+            Some(Ok(b)) => Ok(Some(b)),
+            Some(Err(e)) => Err(e.as_str()),
+            None => Ok(None),
+        };
+        let blocked = match busy {
+            Ok(Some(b)) => blocked_intervals(b),
+            _ => Vec::new(),
+        };
+        Member {
+            person,
+            busy,
+            blocked,
+            working: working_intervals(person, horizon),
+        }
+    }
+
+    /// Whether the member can attend `slot`, given this plan's bookings.
+    pub fn check(&self, slot: Interval, bookings: &Bookings) -> Result<(), Absence> {
+        if self.busy.is_err() {
+            return Err(Absence::Unreadable);
+        }
+        if let Some(first) = self.person.start_date
+            && self.person.zone.tz.to_datetime(slot.start).date() < first
+        {
+            return Err(Absence::BeforeStart(first));
+        }
+        let i = self.working.partition_point(|w| w.start <= slot.start);
+        if i == 0 || self.working[i - 1].end < slot.end {
+            return Err(Absence::OutsideHours);
+        }
+        let j = self.blocked.partition_point(|b| b.start < slot.end);
+        if j > 0 && self.blocked[j - 1].end > slot.start {
+            return Err(Absence::Busy);
+        }
+        if let Some(group) = bookings.conflict(&self.person.id, slot) {
+            return Err(Absence::Booked(group));
+        }
+        Ok(())
+    }
+}
+
+/// Sessions already booked in this plan, per person.
+#[derive(Debug, Default, Clone)]
+pub struct Bookings {
+    /// Person id → start → (end, group index). Never overlapping.
+    by_person: BTreeMap<String, BTreeMap<Timestamp, (Timestamp, usize)>>,
+}
+
+impl Bookings {
+    /// The group index of a booked session of `person` overlapping `slot`.
+    pub fn conflict(&self, person: &str, slot: Interval) -> Option<usize> {
+        let booked = self.by_person.get(person)?;
+        let (_, (end, group)) = booked.range(..slot.end).next_back()?;
+        (*end > slot.start).then_some(*group)
+    }
+
+    /// Books `person` into a session of group `group`.
+    pub fn book(&mut self, person: &str, slot: Interval, group: usize) {
+        self.by_person
+            .entry(person.to_string())
+            .or_default()
+            .insert(slot.start, (slot.end, group));
+    }
+}
+
+/// Every person of the organization, prepared, by id.
+pub fn prepare<'a>(
+    org: &'a Organization,
+    availability: &'a Availability,
+    horizon: Horizon,
+) -> BTreeMap<&'a str, Member<'a>> {
+    org.people
+        .iter()
+        .map(|(id, p)| (id.as_str(), Member::new(p, availability, horizon)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::busy::{BusySource, BusySpan};
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    fn span(a: &str, b: &str, client: bool) -> BusySpan {
+        BusySpan {
+            interval: Interval::new(ts(a), ts(b)),
+            source: BusySource::Calendar(0),
+            client_facing: client,
+        }
+    }
+
+    #[test]
+    fn buffers_extend_client_time_only_and_spans_merge() {
+        let busy = PersonBusy {
+            spans: vec![
+                span("2025-03-03T09:00:00Z", "2025-03-03T10:00:00Z", true),
+                span("2025-03-03T10:10:00Z", "2025-03-03T10:30:00Z", false),
+                span("2025-03-03T12:00:00Z", "2025-03-03T13:00:00Z", false),
+            ],
+            buffer_minutes: 15,
+        };
+        let got = blocked_intervals(&busy);
+        assert_eq!(
+            got,
+            [
+                Interval::new(ts("2025-03-03T09:00:00Z"), ts("2025-03-03T10:30:00Z")),
+                Interval::new(ts("2025-03-03T12:00:00Z"), ts("2025-03-03T13:00:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn bookings_find_overlaps_but_not_touching_sessions() {
+        let mut b = Bookings::default();
+        let slot = Interval::new(ts("2025-03-03T09:00:00Z"), ts("2025-03-03T10:00:00Z"));
+        b.book("ann", slot, 3);
+        let later = Interval::new(ts("2025-03-03T10:00:00Z"), ts("2025-03-03T11:00:00Z"));
+        let inside = Interval::new(ts("2025-03-03T09:30:00Z"), ts("2025-03-03T09:45:00Z"));
+        assert_eq!(b.conflict("ann", later), None);
+        assert_eq!(b.conflict("ann", inside), Some(3));
+        assert_eq!(b.conflict("ben", inside), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! Random organizations for the scheduler's property tests.
+//!
+//! Built directly as validated model types (no TOML), from a seed, so that a
+//! failing case can be replayed from the seed proptest prints. Horizons are
+//! placed so that both America/New_York and Europe/London change their
+//! clocks inside them.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::civil::{Date, Time, Weekday, date};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, ToSpan};
+use peerwell::busy::{BusySource, BusySpan, PersonBusy};
+use peerwell::model::{
+    Cadence, Charter, ClientFacing, FeedSettings, Group, Horizon, Interval, Org, Organization,
+    Person, RequiredRole, WorkingHours, Zone,
+};
+use peerwell::schedule::Availability;
+
+/// A small deterministic generator (SplitMix64).
+pub struct Rng(u64);
+
+impl Rng {
+    /// Seeds the generator.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn bits(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        let width = (hi - lo + 1).max(1) as u64;
+        lo + (self.bits() % width) as i64
+    }
+
+    /// True with probability `percent`/100.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.bits() % 100 < percent
+    }
+
+    /// One element of a non-empty slice.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.range(0, items.len() as i64 - 1) as usize]
+    }
+}
+
+/// A generated organization with its busy time and horizon.
+pub struct Generated {
+    pub org: Organization,
+    pub availability: Availability,
+    pub horizon: Horizon,
+}
+
+const ZONES: &[&str] = &["America/New_York", "Europe/London", "America/Chicago"];
+const TAGS: &[&str] = &["clinician", "supervisor", "lead"];
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+fn zone(name: &str) -> Zone {
+    Zone::iana(name).unwrap_or(Zone {
+        name: "UTC".to_string(),
+        tz: TimeZone::UTC,
+    })
+}
+
+fn hm(minutes: i64) -> Time {
+    Time::new((minutes / 60) as i8, (minutes % 60) as i8, 0, 0).unwrap_or(Time::midnight())
+}
+
+fn working_hours(rng: &mut Rng) -> WorkingHours {
+    let mut days: [Vec<(Time, Time)>; 7] = Default::default();
+    for (i, day) in days.iter_mut().enumerate() {
+        let worked = if i < 5 {
+            rng.chance(85)
+        } else {
+            rng.chance(10)
+        };
+        if !worked {
+            continue;
+        }
+        let start = rng.range(14, 20) * 30; // 07:00–10:00
+        let end = rng.range(30, 38) * 30; // 15:00–19:00
+        if rng.chance(30) {
+            day.push((hm(start), hm(12 * 60)));
+            day.push((hm(13 * 60), hm(end)));
+        } else {
+            day.push((hm(start), hm(end)));
+        }
+    }
+    WorkingHours { days }
+}
+
+fn busy(rng: &mut Rng, person: &Person, horizon: Horizon) -> PersonBusy {
+    let days = i64::from(horizon.weeks) * 7;
+    let count = rng.range(0, 50);
+    let mut spans = Vec::new();
+    for _ in 0..count {
+        let Ok(day) = horizon.start.checked_add(rng.range(-1, days).days()) else {
+            continue;
+        };
+        let start = day.to_datetime(hm(rng.range(6 * 4, 20 * 4) * 15));
+        let Ok(start) = person.zone.tz.to_timestamp(start) else {
+            continue;
+        };
+        let minutes = rng.range(1, 12) * 15;
+        let Ok(end) = start.checked_add(SignedDuration::from_mins(minutes)) else {
+            continue;
+        };
+        let source = if rng.chance(70) {
+            BusySource::Calendar(rng.range(0, 1) as usize)
+        } else {
+            BusySource::ClientBlock(rng.range(0, 2) as usize)
+        };
+        spans.push(BusySpan {
+            interval: Interval::new(start, end),
+            source,
+            client_facing: rng.chance(70),
+        });
+    }
+    spans.sort();
+    PersonBusy {
+        spans,
+        buffer_minutes: person.buffer_minutes,
+    }
+}
+
+fn person(rng: &mut Rng, i: usize, zones: &[&str], horizon: Horizon) -> Person {
+    let tags: Vec<String> = TAGS
+        .iter()
+        .filter(|_| rng.chance(40))
+        .map(|t| t.to_string())
+        .collect();
+    let start_date = if rng.chance(20) {
+        horizon
+            .start
+            .checked_add(rng.range(0, i64::from(horizon.weeks) * 7).days())
+            .ok()
+    } else {
+        None
+    };
+    Person {
+        id: format!("p{i:02}"),
+        name: format!("Person {i}"),
+        email: format!("p{i}@example.org"),
+        zone: zone(rng.pick::<&str>(zones)),
+        working_hours: working_hours(rng),
+        tags,
+        site: None,
+        start_date,
+        calendars: Vec::new(),
+        client_blocks: Vec::new(),
+        buffer_minutes: *rng.pick(&[0, 10, 15, 30]),
+    }
+}
+
+fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
+    let mut members: Vec<String> = people.iter().filter(|_| rng.chance(50)).cloned().collect();
+    while members.len() < 2 {
+        let p = rng.pick(people).clone();
+        if !members.contains(&p) {
+            members.push(p);
+        }
+    }
+    members.truncate(8);
+    let mut days: Vec<Weekday> = WEEKDAYS[..5]
+        .iter()
+        .copied()
+        .filter(|_| rng.chance(50))
+        .collect();
+    if days.is_empty() {
+        days.push(*rng.pick(&WEEKDAYS[..5]));
+    }
+    let cadence = match rng.range(0, 3) {
+        0 | 1 => Cadence::Weekly,
+        2 => Cadence::EveryWeeks(rng.range(2, 3) as u32),
+        _ => Cadence::MonthlyNth(*rng.pick(&[1, 2, 3, 4, -1])),
+    };
+    let duration = *rng.pick(&[30, 45, 60, 90]);
+    let earliest = rng.range(28, 40) * 15;
+    let latest = rng.range(60, 76) * 15;
+    let preferred = if rng.chance(40) {
+        let s = rng.range(earliest / 15, latest / 15) * 15;
+        vec![(hm(s), hm((s + 120).min(latest)))]
+    } else {
+        Vec::new()
+    };
+    let quorum = rng.range(1, (members.len() as i64).min(3)) as u32;
+    let required_roles = if rng.chance(25) {
+        vec![RequiredRole {
+            tag: rng.pick(TAGS).to_string(),
+            min: 1,
+        }]
+    } else {
+        Vec::new()
+    };
+    Group {
+        id: format!("g{i}"),
+        name: format!("Group {i}"),
+        format: "check-in".to_string(),
+        members,
+        cadence,
+        duration_minutes: duration,
+        days,
+        earliest: hm(earliest),
+        latest: hm(latest),
+        preferred,
+        quorum,
+        required_roles,
+        charter: Charter::default(),
+        escalation: Vec::new(),
+        location: None,
+        video_url: None,
+        neutral_title: false,
+        zone: zone(rng.pick::<&str>(zones)),
+        settings: toml::Table::new(),
+    }
+}
+
+/// A random organization: 2–20 people in 1–3 zones, 1–6 groups, busy time
+/// with client-facing spans and buffers, holidays, start dates, cadences.
+pub fn organization(seed: u64) -> Generated {
+    let mut rng = Rng::new(seed);
+    let starts: [Date; 2] = [date(2025, 3, 3), date(2025, 10, 20)];
+    let horizon = Horizon {
+        start: *rng.pick(&starts),
+        weeks: rng.range(6, 10) as u32,
+    };
+    let zones: Vec<&str> = ZONES[..rng.range(1, 3) as usize].to_vec();
+    let n_people = rng.range(2, 20) as usize;
+    let people: Vec<Person> = (0..n_people)
+        .map(|i| person(&mut rng, i, &zones, horizon))
+        .collect();
+    let mut availability = Availability::new();
+    for p in &people {
+        let b = if rng.chance(4) {
+            Err("calendar `cal.ics` line 3: cannot read".to_string())
+        } else {
+            Ok(busy(&mut rng, p, horizon))
+        };
+        availability.insert(p.id.clone(), b);
+    }
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let groups: Vec<Group> = (0..rng.range(1, 6) as usize)
+        .map(|i| group(&mut rng, i, &ids, &zones))
+        .collect();
+    let holidays = (0..rng.range(0, 3))
+        .filter_map(|_| {
+            let days = i64::from(horizon.weeks) * 7 - 1;
+            horizon.start.checked_add(rng.range(0, days).days()).ok()
+        })
+        .collect();
+    let org = Org {
+        dir: PathBuf::from("."),
+        name: "Generated clinic".to_string(),
+        zone: zone(zones[0]),
+        working_hours: WorkingHours::default(),
+        horizon_weeks: horizon.weeks,
+        start: Some(horizon.start),
+        holidays,
+        holiday_calendars: Vec::new(),
+        buffer_minutes: 15,
+        client_facing: ClientFacing::All,
+        feeds: FeedSettings::default(),
+    };
+    Generated {
+        org: Organization {
+            org,
+            people: people
+                .into_iter()
+                .map(|p| (p.id.clone(), p))
+                .collect::<BTreeMap<_, _>>(),
+            groups,
+        },
+        availability,
+        horizon,
+    }
+}
