@@ -1,1 +1,1 @@
-
+mod feeds_oracle;

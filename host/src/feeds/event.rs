@@ -68,8 +68,15 @@ pub fn write_event(
         .copied()
         .unwrap_or(0);
     w.raw("SEQUENCE", &[], &sequence.to_string());
-    write_time(w, "DTSTART", &group.zone, session.start, zones);
-    write_time(w, "DTEND", &group.zone, session.end, zones);
+    let zone = &group.zone;
+    let local = !is_utc(zone) && reads_back(zone, session.start) && reads_back(zone, session.end);
+    if local {
+        write_local(w, "DTSTART", zone, session.start, zones);
+        write_local(w, "DTEND", zone, session.end, zones);
+    } else {
+        w.raw("DTSTART", &[], &utc_stamp(session.start));
+        w.raw("DTEND", &[], &utc_stamp(session.end));
+    }
     let summary = if group.neutral_title {
         NEUTRAL_TITLE.to_string()
     } else {
@@ -94,16 +101,20 @@ pub fn write_event(
     w.end("VEVENT");
 }
 
-/// Writes a DATE-TIME property in `zone`'s local time with a TZID, or in
-/// UTC form when the zone is UTC or the local time would read back as a
-/// different instant (the second 01:30 of a fall-back night).
-fn write_time(w: &mut Writer, name: &str, zone: &Zone, ts: Timestamp, zones: &mut ZoneSpans) {
+/// True when `ts` written as local time in `zone` reads back as `ts`. It
+/// does not on the second pass through a fall-back hour (01:30 happens
+/// twice and a TZID names the first), so such sessions are written in UTC
+/// form, both ends alike: some readers mishandle a UTC start with a local
+/// end.
+fn reads_back(zone: &Zone, ts: Timestamp) -> bool {
     let dt = zone.tz.to_datetime(ts);
-    let reads_back = zone.tz.to_ambiguous_timestamp(dt).earlier().ok() == Some(ts);
-    if is_utc(zone) || !reads_back {
-        w.raw(name, &[], &utc_stamp(ts));
-        return;
-    }
+    zone.tz.to_ambiguous_timestamp(dt).earlier().ok() == Some(ts)
+}
+
+/// Writes a DATE-TIME property in `zone`'s local time with a TZID, and
+/// records the instant so the zone's VTIMEZONE covers it.
+fn write_local(w: &mut Writer, name: &str, zone: &Zone, ts: Timestamp, zones: &mut ZoneSpans) {
+    let dt = zone.tz.to_datetime(ts);
     w.raw(name, &[("TZID", tzid_param(zone))], &local_stamp(dt));
     zones
         .entry(zone.name.clone())
@@ -124,7 +135,10 @@ mod tests {
             slug("Riverbend Community Mental Health"),
             "riverbend-community-mental-health"
         );
-        assert_eq!(slug("  St. Mary's — Clínica (Nord) "), "st-mary-s-cl-nica-nord");
+        assert_eq!(
+            slug("  St. Mary's — Clínica (Nord) "),
+            "st-mary-s-cl-nica-nord"
+        );
         assert_eq!(slug("—"), "organization");
     }
 }

@@ -65,12 +65,7 @@ pub fn group_feed(org: &Organization, group: &Group, plan: &Plan, opts: &FeedOpt
 
 /// The feed of one member: the sessions of every group they belong to in
 /// which they are an attendee (not an absentee).
-pub fn member_feed(
-    org: &Organization,
-    person: &Person,
-    plan: &Plan,
-    opts: &FeedOptions,
-) -> String {
+pub fn member_feed(org: &Organization, person: &Person, plan: &Plan, opts: &FeedOptions) -> String {
     let sessions: Vec<(&Group, &Session)> = plan
         .sessions
         .iter()
@@ -136,7 +131,11 @@ fn calendar(
     w.text("NAME", &name);
     w.text("X-WR-CALNAME", &name);
     w.text("X-WR-TIMEZONE", zone_name);
-    w.raw("REFRESH-INTERVAL", &[("VALUE", "DURATION".to_string())], &refresh);
+    w.raw(
+        "REFRESH-INTERVAL",
+        &[("VALUE", "DURATION".to_string())],
+        &refresh,
+    );
     w.raw("X-PUBLISHED-TTL", &[], &refresh);
     for (zone, span) in zones.values() {
         let range = Interval::new(

@@ -224,7 +224,10 @@ mod tests {
     fn text_escaping() {
         assert_eq!(escape_text(r"a\b"), r"a\\b");
         assert_eq!(escape_text("a;b,c"), r"a\;b\,c");
-        assert_eq!(escape_text("one\ntwo\r\nthree\rfour"), r"one\ntwo\nthree\nfour");
+        assert_eq!(
+            escape_text("one\ntwo\r\nthree\rfour"),
+            r"one\ntwo\nthree\nfour"
+        );
         assert_eq!(escape_text("tab\there\u{7}bell"), "tab\there bell");
         assert_eq!(escape_text("colon: fine"), "colon: fine");
     }
