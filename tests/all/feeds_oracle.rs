@@ -544,7 +544,7 @@ fn feeds_are_deterministic_and_private() {
             .filter_map(|l| l.strip_prefix("TZID:"))
             .collect();
         assert_eq!(tzids, defined, "{}", g.id);
-        assert_eq!(defined.contains("UTC"), false);
+        assert!(!defined.contains("UTC"));
     }
     for p in org.people.values() {
         let feed = member_feed(&org, p, &plan, &opts);

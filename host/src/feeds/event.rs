@@ -86,10 +86,9 @@ pub fn write_event(
     if let Some(loc) = group.location.as_deref().filter(|l| !l.trim().is_empty()) {
         w.text("LOCATION", &clean(loc.trim()));
     }
-    if let Some(url) = group.video_url.as_deref().filter(|u| !u.trim().is_empty()) {
-        if !(shared && has_email(url)) {
-            w.raw("URL", &[], &uri_value(url.trim()));
-        }
+    let url = group.video_url.as_deref().map(str::trim);
+    if let Some(url) = url.filter(|u| !(u.is_empty() || shared && has_email(u))) {
+        w.raw("URL", &[], &uri_value(url));
     }
     if group.neutral_title {
         w.raw("CLASS", &[], "PRIVATE");

@@ -151,3 +151,6 @@ fn calendar(
     out.push_str(&w.finish());
     out
 }
+
+#[cfg(test)]
+mod tests;
