@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Expands iCalendar feeds with Python `icalendar` + `recurring-ical-events`.
 
-Usage: feed_events.py FILE...
+Usage: tests/.venv/bin/python tests/oracles/feed_events.py FILE...
+(the venv that tests/setup installs holds icalendar and recurring-ical-events)
 
 For each FILE, in the order given, prints ONE line of JSON: a list of the
 events the file's calendar expands to between 1970-01-01 and 2100-01-01,

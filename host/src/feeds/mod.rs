@@ -14,6 +14,8 @@
 //! - [`describe`]: the DESCRIPTION text.
 //! - [`event`]: one VEVENT per session.
 
+#![warn(missing_docs)]
+
 pub mod describe;
 pub mod event;
 pub mod vtimezone;

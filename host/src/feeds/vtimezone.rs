@@ -40,9 +40,13 @@ pub fn is_utc(zone: &Zone) -> bool {
 pub struct Observance {
     /// The instant the observance starts (`None`: since forever).
     pub onset: Option<Timestamp>,
+    /// The offset in effect just before the onset (TZOFFSETFROM).
     pub from: Offset,
+    /// The offset from the onset on (TZOFFSETTO).
     pub to: Offset,
+    /// The abbreviation, e.g. `EDT` (TZNAME; empty when unknown).
     pub name: String,
+    /// DAYLIGHT when true, STANDARD otherwise.
     pub daylight: bool,
 }
 
@@ -61,7 +65,13 @@ impl Observance {
 /// then one per transition up to its end.
 pub fn observances(tz: &TimeZone, range: Interval) -> Vec<Observance> {
     let info = tz.to_offset_info(range.start);
-    let first = match tz.preceding(range.start.saturating_add_one()).next() {
+    // `preceding` yields transitions strictly before its argument; one
+    // nanosecond later includes a transition exactly at the range start.
+    let just_after = range
+        .start
+        .checked_add(jiff::SignedDuration::from_nanos(1))
+        .unwrap_or(range.start);
+    let first = match tz.preceding(just_after).next() {
         Some(t) => {
             let before = t
                 .timestamp()
@@ -123,19 +133,6 @@ pub fn write_vtimezone(w: &mut Writer, zone: &Zone, range: Interval) {
 /// The value of a `TZID` parameter for `zone`.
 pub fn tzid_param(zone: &Zone) -> String {
     param_value(&zone.name)
-}
-
-/// Extension for the "one instant later" step used to include a transition
-/// that happens exactly at the start of the range.
-trait SaturatingOne {
-    fn saturating_add_one(self) -> Timestamp;
-}
-
-impl SaturatingOne for Timestamp {
-    fn saturating_add_one(self) -> Timestamp {
-        self.checked_add(jiff::SignedDuration::from_nanos(1))
-            .unwrap_or(self)
-    }
 }
 
 #[cfg(test)]

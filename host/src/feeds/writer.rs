@@ -90,6 +90,7 @@ pub struct Writer {
 }
 
 impl Writer {
+    /// An empty writer.
     pub fn new() -> Writer {
         Writer::default()
     }
