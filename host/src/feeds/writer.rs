@@ -255,7 +255,47 @@ mod tests {
         assert_eq!(utc_stamp(ts), "20260308T070000Z");
     }
 
+    /// RFC 5545 TEXT unescaping, as a reader does it.
+    fn unescape(text: &str) -> String {
+        let mut out = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('n') | Some('N') => out.push('\n'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            }
+        }
+        out
+    }
+
     proptest! {
+        #[test]
+        fn escaping_round_trips_and_leaves_no_bare_separators(
+            s in "([a-z;,:\\\\\"\n\r\t]|\\PC){0,80}"
+        ) {
+            let escaped = escape_text(&s);
+            prop_assert!(!escaped.contains(['\r', '\n']));
+            // Every `;` and `,` is preceded by an odd run of backslashes.
+            let bytes = escaped.as_bytes();
+            for (i, b) in bytes.iter().enumerate() {
+                if *b == b';' || *b == b',' {
+                    let run = bytes[..i].iter().rev().take_while(|c| **c == b'\\').count();
+                    prop_assert!(run % 2 == 1, "bare separator at {} in {:?}", i, escaped);
+                }
+            }
+            let normalized = s.replace("\r\n", "\n").replace('\r', "\n");
+            let expected: String = normalized
+                .chars()
+                .map(|c| if c.is_control() && c != '\n' && c != '\t' { ' ' } else { c })
+                .collect();
+            prop_assert_eq!(unescape(&escaped), expected);
+        }
+
         #[test]
         fn folding_keeps_lines_short_and_unfolds_back(s in "\\PC{0,400}") {
             let line = format!("DESCRIPTION:{s}");
