@@ -2,4 +2,5 @@
 
 mod config_ui;
 mod e2e;
+mod feeds_oracle;
 mod schedule_props;

@@ -1,1 +1,158 @@
 //! iCalendar feeds per group and per member (RFC 5545).
+//!
+//! A feed is a VCALENDAR with the calendar properties clients use to name and
+//! refresh a subscription, one VTIMEZONE per TZID used (sorted by TZID), and
+//! one VEVENT per session (sorted by start, then UID). The bytes depend only
+//! on the inputs: no wall clock, no hash order.
+//!
+//! Privacy: only policy text (group, charter, escalation, format plan) and
+//! session times are written; nothing from members' calendars reaches a
+//! feed. Group feeds carry no email address at all.
+//!
+//! - [`writer`]: content lines, escaping, folding.
+//! - [`vtimezone`]: VTIMEZONEs from jiff's time-zone data.
+//! - [`describe`]: the DESCRIPTION text.
+//! - [`event`]: one VEVENT per session.
+
+#![warn(missing_docs)]
+
+pub mod describe;
+pub mod event;
+pub mod vtimezone;
+pub mod writer;
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::model::{Group, Interval, Organization, Person};
+use crate::schedule::{Plan, Session};
+use describe::Audience;
+use event::{ZoneSpans, slug, write_event};
+use writer::Writer;
+
+/// How feeds are stamped and versioned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedOptions {
+    /// DTSTAMP for every event; derived from inputs by the caller (never the wall clock).
+    pub dtstamp: Timestamp,
+    /// SEQUENCE per (group id, session index); missing = 0.
+    pub sequence: BTreeMap<(String, u32), u32>,
+}
+
+/// PRODID of every feed.
+pub const PRODID: &str = concat!("-//peerwell//peerwell ", env!("CARGO_PKG_VERSION"), "//EN");
+
+/// How far before the first and after the last event of a zone its
+/// VTIMEZONE reaches.
+const ZONE_SLACK: SignedDuration = SignedDuration::from_hours(24 * 31);
+
+/// The feed of one group: its sessions from `plan.sessions`.
+pub fn group_feed(org: &Organization, group: &Group, plan: &Plan, opts: &FeedOptions) -> String {
+    let sessions: Vec<(&Group, &Session)> = plan
+        .sessions
+        .iter()
+        .filter(|s| s.group == group.id)
+        .map(|s| (group, s))
+        .collect();
+    calendar(
+        org,
+        &group.name,
+        &group.zone.name,
+        sessions,
+        Audience::Group,
+        opts,
+    )
+}
+
+/// The feed of one member: the sessions of every group they belong to in
+/// which they are an attendee (not an absentee).
+pub fn member_feed(org: &Organization, person: &Person, plan: &Plan, opts: &FeedOptions) -> String {
+    let sessions: Vec<(&Group, &Session)> = plan
+        .sessions
+        .iter()
+        .filter(|s| s.attendees.contains(&person.id))
+        .filter_map(|s| {
+            org.groups
+                .iter()
+                .find(|g| g.id == s.group && g.members.contains(&person.id))
+                .map(|g| (g, s))
+        })
+        .collect();
+    let name = format!("{} — peer support", person.name.trim());
+    calendar(
+        org,
+        &name,
+        &person.zone.name,
+        sessions,
+        Audience::Member(person),
+        opts,
+    )
+}
+
+/// Stable UID of a session: the same in group and member feeds.
+///
+/// `<group id>-<index, 4 digits>@<organization slug>.peerwell`; it holds no
+/// member data.
+pub fn session_uid(org: &Organization, session: &Session) -> String {
+    format!(
+        "{}-{:04}@{}.peerwell",
+        session.group,
+        session.index,
+        slug(&org.org.name)
+    )
+}
+
+/// Writes the VCALENDAR around `sessions`.
+fn calendar(
+    org: &Organization,
+    name: &str,
+    zone_name: &str,
+    mut sessions: Vec<(&Group, &Session)>,
+    audience: Audience<'_>,
+    opts: &FeedOptions,
+) -> String {
+    sessions.sort_by_cached_key(|(_, s)| (s.start, session_uid(org, s)));
+    let mut zones = ZoneSpans::new();
+    let mut events = Writer::new();
+    for (group, session) in &sessions {
+        write_event(&mut events, org, group, session, audience, opts, &mut zones);
+    }
+    let name = match audience {
+        Audience::Group => describe::withhold_emails(name),
+        Audience::Member(_) => name.to_string(),
+    };
+    let refresh = format!("PT{}M", org.org.feeds.refresh_minutes.max(1));
+
+    let mut w = Writer::new();
+    w.begin("VCALENDAR");
+    w.raw("VERSION", &[], "2.0");
+    w.text("PRODID", PRODID);
+    w.raw("CALSCALE", &[], "GREGORIAN");
+    w.raw("METHOD", &[], "PUBLISH");
+    w.text("NAME", &name);
+    w.text("X-WR-CALNAME", &name);
+    w.text("X-WR-TIMEZONE", zone_name);
+    w.raw(
+        "REFRESH-INTERVAL",
+        &[("VALUE", "DURATION".to_string())],
+        &refresh,
+    );
+    w.raw("X-PUBLISHED-TTL", &[], &refresh);
+    for (zone, span) in zones.values() {
+        let range = Interval::new(
+            span.start.checked_sub(ZONE_SLACK).unwrap_or(span.start),
+            span.end.checked_add(ZONE_SLACK).unwrap_or(span.end),
+        );
+        vtimezone::write_vtimezone(&mut w, zone, range);
+    }
+    let mut out = w.finish();
+    out.push_str(&events.finish());
+    let mut w = Writer::new();
+    w.end("VCALENDAR");
+    out.push_str(&w.finish());
+    out
+}
+
+#[cfg(test)]
+mod tests;

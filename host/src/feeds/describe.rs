@@ -1,0 +1,245 @@
+//! The DESCRIPTION text of a session: agenda with clock times, roles by
+//! first name, the charter, escalation resources, where to meet, and the
+//! format's notes. Plain text with `\n` line breaks; escaping happens when
+//! the line is written.
+
+use jiff::SignedDuration;
+use jiff::tz::TimeZone;
+
+use crate::model::{Group, Organization, Person};
+use crate::schedule::Session;
+
+/// Who a feed is for; member feeds name the reader's own role.
+#[derive(Debug, Clone, Copy)]
+pub enum Audience<'a> {
+    /// A group feed, shared by the whole group.
+    Group,
+    /// One member's personal feed.
+    Member(&'a Person),
+}
+
+/// The description of `session` of `group` for `audience`.
+pub fn description(
+    org: &Organization,
+    group: &Group,
+    session: &Session,
+    audience: Audience<'_>,
+) -> String {
+    let mut sections: Vec<String> = Vec::new();
+    sections.push(agenda(group, session, audience));
+    if let Some(roles) = roles(org, session, audience) {
+        sections.push(roles);
+    }
+    if let Some(charter) = charter(group) {
+        sections.push(charter);
+    }
+    if let Some(escalation) = escalation(group) {
+        sections.push(escalation);
+    }
+    if let Some(place) = place(group) {
+        sections.push(place);
+    }
+    let notes = session.plan.notes.trim();
+    if !notes.is_empty() {
+        sections.push(format!("Notes\n{notes}"));
+    }
+    sections.join("\n\n")
+}
+
+/// "Agenda (Zone time)" then one line per phase, "08:00–08:15 Title — detail".
+/// Clock times are in the group's zone for group feeds and in the member's
+/// own zone for member feeds.
+fn agenda(group: &Group, session: &Session, audience: Audience<'_>) -> String {
+    let zone = match audience {
+        Audience::Group => &group.zone,
+        Audience::Member(person) => &person.zone,
+    };
+    let mut out = format!("Agenda ({} time)", zone.name);
+    let mut at = session.start;
+    for item in &session.plan.agenda {
+        let end = at
+            .checked_add(SignedDuration::from_mins(i64::from(item.minutes)))
+            .unwrap_or(at);
+        out.push('\n');
+        out.push_str(&clock(&zone.tz, at));
+        out.push('–');
+        out.push_str(&clock(&zone.tz, end));
+        out.push(' ');
+        out.push_str(item.title.trim());
+        let detail = item.detail.trim();
+        if !detail.is_empty() {
+            out.push_str(" — ");
+            out.push_str(detail);
+        }
+        at = end;
+    }
+    out
+}
+
+fn clock(tz: &TimeZone, ts: jiff::Timestamp) -> String {
+    let dt = tz.to_datetime(ts);
+    format!("{:02}:{:02}", dt.hour(), dt.minute())
+}
+
+/// "Roles this time" with members by first name, and for a member feed the
+/// reader's own role.
+fn roles(org: &Organization, session: &Session, audience: Audience<'_>) -> Option<String> {
+    if session.plan.roles.is_empty() {
+        return None;
+    }
+    // Role names in first-seen order, each with its holders.
+    let mut by_role: Vec<(&str, Vec<&str>)> = Vec::new();
+    for r in &session.plan.roles {
+        let name = org
+            .people
+            .get(&r.member)
+            .map(Person::first_name)
+            .unwrap_or("a member");
+        match by_role.iter_mut().find(|(role, _)| *role == r.role) {
+            Some((_, names)) => names.push(name),
+            None => by_role.push((&r.role, vec![name])),
+        }
+    }
+    let mut out = String::from("Roles this time");
+    for (role, names) in &by_role {
+        out.push_str(&format!("\n{role}: {}", names.join(", ")));
+    }
+    if let Audience::Member(person) = audience {
+        let mine: Vec<&str> = session
+            .plan
+            .roles
+            .iter()
+            .filter(|r| r.member == person.id)
+            .map(|r| r.role.as_str())
+            .collect();
+        if !mine.is_empty() {
+            out.push_str(&format!("\nYour role this time: {}", mine.join(", ")));
+        }
+    }
+    Some(out)
+}
+
+/// The group's charter: purpose, boundaries, membership, size limit.
+fn charter(group: &Group) -> Option<String> {
+    let c = &group.charter;
+    let mut lines = vec!["About this group".to_string()];
+    if !c.purpose.trim().is_empty() {
+        lines.push(format!("Purpose: {}", c.purpose.trim()));
+    }
+    if !c.boundaries.trim().is_empty() {
+        lines.push(format!("Boundaries: {}", c.boundaries.trim()));
+    }
+    let membership = if c.open {
+        "open (colleagues may ask to join)"
+    } else {
+        "closed"
+    };
+    let mut line = format!("Membership: {membership}");
+    if let Some(limit) = c.size_limit {
+        line.push_str(&format!("; size limit {limit}"));
+    }
+    lines.push(line);
+    Some(lines.join("\n"))
+}
+
+/// Who to contact when peer support is not enough.
+fn escalation(group: &Group) -> Option<String> {
+    if group.escalation.is_empty() {
+        return None;
+    }
+    let mut out = String::from("When peer support is not enough");
+    for e in &group.escalation {
+        out.push_str(&format!("\n- {}: {}", e.name.trim(), e.contact.trim()));
+        if let Some(note) = e.note.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            out.push_str(&format!(" ({note})"));
+        }
+    }
+    Some(out)
+}
+
+/// Where to meet: the location and the video link.
+fn place(group: &Group) -> Option<String> {
+    let mut lines = vec!["Where".to_string()];
+    if let Some(loc) = group.location.as_deref().filter(|l| !l.trim().is_empty()) {
+        lines.push(format!("Location: {}", loc.trim()));
+    }
+    if let Some(url) = group.video_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        lines.push(format!("Video: {}", url.trim()));
+    }
+    (lines.len() > 1).then(|| lines.join("\n"))
+}
+
+/// What replaces an email address in a group feed.
+pub const EMAIL_WITHHELD: &str = "(email address in your personal feed)";
+
+/// Replaces every email address in `text` with [`EMAIL_WITHHELD`]. Group
+/// feeds are shared more widely than members' own feeds, so they carry no
+/// email address at all, not even one HR wrote into a contact or a note.
+pub fn withhold_emails(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let local = |c: char| c.is_alphanumeric() || "._%+-'!#$&*/=?^`{|}~".contains(c);
+    let domain = |c: char| c.is_alphanumeric() || c == '-' || c == '.';
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '@' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut l = i;
+        while l > 0 && local(chars[l - 1]) {
+            l -= 1;
+        }
+        let mut r = i + 1;
+        while r < chars.len() && domain(chars[r]) {
+            r += 1;
+        }
+        let host: String = chars[i + 1..r].iter().collect();
+        let host = host.trim_end_matches(['.', '-']);
+        let is_email = l < i && host.contains('.') && host.split('.').all(|p| !p.is_empty());
+        if is_email {
+            // Drop the local part already copied, then the address.
+            for _ in l..i {
+                out.pop();
+            }
+            out.push_str(EMAIL_WITHHELD);
+            i += 1 + host.chars().count();
+        } else {
+            out.push('@');
+            i += 1;
+        }
+    }
+    out
+}
+
+/// True when `text` holds something [`withhold_emails`] would replace.
+pub fn has_email(text: &str) -> bool {
+    withhold_emails(text) != text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_withheld() {
+        assert_eq!(
+            withhold_emails("Call EAP (eap.line+24h@care.example.org), or Sam."),
+            format!("Call EAP ({EMAIL_WITHHELD}), or Sam.")
+        );
+        assert_eq!(
+            withhold_emails("a@b.co and c.d@e.f.gh."),
+            format!("{EMAIL_WITHHELD} and {EMAIL_WITHHELD}.")
+        );
+        assert_eq!(
+            withhold_emails("mailto:ana@clinic.example"),
+            format!("mailto:{EMAIL_WITHHELD}")
+        );
+        // Not emails: no local part, no dotted domain.
+        assert_eq!(withhold_emails("meet @ room 4"), "meet @ room 4");
+        assert_eq!(withhold_emails("x@localhost"), "x@localhost");
+        assert!(has_email("ümlaut.ñame@dömain.example"));
+        assert!(!has_email("walk-0001@riverbend"));
+    }
+}
