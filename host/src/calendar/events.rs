@@ -11,7 +11,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::CalendarError;
 use super::expand::Expander;
-use super::lines::{Comp, Kind, Prop};
+use super::lines::{Comp, Prop};
 use super::rrule::Rule;
 use super::value::{Dur, Raw, civil_secs, parse_duration};
 use super::zones::{Tz, When, Zones};
@@ -57,7 +57,7 @@ pub(crate) struct Ev {
     pub uid: Option<String>,
     pub start: When,
     pub end: EndSpec,
-    pub rule: Option<(Rule, usize)>,
+    pub rule: Option<Box<(Rule, usize)>>,
     pub rdates: Vec<(When, Option<EndSpec>)>,
     pub exdates: Vec<When>,
     /// RECURRENCE-ID and whether RANGE=THISANDFUTURE.
@@ -158,10 +158,10 @@ pub(crate) fn read_event(
         EndSpec::Exact(0)
     };
     let rule = match c.prop("RRULE") {
-        Some(p) => Some((
+        Some(p) => Some(Box::new((
             Rule::parse(&p.value).map_err(|m| CalendarError::at(label, p.line, &m))?,
             p.line,
-        )),
+        ))),
         None => None,
     };
     let mut rdates = Vec::new();
@@ -249,13 +249,6 @@ pub(crate) fn group_by_uid(events: Vec<Ev>) -> Vec<(Option<Ev>, Vec<Ev>)> {
     alone
 }
 
-/// Events of all calendars in the tree, in file order.
-pub(crate) fn components(tree: &[Comp], kind: Kind) -> impl Iterator<Item = &Comp> {
-    tree.iter()
-        .flat_map(|cal| cal.children.iter())
-        .filter(move |c| c.kind == kind)
-}
-
 /// Civil seconds of an UNTIL value, compared against occurrences.
 pub(crate) enum Until {
     Instant(Timestamp),
@@ -293,7 +286,7 @@ pub(crate) fn master_starts(
 ) -> Vec<(i64, Timestamp, Option<EndSpec>)> {
     let tz = &ev.start.tz;
     let mut out: Vec<(i64, Timestamp, Option<EndSpec>)> = Vec::new();
-    match &ev.rule {
+    match ev.rule.as_deref() {
         None => {
             if (lo..=hi).contains(&ev.start.local)
                 && let Some(at) = ev.start.instant()

@@ -1,21 +1,17 @@
 //! From bytes to a tree of components whose properties keep their line
 //! numbers.
 //!
-//! Unfolding and property splitting are done by the `ical` crate's
-//! [`ical::PropertyParser`] (the layer its `IcalParser` is built on). We walk
-//! BEGIN/END ourselves so that every property keeps the line it started on,
-//! which `IcalParser` drops, and so that properties we never use (SUMMARY
-//! unless needed, DESCRIPTION, LOCATION, ATTENDEE, …) are dropped at once.
+//! Property syntax (parameters, quoting, values) is parsed by the `ical`
+//! crate's [`ical::PropertyParser`] (the layer its `IcalParser` is built
+//! on). We unfold lines and walk BEGIN/END ourselves so that every property
+//! keeps the line it started on, which `IcalParser` drops, and so that
+//! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
+//! ATTENDEE, …) are skipped without being copied.
 //! `ical`'s own error texts are never passed on: each variant is mapped to a
 //! message of ours that holds no input text.
 
-use std::cell::Cell;
-use std::io::{BufRead, Read};
-use std::rc::Rc;
-
-use ical::LineReader;
 use ical::PropertyParser;
-use ical::property::PropertyError;
+use ical::property::{Property, PropertyError};
 
 use super::CalendarError;
 
@@ -113,130 +109,210 @@ impl Comp {
     }
 }
 
-/// A `BufRead` over a byte slice that counts the lines consumed, so
-/// that after `ical` hands us a property we know on which line the next one
-/// starts (its reader reads exactly one line ahead).
-struct Counting<'a> {
+/// The property name of a logical line (up to the first `;` or `:`).
+fn name_of(line: &[u8]) -> &[u8] {
+    let end = line
+        .iter()
+        .position(|&b| b == b';' || b == b':')
+        .unwrap_or(line.len());
+    &line[..end]
+}
+
+/// Logical lines of `data`: (first physical line number, bytes). Folded
+/// lines are joined (CRLF plus one space or tab removed); a line is only
+/// copied when it is folded.
+struct Logical<'a> {
     data: &'a [u8],
     pos: usize,
-    newlines: Rc<Cell<usize>>,
+    line: usize,
 }
 
-impl Read for Counting<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let rest = &self.data[self.pos..];
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl BufRead for Counting<'_> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        Ok(&self.data[self.pos..])
-    }
-
-    fn consume(&mut self, amt: usize) {
-        let end = (self.pos + amt).min(self.data.len());
-        let mut n = self.data[self.pos..end].iter().filter(|&&b| b == b'\n').count();
-        // A last line without a line break still starts a line.
-        if end == self.data.len() && end > self.pos && self.data[end - 1] != b'\n' {
-            n += 1;
+impl<'a> Logical<'a> {
+    fn physical(&mut self) -> Option<&'a [u8]> {
+        if self.pos >= self.data.len() {
+            return None;
         }
-        self.newlines.set(self.newlines.get() + n);
-        self.pos = end;
+        let rest = &self.data[self.pos..];
+        let len = rest.iter().position(|&b| b == b'\n');
+        let (line, adv) = match len {
+            Some(n) => (&rest[..n], n + 1),
+            None => (rest, rest.len()),
+        };
+        self.pos += adv;
+        self.line += 1;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
+
+    fn next_is_continuation(&self) -> bool {
+        matches!(self.data.get(self.pos), Some(b' ' | b'\t'))
+    }
+
+    /// The next non-empty physical line that starts a logical line.
+    fn next_start(&mut self) -> Option<(usize, &'a [u8])> {
+        loop {
+            let first = self.physical()?;
+            if !first.iter().all(u8::is_ascii_whitespace) {
+                return Some((self.line, first));
+            }
+        }
+    }
+
+    /// The whole logical line that starts with `first` (just returned).
+    fn unfold(&mut self, first: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        if !self.next_is_continuation() {
+            return std::borrow::Cow::Borrowed(first);
+        }
+        let mut joined = first.to_vec();
+        while self.next_is_continuation() {
+            if let Some(more) = self.physical() {
+                joined.extend_from_slice(&more[1..]);
+            }
+        }
+        std::borrow::Cow::Owned(joined)
+    }
+
+    /// Skips the continuation lines of the current logical line.
+    fn skip_rest(&mut self) {
+        while self.next_is_continuation() {
+            self.physical();
+        }
     }
 }
 
-/// Reads every VCALENDAR of `data` into component trees. `keep_text` keeps
-/// SUMMARY and CATEGORIES of events (only for client-facing matching).
-pub(crate) fn read_tree(
+/// Reads every VCALENDAR of `data`, handing each finished component of a
+/// calendar (VEVENT, VTIMEZONE, …, with its children) to `sink` as soon as
+/// its END is read, so that a large file is never held as a whole tree.
+/// `keep_text` keeps SUMMARY and CATEGORIES of events (only for
+/// client-facing matching).
+///
+/// We unfold and number lines ourselves, look at each property name, and
+/// hand only the lines we keep to `ical`'s [`PropertyParser`] (parameters,
+/// quoting, values). Lines we do not need (DESCRIPTION, LOCATION, …) are
+/// never copied: that is most of a typical export's bytes.
+pub(crate) fn read_components(
     label: &str,
     data: &[u8],
     keep_text: bool,
-) -> Result<Vec<Comp>, CalendarError> {
+    sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
+) -> Result<(), CalendarError> {
     if let Err(e) = std::str::from_utf8(data) {
         let line = 1 + data[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
         return Err(CalendarError::at(label, line, "is not valid UTF-8 text"));
     }
-    let newlines = Rc::new(Cell::new(0usize));
-    let reader = Counting {
+    let mut lines = Logical {
         data,
         pos: 0,
-        newlines: Rc::clone(&newlines),
+        line: 0,
     };
-    let first_line = 1 + data
-        .split(|&b| b == b'\n')
-        .take_while(|l| l.iter().all(|b| b.is_ascii_whitespace()))
-        .count();
-    let parser = PropertyParser::new(LineReader::new(reader));
-    let mut roots = Vec::new();
+    let mut roots = 0usize;
     let mut stack: Vec<Comp> = Vec::new();
-    let mut line = first_line;
-    for item in parser {
-        let prop = item.map_err(|e| property_error(label, &e))?;
-        let this_line = line;
-        // The reader has now consumed the first physical line of the next
-        // property (or reached the end).
-        line = newlines.get();
-        let name = prop.name.to_ascii_uppercase();
-        match name.as_str() {
-            "BEGIN" => {
-                let kind = Kind::of(prop.value.as_deref().unwrap_or(""));
-                if stack.is_empty() && kind != Kind::Calendar {
-                    return Err(CalendarError::at(
-                        label,
-                        this_line,
-                        "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
-                    ));
+    while let Some((this_line, first)) = lines.next_start() {
+        // The name is complete on the first physical line unless it is
+        // folded itself (then unfold to see it).
+        let named = first.iter().any(|&b| b == b';' || b == b':');
+        let folded_name;
+        let raw_name = if named {
+            name_of(first)
+        } else {
+            folded_name = lines.unfold(first);
+            name_of(&folded_name)
+        };
+        let is_begin = raw_name.eq_ignore_ascii_case(b"BEGIN");
+        let is_end = raw_name.eq_ignore_ascii_case(b"END");
+        if !is_begin && !is_end {
+            let Some(top) = stack.last_mut() else {
+                return Err(CalendarError::at(
+                    label,
+                    this_line,
+                    "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
+                ));
+            };
+            // Property names are ASCII; 24 bytes hold every name we keep.
+            let mut buf = [0u8; 24];
+            let upper = match buf.get_mut(..raw_name.len()) {
+                Some(b) => {
+                    b.copy_from_slice(raw_name);
+                    b.make_ascii_uppercase();
+                    std::str::from_utf8(b).unwrap_or("")
                 }
-                stack.push(Comp {
-                    kind,
+                None => "",
+            };
+            if !top.kind.keeps(upper, keep_text) {
+                lines.skip_rest();
+                continue;
+            }
+            let name = upper.to_string();
+            let text = lines.unfold(first);
+            let prop = match simple_property(&text) {
+                Some(value) => Prop {
+                    name,
+                    params: Vec::new(),
+                    value,
                     line: this_line,
-                    props: Vec::new(),
-                    children: Vec::new(),
-                });
-            }
-            "END" => {
-                let Some(done) = stack.pop() else {
-                    return Err(CalendarError::at(
-                        label,
-                        this_line,
-                        "END without a matching BEGIN",
-                    ));
-                };
-                if Kind::of(prop.value.as_deref().unwrap_or("")) != done.kind {
-                    return Err(CalendarError::at(
-                        label,
-                        this_line,
-                        &format!("END does not match the BEGIN on line {}", done.line),
-                    ));
-                }
-                match stack.last_mut() {
-                    Some(parent) => {
-                        if done.kind != Kind::Other && parent.kind != Kind::Other {
-                            parent.children.push(done);
-                        }
-                    }
-                    None => roots.push(done),
-                }
-            }
-            _ => {
-                let Some(top) = stack.last_mut() else {
-                    return Err(CalendarError::at(
-                        label,
-                        this_line,
-                        "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
-                    ));
-                };
-                if top.kind.keeps(&name, keep_text) {
-                    top.props.push(Prop {
+                },
+                None => {
+                    let prop = parse_property(label, this_line, &text)?;
+                    Prop {
                         name,
                         params: prop.params.unwrap_or_default(),
                         value: prop.value.unwrap_or_default(),
                         line: this_line,
-                    });
+                    }
+                }
+            };
+            top.props.push(prop);
+            continue;
+        }
+        let text = lines.unfold(first);
+        let value = text
+            .iter()
+            .position(|&b| b == b':')
+            .map(|i| String::from_utf8_lossy(&text[i + 1..]).trim().to_string())
+            .unwrap_or_default();
+        let kind = Kind::of(&value);
+        if is_begin {
+            if stack.is_empty() && kind != Kind::Calendar {
+                return Err(CalendarError::at(
+                    label,
+                    this_line,
+                    "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
+                ));
+            }
+            stack.push(Comp {
+                kind,
+                line: this_line,
+                props: Vec::new(),
+                children: Vec::new(),
+            });
+            continue;
+        }
+        let Some(done) = stack.pop() else {
+            return Err(CalendarError::at(
+                label,
+                this_line,
+                "END without a matching BEGIN",
+            ));
+        };
+        if kind != done.kind {
+            return Err(CalendarError::at(
+                label,
+                this_line,
+                &format!("END does not match the BEGIN on line {}", done.line),
+            ));
+        }
+        match stack.len() {
+            0 => roots += 1,
+            1 => {
+                if done.kind != Kind::Other {
+                    sink(done)?;
+                }
+            }
+            _ => {
+                if let Some(parent) = stack.last_mut()
+                    && done.kind != Kind::Other
+                    && parent.kind != Kind::Other
+                {
+                    parent.children.push(done);
                 }
             }
         }
@@ -248,29 +324,47 @@ pub(crate) fn read_tree(
             "the file ends before this component's END line (truncated file?)",
         ));
     }
-    if roots.is_empty() {
+    if roots == 0 {
         return Err(CalendarError::whole(
             label,
             "holds no VCALENDAR; is this an iCalendar (.ics) file?",
         ));
     }
-    Ok(roots)
+    Ok(())
+}
+
+/// The value of a `NAME:value` line without parameters (the common case,
+/// read without `ical`'s per-line allocations); None when the line has
+/// parameters or anything unusual, which then goes to `ical`.
+fn simple_property(text: &[u8]) -> Option<String> {
+    let colon = text.iter().position(|&b| b == b':')?;
+    if colon == 0 || text[..colon].iter().any(|&b| b == b';' || b == b'"') {
+        return None;
+    }
+    let value = std::str::from_utf8(&text[colon + 1..]).ok()?.trim();
+    Some(value.to_string())
+}
+
+/// One logical line through `ical`'s property parser; its errors carry the
+/// line number we know.
+fn parse_property(label: &str, line: usize, text: &[u8]) -> Result<Property, CalendarError> {
+    match PropertyParser::from_reader(text).next() {
+        Some(Ok(p)) => Ok(p),
+        Some(Err(e)) => Err(property_error(label, line, &e)),
+        None => Err(CalendarError::at(label, line, "a content line is empty")),
+    }
 }
 
 /// Our wording for `ical`'s property errors (theirs are not passed on).
-fn property_error(label: &str, e: &PropertyError) -> CalendarError {
-    let (line, msg) = match e {
-        PropertyError::MissingName { line } => (*line, "a content line has no property name"),
-        PropertyError::MissingClosingQuote { line } => {
-            (*line, "a quoted parameter value has no closing quote")
+fn property_error(label: &str, line: usize, e: &PropertyError) -> CalendarError {
+    let msg = match e {
+        PropertyError::MissingName { .. } => "a content line has no property name",
+        PropertyError::MissingClosingQuote { .. } => {
+            "a quoted parameter value has no closing quote"
         }
-        PropertyError::MissingDelimiter { line, .. } => {
-            (*line, "a parameter has no '=' before its value")
-        }
-        PropertyError::MissingContentAfter { line, .. } => {
-            (*line, "a content line has no ':' before its value")
-        }
-        PropertyError::MissingParamKey { line } => (*line, "a parameter has no name"),
+        PropertyError::MissingDelimiter { .. } => "a parameter has no '=' before its value",
+        PropertyError::MissingContentAfter { .. } => "a content line has no ':' before its value",
+        PropertyError::MissingParamKey { .. } => "a parameter has no name",
     };
     CalendarError::at(label, line, msg)
 }

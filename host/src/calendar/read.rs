@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::events::{self, EndSpec, Ev};
-use super::lines::{Kind, read_tree};
+use super::lines::{Comp, Kind, read_components};
 use super::zones::Zones;
 use super::{Busy, CalendarError};
 use crate::model::{ClientFacing, Interval};
@@ -29,7 +29,6 @@ pub(crate) fn read(
     opts: &Options<'_>,
 ) -> Result<(Vec<Busy>, Vec<String>), CalendarError> {
     let keep_text = matches!(opts.client_facing, ClientFacing::Matching { .. }) && !opts.holidays;
-    let tree = read_tree(label, data, keep_text)?;
     let end_year = opts
         .window
         .end
@@ -37,13 +36,28 @@ pub(crate) fn read(
         .year()
         .saturating_add(2)
         .min(9_000);
-    let mut zones = Zones::new(&tree, floating, end_year);
+    let mut zones = Zones::new(floating, end_year);
     let mut warnings = Vec::new();
     let mut evs = Vec::new();
-    for c in events::components(&tree, Kind::Event) {
-        if let Some(ev) = events::read_event(label, c, &mut zones, opts.client_facing, &mut warnings)? {
-            evs.push(ev);
+    let mut fb = Vec::new();
+    // Components that failed before every VTIMEZONE was seen: retried at
+    // the end (a VTIMEZONE may follow the events that use it).
+    let mut deferred: Vec<Comp> = Vec::new();
+    read_components(label, data, keep_text, &mut |c| {
+        match c.kind {
+            Kind::Timezone => zones.add(c),
+            Kind::Event | Kind::FreeBusy => {
+                match take(label, &c, &mut zones, opts, &mut warnings, &mut evs, &mut fb) {
+                    Ok(()) => {}
+                    Err(_) => deferred.push(c),
+                }
+            }
+            _ => {}
         }
+        Ok(())
+    })?;
+    for c in &deferred {
+        take(label, c, &mut zones, opts, &mut warnings, &mut evs, &mut fb)?;
     }
     let mut out: Vec<Busy> = Vec::new();
     let window = opts.window;
@@ -56,10 +70,6 @@ pub(crate) fn read(
         }
     };
     if !opts.holidays {
-        let mut fb = Vec::new();
-        for c in events::components(&tree, Kind::FreeBusy) {
-            events::read_freebusy(label, c, &mut zones, &mut fb)?;
-        }
         let cf = matches!(opts.client_facing, ClientFacing::All);
         for i in fb {
             push(&mut out, i, cf);
@@ -139,4 +149,24 @@ fn end_of(end: EndSpec, tz: &super::zones::Tz, local: i64, at: Timestamp) -> Opt
 fn own_span(o: &Ev) -> Option<Interval> {
     let s = o.start.instant()?;
     Some(Interval::new(s, end_of(o.end, &o.start.tz, o.start.local, s)?))
+}
+
+/// Reads one VEVENT or VFREEBUSY into `evs` or `fb`.
+fn take(
+    label: &str,
+    c: &Comp,
+    zones: &mut Zones,
+    opts: &Options<'_>,
+    warnings: &mut Vec<String>,
+    evs: &mut Vec<Ev>,
+    fb: &mut Vec<Interval>,
+) -> Result<(), CalendarError> {
+    if c.kind == Kind::FreeBusy {
+        if !opts.holidays {
+            events::read_freebusy(label, c, zones, fb)?;
+        }
+    } else if let Some(ev) = events::read_event(label, c, zones, opts.client_facing, warnings)? {
+        evs.push(ev);
+    }
+    Ok(())
 }

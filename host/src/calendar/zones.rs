@@ -157,24 +157,21 @@ fn strip_quotes(s: &str) -> &str {
 }
 
 impl Zones {
-    /// Collects the VTIMEZONEs of `calendars`; custom zones are evaluated up
-    /// to `until_year`.
-    pub(crate) fn new(calendars: &[Comp], floating: &TimeZone, until_year: i16) -> Zones {
-        let mut embedded = HashMap::new();
-        for cal in calendars {
-            for tz in cal.children.iter().filter(|c| c.kind == Kind::Timezone) {
-                if let Some(id) = tz.prop("TZID") {
-                    embedded
-                        .entry(strip_quotes(&id.value).to_string())
-                        .or_insert_with(|| tz.clone());
-                }
-            }
-        }
+    /// No embedded zones yet; custom zones are evaluated up to `until_year`.
+    pub(crate) fn new(floating: &TimeZone, until_year: i16) -> Zones {
         Zones {
-            embedded,
+            embedded: HashMap::new(),
             cache: HashMap::new(),
             floating: Tz::Iana(floating.clone()),
             until_year,
+        }
+    }
+
+    /// Adds a VTIMEZONE of the file (the first definition of a TZID wins).
+    pub(crate) fn add(&mut self, tz: Comp) {
+        if let Some(id) = tz.prop("TZID") {
+            let id = strip_quotes(&id.value).to_string();
+            self.embedded.entry(id).or_insert(tz);
         }
     }
 
