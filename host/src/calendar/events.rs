@@ -47,7 +47,9 @@ impl EndSpec {
     pub(crate) fn max_secs(self) -> i64 {
         match self {
             EndSpec::Exact(s) => s.abs(),
-            EndSpec::Nominal(d) => d.days.abs() * 86_400 + d.secs.abs() + 7200,
+            // A local day is at most a few hours longer than 86,400 s.
+            EndSpec::Nominal(d) if d.days != 0 => d.days.abs() * 86_400 + d.secs.abs() + 7200,
+            EndSpec::Nominal(d) => d.secs.abs(),
         }
     }
 }
@@ -278,10 +280,14 @@ impl Until {
 
 /// Expands the master's own start times (DTSTART, RRULE, RDATE, minus
 /// EXDATE) with local start in `[lo, hi]`: (local, instant, own end).
+///
+/// Occurrences that end before `earliest` (no span of this event can reach
+/// the window from there) are neither kept nor counted against the cap.
 pub(crate) fn master_starts(
     ev: &Ev,
     lo: i64,
     hi: i64,
+    earliest: Timestamp,
     warnings: &mut Vec<String>,
 ) -> Vec<(i64, Timestamp, Option<EndSpec>)> {
     let tz = &ev.start.tz;
@@ -312,7 +318,7 @@ pub(crate) fn master_starts(
                     break;
                 }
                 first = false;
-                if local < lo {
+                if local < lo || at < earliest {
                     continue;
                 }
                 if out.len() >= OCCURRENCE_CAP {
@@ -358,11 +364,13 @@ pub(crate) fn master_starts(
 }
 
 /// Slack (seconds) needed around the window for an event's expansion.
+/// (The longest span of the event, plus any override's shift, plus an hour
+/// for local-time effects.)
 pub(crate) fn slack(ev: &Ev, overrides: &[Ev]) -> i64 {
-    let mut s = ev.end.max_secs() + 2 * 86_400;
+    let mut s = ev.end.max_secs() + 3600;
     for o in overrides {
         if let Some((rid, _)) = &o.rid {
-            s = s.max((o.start.local - rid.local).abs() + o.end.max_secs() + 2 * 86_400);
+            s = s.max((o.start.local - rid.local).abs() + o.end.max_secs() + 3600);
         }
     }
     s

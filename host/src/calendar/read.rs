@@ -108,7 +108,11 @@ pub(crate) fn read(
             })
             .collect();
         ranges.sort_by_key(|r| r.0);
-        for (local, at, own_end) in events::master_starts(&m, lo, hi, &mut warnings) {
+        let earliest = window
+            .start
+            .checked_sub(jiff::SignedDuration::from_secs(slack))
+            .unwrap_or(window.start);
+        for (local, at, own_end) in events::master_starts(&m, lo, hi, earliest, &mut warnings) {
             if replaced.contains(&at) {
                 continue;
             }
