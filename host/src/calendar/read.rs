@@ -84,8 +84,17 @@ pub(crate) fn read(
             ));
             break;
         }
+        // An override of an instance that EXDATE removed is dropped with it
+        // (as recurring-ical-events does).
+        let excluded = |o: &Ev| {
+            let rid = o.rid.as_ref().and_then(|(r, _)| r.instant());
+            master.as_ref().is_some_and(|m| {
+                m.exdates.iter().any(|x| rid.is_some() && x.instant() == rid)
+            })
+        };
         for o in &overrides {
             if !skip(o)
+                && !excluded(o)
                 && let Some(i) = own_span(o)
             {
                 push(&mut out, i, o.client_facing);
