@@ -48,8 +48,16 @@ pub fn person_busy(person: &Person, calendars: &[CalendarBusy], horizon: &Horizo
         }));
     }
     // Local dates of the window, with a day of slack for far zones.
-    let first = horizon.start.yesterday().and_then(|d| d.yesterday()).unwrap_or(horizon.start);
-    let last = horizon.end().tomorrow().and_then(|d| d.tomorrow()).unwrap_or(horizon.end());
+    let first = horizon
+        .start
+        .yesterday()
+        .and_then(|d| d.yesterday())
+        .unwrap_or(horizon.start);
+    let last = horizon
+        .end()
+        .tomorrow()
+        .and_then(|d| d.tomorrow())
+        .unwrap_or(horizon.end());
     for (i, block) in person.client_blocks.iter().enumerate() {
         let mut d = first;
         while d <= last {
@@ -100,8 +108,16 @@ fn block_on(
             return None;
         }
     }
-    let start = d.to_datetime(block.start).to_zoned(tz.clone()).ok()?.timestamp();
-    let end = d.to_datetime(block.end).to_zoned(tz.clone()).ok()?.timestamp();
+    let start = d
+        .to_datetime(block.start)
+        .to_zoned(tz.clone())
+        .ok()?
+        .timestamp();
+    let end = d
+        .to_datetime(block.end)
+        .to_zoned(tz.clone())
+        .ok()?
+        .timestamp();
     (start < end).then(|| Interval::new(start, end))
 }
 

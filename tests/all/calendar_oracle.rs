@@ -37,7 +37,10 @@ fn python() -> PathBuf {
 }
 
 fn window() -> Interval {
-    let at = |s: &str| s.parse::<Timestamp>().unwrap_or_else(|e| panic!("{s}: {e}"));
+    let at = |s: &str| {
+        s.parse::<Timestamp>()
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+    };
     Interval::new(at("2026-03-02T00:00:00Z"), at("2026-05-25T00:00:00Z"))
 }
 
@@ -68,7 +71,8 @@ fn busy_intervals_match_recurring_ical_events() {
         files.push(serde_json::json!({"path": path, "tz": zone}));
     }
     let manifest = dir.path().join("manifest.json");
-    let m = serde_json::json!({"start": w.start.to_string(), "end": w.end.to_string(), "files": files});
+    let m =
+        serde_json::json!({"start": w.start.to_string(), "end": w.end.to_string(), "files": files});
     std::fs::write(&manifest, m.to_string()).unwrap_or_else(|e| panic!("write: {e}"));
     let out = Command::new(&py)
         .arg(&script)
@@ -97,14 +101,26 @@ fn busy_intervals_match_recurring_ical_events() {
             let fmt = |v: &[(i64, i64)]| {
                 v.iter()
                     .map(|(a, b)| {
-                        let t = |s: i64| Timestamp::from_second(s).map(|t| t.to_string()).unwrap_or_default();
+                        let t = |s: i64| {
+                            Timestamp::from_second(s)
+                                .map(|t| t.to_string())
+                                .unwrap_or_default()
+                        };
                         format!("  {} .. {}", t(*a), t(*b))
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
             };
-            let only_ours: Vec<_> = spans.iter().filter(|s| !expected.contains(s)).copied().collect();
-            let only_theirs: Vec<_> = expected.iter().filter(|s| !spans.contains(s)).copied().collect();
+            let only_ours: Vec<_> = spans
+                .iter()
+                .filter(|s| !expected.contains(s))
+                .copied()
+                .collect();
+            let only_theirs: Vec<_> = expected
+                .iter()
+                .filter(|s| !spans.contains(s))
+                .copied()
+                .collect();
             failures.push(format!(
                 "{path}\nonly ours:\n{}\nonly the oracle's:\n{}\n{text}",
                 fmt(&only_ours),
@@ -112,12 +128,20 @@ fn busy_intervals_match_recurring_ical_events() {
             ));
         }
     }
-    assert!(total > 1_000, "too few busy intervals generated ({total}) to mean much");
+    assert!(
+        total > 1_000,
+        "too few busy intervals generated ({total}) to mean much"
+    );
     assert!(
         failures.is_empty(),
         "{} of {} calendars differ; first:\n{}",
         failures.len(),
         calendars(),
-        failures.iter().take(8).cloned().collect::<Vec<_>>().join("\n----\n")
+        failures
+            .iter()
+            .take(8)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n----\n")
     );
 }

@@ -114,7 +114,7 @@ pub fn calendar(seed: u64) -> (String, &'static str) {
             0 => Form::Utc,
             1 => Form::Floating,
             2 => Form::Date,
-            _ => Form::Tzid(*r.pick(&TZIDS)),
+            _ => Form::Tzid(TZIDS[r.below(TZIDS.len() as u64) as usize]),
         };
         custom |= matches!(form, Form::Tzid("Custom Eastern"));
         event(&mut r, &mut body, &format!("ev{seed}-{i}"), form);
@@ -229,11 +229,19 @@ fn rule(r: &mut Rng, start: DateTime) -> (String, i64, bool) {
         ),
         3 | 4 => {
             if r.chance(50) {
-                (format!("FREQ=WEEKLY;INTERVAL={interval}"), 7 * interval, true)
+                (
+                    format!("FREQ=WEEKLY;INTERVAL={interval}"),
+                    7 * interval,
+                    true,
+                )
             } else {
                 let other = DAYS[r.below(5) as usize];
                 let wkst = if r.chance(30) { ";WKST=SU" } else { "" };
-                (format!("FREQ=WEEKLY;INTERVAL={interval};BYDAY={wd},{other}{wkst}"), 0, true)
+                (
+                    format!("FREQ=WEEKLY;INTERVAL={interval};BYDAY={wd},{other}{wkst}"),
+                    0,
+                    true,
+                )
             }
         }
         5 => {
@@ -250,7 +258,11 @@ fn rule(r: &mut Rng, start: DateTime) -> (String, i64, bool) {
             (format!("FREQ=MONTHLY;{by}"), 0, false)
         }
         6 => (
-            format!("FREQ=YEARLY;BYMONTH=3,4,5;BYDAY={}{}", *r.pick(&["1", "2", "-1"]), wd),
+            format!(
+                "FREQ=YEARLY;BYMONTH=3,4,5;BYDAY={}{}",
+                *r.pick(&["1", "2", "-1"]),
+                wd
+            ),
             0,
             false,
         ),

@@ -14,7 +14,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ingest") => ingest::run(&args[1..]),
         _ => {
-            eprintln!("usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]");
+            eprintln!(
+                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]"
+            );
             return ExitCode::from(2);
         }
     };

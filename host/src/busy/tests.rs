@@ -1,5 +1,4 @@
 use jiff::civil::{Time, Weekday, date};
-use jiff::tz::TimeZone;
 
 use super::*;
 use crate::calendar::Busy;
@@ -40,7 +39,11 @@ fn client_blocks_follow_local_time_across_dst_and_every_weeks() {
     let p = person(vec![block], 0);
     let h = Horizon::starting(date(2026, 3, 2), 6);
     let b = person_busy(&p, &[], &h);
-    let got: Vec<_> = b.spans.iter().map(|s| (s.interval.start, s.interval.end)).collect();
+    let got: Vec<_> = b
+        .spans
+        .iter()
+        .map(|s| (s.interval.start, s.interval.end))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -48,7 +51,11 @@ fn client_blocks_follow_local_time_across_dst_and_every_weeks() {
             (ts("2026-03-24T13:00:00Z"), ts("2026-03-24T16:00:00Z")),
         ]
     );
-    assert!(b.spans.iter().all(|s| s.client_facing && s.source == BusySource::ClientBlock(0)));
+    assert!(
+        b.spans
+            .iter()
+            .all(|s| s.client_facing && s.source == BusySource::ClientBlock(0))
+    );
     // Before the change (horizon one week earlier): EST.
     let b = person_busy(&p, &[], &Horizon::starting(date(2026, 2, 23), 1));
     assert_eq!(b.spans[0].interval.start, ts("2026-02-24T14:00:00Z"));
@@ -89,5 +96,4 @@ fn blocked_extends_client_facing_spans_and_merges() {
             Interval::new(ts("2026-03-03T17:00:00Z"), ts("2026-03-03T18:45:00Z")),
         ]
     );
-    let _ = TimeZone::UTC;
 }

@@ -87,7 +87,9 @@ fn is_client_facing(ev: &Comp, rule: &ClientFacing) -> bool {
             let cat = ev.props_named("CATEGORIES").any(|p| {
                 p.value.split(',').any(|c| {
                     let c = c.trim();
-                    categories.iter().any(|want| want.trim().eq_ignore_ascii_case(c))
+                    categories
+                        .iter()
+                        .any(|want| want.trim().eq_ignore_ascii_case(c))
                 })
             });
             cat || ev.prop("SUMMARY").is_some_and(|p| {
@@ -112,7 +114,9 @@ fn when_or_period(
         Some((a, b)) => {
             let start = zones.when(label, p, a)?;
             let end = if b.trim_start().starts_with(['P', 'p', '+', '-']) {
-                EndSpec::Nominal(parse_duration(b).ok_or_else(|| bad(label, p, "has a bad period duration"))?)
+                EndSpec::Nominal(
+                    parse_duration(b).ok_or_else(|| bad(label, p, "has a bad period duration"))?,
+                )
             } else {
                 let e = zones.when(label, p, b)?;
                 let (s, e) = (start.instant(), e.instant());
@@ -135,7 +139,10 @@ pub(crate) fn read_event(
     warnings: &mut Vec<String>,
 ) -> Result<Option<Ev>, CalendarError> {
     let Some(dtstart) = c.prop("DTSTART") else {
-        warnings.push(format!("line {}: an event without DTSTART was ignored", c.line));
+        warnings.push(format!(
+            "line {}: an event without DTSTART was ignored",
+            c.line
+        ));
         return Ok(None);
     };
     let start = zones.when(label, dtstart, &dtstart.value)?;
@@ -153,7 +160,10 @@ pub(crate) fn read_event(
             }
         }
     } else if let Some(p) = c.prop("DURATION") {
-        EndSpec::Nominal(parse_duration(&p.value).ok_or_else(|| bad(label, p, "is not a valid DURATION (e.g. PT1H30M)"))?)
+        EndSpec::Nominal(
+            parse_duration(&p.value)
+                .ok_or_else(|| bad(label, p, "is not a valid DURATION (e.g. PT1H30M)"))?,
+        )
     } else if start.date {
         EndSpec::Nominal(Dur { days: 1, secs: 0 })
     } else {
@@ -181,7 +191,8 @@ pub(crate) fn read_event(
     let rid = match c.prop("RECURRENCE-ID") {
         Some(p) => Some((
             zones.when(label, p, &p.value)?,
-            p.param("RANGE").is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE")),
+            p.param("RANGE")
+                .is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE")),
         )),
         None => None,
     };
@@ -211,7 +222,9 @@ pub(crate) fn read_freebusy(
     out: &mut Vec<Interval>,
 ) -> Result<(), CalendarError> {
     for p in c.props_named("FREEBUSY") {
-        if p.param("FBTYPE").is_some_and(|t| t.eq_ignore_ascii_case("FREE")) {
+        if p.param("FBTYPE")
+            .is_some_and(|t| t.eq_ignore_ascii_case("FREE"))
+        {
             continue;
         }
         for v in p.value.split(',') {
@@ -260,12 +273,18 @@ pub(crate) enum Until {
 impl Until {
     pub(crate) fn of(raw: Raw, start_is_date: bool) -> Until {
         match raw {
-            Raw::Utc(dt) => Until::Instant(Timestamp::from_second(civil_secs(dt)).unwrap_or(Timestamp::MAX)),
+            Raw::Utc(dt) => {
+                Until::Instant(Timestamp::from_second(civil_secs(dt)).unwrap_or(Timestamp::MAX))
+            }
             Raw::Local(dt) => Until::Local(civil_secs(dt)),
             Raw::Date(d) => {
                 let midnight = civil_secs(d.to_datetime(jiff::civil::Time::midnight()));
                 // A DATE UNTIL with a DATE-TIME start covers that whole day.
-                Until::Local(if start_is_date { midnight } else { midnight + 86_399 })
+                Until::Local(if start_is_date {
+                    midnight
+                } else {
+                    midnight + 86_399
+                })
             }
         }
     }
@@ -313,7 +332,9 @@ pub(crate) fn master_starts(
                 if local > hi {
                     break;
                 }
-                let Some(at) = tz.to_instant(local) else { continue };
+                let Some(at) = tz.to_instant(local) else {
+                    continue;
+                };
                 if !first && until.as_ref().is_some_and(|u| u.passed(local, at)) {
                     break;
                 }

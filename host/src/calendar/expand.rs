@@ -159,7 +159,11 @@ impl<'r> Expander<'r> {
                     Scope::Month => ((d - 1) / 7 + 1, (dim - d) / 7 + 1),
                     Scope::Year => ((doy - 1) / 7 + 1, (diy - doy) / 7 + 1),
                 };
-                if ord > 0 { nth == ord } else { nth_last == -ord }
+                if ord > 0 {
+                    nth == ord
+                } else {
+                    nth_last == -ord
+                }
             });
         }
         true
@@ -329,7 +333,11 @@ impl<'r> Expander<'r> {
         let mut picked: Vec<i64> = sp
             .iter()
             .filter_map(|&i| {
-                let idx = if i > 0 { i64::from(i) - 1 } else { n + i64::from(i) };
+                let idx = if i > 0 {
+                    i64::from(i) - 1
+                } else {
+                    n + i64::from(i)
+                };
                 (0..n).contains(&idx).then(|| self.buf[idx as usize])
             })
             .collect();

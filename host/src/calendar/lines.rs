@@ -43,19 +43,21 @@ impl Kind {
     /// Property names this component needs; others are dropped on sight.
     fn keeps(self, name: &str, keep_text: bool) -> bool {
         match self {
-            Kind::Event => matches!(
-                name,
-                "DTSTART"
-                    | "DTEND"
-                    | "DURATION"
-                    | "RRULE"
-                    | "RDATE"
-                    | "EXDATE"
-                    | "RECURRENCE-ID"
-                    | "UID"
-                    | "STATUS"
-                    | "TRANSP"
-            ) || (keep_text && matches!(name, "SUMMARY" | "CATEGORIES")),
+            Kind::Event => {
+                matches!(
+                    name,
+                    "DTSTART"
+                        | "DTEND"
+                        | "DURATION"
+                        | "RRULE"
+                        | "RDATE"
+                        | "EXDATE"
+                        | "RECURRENCE-ID"
+                        | "UID"
+                        | "STATUS"
+                        | "TRANSP"
+                ) || (keep_text && matches!(name, "SUMMARY" | "CATEGORIES"))
+            }
             Kind::FreeBusy => name == "FREEBUSY",
             Kind::Timezone => name == "TZID",
             Kind::Standard | Kind::Daylight => matches!(
@@ -133,7 +135,7 @@ impl<'a> Logical<'a> {
             return None;
         }
         let rest = &self.data[self.pos..];
-        let len = rest.iter().position(|&b| b == b'\n');
+        let len = memchr::memchr(b'\n', rest);
         let (line, adv) = match len {
             Some(n) => (&rest[..n], n + 1),
             None => (rest, rest.len()),
@@ -196,7 +198,7 @@ pub(crate) fn read_components(
     sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
 ) -> Result<(), CalendarError> {
     if let Err(e) = std::str::from_utf8(data) {
-        let line = 1 + data[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
         return Err(CalendarError::at(label, line, "is not valid UTF-8 text"));
     }
     let mut lines = Logical {
@@ -210,13 +212,8 @@ pub(crate) fn read_components(
         // The name is complete on the first physical line unless it is
         // folded itself (then unfold to see it).
         let named = first.iter().any(|&b| b == b';' || b == b':');
-        let folded_name;
-        let raw_name = if named {
-            name_of(first)
-        } else {
-            folded_name = lines.unfold(first);
-            name_of(&folded_name)
-        };
+        let folded = (!named).then(|| lines.unfold(first));
+        let raw_name = name_of(folded.as_deref().unwrap_or(first));
         let is_begin = raw_name.eq_ignore_ascii_case(b"BEGIN");
         let is_end = raw_name.eq_ignore_ascii_case(b"END");
         if !is_begin && !is_end {
@@ -242,7 +239,10 @@ pub(crate) fn read_components(
                 continue;
             }
             let name = upper.to_string();
-            let text = lines.unfold(first);
+            let text = match &folded {
+                Some(t) => t.clone(),
+                None => lines.unfold(first),
+            };
             let prop = match simple_property(&text) {
                 Some(value) => Prop {
                     name,
@@ -263,7 +263,10 @@ pub(crate) fn read_components(
             top.props.push(prop);
             continue;
         }
-        let text = lines.unfold(first);
+        let text = match &folded {
+            Some(t) => t.clone(),
+            None => lines.unfold(first),
+        };
         let value = text
             .iter()
             .position(|&b| b == b':')

@@ -127,7 +127,12 @@ pub fn read_holiday_dates(
     let (busy, _) = read::read(label, data, zone, &opts)?;
     let mut dates = BTreeSet::new();
     for b in busy {
-        let first = b.interval.start.max(window.start).to_zoned(zone.clone()).date();
+        let first = b
+            .interval
+            .start
+            .max(window.start)
+            .to_zoned(zone.clone())
+            .date();
         let last_instant = b
             .interval
             .end

@@ -47,7 +47,15 @@ pub(crate) fn read(
         match c.kind {
             Kind::Timezone => zones.add(c),
             Kind::Event | Kind::FreeBusy => {
-                match take(label, &c, &mut zones, opts, &mut warnings, &mut evs, &mut fb) {
+                match take(
+                    label,
+                    &c,
+                    &mut zones,
+                    opts,
+                    &mut warnings,
+                    &mut evs,
+                    &mut fb,
+                ) {
                     Ok(()) => {}
                     Err(_) => deferred.push(c),
                 }
@@ -89,7 +97,9 @@ pub(crate) fn read(
         let excluded = |o: &Ev| {
             let rid = o.rid.as_ref().and_then(|(r, _)| r.instant());
             master.as_ref().is_some_and(|m| {
-                m.exdates.iter().any(|x| rid.is_some() && x.instant() == rid)
+                m.exdates
+                    .iter()
+                    .any(|x| rid.is_some() && x.instant() == rid)
             })
         };
         for o in &overrides {
@@ -130,9 +140,10 @@ pub(crate) fn read(
             let (owner, local, at, end) = match range {
                 None => (&m, local, Some(at), own_end.unwrap_or(m.end)),
                 Some(o) => {
-                    let rid_local = o.rid.as_ref().map_or(0, |(r, _)| {
-                        r.instant().map_or(r.local, |i| tz.to_local(i))
-                    });
+                    let rid_local = o
+                        .rid
+                        .as_ref()
+                        .map_or(0, |(r, _)| r.instant().map_or(r.local, |i| tz.to_local(i)));
                     let new_local = o
                         .start
                         .instant()
@@ -161,7 +172,10 @@ fn end_of(end: EndSpec, tz: &super::zones::Tz, local: i64, at: Timestamp) -> Opt
 /// An override's own span.
 fn own_span(o: &Ev) -> Option<Interval> {
     let s = o.start.instant()?;
-    Some(Interval::new(s, end_of(o.end, &o.start.tz, o.start.local, s)?))
+    Some(Interval::new(
+        s,
+        end_of(o.end, &o.start.tz, o.start.local, s)?,
+    ))
 }
 
 /// Reads one VEVENT or VFREEBUSY into `evs` or `fb`.

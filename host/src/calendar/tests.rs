@@ -48,7 +48,13 @@ fn starts(c: &CalendarBusy) -> Vec<String> {
 }
 
 fn err(body: &str) -> CalendarError {
-    match read_calendar("cal.ics", body.as_bytes(), window(), &ClientFacing::All, &ny()) {
+    match read_calendar(
+        "cal.ics",
+        body.as_bytes(),
+        window(),
+        &ClientFacing::All,
+        &ny(),
+    ) {
         Err(e) => e,
         Ok(c) => panic!("expected an error, got {c:?}"),
     }
@@ -82,9 +88,15 @@ fn windows_and_prefixed_and_quoted_tzids() {
         let c = read(&format!(
             "BEGIN:VEVENT\nUID:a\nDTSTART;TZID={tzid}:20260310T090000\nDURATION:PT30M\nEND:VEVENT"
         ));
-        assert_eq!(starts(&c), ["2026-03-10T13:00:00Z/2026-03-10T13:30:00Z"], "{tzid}");
+        assert_eq!(
+            starts(&c),
+            ["2026-03-10T13:00:00Z/2026-03-10T13:30:00Z"],
+            "{tzid}"
+        );
     }
-    let c = read("BEGIN:VEVENT\nUID:a\nDTSTART;TZID=W. Europe Standard Time:20260310T090000\nDURATION:PT1H\nEND:VEVENT");
+    let c = read(
+        "BEGIN:VEVENT\nUID:a\nDTSTART;TZID=W. Europe Standard Time:20260310T090000\nDURATION:PT1H\nEND:VEVENT",
+    );
     assert_eq!(starts(&c), ["2026-03-10T08:00:00Z/2026-03-10T09:00:00Z"]);
 }
 
@@ -209,7 +221,11 @@ fn client_facing_matching_inspects_text_case_insensitively() {
         categories: vec!["therapy".into()],
         summary_contains: vec!["client".into()],
     };
-    let flags: Vec<bool> = read_with(body, &cf).busy.iter().map(|b| b.client_facing).collect();
+    let flags: Vec<bool> = read_with(body, &cf)
+        .busy
+        .iter()
+        .map(|b| b.client_facing)
+        .collect();
     assert_eq!(flags, [true, true, false]);
     let none: Vec<bool> = read_with(body, &ClientFacing::None)
         .busy
@@ -229,7 +245,11 @@ fn monthly_ordinals_setpos_and_negative_monthday() {
          BEGIN:VEVENT\nUID:n\nDTSTART:20260101T190000Z\nDURATION:PT1H\n\
          RRULE:FREQ=MONTHLY;BYMONTHDAY=-2\nEND:VEVENT",
     );
-    let days: Vec<String> = c.busy.iter().map(|b| b.interval.start.to_string()).collect();
+    let days: Vec<String> = c
+        .busy
+        .iter()
+        .map(|b| b.interval.start.to_string())
+        .collect();
     assert_eq!(
         days,
         [
@@ -256,9 +276,21 @@ fn pathological_rules_are_bounded_and_warned() {
     assert!(t.elapsed().as_secs() < 5, "took {:?}", t.elapsed());
     // The cap counts occurrences from just before the window (an hour of
     // slack), so a little fewer than the cap land inside it.
-    assert!((5_000..=events::OCCURRENCE_CAP).contains(&c.busy.len()), "{}", c.busy.len());
-    assert!(c.warnings.iter().any(|w| w.starts_with("line 8: ") && w.contains("20000")));
-    assert!(c.warnings.iter().any(|w| w.contains("cut short")), "{:?}", c.warnings);
+    assert!(
+        (5_000..=events::OCCURRENCE_CAP).contains(&c.busy.len()),
+        "{}",
+        c.busy.len()
+    );
+    assert!(
+        c.warnings
+            .iter()
+            .any(|w| w.starts_with("line 8: ") && w.contains("20000"))
+    );
+    assert!(
+        c.warnings.iter().any(|w| w.contains("cut short")),
+        "{:?}",
+        c.warnings
+    );
 }
 
 #[test]
@@ -267,15 +299,25 @@ fn errors_name_file_and_line_without_content() {
         "BEGIN:VEVENT\nUID:x\nSUMMARY:{MARKER}\nDTSTART;TZID=Nowhere/{MARKER}:20260303T090000\nEND:VEVENT"
     )));
     assert_eq!((e.file.as_str(), e.line), ("cal.ics", Some(7)));
-    assert!(e.to_string().starts_with("cal.ics:7: unknown time zone"), "{e}");
+    assert!(
+        e.to_string().starts_with("cal.ics:7: unknown time zone"),
+        "{e}"
+    );
     let e = err(&cal(&format!("BEGIN:VEVENT\nDTSTART:{MARKER}\nEND:VEVENT")));
     assert_eq!(e.line, Some(5));
-    let e = err(&cal(&format!("BEGIN:VEVENT\nDTSTART;X=\"{MARKER}:20260303\nEND:VEVENT")));
+    let e = err(&cal(&format!(
+        "BEGIN:VEVENT\nDTSTART;X=\"{MARKER}:20260303\nEND:VEVENT"
+    )));
     assert_eq!(e.line, Some(5), "{e}");
-    let e = err(&cal(&format!("BEGIN:VEVENT\nRRULE:FREQ=DAILY;BYDAY={MARKER}\nDTSTART:20260303\nEND:VEVENT")));
+    let e = err(&cal(&format!(
+        "BEGIN:VEVENT\nRRULE:FREQ=DAILY;BYDAY={MARKER}\nDTSTART:20260303\nEND:VEVENT"
+    )));
     assert_eq!(e.line, Some(5), "{e}");
     let e = err("BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:20260303\r\n");
-    assert_eq!(e.to_string(), "cal.ics:2: the file ends before this component's END line (truncated file?)");
+    assert_eq!(
+        e.to_string(),
+        "cal.ics:2: the file ends before this component's END line (truncated file?)"
+    );
     let e = err(&format!("{MARKER}\n"));
     assert_eq!(e.line, Some(1));
     let bad = read_calendar(
@@ -285,10 +327,17 @@ fn errors_name_file_and_line_without_content() {
         &ClientFacing::All,
         &ny(),
     );
-    assert_eq!(bad.err().map(|e| e.to_string()), Some("cal.ics:2: is not valid UTF-8 text".into()));
+    assert_eq!(
+        bad.err().map(|e| e.to_string()),
+        Some("cal.ics:2: is not valid UTF-8 text".into())
+    );
     for e in [
-        err(&cal(&format!("BEGIN:VEVENT\nDTSTART;TZID={MARKER}:20260303T090000\nEND:VEVENT"))),
-        err(&cal(&format!("BEGIN:VEVENT\nDURATION:{MARKER}\nDTSTART:20260303\nEND:VEVENT"))),
+        err(&cal(&format!(
+            "BEGIN:VEVENT\nDTSTART;TZID={MARKER}:20260303T090000\nEND:VEVENT"
+        ))),
+        err(&cal(&format!(
+            "BEGIN:VEVENT\nDURATION:{MARKER}\nDTSTART:20260303\nEND:VEVENT"
+        ))),
     ] {
         assert!(!format!("{e} {e:?}").contains("CANARY"), "{e:?}");
     }
@@ -324,3 +373,22 @@ fn holiday_dates_are_local_days() {
     assert_eq!(d, [date(2026, 3, 16), date(2026, 3, 17), date(2026, 4, 3)]);
 }
 
+#[test]
+fn folded_lines_and_folded_names_are_unfolded() {
+    let data = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDESCRIPTION:long\r\n  text\r\nDTST\r\n ART;TZID=America/\r\n New_York:20260310T090000\r\nDURATION:PT1H\r\nRRULE:FREQ=DAILY;\r\n\tCOUNT=2\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    let c = read_calendar(
+        "f.ics",
+        data.as_bytes(),
+        window(),
+        &ClientFacing::All,
+        &ny(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        starts(&c),
+        [
+            "2026-03-10T13:00:00Z/2026-03-10T14:00:00Z",
+            "2026-03-11T13:00:00Z/2026-03-11T14:00:00Z",
+        ]
+    );
+}

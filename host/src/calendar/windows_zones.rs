@@ -173,11 +173,23 @@ mod tests {
 
     #[test]
     fn common_outlook_names() {
-        assert_eq!(iana_for_windows("Eastern Standard Time"), Some("America/New_York"));
-        assert_eq!(iana_for_windows("W. Europe Standard Time"), Some("Europe/Berlin"));
+        assert_eq!(
+            iana_for_windows("Eastern Standard Time"),
+            Some("America/New_York")
+        );
+        assert_eq!(
+            iana_for_windows("W. Europe Standard Time"),
+            Some("Europe/Berlin")
+        );
         assert_eq!(iana_for_windows("GMT Standard Time"), Some("Europe/London"));
-        assert_eq!(iana_for_windows("AUS Eastern Standard Time"), Some("Australia/Sydney"));
-        assert_eq!(iana_for_windows("pacific standard time"), Some("America/Los_Angeles"));
+        assert_eq!(
+            iana_for_windows("AUS Eastern Standard Time"),
+            Some("Australia/Sydney")
+        );
+        assert_eq!(
+            iana_for_windows("pacific standard time"),
+            Some("America/Los_Angeles")
+        );
         assert_eq!(iana_for_windows("Mars Standard Time"), None);
     }
 }

@@ -70,7 +70,9 @@ impl VZone {
     /// Evaluates a VTIMEZONE's STANDARD/DAYLIGHT observances up to the
     /// start of `until_year`. None when it defines no usable observance.
     pub(crate) fn build(comp: &Comp, until_year: i16) -> Option<VZone> {
-        let limit = civil_secs(jiff::civil::date(until_year, 1, 1).to_datetime(jiff::civil::Time::midnight()));
+        let limit = civil_secs(
+            jiff::civil::date(until_year, 1, 1).to_datetime(jiff::civil::Time::midnight()),
+        );
         let mut onsets: Vec<(i64, i32, i32)> = Vec::new();
         for obs in &comp.children {
             if !matches!(obs.kind, Kind::Standard | Kind::Daylight) {
@@ -176,7 +178,12 @@ impl Zones {
     }
 
     /// Resolves a TZID parameter value.
-    pub(crate) fn resolve(&mut self, label: &str, line: usize, tzid: &str) -> Result<Tz, CalendarError> {
+    pub(crate) fn resolve(
+        &mut self,
+        label: &str,
+        line: usize,
+        tzid: &str,
+    ) -> Result<Tz, CalendarError> {
         if let Some(tz) = self.cache.get(tzid) {
             return Ok(tz.clone());
         }
@@ -211,12 +218,20 @@ impl Zones {
 
     /// The local civil seconds and zone of a DATE or DATE-TIME property
     /// value `v` with the TZID of `prop`; DATE values also say so.
-    pub(crate) fn when(&mut self, label: &str, prop: &Prop, v: &str) -> Result<When, CalendarError> {
+    pub(crate) fn when(
+        &mut self,
+        label: &str,
+        prop: &Prop,
+        v: &str,
+    ) -> Result<When, CalendarError> {
         let raw = parse_raw(v).ok_or_else(|| {
             CalendarError::at(
                 label,
                 prop.line,
-                &format!("{} is not a valid DATE or DATE-TIME (expected YYYYMMDD or YYYYMMDDTHHMMSS[Z])", prop.name),
+                &format!(
+                    "{} is not a valid DATE or DATE-TIME (expected YYYYMMDD or YYYYMMDDTHHMMSS[Z])",
+                    prop.name
+                ),
             )
         })?;
         Ok(match raw {
