@@ -1,7 +1,11 @@
 //! Each person's busy time over the horizon: calendars, declared client
 //! blocks and the buffers after client-facing time.
 
-use crate::model::Interval;
+use jiff::SignedDuration;
+use jiff::civil::Date;
+
+use crate::calendar::CalendarBusy;
+use crate::model::{ClientBlock, Horizon, Interval, Person};
 
 /// Where a busy span came from, for `peerwell busy` and explanations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,3 +32,123 @@ pub struct PersonBusy {
     /// Minutes kept free after each client-facing span.
     pub buffer_minutes: u32,
 }
+
+/// A person's busy time over `horizon`: the spans of their calendars
+/// (`calendars` is aligned with `person.calendars`) plus their declared
+/// client blocks expanded in their own zone, every span overlapping
+/// [`Horizon::window`]. Client blocks are client-facing.
+pub fn person_busy(person: &Person, calendars: &[CalendarBusy], horizon: &Horizon) -> PersonBusy {
+    let window = horizon.window();
+    let mut spans: Vec<BusySpan> = Vec::new();
+    for (i, cal) in calendars.iter().enumerate() {
+        spans.extend(cal.busy.iter().map(|b| BusySpan {
+            interval: b.interval,
+            source: BusySource::Calendar(i),
+            client_facing: b.client_facing,
+        }));
+    }
+    // Local dates of the window, with a day of slack for far zones.
+    let first = horizon
+        .start
+        .yesterday()
+        .and_then(|d| d.yesterday())
+        .unwrap_or(horizon.start);
+    let last = horizon
+        .end()
+        .tomorrow()
+        .and_then(|d| d.tomorrow())
+        .unwrap_or(horizon.end());
+    for (i, block) in person.client_blocks.iter().enumerate() {
+        let mut d = first;
+        while d <= last {
+            if let Some(interval) = block_on(block, d, &person.zone.tz, horizon.start)
+                && interval.overlaps(&window)
+            {
+                spans.push(BusySpan {
+                    interval,
+                    source: BusySource::ClientBlock(i),
+                    client_facing: true,
+                });
+            }
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+    }
+    spans.sort();
+    PersonBusy {
+        spans,
+        buffer_minutes: person.buffer_minutes,
+    }
+}
+
+/// The block's span on local date `d`, if it applies that day. Every-N-weeks
+/// blocks count weeks from `from`, or from `first_week` without one.
+fn block_on(
+    block: &ClientBlock,
+    d: Date,
+    tz: &jiff::tz::TimeZone,
+    first_week: Date,
+) -> Option<Interval> {
+    if !block.days.contains(&d.weekday())
+        || block.from.is_some_and(|f| d < f)
+        || block.until.is_some_and(|u| d > u)
+    {
+        return None;
+    }
+    if block.every_weeks > 1 {
+        let monday = |x: Date| {
+            x.checked_sub(jiff::Span::new().days(i64::from(x.weekday().to_monday_zero_offset())))
+                .unwrap_or(x)
+        };
+        let base = monday(block.from.unwrap_or(first_week));
+        let weeks = (monday(d) - base).get_days().div_euclid(7);
+        if i64::from(weeks).rem_euclid(i64::from(block.every_weeks)) != 0 {
+            return None;
+        }
+    }
+    let start = d
+        .to_datetime(block.start)
+        .to_zoned(tz.clone())
+        .ok()?
+        .timestamp();
+    let end = d
+        .to_datetime(block.end)
+        .to_zoned(tz.clone())
+        .ok()?
+        .timestamp();
+    (start < end).then(|| Interval::new(start, end))
+}
+
+impl PersonBusy {
+    /// Every blocked span, sorted and merged (touching spans join):
+    /// client-facing spans are extended by `buffer_minutes`.
+    pub fn blocked(&self) -> Vec<Interval> {
+        let buffer = SignedDuration::from_mins(i64::from(self.buffer_minutes));
+        let mut all: Vec<Interval> = self
+            .spans
+            .iter()
+            .map(|s| {
+                let mut i = s.interval;
+                if s.client_facing {
+                    i.end = i.end.checked_add(buffer).unwrap_or(i.end);
+                }
+                i
+            })
+            .filter(|i| !i.is_empty())
+            .collect();
+        all.sort();
+        let mut merged: Vec<Interval> = Vec::with_capacity(all.len());
+        for i in all {
+            match merged.last_mut() {
+                Some(last) if i.start <= last.end => last.end = last.end.max(i.end),
+                _ => merged.push(i),
+            }
+        }
+        merged
+    }
+}
+
+#[cfg(test)]
+mod tests;

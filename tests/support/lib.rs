@@ -1,4 +1,5 @@
 //! Shared helpers for the integration tests.
 
+pub mod calendar_gen;
 pub mod cli;
 pub mod schedule_gen;

@@ -1,1 +1,30 @@
-fn main() {}
+//! `peerwell-bench`: benchmark drivers, one subcommand each (see BENCHMARKS.md).
+//!
+//! `peerwell-bench ingest FILE.ics [--from DATE] [--to DATE] [--tz ZONE]`
+//! reads one calendar with `peerwell::calendar::read_calendar` over the local
+//! window `[from, to)` in `tz` and prints event and occurrence counts and
+//! the time taken.
+
+mod ingest;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ingest") => ingest::run(&args[1..]),
+        _ => {
+            eprintln!(
+                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]"
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("peerwell-bench: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -4,8 +4,31 @@
 //! locations, attendees and every other text of an input event are read only
 //! as far as needed to decide whether an event is client-facing, then
 //! dropped; errors name the file and line, never event text.
+//!
+//! Layout: [`lines`] (bytes → components, via the `ical` crate), [`value`]
+//! (DATE/DATE-TIME/DURATION syntax), [`zones`] (TZID resolution, VTIMEZONE
+//! evaluation, [`windows_zones`]), [`rrule`] + [`expand`] (recurrence rules),
+//! [`events`] (VEVENT/VFREEBUSY), [`read`] (the pipeline).
 
-use crate::model::Interval;
+mod events;
+mod expand;
+mod lines;
+mod read;
+mod rrule;
+mod value;
+mod windows_zones;
+mod zones;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::model::{ClientFacing, Interval};
 
 /// One busy span read from a calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,4 +45,109 @@ pub struct CalendarBusy {
     /// Problems that did not stop the read (e.g. an expansion cut at its
     /// cap), phrased without event text: "line 120: ...".
     pub warnings: Vec<String>,
+}
+
+/// A calendar file that cannot be read. The message never quotes the
+/// file's content.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct CalendarError {
+    /// The path as the user wrote it.
+    pub file: String,
+    /// 1-based line, when one line is to blame.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl CalendarError {
+    pub(crate) fn at(file: &str, line: usize, message: &str) -> CalendarError {
+        CalendarError {
+            file: file.to_string(),
+            line: Some(line),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn whole(file: &str, message: &str) -> CalendarError {
+        CalendarError {
+            file: file.to_string(),
+            line: None,
+            message: message.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for CalendarError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.file, line, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Reads the busy time of one ICS file over `window`.
+///
+/// Returns every busy span that overlaps `window`, unclipped, sorted.
+/// Floating times and DATE values are read in `floating` (the member's
+/// zone); an all-day event is busy from local midnight to local midnight.
+/// Cancelled and transparent events are skipped; VFREEBUSY busy periods
+/// count (client-facing only under [`ClientFacing::All`]). `label` is the
+/// path as the user wrote it, used in errors and nothing else.
+pub fn read_calendar(
+    label: &str,
+    data: &[u8],
+    window: Interval,
+    client_facing: &ClientFacing,
+    floating: &TimeZone,
+) -> Result<CalendarBusy, CalendarError> {
+    let opts = read::Options {
+        window,
+        client_facing,
+        holidays: false,
+    };
+    let (busy, warnings) = read::read(label, data, floating, &opts)?;
+    Ok(CalendarBusy { busy, warnings })
+}
+
+/// Local dates (in `zone`) covered by any event of a holiday calendar inside `window`.
+///
+/// Transparent events count (holiday feeds usually mark days as free);
+/// cancelled ones do not. Sorted, deduplicated.
+pub fn read_holiday_dates(
+    label: &str,
+    data: &[u8],
+    window: Interval,
+    zone: &TimeZone,
+) -> Result<Vec<Date>, CalendarError> {
+    let opts = read::Options {
+        window,
+        client_facing: &ClientFacing::None,
+        holidays: true,
+    };
+    let (busy, _) = read::read(label, data, zone, &opts)?;
+    let mut dates = BTreeSet::new();
+    for b in busy {
+        let first = b
+            .interval
+            .start
+            .max(window.start)
+            .to_zoned(zone.clone())
+            .date();
+        let last_instant = b
+            .interval
+            .end
+            .min(window.end)
+            .checked_sub(jiff::SignedDuration::from_nanos(1))
+            .unwrap_or(b.interval.start);
+        let last = last_instant.to_zoned(zone.clone()).date();
+        let mut d = first;
+        while d <= last {
+            dates.insert(d);
+            match d.tomorrow() {
+                Ok(next) => d = next,
+                Err(_) => break,
+            }
+        }
+    }
+    Ok(dates.into_iter().collect())
 }

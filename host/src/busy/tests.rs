@@ -1,0 +1,99 @@
+use jiff::civil::{Time, Weekday, date};
+
+use super::*;
+use crate::calendar::Busy;
+use crate::model::{WorkingHours, Zone};
+
+fn person(blocks: Vec<ClientBlock>, buffer: u32) -> Person {
+    Person {
+        id: "ana".into(),
+        name: "Ana".into(),
+        email: "ana@example.test".into(),
+        zone: Zone::iana("America/New_York").unwrap_or_else(|| panic!("zone")),
+        working_hours: WorkingHours::default(),
+        tags: vec![],
+        site: None,
+        start_date: None,
+        calendars: vec![],
+        client_blocks: blocks,
+        buffer_minutes: buffer,
+    }
+}
+
+fn ts(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap_or_else(|e| panic!("{s}: {e}"))
+}
+
+#[test]
+fn client_blocks_follow_local_time_across_dst_and_every_weeks() {
+    // Tuesdays 09:00-12:00 New York, every 2 weeks from Tue 2026-02-24,
+    // until 2026-03-31. DST starts 2026-03-08.
+    let block = ClientBlock {
+        days: vec![Weekday::Tuesday],
+        start: Time::constant(9, 0, 0, 0),
+        end: Time::constant(12, 0, 0, 0),
+        from: Some(date(2026, 2, 24)),
+        until: Some(date(2026, 3, 31)),
+        every_weeks: 2,
+    };
+    let p = person(vec![block], 0);
+    let h = Horizon::starting(date(2026, 3, 2), 6);
+    let b = person_busy(&p, &[], &h);
+    let got: Vec<_> = b
+        .spans
+        .iter()
+        .map(|s| (s.interval.start, s.interval.end))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (ts("2026-03-10T13:00:00Z"), ts("2026-03-10T16:00:00Z")), // EDT
+            (ts("2026-03-24T13:00:00Z"), ts("2026-03-24T16:00:00Z")),
+        ]
+    );
+    assert!(
+        b.spans
+            .iter()
+            .all(|s| s.client_facing && s.source == BusySource::ClientBlock(0))
+    );
+    // Before the change (horizon one week earlier): EST.
+    let b = person_busy(&p, &[], &Horizon::starting(date(2026, 2, 23), 1));
+    assert_eq!(b.spans[0].interval.start, ts("2026-02-24T14:00:00Z"));
+}
+
+#[test]
+fn blocked_extends_client_facing_spans_and_merges() {
+    let p = person(vec![], 15);
+    let cal = CalendarBusy {
+        busy: vec![
+            Busy {
+                interval: Interval::new(ts("2026-03-03T14:00:00Z"), ts("2026-03-03T15:00:00Z")),
+                client_facing: true,
+            },
+            Busy {
+                // Starts inside the first one's buffer: merged.
+                interval: Interval::new(ts("2026-03-03T15:10:00Z"), ts("2026-03-03T15:30:00Z")),
+                client_facing: false,
+            },
+            Busy {
+                // Not client-facing: no buffer; touching the next one.
+                interval: Interval::new(ts("2026-03-03T17:00:00Z"), ts("2026-03-03T18:00:00Z")),
+                client_facing: false,
+            },
+            Busy {
+                interval: Interval::new(ts("2026-03-03T18:00:00Z"), ts("2026-03-03T18:30:00Z")),
+                client_facing: true,
+            },
+        ],
+        warnings: vec![],
+    };
+    let b = person_busy(&p, &[cal], &Horizon::starting(date(2026, 3, 2), 1));
+    assert_eq!(b.spans.len(), 4);
+    assert_eq!(
+        b.blocked(),
+        vec![
+            Interval::new(ts("2026-03-03T14:00:00Z"), ts("2026-03-03T15:30:00Z")),
+            Interval::new(ts("2026-03-03T17:00:00Z"), ts("2026-03-03T18:45:00Z")),
+        ]
+    );
+}

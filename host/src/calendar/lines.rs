@@ -1,0 +1,373 @@
+//! From bytes to a tree of components whose properties keep their line
+//! numbers.
+//!
+//! Property syntax (parameters, quoting, values) is parsed by the `ical`
+//! crate's [`ical::PropertyParser`] (the layer its `IcalParser` is built
+//! on). We unfold lines and walk BEGIN/END ourselves so that every property
+//! keeps the line it started on, which `IcalParser` drops, and so that
+//! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
+//! ATTENDEE, …) are skipped without being copied.
+//! `ical`'s own error texts are never passed on: each variant is mapped to a
+//! message of ours that holds no input text.
+
+use ical::PropertyParser;
+use ical::property::{Property, PropertyError};
+
+use super::CalendarError;
+
+/// The components we read; everything else is skipped with its children.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Calendar,
+    Event,
+    FreeBusy,
+    Timezone,
+    Standard,
+    Daylight,
+    Other,
+}
+
+impl Kind {
+    fn of(name: &str) -> Kind {
+        match name.to_ascii_uppercase().as_str() {
+            "VCALENDAR" => Kind::Calendar,
+            "VEVENT" => Kind::Event,
+            "VFREEBUSY" => Kind::FreeBusy,
+            "VTIMEZONE" => Kind::Timezone,
+            "STANDARD" => Kind::Standard,
+            "DAYLIGHT" => Kind::Daylight,
+            _ => Kind::Other,
+        }
+    }
+
+    /// Property names this component needs; others are dropped on sight.
+    fn keeps(self, name: &str, keep_text: bool) -> bool {
+        match self {
+            Kind::Event => {
+                matches!(
+                    name,
+                    "DTSTART"
+                        | "DTEND"
+                        | "DURATION"
+                        | "RRULE"
+                        | "RDATE"
+                        | "EXDATE"
+                        | "RECURRENCE-ID"
+                        | "UID"
+                        | "STATUS"
+                        | "TRANSP"
+                ) || (keep_text && matches!(name, "SUMMARY" | "CATEGORIES"))
+            }
+            Kind::FreeBusy => name == "FREEBUSY",
+            Kind::Timezone => name == "TZID",
+            Kind::Standard | Kind::Daylight => matches!(
+                name,
+                "DTSTART" | "TZOFFSETFROM" | "TZOFFSETTO" | "RRULE" | "RDATE"
+            ),
+            Kind::Calendar | Kind::Other => false,
+        }
+    }
+}
+
+/// One content line: upper-cased name, parameters (keys upper-cased by
+/// `ical`), value, and the line it started on.
+#[derive(Debug, Clone)]
+pub(crate) struct Prop {
+    pub name: String,
+    pub params: Vec<(String, Vec<String>)>,
+    pub value: String,
+    pub line: usize,
+}
+
+impl Prop {
+    /// The first value of parameter `key` (upper-case), if any.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    }
+}
+
+/// A component with the properties we keep and its children.
+#[derive(Debug, Clone)]
+pub(crate) struct Comp {
+    pub kind: Kind,
+    pub line: usize,
+    pub props: Vec<Prop>,
+    pub children: Vec<Comp>,
+}
+
+impl Comp {
+    /// The first property called `name`.
+    pub fn prop(&self, name: &str) -> Option<&Prop> {
+        self.props.iter().find(|p| p.name == name)
+    }
+
+    /// Every property called `name`, in file order.
+    pub fn props_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Prop> + 'a {
+        self.props.iter().filter(move |p| p.name == name)
+    }
+}
+
+/// The property name of a logical line (up to the first `;` or `:`).
+fn name_of(line: &[u8]) -> &[u8] {
+    let end = line
+        .iter()
+        .position(|&b| b == b';' || b == b':')
+        .unwrap_or(line.len());
+    &line[..end]
+}
+
+/// Logical lines of `data`: (first physical line number, bytes). Folded
+/// lines are joined (CRLF plus one space or tab removed); a line is only
+/// copied when it is folded.
+struct Logical<'a> {
+    data: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> Logical<'a> {
+    fn physical(&mut self) -> Option<&'a [u8]> {
+        if self.pos >= self.data.len() {
+            return None;
+        }
+        let rest = &self.data[self.pos..];
+        let len = memchr::memchr(b'\n', rest);
+        let (line, adv) = match len {
+            Some(n) => (&rest[..n], n + 1),
+            None => (rest, rest.len()),
+        };
+        self.pos += adv;
+        self.line += 1;
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
+
+    fn next_is_continuation(&self) -> bool {
+        matches!(self.data.get(self.pos), Some(b' ' | b'\t'))
+    }
+
+    /// The next non-empty physical line that starts a logical line.
+    fn next_start(&mut self) -> Option<(usize, &'a [u8])> {
+        loop {
+            let first = self.physical()?;
+            if !first.iter().all(u8::is_ascii_whitespace) {
+                return Some((self.line, first));
+            }
+        }
+    }
+
+    /// The whole logical line that starts with `first` (just returned).
+    fn unfold(&mut self, first: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        if !self.next_is_continuation() {
+            return std::borrow::Cow::Borrowed(first);
+        }
+        let mut joined = first.to_vec();
+        while self.next_is_continuation() {
+            if let Some(more) = self.physical() {
+                joined.extend_from_slice(&more[1..]);
+            }
+        }
+        std::borrow::Cow::Owned(joined)
+    }
+
+    /// Skips the continuation lines of the current logical line.
+    fn skip_rest(&mut self) {
+        while self.next_is_continuation() {
+            self.physical();
+        }
+    }
+}
+
+/// Reads every VCALENDAR of `data`, handing each finished component of a
+/// calendar (VEVENT, VTIMEZONE, …, with its children) to `sink` as soon as
+/// its END is read, so that a large file is never held as a whole tree.
+/// `keep_text` keeps SUMMARY and CATEGORIES of events (only for
+/// client-facing matching).
+///
+/// We unfold and number lines ourselves, look at each property name, and
+/// hand only the lines we keep to `ical`'s [`PropertyParser`] (parameters,
+/// quoting, values). Lines we do not need (DESCRIPTION, LOCATION, …) are
+/// never copied: that is most of a typical export's bytes.
+pub(crate) fn read_components(
+    label: &str,
+    data: &[u8],
+    keep_text: bool,
+    sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
+) -> Result<(), CalendarError> {
+    if let Err(e) = std::str::from_utf8(data) {
+        let line = 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
+        return Err(CalendarError::at(label, line, "is not valid UTF-8 text"));
+    }
+    let mut lines = Logical {
+        data,
+        pos: 0,
+        line: 0,
+    };
+    let mut roots = 0usize;
+    let mut stack: Vec<Comp> = Vec::new();
+    while let Some((this_line, first)) = lines.next_start() {
+        // The name is complete on the first physical line unless it is
+        // folded itself (then unfold to see it).
+        let named = first.iter().any(|&b| b == b';' || b == b':');
+        let folded = (!named).then(|| lines.unfold(first));
+        let raw_name = name_of(folded.as_deref().unwrap_or(first));
+        let is_begin = raw_name.eq_ignore_ascii_case(b"BEGIN");
+        let is_end = raw_name.eq_ignore_ascii_case(b"END");
+        if !is_begin && !is_end {
+            let Some(top) = stack.last_mut() else {
+                return Err(CalendarError::at(
+                    label,
+                    this_line,
+                    "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
+                ));
+            };
+            // Property names are ASCII; 24 bytes hold every name we keep.
+            let mut buf = [0u8; 24];
+            let upper = match buf.get_mut(..raw_name.len()) {
+                Some(b) => {
+                    b.copy_from_slice(raw_name);
+                    b.make_ascii_uppercase();
+                    std::str::from_utf8(b).unwrap_or("")
+                }
+                None => "",
+            };
+            if !top.kind.keeps(upper, keep_text) {
+                lines.skip_rest();
+                continue;
+            }
+            let name = upper.to_string();
+            let text = match &folded {
+                Some(t) => t.clone(),
+                None => lines.unfold(first),
+            };
+            let prop = match simple_property(&text) {
+                Some(value) => Prop {
+                    name,
+                    params: Vec::new(),
+                    value,
+                    line: this_line,
+                },
+                None => {
+                    let prop = parse_property(label, this_line, &text)?;
+                    Prop {
+                        name,
+                        params: prop.params.unwrap_or_default(),
+                        value: prop.value.unwrap_or_default(),
+                        line: this_line,
+                    }
+                }
+            };
+            top.props.push(prop);
+            continue;
+        }
+        let text = match &folded {
+            Some(t) => t.clone(),
+            None => lines.unfold(first),
+        };
+        let value = text
+            .iter()
+            .position(|&b| b == b':')
+            .map(|i| String::from_utf8_lossy(&text[i + 1..]).trim().to_string())
+            .unwrap_or_default();
+        let kind = Kind::of(&value);
+        if is_begin {
+            if stack.is_empty() && kind != Kind::Calendar {
+                return Err(CalendarError::at(
+                    label,
+                    this_line,
+                    "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
+                ));
+            }
+            stack.push(Comp {
+                kind,
+                line: this_line,
+                props: Vec::new(),
+                children: Vec::new(),
+            });
+            continue;
+        }
+        let Some(done) = stack.pop() else {
+            return Err(CalendarError::at(
+                label,
+                this_line,
+                "END without a matching BEGIN",
+            ));
+        };
+        if kind != done.kind {
+            return Err(CalendarError::at(
+                label,
+                this_line,
+                &format!("END does not match the BEGIN on line {}", done.line),
+            ));
+        }
+        match stack.len() {
+            0 => roots += 1,
+            1 => {
+                if done.kind != Kind::Other {
+                    sink(done)?;
+                }
+            }
+            _ => {
+                if let Some(parent) = stack.last_mut()
+                    && done.kind != Kind::Other
+                    && parent.kind != Kind::Other
+                {
+                    parent.children.push(done);
+                }
+            }
+        }
+    }
+    if let Some(open) = stack.last() {
+        return Err(CalendarError::at(
+            label,
+            open.line,
+            "the file ends before this component's END line (truncated file?)",
+        ));
+    }
+    if roots == 0 {
+        return Err(CalendarError::whole(
+            label,
+            "holds no VCALENDAR; is this an iCalendar (.ics) file?",
+        ));
+    }
+    Ok(())
+}
+
+/// The value of a `NAME:value` line without parameters (the common case,
+/// read without `ical`'s per-line allocations); None when the line has
+/// parameters or anything unusual, which then goes to `ical`.
+fn simple_property(text: &[u8]) -> Option<String> {
+    let colon = text.iter().position(|&b| b == b':')?;
+    if colon == 0 || text[..colon].iter().any(|&b| b == b';' || b == b'"') {
+        return None;
+    }
+    let value = std::str::from_utf8(&text[colon + 1..]).ok()?.trim();
+    Some(value.to_string())
+}
+
+/// One logical line through `ical`'s property parser; its errors carry the
+/// line number we know.
+fn parse_property(label: &str, line: usize, text: &[u8]) -> Result<Property, CalendarError> {
+    match PropertyParser::from_reader(text).next() {
+        Some(Ok(p)) => Ok(p),
+        Some(Err(e)) => Err(property_error(label, line, &e)),
+        None => Err(CalendarError::at(label, line, "a content line is empty")),
+    }
+}
+
+/// Our wording for `ical`'s property errors (theirs are not passed on).
+fn property_error(label: &str, line: usize, e: &PropertyError) -> CalendarError {
+    let msg = match e {
+        PropertyError::MissingName { .. } => "a content line has no property name",
+        PropertyError::MissingClosingQuote { .. } => {
+            "a quoted parameter value has no closing quote"
+        }
+        PropertyError::MissingDelimiter { .. } => "a parameter has no '=' before its value",
+        PropertyError::MissingContentAfter { .. } => "a content line has no ':' before its value",
+        PropertyError::MissingParamKey { .. } => "a parameter has no name",
+    };
+    CalendarError::at(label, line, msg)
+}
