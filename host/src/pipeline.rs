@@ -66,7 +66,9 @@ impl std::fmt::Display for LoadError {
 
 /// Today's date in the organization's zone; the default start of a plan.
 pub fn today(org: &Organization) -> Date {
-    jiff::Timestamp::now().to_zoned(org.org.zone.tz.clone()).date()
+    jiff::Timestamp::now()
+        .to_zoned(org.org.zone.tz.clone())
+        .date()
 }
 
 /// Loads the policy folder and reads every calendar.
@@ -140,7 +142,11 @@ fn read_person(
             &source.client_facing,
             &person.zone.tz,
         )?;
-        warnings.extend(busy.warnings.iter().map(|w| format!("{}: {w}", source.label)));
+        warnings.extend(
+            busy.warnings
+                .iter()
+                .map(|w| format!("{}: {w}", source.label)),
+        );
         read.push(busy);
     }
     Ok((person_busy(person, &read, horizon), read))
@@ -162,10 +168,7 @@ fn io_error(label: &str, e: &std::io::Error) -> CalendarError {
 }
 
 fn relative_label(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
 
 impl Loaded {

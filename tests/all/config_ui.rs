@@ -183,17 +183,17 @@ fn facts(name: &str, dir: &Path, o: &Organization) {
     }
 }
 
-/// The complete minimal example in docs/policy-reference.md must load, so
-/// the reference cannot drift from the loader.
+/// The complete minimal example in the README's policy reference must load,
+/// so the reference cannot drift from the loader.
 #[test]
 fn reference_example_loads() {
-    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/policy-reference.md");
+    let doc_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
     let doc = std::fs::read_to_string(&doc_path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", doc_path.display()));
     let section = doc
-        .split("## A complete minimal example")
+        .split("### A complete minimal example")
         .nth(1)
-        .and_then(|s| s.split("\n## ").next())
+        .and_then(|s| s.split("\n### ").next())
         .unwrap_or_else(|| panic!("the reference has no complete minimal example"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     let mut written = 0;

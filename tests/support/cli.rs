@@ -94,7 +94,8 @@ pub fn oracle_python(script: &str, args: &[String]) -> Vec<String> {
         oracle_missing();
     }
     let mut cmd = Command::new(python);
-    cmd.arg(root().join("tests/oracles").join(script)).args(args);
+    cmd.arg(root().join("tests/oracles").join(script))
+        .args(args);
     lines(cmd, script)
 }
 
@@ -104,6 +105,7 @@ pub fn oracle_node(script: &str, args: &[String]) -> Vec<String> {
         oracle_missing();
     }
     let mut cmd = Command::new("node");
-    cmd.arg(root().join("tests/oracles").join(script)).args(args);
+    cmd.arg(root().join("tests/oracles").join(script))
+        .args(args);
     lines(cmd, script)
 }

@@ -130,12 +130,7 @@ fn run(cli: Cli) -> Outcome {
             report_inputs(&loaded);
             let people = loaded.org.people.len();
             let groups = loaded.org.groups.len();
-            let calendars: usize = loaded
-                .org
-                .people
-                .values()
-                .map(|p| p.calendars.len())
-                .sum();
+            let calendars: usize = loaded.org.people.values().map(|p| p.calendars.len()).sum();
             if loaded.calendar_errors.is_empty() {
                 println!(
                     "ok: {} — {people} people, {groups} groups, {calendars} calendars read",

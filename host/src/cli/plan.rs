@@ -18,10 +18,7 @@ fn selected<'a>(loaded: &'a Loaded, only: Option<&str>) -> impl Iterator<Item = 
 }
 
 fn outcome<'a>(plan: &'a Plan, id: &str) -> Option<&'a GroupOutcome> {
-    plan.outcomes
-        .iter()
-        .find(|(g, _)| g == id)
-        .map(|(_, o)| o)
+    plan.outcomes.iter().find(|(g, _)| g == id).map(|(_, o)| o)
 }
 
 fn cadence_text(c: Cadence) -> String {
