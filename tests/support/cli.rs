@@ -15,7 +15,7 @@ pub fn example_dir() -> PathBuf {
     root().join("examples/clinic")
 }
 
-/// The `peerwell` binary `cargo test --workspace` built beside this test.
+/// The `peerwell` binary built beside this test (`cargo build --workspace --bins`).
 pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/all-<hash> -> target/<profile>/peerwell
@@ -26,7 +26,7 @@ pub fn binary() -> PathBuf {
         .expect("target layout");
     assert!(
         bin.exists(),
-        "{} is missing: run the tests with `cargo test --workspace` (tests/run does)",
+        "{} is missing: build it first with `cargo build --workspace --bins` (tests/run does)",
         bin.display()
     );
     bin
