@@ -115,7 +115,9 @@ fn session(group: &str, index: u32, start: &str, absent: &[&str]) -> Session {
                 member: "bo".to_string(),
             }],
             notes: String::new(),
+            deadlines: Vec::new(),
         },
+        moved_from: None,
     }
 }
 

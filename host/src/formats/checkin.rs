@@ -197,6 +197,7 @@ impl Format for CheckIn {
                 member: presenter,
             }],
             notes,
+            deadlines: Vec::new(),
         })
     }
 }

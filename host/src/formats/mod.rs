@@ -89,13 +89,42 @@ pub struct AgendaItem {
 }
 
 /// A format's plan for one session.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionPlan {
     pub title: String,
     pub agenda: Vec<AgendaItem>,
     pub roles: Vec<RoleAssignment>,
     /// Format guidance for the description (e.g. "feelings, not details").
     pub notes: String,
+    /// Preparation deadlines before the session (e.g. a Schwartz Round
+    /// panel's 2-week and 1-week prep), for reminders.
+    pub deadlines: Vec<Deadline>,
+}
+
+/// A preparation deadline before a session, exposed to reminders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// What is due, e.g. "panel prep meeting".
+    pub label: String,
+    /// Days before the session's start.
+    pub days_before: u32,
+    /// The role whose holders it concerns; `None` for every attendee.
+    pub role: Option<String>,
+}
+
+/// Everything a format may look at to split a group for one cycle.
+#[derive(Debug, Clone)]
+pub struct PartitionRequest<'a> {
+    pub group: &'a Group,
+    /// 0-based cycle of the cadence.
+    pub cycle: u32,
+    /// First local date of the cycle's week (a Monday) in the group's zone.
+    pub week_start: Date,
+    /// Members who may take part this cycle (started, calendar readable),
+    /// in the group's member order.
+    pub members: &'a [String],
+    /// Earlier cycles' subgroups, oldest first.
+    pub history: &'a [Vec<Vec<String>>],
 }
 
 /// An error a format reports for one group; it affects only that group.
@@ -120,6 +149,17 @@ pub trait Format: Send + Sync {
 
     /// Plans one session: title, agenda, roles.
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError>;
+
+    /// Splits the group into subgroups that meet separately this cycle,
+    /// each at its own common free time (e.g. buddy pairs). `None`, the
+    /// default, means the whole group meets together at its series time.
+    fn partition(
+        &self,
+        request: &PartitionRequest<'_>,
+    ) -> Result<Option<Vec<Vec<String>>>, FormatError> {
+        let _ = request;
+        Ok(None)
+    }
 }
 
 mod checkin;

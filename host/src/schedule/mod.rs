@@ -64,6 +64,9 @@ pub struct Session {
     pub absentees: Vec<String>,
     /// Title, agenda and roles from the group's format.
     pub plan: SessionPlan,
+    /// Where the series would have put this occurrence, when it was moved
+    /// within its week (an overridden instance); `None` at the series time.
+    pub moved_from: Option<Timestamp>,
 }
 
 /// The time a group's series keeps: one weekday and local time in the
@@ -107,3 +110,13 @@ pub struct Plan {
 
 #[cfg(test)]
 mod explain_tests;
+
+/// What was published before, so re-planning keeps it where it can.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Previous {
+    /// Each group's published series time: kept whenever still feasible.
+    pub series: std::collections::BTreeMap<String, SeriesTime>,
+    /// Published sessions inside the freeze window: kept exactly as they
+    /// are (time, attendees, roles), whatever changed.
+    pub frozen: Vec<Session>,
+}

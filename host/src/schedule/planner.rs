@@ -220,6 +220,7 @@ impl<'o> Planner<'o> {
                 attendees,
                 absentees,
                 plan,
+                moved_from: None,
             });
         }
         Ok((sessions, skipped))

@@ -266,7 +266,9 @@ pub fn plan(org: &Organization) -> Plan {
                     notes: "Peer support, not therapy.\r\nIf someone needs more, point to the \
                             contacts; keep welcoming them."
                         .to_string(),
+                    deadlines: Vec::new(),
                 },
+                moved_from: None,
             });
         }
     }
