@@ -24,6 +24,7 @@ mod explain_text;
 mod members;
 mod planner;
 mod series;
+pub mod solver;
 
 pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
 pub use planner::plan;
