@@ -125,6 +125,8 @@ pub struct PartitionRequest<'a> {
     pub members: &'a [String],
     /// Earlier cycles' subgroups, oldest first.
     pub history: &'a [Vec<Vec<String>>],
+    /// Everyone, by id (for matching on site, tags and start date).
+    pub people: &'a std::collections::BTreeMap<String, crate::model::Person>,
 }
 
 /// An error a format reports for one group; it affects only that group.
