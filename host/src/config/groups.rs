@@ -206,7 +206,6 @@ fn members(t: &Table<'_, '_>, people: &People, out: &mut Out) -> Option<Vec<Stri
         out,
     )?;
     let before = out.len();
-    let all_tags: BTreeSet<&str> = people.tags.values().flatten().map(String::as_str).collect();
     let mut list: Vec<String> = Vec::new();
     for e in a.iter() {
         let Some(s) = string(src, e, out) else {
@@ -221,6 +220,9 @@ fn members(t: &Table<'_, '_>, people: &People, out: &mut Out) -> Option<Vec<Stri
                     .map(|(id, _)| id.clone())
                     .collect();
                 if tagged.is_empty() && people.complete {
+                    // Only on the error path: every tag of every person.
+                    let all_tags: BTreeSet<&str> =
+                        people.tags.values().flatten().map(String::as_str).collect();
                     let hint = did_you_mean(
                         closest(tag, all_tags.iter().copied())
                             .map(|t| format!("tag:{t}"))

@@ -13,11 +13,29 @@ pub(crate) struct SourceFile {
     /// The real path on disk (paths inside the file resolve against its folder).
     pub path: PathBuf,
     pub text: String,
+    /// Byte offset of each line's start, computed on first use so that
+    /// positions are found by binary search, not by rescanning the file.
+    line_starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl SourceFile {
     pub fn new(name: PathBuf, path: PathBuf, text: String) -> SourceFile {
-        SourceFile { name, path, text }
+        SourceFile {
+            name,
+            path,
+            text,
+            line_starts: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// 0-based index of the line holding byte offset `at`.
+    fn line_index(&self, at: usize) -> usize {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        starts.partition_point(|&s| s <= at).saturating_sub(1)
     }
 
     /// The folder the file lives in; relative paths it names resolve here.
@@ -47,11 +65,12 @@ impl SourceFile {
     /// that line, and the column width of `span` on that line.
     fn locate(&self, span: &Range<usize>) -> (usize, usize, String, usize) {
         let start = floor_boundary(&self.text, span.start.min(self.text.len()));
+        let index = self.line_index(start);
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
         let line_end = self.text[start..]
             .find('\n')
             .map_or(self.text.len(), |i| start + i);
-        let line_no = self.text[..start].matches('\n').count() + 1;
+        let line_no = index + 1;
         let line_text = self.text[line_start..line_end].trim_end_matches('\r');
         let column = self.text[line_start..start].chars().count() + 1;
         let end = floor_boundary(&self.text, span.end.clamp(start, line_end));
