@@ -27,6 +27,7 @@ fn person(id: &str, zone: Zone) -> Person {
         calendars: Vec::new(),
         client_blocks: Vec::new(),
         buffer_minutes: 15,
+        weekly_cap_minutes: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn group(id: &str, members: &[&str], quorum: u32) -> Group {
         neutral_title: false,
         zone: london(),
         settings: toml::Table::new(),
+        short_of_quorum: crate::model::ShortOfQuorum::Move,
     }
 }
 
@@ -69,6 +71,7 @@ fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
             buffer_minutes: 15,
             client_facing: ClientFacing::All,
             feeds: FeedSettings::default(),
+            weekly_cap_minutes: None,
         },
         people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
         groups,
