@@ -300,3 +300,79 @@ fn missing_format_blocks_only_its_group_and_dst_keeps_local_time() {
             .all(|s| s.group == "walk" && s.attendees == ["ann", "ben"])
     );
 }
+
+#[test]
+fn weekly_cap_is_named_and_lifting_it_gains_occurrences() {
+    let mut ann = person("ann", london());
+    ann.weekly_cap_minutes = Some(60);
+    let mut second = group("b-second", &["ann", "cal"], 2);
+    second.days = vec![Weekday::Thursday];
+    let o = org(
+        vec![ann, person("ben", london()), person("cal", london())],
+        vec![group("a-first", &["ann", "ben"], 2), second],
+    );
+    let av = Availability::new();
+    let p = plan(&o, &av, horizon(), &Formats::builtin());
+    let scheduled = p
+        .outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, GroupOutcome::Scheduled { .. }))
+        .count();
+    assert_eq!(scheduled, 1, "ann's cap leaves room for one group a week");
+    let loser = p
+        .outcomes
+        .iter()
+        .find(|(_, o)| matches!(o, GroupOutcome::Unscheduled { .. }))
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let (e, text) = explain_text(&o, &av, &loser);
+    let first = &e.candidates[0].problems[0];
+    assert_eq!(
+        first.blocked,
+        [("ann".to_string(), Block::WeeklyCap)],
+        "{text}"
+    );
+    assert!(text.contains("ann (weekly cap reached)"), "{text}");
+    assert!(
+        text.contains("without the weekly cap: 4 more occurrences"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("without the buffer"),
+        "only relaxations that gain are listed: {text}"
+    );
+}
+
+#[test]
+fn buffer_relaxation_gain_is_counted() {
+    // ann's client session ends at 08:50 each Tuesday; with her 15-minute
+    // buffer she cannot make 09:00, without it she can.
+    let o = org(
+        vec![person("ann", london()), person("ben", london())],
+        vec![group("walk", &["ann", "ben"], 2)],
+    );
+    let mut av = Availability::new();
+    av.insert(
+        "ann".into(),
+        Ok(tuesdays(8, 0, 50, BusySource::Calendar(0), true)),
+    );
+    let (e, text) = explain_text(&o, &av, "walk");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
+    // Quorum 1 would gain as much; ties are listed by rule name.
+    let rules: Vec<&str> = e.relaxations.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["with a quorum of 1", "without the buffer after client time"],
+        "{text}"
+    );
+    let r = &e.relaxations[1];
+    assert_eq!(r.rule, "without the buffer after client time");
+    assert_eq!((r.gain, r.held), (4, 4), "{text}");
+    assert!(
+        text.contains("without the buffer after client time: 4 more occurrences at Tuesday 09:00"),
+        "{text}"
+    );
+}

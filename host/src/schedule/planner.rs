@@ -305,7 +305,7 @@ pub fn plan_with(
         };
         let h = held.remove(&index).unwrap_or_default();
         let mut k = skipped.remove(&index).unwrap_or_default();
-        k.sort_by(|a, b| a.date.cmp(&b.date));
+        k.sort_by_key(|a| a.date);
         let built = match realise::sessions(&setup, format, &frozen, h) {
             Ok(s) => s,
             Err(reason) => {
