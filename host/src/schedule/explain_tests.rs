@@ -27,6 +27,7 @@ fn person(id: &str, zone: Zone) -> Person {
         calendars: Vec::new(),
         client_blocks: Vec::new(),
         buffer_minutes: 15,
+        weekly_cap_minutes: None,
     }
 }
 
@@ -52,6 +53,7 @@ fn group(id: &str, members: &[&str], quorum: u32) -> Group {
         neutral_title: false,
         zone: london(),
         settings: toml::Table::new(),
+        short_of_quorum: crate::model::ShortOfQuorum::Move,
     }
 }
 
@@ -69,6 +71,7 @@ fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
             buffer_minutes: 15,
             client_facing: ClientFacing::All,
             feeds: FeedSettings::default(),
+            weekly_cap_minutes: None,
         },
         people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
         groups,
@@ -218,9 +221,32 @@ fn other_group_working_hours_start_date_and_unreadable() {
         ],
     );
     let av = Availability::new();
-    let (e, text) = explain_text(&o, &av, "b-walk");
+    // Both groups want the only slot; the joint plan gives it to b-walk,
+    // which has more attendance, and a-first is told why it has none.
+    let (e, text) = explain_text(&o, &av, "a-first");
     assert!(
         matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
+    let first = &e.candidates[0].problems[0];
+    assert_eq!(
+        first.blocked,
+        [
+            ("ann".to_string(), Block::OtherGroup("b-walk".to_string())),
+            ("ben".to_string(), Block::OtherGroup("b-walk".to_string())),
+        ],
+        "{text}"
+    );
+    assert!(text.contains("in a session of group `b-walk`"), "{text}");
+    assert!(
+        text.contains(
+            "without the sessions of group `b-walk`: 4 more occurrences at Tuesday 09:00"
+        ),
+        "{text}"
+    );
+    let (e, text) = explain_text(&o, &av, "b-walk");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Scheduled { .. }),
         "{text}"
     );
     let first = &e.candidates[0].problems[0];
@@ -228,15 +254,12 @@ fn other_group_working_hours_start_date_and_unreadable() {
     assert_eq!(
         first.blocked,
         [
-            ("ann".to_string(), Block::OtherGroup("a-first".to_string())),
-            ("ben".to_string(), Block::OtherGroup("a-first".to_string())),
             ("cal".to_string(), Block::OutsideWorkingHours),
             ("dee".to_string(), Block::BeforeStartDate(date(2025, 3, 20))),
         ],
         "{text}"
     );
-    assert!(text.contains("in a session of group `a-first`"), "{text}");
-    // From 25 March dee has started and attends, but alone: no quorum.
+    // From 25 March dee has started and attends.
     let late = &e.candidates[0].problems[3];
     assert!(late.blocked.iter().all(|(m, _)| m != "dee"), "{text}");
 
@@ -275,5 +298,81 @@ fn missing_format_blocks_only_its_group_and_dst_keeps_local_time() {
         p.sessions
             .iter()
             .all(|s| s.group == "walk" && s.attendees == ["ann", "ben"])
+    );
+}
+
+#[test]
+fn weekly_cap_is_named_and_lifting_it_gains_occurrences() {
+    let mut ann = person("ann", london());
+    ann.weekly_cap_minutes = Some(60);
+    let mut second = group("b-second", &["ann", "cal"], 2);
+    second.days = vec![Weekday::Thursday];
+    let o = org(
+        vec![ann, person("ben", london()), person("cal", london())],
+        vec![group("a-first", &["ann", "ben"], 2), second],
+    );
+    let av = Availability::new();
+    let p = plan(&o, &av, horizon(), &Formats::builtin());
+    let scheduled = p
+        .outcomes
+        .iter()
+        .filter(|(_, o)| matches!(o, GroupOutcome::Scheduled { .. }))
+        .count();
+    assert_eq!(scheduled, 1, "ann's cap leaves room for one group a week");
+    let loser = p
+        .outcomes
+        .iter()
+        .find(|(_, o)| matches!(o, GroupOutcome::Unscheduled { .. }))
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let (e, text) = explain_text(&o, &av, &loser);
+    let first = &e.candidates[0].problems[0];
+    assert_eq!(
+        first.blocked,
+        [("ann".to_string(), Block::WeeklyCap)],
+        "{text}"
+    );
+    assert!(text.contains("ann (weekly cap reached)"), "{text}");
+    assert!(
+        text.contains("without the weekly cap: 4 more occurrences"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("without the buffer"),
+        "only relaxations that gain are listed: {text}"
+    );
+}
+
+#[test]
+fn buffer_relaxation_gain_is_counted() {
+    // ann's client session ends at 08:50 each Tuesday; with her 15-minute
+    // buffer she cannot make 09:00, without it she can.
+    let o = org(
+        vec![person("ann", london()), person("ben", london())],
+        vec![group("walk", &["ann", "ben"], 2)],
+    );
+    let mut av = Availability::new();
+    av.insert(
+        "ann".into(),
+        Ok(tuesdays(8, 0, 50, BusySource::Calendar(0), true)),
+    );
+    let (e, text) = explain_text(&o, &av, "walk");
+    assert!(
+        matches!(e.outcome, GroupOutcome::Unscheduled { .. }),
+        "{text}"
+    );
+    // Quorum 1 would gain as much; ties are listed by rule name.
+    let rules: Vec<&str> = e.relaxations.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(
+        rules,
+        ["with a quorum of 1", "without the buffer after client time"],
+        "{text}"
+    );
+    let r = &e.relaxations[1];
+    assert_eq!(r.rule, "without the buffer after client time");
+    assert_eq!((r.gain, r.held), (4, 4), "{text}");
+    assert!(
+        text.contains("without the buffer after client time: 4 more occurrences at Tuesday 09:00"),
+        "{text}"
     );
 }
