@@ -204,6 +204,7 @@ impl<'o> Planner<'o> {
                 attendees: &attendees,
                 absentees: &absentees,
                 history: &history,
+                people: &self.org.people,
             };
             let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
             history.push(PastSession {
