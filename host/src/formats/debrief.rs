@@ -93,13 +93,13 @@ impl Format for Debrief {
         let s = &request.group.settings;
         let check_out = boolean(s, "check_out", true);
         let mut roles = Vec::new();
-        if boolean(s, "listener", false) {
-            if let Some(m) = next_in_rotation(request, LISTENER_ROLE) {
-                roles.push(RoleAssignment {
-                    role: LISTENER_ROLE.to_string(),
-                    member: m,
-                });
-            }
+        if boolean(s, "listener", false)
+            && let Some(m) = next_in_rotation(request, LISTENER_ROLE)
+        {
+            roles.push(RoleAssignment {
+                role: LISTENER_ROLE.to_string(),
+                member: m,
+            });
         }
         let weights: &[u32] = if check_out { &[1, 4, 1] } else { &[1, 5] };
         let minutes = split_minutes(request.group.duration_minutes, weights);

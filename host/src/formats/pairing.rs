@@ -123,7 +123,7 @@ impl Search<'_> {
                 options.push((self.pair_cost(i, j), vec![i, j]));
             }
         }
-        if !self.trio && rest.len() % 2 == 0 && rest.len() < TRIO_SPAN {
+        if !self.trio && rest.len().is_multiple_of(2) && rest.len() < TRIO_SPAN {
             for (a, &j) in rest.iter().enumerate() {
                 for &k in &rest[a + 1..] {
                     let r = &self.rules.allowed;
@@ -139,7 +139,7 @@ impl Search<'_> {
         }
         options.push(([1, 0, 0, 0], vec![i]));
         self.work += options.len() as u64;
-        options.sort_by(|a, b| a.0.cmp(&b.0));
+        options.sort_by_key(|o| o.0);
         for (step, group) in options {
             let next = add(cost, step);
             if !self.beats_best(&next) {
