@@ -4,4 +4,5 @@ mod calendar_oracle;
 mod config_ui;
 mod e2e;
 mod feeds_oracle;
+mod formats;
 mod schedule_props;
