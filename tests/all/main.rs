@@ -4,5 +4,6 @@ mod calendar_oracle;
 mod config_ui;
 mod e2e;
 mod feeds_oracle;
+mod formats;
 mod schedule_props;
 mod stability;

@@ -6,11 +6,11 @@
 //! practise mindfulness or build professional competence. The turn skips
 //! absent members and goes to whoever has shared least.
 
+use super::rotation::next_in_rotation;
 use super::{
     AgendaItem, Format, FormatError, FormatInfo, Requirements, RoleAssignment, SessionPlan,
     SessionRequest, SettingDiagnostic, SettingInfo,
 };
-use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::Group;
 
@@ -229,41 +229,13 @@ fn agenda(duration: u32, settings: &Settings, topic: &str) -> Vec<AgendaItem> {
     items
 }
 
-/// Picks who takes `role` this session: among the attendees, whoever has
-/// held it least often; ties go to the first member after the last holder in
-/// the group's member order. Absent members are skipped and keep their turn.
-///
-/// Among members who attend every session, counts never differ by more than
-/// one: the holder always has the lowest count among those present.
-pub fn next_in_rotation(request: &SessionRequest<'_>, role: &str) -> Option<String> {
-    let members = &request.group.members;
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut last = None;
-    for r in request.history.iter().flat_map(|s| &s.roles) {
-        if r.role == role {
-            *counts.entry(r.member.as_str()).or_default() += 1;
-            last = Some(r.member.as_str());
-        }
-    }
-    let present: BTreeSet<&str> = request.attendees.iter().map(String::as_str).collect();
-    let start = last
-        .and_then(|l| members.iter().position(|m| m == l))
-        .map_or(0, |i| i + 1);
-    let n = members.len();
-    (0..n)
-        .map(|k| members[(start + k) % n].as_str())
-        .filter(|m| present.contains(m))
-        .enumerate()
-        .min_by_key(|(order, m)| (counts.get(m).copied().unwrap_or(0), *order))
-        .map(|(_, m)| m.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::formats::{PastSession, SessionRequest};
     use crate::model::{Cadence, Charter, Zone};
     use jiff::civil::{Weekday, date, time};
+    use std::collections::BTreeMap;
 
     fn group(n: usize) -> Group {
         Group {
@@ -313,6 +285,7 @@ mod tests {
                 attendees: &att,
                 absentees: &abs,
                 history: &history,
+                people: &BTreeMap::new(),
             };
             let plan = CheckIn.plan_session(&req).unwrap();
             assert_eq!(plan.roles.len(), 1);
@@ -391,6 +364,7 @@ mod tests {
             attendees: &att,
             absentees: &[],
             history: &[],
+            people: &BTreeMap::new(),
         };
         assert!(CheckIn.plan_session(&req).is_ok());
         assert!(!CheckIn.validate(&g.settings).is_empty());

@@ -71,6 +71,8 @@ pub struct SessionRequest<'a> {
     pub absentees: &'a [String],
     /// Earlier sessions of this series, oldest first.
     pub history: &'a [PastSession],
+    /// Everyone, by id (for role tags such as an accredited leader).
+    pub people: &'a std::collections::BTreeMap<String, crate::model::Person>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -164,9 +166,21 @@ pub trait Format: Send + Sync {
     }
 }
 
+mod balint;
+mod buddies;
 mod checkin;
+mod debrief;
+mod pairing;
+mod rotation;
+mod schwartz;
+mod settings;
 
+pub use balint::Balint;
+pub use buddies::Buddies;
 pub use checkin::CheckIn;
+pub use debrief::Debrief;
+pub use rotation::{next_in_rotation, rotate};
+pub use schwartz::SchwartzRounds;
 
 /// The formats groups can use, by name: the built-in ones, and later the
 /// plugins named in `peerwell.toml`.
@@ -180,6 +194,10 @@ impl Formats {
         let mut by_name: std::collections::BTreeMap<String, Box<dyn Format>> =
             std::collections::BTreeMap::new();
         by_name.insert(CheckIn::NAME.to_string(), Box::new(CheckIn));
+        by_name.insert(Buddies::NAME.to_string(), Box::new(Buddies));
+        by_name.insert(Balint::NAME.to_string(), Box::new(Balint));
+        by_name.insert(SchwartzRounds::NAME.to_string(), Box::new(SchwartzRounds));
+        by_name.insert(Debrief::NAME.to_string(), Box::new(Debrief));
         Formats { by_name }
     }
 

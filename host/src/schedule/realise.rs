@@ -234,6 +234,7 @@ pub fn move_or_skip(
 pub fn sessions(
     setup: &Setup<'_, '_>,
     format: &dyn Format,
+    people: &std::collections::BTreeMap<String, crate::model::Person>,
     frozen: &[Session],
     mut held: Vec<Held>,
 ) -> Result<Vec<Session>, String> {
@@ -273,6 +274,7 @@ pub fn sessions(
             attendees: &attendees,
             absentees: &absentees,
             history: &history,
+            people,
         };
         let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
         history.push(PastSession {
