@@ -29,6 +29,7 @@ fn person(id: &str, tags: &[&str], site: Option<&str>, start: Option<Date>) -> P
         calendars: Vec::new(),
         client_blocks: Vec::new(),
         buffer_minutes: 0,
+        weekly_cap_minutes: None,
     }
 }
 
@@ -53,6 +54,7 @@ fn group(format: &str, members: &[String], duration: u32, settings: toml::Table)
         neutral_title: false,
         zone: zone(),
         settings,
+        short_of_quorum: Default::default(),
     }
 }
 
