@@ -73,6 +73,7 @@ fn org() -> Organization {
             holiday_calendars: vec![],
             buffer_minutes: 0,
             client_facing: ClientFacing::All,
+            store: Default::default(),
             feeds: FeedSettings {
                 refresh_minutes: 90,
             },

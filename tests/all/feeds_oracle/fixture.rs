@@ -193,6 +193,7 @@ pub fn organization() -> Organization {
             holiday_calendars: vec![],
             buffer_minutes: 15,
             client_facing: ClientFacing::All,
+            store: Default::default(),
             feeds: FeedSettings {
                 refresh_minutes: 360,
             },
