@@ -297,5 +297,6 @@ pub fn options() -> FeedOptions {
     FeedOptions {
         dtstamp: "2026-02-20T09:00:00Z".parse().unwrap(),
         sequence,
+        cancelled: Default::default(),
     }
 }
