@@ -144,6 +144,9 @@ pub struct Person {
     pub client_blocks: Vec<ClientBlock>,
     /// Minutes kept free after each client-facing event.
     pub buffer_minutes: u32,
+    /// Most peer-support minutes per week (the person's own
+    /// `weekly_cap_minutes`, else the organization's); `None` for no cap.
+    pub weekly_cap_minutes: Option<u32>,
 }
 
 impl Person {
@@ -219,6 +222,20 @@ pub struct Group {
     pub zone: Zone,
     /// The format-specific `[settings]` table, checked by the format.
     pub settings: toml::Table,
+    /// What happens to an occurrence whose series time falls short of
+    /// quorum or required roles.
+    pub short_of_quorum: ShortOfQuorum,
+}
+
+/// What happens to an occurrence whose series time is short of quorum or
+/// required roles (`short_of_quorum` in a group file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShortOfQuorum {
+    /// Move it to the best other time in its week (the default).
+    #[default]
+    Move,
+    /// Skip it, with the reason.
+    Skip,
 }
 
 /// Feed publishing settings.
@@ -255,6 +272,9 @@ pub struct Org {
     pub buffer_minutes: u32,
     pub client_facing: ClientFacing,
     pub feeds: FeedSettings,
+    /// Default weekly cap on each person's peer-support minutes; `None`
+    /// (the default) for no cap.
+    pub weekly_cap_minutes: Option<u32>,
     /// Where planning state lives and how close to a session it is frozen.
     pub store: StoreSettings,
 }

@@ -209,8 +209,13 @@ impl Loaded {
 
     /// Plans every group given what was published before.
     pub fn plan_with(&self, previous: &Previous) -> Plan {
-        let _ = previous;
-        self.plan()
+        schedule::plan_with(
+            &self.org,
+            &self.availability,
+            self.horizon,
+            &self.formats,
+            previous,
+        )
     }
 
     /// The freeze window from `freeze_hours`.

@@ -166,6 +166,7 @@ fn person(rng: &mut Rng, i: usize, zones: &[&str], horizon: Horizon) -> Person {
         calendars: Vec::new(),
         client_blocks: Vec::new(),
         buffer_minutes: *rng.pick(&[0, 10, 15, 30]),
+        weekly_cap_minutes: None,
     }
 }
 
@@ -229,6 +230,7 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
         neutral_title: false,
         zone: zone(rng.pick::<&str>(zones)),
         settings: toml::Table::new(),
+        short_of_quorum: peerwell::model::ShortOfQuorum::Move,
     }
 }
 
@@ -278,6 +280,7 @@ pub fn organization(seed: u64) -> Generated {
         client_facing: ClientFacing::All,
         store: Default::default(),
         feeds: FeedSettings::default(),
+        weekly_cap_minutes: None,
     };
     Generated {
         org: Organization {

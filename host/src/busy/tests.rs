@@ -17,6 +17,7 @@ fn person(blocks: Vec<ClientBlock>, buffer: u32) -> Person {
         calendars: vec![],
         client_blocks: blocks,
         buffer_minutes: buffer,
+        weekly_cap_minutes: None,
     }
 }
 

@@ -74,7 +74,7 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
             cadence_text(group.cadence),
             group.duration_minutes
         );
-        match outcome(plan, &group.id) {
+        let listed = match outcome(plan, &group.id) {
             Some(GroupOutcome::Scheduled { series, skipped }) => {
                 let _ = writeln!(
                     out,
@@ -83,6 +83,31 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                     series.start.strftime("%H:%M"),
                     group.zone.name
                 );
+                Some(skipped)
+            }
+            Some(GroupOutcome::Partitioned { skipped }) => {
+                let _ = writeln!(out, "\n  split into subgroups that meet separately");
+                Some(skipped)
+            }
+            Some(GroupOutcome::Unscheduled { reason }) => {
+                let _ = writeln!(
+                    out,
+                    "\n  NOT SCHEDULED: {reason}\n  run `peerwell plan DIR --explain --group {}` for details",
+                    group.id
+                );
+                None
+            }
+            Some(GroupOutcome::Blocked { reason }) => {
+                let _ = writeln!(out, "\n  BLOCKED: {reason}");
+                None
+            }
+            None => {
+                let _ = writeln!(out, "\n  (not planned)");
+                None
+            }
+        };
+        if let Some(skipped) = listed {
+            {
                 for s in &sessions {
                     let mut line = format!(
                         "  {} {}  {}–{}  {}/{} attend",
@@ -101,6 +126,15 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                             s.absentees.iter().map(|a| first_name(loaded, a)).collect();
                         let _ = write!(line, "  (away: {})", away.join(", "));
                     }
+                    if let Some(from) = s.moved_from {
+                        let local = tz.to_datetime(from);
+                        let _ = write!(
+                            line,
+                            "  moved from {} {}",
+                            &weekday_name(local.weekday())[..3],
+                            clock(from, tz)
+                        );
+                    }
                     let _ = writeln!(out, "{line}");
                 }
                 for k in skipped {
@@ -112,19 +146,6 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                         k.reason
                     );
                 }
-            }
-            Some(GroupOutcome::Unscheduled { reason }) => {
-                let _ = writeln!(
-                    out,
-                    "\n  NOT SCHEDULED: {reason}\n  run `peerwell plan DIR --explain --group {}` for details",
-                    group.id
-                );
-            }
-            Some(GroupOutcome::Blocked { reason }) => {
-                let _ = writeln!(out, "\n  BLOCKED: {reason}");
-            }
-            None => {
-                let _ = writeln!(out, "\n  (not planned)");
             }
         }
         out.push('\n');
@@ -159,6 +180,7 @@ pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                 "end": rfc3339(s.end, &tz),
                 "attendees": s.attendees,
                 "absentees": s.absentees,
+                "moved_from": s.moved_from.map(|m| rfc3339(m, &tz)),
                 "roles": s.plan.roles.iter().map(|r| json!({"role": r.role, "member": r.member})).collect::<Vec<_>>(),
             })
         })
@@ -173,6 +195,11 @@ pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                     "start": series.start.strftime("%H:%M").to_string(),
                     "time_zone": g.zone.name,
                 },
+                "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason})).collect::<Vec<_>>(),
+            }),
+            Some(GroupOutcome::Partitioned { skipped }) => json!({
+                "id": g.id,
+                "status": "partitioned",
                 "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason})).collect::<Vec<_>>(),
             }),
             Some(GroupOutcome::Unscheduled { reason }) => {
@@ -206,7 +233,9 @@ pub fn explain(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
     for group in selected(loaded, only) {
         let needs = only.is_some()
             || match outcome(plan, &group.id) {
-                Some(GroupOutcome::Scheduled { skipped, .. }) => !skipped.is_empty(),
+                Some(
+                    GroupOutcome::Scheduled { skipped, .. } | GroupOutcome::Partitioned { skipped },
+                ) => !skipped.is_empty(),
                 _ => true,
             };
         if !needs {

@@ -15,7 +15,7 @@ use super::values::{
 };
 use super::walk::{Out, Table, array, string, text, type_error};
 use crate::formats::Formats;
-use crate::model::{Cadence, Group, Org, RequiredRole};
+use crate::model::{Cadence, Group, Org, RequiredRole, ShortOfQuorum};
 
 const KEYS: &[&str] = &[
     "version",
@@ -37,6 +37,7 @@ const KEYS: &[&str] = &[
     "charter",
     "escalation",
     "settings",
+    "short_of_quorum",
 ];
 
 /// What a group file is checked against.
@@ -140,6 +141,7 @@ pub(crate) fn read(
         Some(s)
     });
     let neutral_title = t.boolean("neutral_title", out).unwrap_or(false);
+    let short_of_quorum = short_of_quorum(&t, out);
     let charter = charter(&t, member_count, out);
     let escalation = escalation(&t, out);
     let settings = check_settings(&t, format.as_deref(), settings, cx.formats, out);
@@ -166,7 +168,29 @@ pub(crate) fn read(
         neutral_title,
         zone: zone?,
         settings,
+        short_of_quorum: short_of_quorum?,
     })
+}
+
+fn short_of_quorum(t: &Table<'_, '_>, out: &mut Out) -> Option<ShortOfQuorum> {
+    let Some(v) = t.get("short_of_quorum") else {
+        return Some(ShortOfQuorum::Move);
+    };
+    match string(t.src, v, out)?.as_str() {
+        "move" => Some(ShortOfQuorum::Move),
+        "skip" => Some(ShortOfQuorum::Skip),
+        other => {
+            out.push(t.src.error(
+                v.span(),
+                format!("expected \"move\" or \"skip\", found \"{other}\""),
+                Some(
+                    "\"move\": hold a short occurrence at another time in its week; \"skip\": leave it out"
+                        .to_string(),
+                ),
+            ));
+            None
+        }
+    }
 }
 
 fn group_id(t: &Table<'_, '_>, stem: &str, out: &mut Out) -> Option<String> {

@@ -22,7 +22,11 @@ const KEYS: &[&str] = &[
     "feeds",
     "data_dir",
     "freeze_hours",
+    "weekly_cap_minutes",
 ];
+
+/// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
+pub(crate) const CAP_RANGE: std::ops::RangeInclusive<i64> = 15..=10_080;
 
 /// Where the people are described.
 #[derive(Debug, Clone)]
@@ -68,6 +72,7 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
             client_facing: ClientFacing::All,
             feeds: FeedSettings::default(),
             store,
+            weekly_cap_minutes: None,
         },
         people,
         groups,
@@ -107,6 +112,9 @@ pub(crate) fn read(
     org.buffer_minutes = t
         .integer("buffer_minutes", 0..=240, out)
         .map_or(15, |n| n as u32);
+    org.weekly_cap_minutes = t
+        .integer("weekly_cap_minutes", CAP_RANGE, out)
+        .map(|n| n as u32);
     if let Some(h) = t.table("working_hours", &HOURS_KEYS, out) {
         org.working_hours = working_hours(&h, out).unwrap_or_else(default_hours);
     }

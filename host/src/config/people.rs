@@ -21,6 +21,7 @@ const PERSON_KEYS: &[&str] = &[
     "calendars",
     "working_hours",
     "client_block",
+    "weekly_cap_minutes",
 ];
 
 const BLOCK_KEYS: &[&str] = &["days", "time", "from", "until", "every_weeks"];
@@ -153,6 +154,10 @@ fn person(
     let buffer_minutes = p
         .integer("buffer_minutes", 0..=240, out)
         .map_or(org.buffer_minutes, |n| n as u32);
+    let weekly_cap_minutes = p
+        .integer("weekly_cap_minutes", super::org::CAP_RANGE, out)
+        .map(|n| n as u32)
+        .or(org.weekly_cap_minutes);
     let calendars = match p.get("calendars") {
         Some(v) => calendars(src, v, org, out),
         None => Vec::new(),
@@ -194,6 +199,7 @@ fn person(
             calendars,
             client_blocks,
             buffer_minutes,
+            weekly_cap_minutes,
         })
     })()
     .filter(|_| valid);

@@ -29,6 +29,7 @@ fn person(id: &str, name: &str) -> Person {
         calendars: vec![],
         client_blocks: vec![],
         buffer_minutes: 0,
+        weekly_cap_minutes: None,
     }
 }
 
@@ -57,6 +58,7 @@ fn group(id: &str, zone_name: &str, neutral: bool) -> Group {
         neutral_title: neutral,
         zone: zone(zone_name),
         settings: toml::Table::new(),
+        short_of_quorum: crate::model::ShortOfQuorum::Move,
     }
 }
 
@@ -77,6 +79,7 @@ fn org() -> Organization {
             feeds: FeedSettings {
                 refresh_minutes: 90,
             },
+            weekly_cap_minutes: None,
         },
         people: [person("ana", "Ana Ortiz"), person("bo", "Bo Li")]
             .into_iter()

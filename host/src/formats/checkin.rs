@@ -286,6 +286,7 @@ mod tests {
             neutral_title: false,
             zone: Zone::iana("Europe/London").unwrap(),
             settings: toml::Table::new(),
+            short_of_quorum: crate::model::ShortOfQuorum::Move,
         }
     }
 

@@ -45,6 +45,8 @@ impl Setup<'_, '_> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
     Holiday,
+    /// A published session inside the freeze window stands for it.
+    Frozen,
     Placement(Placement),
     Quorum {
         attending: u32,
@@ -61,6 +63,7 @@ impl fmt::Display for Skip {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Skip::Holiday => write!(f, "holiday"),
+            Skip::Frozen => write!(f, "kept as published (frozen)"),
             Skip::Placement(Placement::NoSuchTime) => {
                 write!(f, "the series time does not exist that day (DST change)")
             }
@@ -132,6 +135,9 @@ pub struct Context<'a> {
     pub horizon: Horizon,
     pub holidays: &'a BTreeSet<Date>,
     pub bookings: &'a Bookings,
+    /// (Group index, session index) of occurrences frozen as published:
+    /// they are not evaluated again.
+    pub frozen: &'a BTreeSet<(usize, u32)>,
 }
 
 /// Evaluates `series` for every occurrence of the group's cadence.
@@ -151,6 +157,11 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
             skip: None,
         };
         let placed = series::place(date, series, duration, &group.zone.tz, group.latest);
+        if cx.frozen.contains(&(setup.index, occ.index)) {
+            occ.skip = Some(Skip::Frozen);
+            occurrences.push(occ);
+            continue;
+        }
         match placed {
             Err(p) => occ.skip = Some(Skip::Placement(p)),
             Ok(slot) => {
@@ -184,7 +195,7 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
 }
 
 /// The quorum or role the attendees fall short of, if any.
-fn shortfall(setup: &Setup<'_, '_>, attending: &[usize]) -> Option<Skip> {
+pub fn shortfall(setup: &Setup<'_, '_>, attending: &[usize]) -> Option<Skip> {
     let n = u32::try_from(attending.len()).unwrap_or(u32::MAX);
     if n < setup.quorum() {
         return Some(Skip::Quorum {
@@ -207,24 +218,6 @@ fn shortfall(setup: &Setup<'_, '_>, attending: &[usize]) -> Option<Skip> {
         }
     }
     None
-}
-
-/// Evaluates every candidate; returns the best one (if any candidate holds
-/// an occurrence) and how many candidates hold at least one.
-pub fn best(setup: &Setup<'_, '_>, cx: &Context<'_>) -> (Option<Evaluation>, usize) {
-    let mut best: Option<Evaluation> = None;
-    let mut feasible = 0;
-    for c in setup.candidates() {
-        let e = evaluate(setup, c, cx);
-        if e.held == 0 {
-            continue;
-        }
-        feasible += 1;
-        if best.as_ref().is_none_or(|b| e.rank() < b.rank()) {
-            best = Some(e);
-        }
-    }
-    (best, feasible)
 }
 
 /// Every candidate, evaluated and ranked best first.

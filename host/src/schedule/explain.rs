@@ -4,15 +4,16 @@
 //! Busy time is named by its source kind and index ("calendar 1", "declared
 //! client block 2"), never by anything an input event says.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use jiff::SignedDuration;
 use jiff::civil::Date;
 
 use super::evaluate::{self, Evaluation, Setup, Skip};
-use super::members::{Absence, Member};
+use super::members::{Absence, Bookings, Member};
 use super::planner::Planner;
+use super::relax::{Base, Relaxation};
 use super::{Availability, GroupOutcome, SeriesTime};
 
 use crate::busy::BusySource;
@@ -36,8 +37,10 @@ pub enum Block {
     Busy(Option<BusySource>),
     /// The buffer after client-facing time from this source.
     BufferAfterClientTime(BusySource),
-    /// In a session of another group (by id) planned earlier.
+    /// In a session of another group (by id).
     OtherGroup(String),
+    /// The session would take the member over their weekly cap.
+    WeeklyCap,
 }
 
 fn source(s: &BusySource) -> String {
@@ -58,6 +61,7 @@ impl Block {
             Block::Busy(_) => "busy",
             Block::BufferAfterClientTime(_) => "buffer after client time",
             Block::OtherGroup(_) => "in another group's session",
+            Block::WeeklyCap => "weekly cap reached",
         }
     }
 }
@@ -140,6 +144,9 @@ pub struct Explanation {
     pub candidates: Vec<CandidateReport>,
     /// Per member, at the best candidate time.
     pub members: Vec<MemberSummary>,
+    /// What relaxing one rule would gain, most gain first (only rules that
+    /// gain something).
+    pub relaxations: Vec<Relaxation>,
 }
 
 /// Refines a coarse absence into the rule and source that caused it.
@@ -148,6 +155,7 @@ fn block(m: &Member<'_>, slot: Interval, why: Absence, org: &Organization) -> Bl
         Absence::Unreadable => Block::UnreadableCalendar,
         Absence::BeforeStart(d) => Block::BeforeStartDate(d),
         Absence::OutsideHours => Block::OutsideWorkingHours,
+        Absence::Cap => Block::WeeklyCap,
         Absence::Booked(g) => {
             Block::OtherGroup(org.groups.get(g).map(|g| g.id.clone()).unwrap_or_default())
         }
@@ -293,8 +301,10 @@ pub fn unscheduled_reason(
 }
 
 /// Explains group `group_id`: its outcome in the plan, the best few
-/// candidate times with who blocks which occurrence and why, and how often
-/// each member is blocked at the best time. `None` if there is no such group.
+/// candidate times against every other group's sessions with who blocks
+/// which occurrence and why, how often each member is blocked at the best
+/// time, and what relaxing one rule would gain. `None` if there is no such
+/// group.
 pub fn explain(
     org: &Organization,
     availability: &Availability,
@@ -303,10 +313,23 @@ pub fn explain(
     group_id: &str,
 ) -> Option<Explanation> {
     let index = org.groups.iter().position(|g| g.id == group_id)?;
+    let plan = super::plan(org, availability, horizon, formats);
     let planner = Planner::new(org, availability, horizon, formats);
-    let mut state = planner.run(Some(group_id));
     let (setup, blocked) = planner.setup(index)?;
-    let ranked = evaluate::ranked(&setup, &planner.context(&state.bookings));
+    let mut bookings = Bookings::default();
+    for s in plan.sessions.iter().filter(|s| s.group != group_id) {
+        let Some(g) = org.groups.iter().position(|g| g.id == s.group) else {
+            continue;
+        };
+        let slot = Interval::new(s.start, s.end);
+        for a in &s.attendees {
+            if let Some(m) = planner.members.get(a.as_str()) {
+                bookings.book(a, slot, g, m.week(slot));
+            }
+        }
+    }
+    let frozen = BTreeSet::new();
+    let ranked = evaluate::ranked(&setup, &planner.context(&bookings, &frozen));
     let candidates: Vec<CandidateReport> = ranked
         .iter()
         .take(SHOWN)
@@ -318,7 +341,38 @@ pub fn explain(
         .unwrap_or_default();
     let outcome = match blocked {
         Some(reason) => GroupOutcome::Blocked { reason },
-        None => planner.plan_group(&setup, &mut state),
+        None => plan
+            .outcomes
+            .iter()
+            .find(|(id, _)| id == group_id)
+            .map(|(_, o)| o.clone())?,
+    };
+    let blocking: Vec<(usize, Absence)> = ranked
+        .iter()
+        .take(SHOWN)
+        .flat_map(|e| e.occurrences.iter().flat_map(|o| o.absent.iter().copied()))
+        .collect();
+    let names: BTreeMap<usize, String> = org
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, g.id.clone()))
+        .collect();
+    let base = Base {
+        group: setup.group,
+        index,
+        req: setup.req.clone(),
+        people: setup.members.iter().map(|m| m.person).collect(),
+        availability,
+        horizon,
+        holidays: &planner.holidays,
+        bookings: &bookings,
+    };
+    let baseline = ranked.first().map_or(0, |e| e.held);
+    let relaxations = if ranked.is_empty() {
+        Vec::new()
+    } else {
+        base.gains(baseline, &blocking, &names)
     };
     Some(Explanation {
         group: setup.group.id.clone(),
@@ -330,5 +384,6 @@ pub fn explain(
         evaluated: ranked.len(),
         candidates,
         members,
+        relaxations,
     })
 }

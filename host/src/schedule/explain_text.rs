@@ -62,6 +62,12 @@ impl fmt::Display for Explanation {
                     writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
                 }
             }
+            GroupOutcome::Partitioned { skipped } => {
+                writeln!(f, "Outcome: split into subgroups that meet separately")?;
+                for s in skipped {
+                    writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
+                }
+            }
             GroupOutcome::Unscheduled { reason } => writeln!(f, "Outcome: no time: {reason}")?,
             GroupOutcome::Blocked { reason } => writeln!(f, "Outcome: blocked: {reason}")?,
         }
@@ -109,6 +115,21 @@ impl fmt::Display for Explanation {
             writeln!(f, "Members at the best time ({}):", best.series)?;
             for m in &self.members {
                 writeln!(f, "  {}", member_line(m))?;
+            }
+        }
+        if !self.relaxations.is_empty() {
+            writeln!(f, "Relaxing one rule:")?;
+            for r in &self.relaxations {
+                let more = if r.gain == 1 {
+                    "occurrence"
+                } else {
+                    "occurrences"
+                };
+                writeln!(
+                    f,
+                    "  {}: {} more {more} at {} ({} held)",
+                    r.rule, r.gain, r.at, r.held
+                )?;
             }
         }
         Ok(())

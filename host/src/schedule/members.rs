@@ -37,6 +37,8 @@ pub enum Absence {
     Busy,
     /// Already in a session of the group with this index in `org.groups`.
     Booked(usize),
+    /// The session would take the member over their weekly cap.
+    Cap,
 }
 
 /// Client-facing spans extended by the buffer, all spans sorted and merged.
@@ -151,31 +153,84 @@ impl<'a> Member<'a> {
         if let Some(group) = bookings.conflict(&self.person.id, slot) {
             return Err(Absence::Booked(group));
         }
+        if let Some(cap) = self.person.weekly_cap_minutes {
+            let used = bookings.minutes(&self.person.id, self.week(slot));
+            if used.saturating_add(minutes(slot)) > cap {
+                return Err(Absence::Cap);
+            }
+        }
         Ok(())
     }
+
+    /// The week `slot` counts towards for the cap: the Monday of its local
+    /// start date in the member's zone.
+    pub fn week(&self, slot: Interval) -> Date {
+        week_of(self.person, slot)
+    }
+}
+
+/// The Monday of the local date of `slot`'s start in the person's zone: the
+/// week a session counts towards for the person's weekly cap.
+pub fn week_of(person: &Person, slot: Interval) -> Date {
+    let day = person.zone.tz.to_datetime(slot.start).date();
+    let back = i64::from(day.weekday().to_monday_zero_offset());
+    day.checked_sub(back.days()).unwrap_or(day)
+}
+
+/// Whole minutes in `slot`.
+pub fn minutes(slot: Interval) -> u32 {
+    let m = slot.end.duration_since(slot.start).as_mins();
+    u32::try_from(m.max(0)).unwrap_or(u32::MAX)
 }
 
 /// Sessions already booked in this plan, per person.
 #[derive(Debug, Default, Clone)]
 pub struct Bookings {
-    /// Person id → start → (end, group index). Never overlapping.
-    by_person: BTreeMap<String, BTreeMap<Timestamp, (Timestamp, usize)>>,
+    /// Person id → start → (end, group index, cap week). Never
+    /// overlapping.
+    by_person: BTreeMap<String, BTreeMap<Timestamp, (Timestamp, usize, Date)>>,
+    /// (Person id, week Monday) → minutes booked, for caps.
+    minutes: BTreeMap<(String, Date), u32>,
 }
 
 impl Bookings {
     /// The group index of a booked session of `person` overlapping `slot`.
     pub fn conflict(&self, person: &str, slot: Interval) -> Option<usize> {
         let booked = self.by_person.get(person)?;
-        let (_, (end, group)) = booked.range(..slot.end).next_back()?;
+        let (_, (end, group, _)) = booked.range(..slot.end).next_back()?;
         (*end > slot.start).then_some(*group)
     }
 
-    /// Books `person` into a session of group `group`.
-    pub fn book(&mut self, person: &str, slot: Interval, group: usize) {
+    /// Books `person` into a session of group `group`, counting its
+    /// minutes towards `week` (see [`week_of`]).
+    pub fn book(&mut self, person: &str, slot: Interval, group: usize, week: Date) {
         self.by_person
             .entry(person.to_string())
             .or_default()
-            .insert(slot.start, (slot.end, group));
+            .insert(slot.start, (slot.end, group, week));
+        let m = self.minutes.entry((person.to_string(), week)).or_default();
+        *m = m.saturating_add(minutes(slot));
+    }
+
+    /// Minutes `person` is booked in the week starting on Monday `week`.
+    pub fn minutes(&self, person: &str, week: Date) -> u32 {
+        self.minutes
+            .get(&(person.to_string(), week))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// These bookings without the sessions of the group with index `group`.
+    pub fn without_group_index(&self, group: usize) -> Bookings {
+        let mut out = Bookings::default();
+        for (person, booked) in &self.by_person {
+            for (start, (end, g, week)) in booked {
+                if *g != group {
+                    out.book(person, Interval::new(*start, *end), *g, *week);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -195,6 +250,7 @@ pub fn prepare<'a>(
 mod tests {
     use super::*;
     use crate::busy::{BusySource, BusySpan};
+    use jiff::civil::date;
 
     fn ts(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -232,7 +288,7 @@ mod tests {
     fn bookings_find_overlaps_but_not_touching_sessions() {
         let mut b = Bookings::default();
         let slot = Interval::new(ts("2025-03-03T09:00:00Z"), ts("2025-03-03T10:00:00Z"));
-        b.book("ann", slot, 3);
+        b.book("ann", slot, 3, date(2025, 3, 3));
         let later = Interval::new(ts("2025-03-03T10:00:00Z"), ts("2025-03-03T11:00:00Z"));
         let inside = Interval::new(ts("2025-03-03T09:30:00Z"), ts("2025-03-03T09:45:00Z"));
         assert_eq!(b.conflict("ann", later), None);

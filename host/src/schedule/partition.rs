@@ -1,0 +1,184 @@
+//! Groups whose format splits them each cycle (e.g. buddy pairs): every
+//! subgroup meets at its own common free time in the cycle's week.
+//!
+//! Cycles are the weeks of the cadence's occurrences (the cadence's dates
+//! on the group's first allowed weekday). The format is asked cycle by
+//! cycle, with the earlier cycles' subgroups as history; a group is
+//! partitioned when it splits in at least one cycle, and in a cycle where it
+//! does not, all its members meet as one subgroup. Subgroups are planned
+//! after every series group, on top of their sessions; subgroup `k` of cycle
+//! `c` is session `c * 1000 + k`. A subgroup meets only when every one of
+//! its members can attend; the rest of the group is neither attendee nor
+//! absentee.
+
+use std::collections::BTreeSet;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+
+use super::evaluate::{Context, Setup};
+use super::members::Bookings;
+use super::realise::{self, Frame, Held};
+use super::series::{self, occurrence_dates};
+use super::{SeriesTime, Skipped};
+use crate::formats::{Format, PartitionRequest};
+use crate::model::Organization;
+
+/// One cycle of a partitioned group.
+#[derive(Debug, Clone)]
+pub struct Cycle {
+    pub cycle: u32,
+    /// Monday of the cycle's week.
+    pub week: Date,
+    /// The cadence's date in that week (for skipped subgroups).
+    pub date: Date,
+    /// Subgroups, as member positions in group order.
+    pub subgroups: Vec<Vec<usize>>,
+}
+
+/// The group's cycles when its format partitions it; `Ok(None)` when it
+/// never does. An error names the format's failure or an unknown member.
+pub fn cycles(
+    setup: &Setup<'_, '_>,
+    format: &dyn Format,
+    org: &Organization,
+    cx: &Context<'_>,
+) -> Result<Option<Vec<Cycle>>, String> {
+    let g = setup.group;
+    let mut days = g.days.clone();
+    days.sort_by_key(|d| d.to_monday_zero_offset());
+    let Some(first) = days.first() else {
+        return Ok(None);
+    };
+    let mut history: Vec<Vec<Vec<String>>> = Vec::new();
+    let mut out = Vec::new();
+    let mut split = false;
+    for (c, date) in occurrence_dates(setup.req.cadence, *first, cx.horizon)
+        .into_iter()
+        .enumerate()
+    {
+        let week = realise::monday(date);
+        let last = week.checked_add(6.days()).unwrap_or(week);
+        let members: Vec<String> = setup
+            .members
+            .iter()
+            .filter(|m| m.person.start_date.is_none_or(|s| s <= last))
+            .map(|m| m.person.id.clone())
+            .collect();
+        let cycle = u32::try_from(c).unwrap_or(u32::MAX);
+        let request = PartitionRequest {
+            group: g,
+            cycle,
+            week_start: week,
+            members: &members,
+            history: &history,
+            people: &org.people,
+        };
+        let parts = match format.partition(&request).map_err(|e| e.to_string())? {
+            Some(parts) => {
+                split = true;
+                parts
+            }
+            None => vec![members.clone()],
+        };
+        let mut subgroups = Vec::new();
+        for part in &parts {
+            let mut positions = BTreeSet::new();
+            for id in part {
+                let p = g.members.iter().position(|m| m == id).ok_or_else(|| {
+                    format!(
+                        "format `{}` put `{id}` in a subgroup of group `{}`, which has no such member",
+                        g.format, g.id
+                    )
+                })?;
+                positions.insert(p);
+            }
+            if !positions.is_empty() {
+                subgroups.push(positions.into_iter().collect());
+            }
+        }
+        history.push(parts);
+        out.push(Cycle {
+            cycle,
+            week,
+            date,
+            subgroups,
+        });
+    }
+    Ok(split.then_some(out))
+}
+
+/// Finds each subgroup's common free time in its cycle's week (preferred
+/// window first, then earliest) and books it. Cycles with a frozen session
+/// are left as published.
+pub fn plan(
+    setup: &Setup<'_, '_>,
+    cycles: &[Cycle],
+    frame: &Frame<'_>,
+    bookings: &mut Bookings,
+) -> (Vec<Held>, Vec<Skipped>) {
+    let g = setup.group;
+    let duration = setup.req.duration_minutes;
+    let (mut held, mut skipped) = (Vec::new(), Vec::new());
+    for c in cycles {
+        let base = c.cycle.saturating_mul(1000);
+        let frozen = frame
+            .frozen
+            .range((setup.index, base)..(setup.index, base.saturating_add(1000)))
+            .next()
+            .is_some();
+        if frozen {
+            continue;
+        }
+        let slots = realise::week_slots(setup, c.week, frame);
+        for (k, sub) in c.subgroups.iter().enumerate() {
+            let index = base.saturating_add(u32::try_from(k).unwrap_or(999).min(999));
+            let mut best: Option<((bool, jiff::Timestamp), Held)> = None;
+            for (date, slot) in &slots {
+                let (yes, no) = realise::who(setup, *slot, bookings, Some(sub));
+                if !no.is_empty() || yes.is_empty() {
+                    continue;
+                }
+                let local = g.zone.tz.to_datetime(slot.start);
+                let st = SeriesTime {
+                    weekday: local.weekday(),
+                    start: local.time(),
+                };
+                let key = (!series::preferred(st, duration, &g.preferred), slot.start);
+                if best.as_ref().is_none_or(|(b, _)| key < *b) {
+                    let h = Held {
+                        index,
+                        date: *date,
+                        slot: *slot,
+                        attending: yes,
+                        absent: Vec::new(),
+                        moved_from: None,
+                    };
+                    best = Some((key, h));
+                }
+            }
+            match best {
+                Some((_, h)) => {
+                    realise::book(setup, &h, bookings);
+                    held.push(h);
+                }
+                None => {
+                    let names: Vec<&str> = sub
+                        .iter()
+                        .filter_map(|p| setup.members.get(*p))
+                        .map(|m| m.person.id.as_str())
+                        .collect();
+                    skipped.push(Skipped {
+                        date: c.date,
+                        reason: format!(
+                            "no common free time for {} in the week of {}",
+                            names.join(", "),
+                            c.week
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    (held, skipped)
+}

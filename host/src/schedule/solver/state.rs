@@ -1,0 +1,270 @@
+//! The occupancy index the engine works on: per person, the bookings in
+//! force (fixed time and chosen options), and the queries "which scheduled
+//! groups stand in the way of this option" and "book / unbook a group".
+//!
+//! Malformed input never panics: an option whose `attends` does not match
+//! its group's members, whose range is empty or leaves the week, or that
+//! names a person outside `Problem::people`, is simply never usable; so is
+//! an option that collides with fixed time or breaks a cap on its own.
+
+use super::{Problem, WEEK_MINUTES};
+
+/// Owner of a fixed booking in a person's entry list.
+pub(super) const FIXED: u32 = u32::MAX;
+
+/// One booking of one person.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    start: u32,
+    end: u32,
+    periods: u128,
+    /// Group index, or [`FIXED`].
+    owner: u32,
+}
+
+impl Entry {
+    fn minutes(&self) -> u64 {
+        u64::from(self.end.saturating_sub(self.start))
+    }
+}
+
+/// Occupancy plus the current assignment.
+pub(super) struct State<'p> {
+    pub problem: &'p Problem,
+    /// Per group, the indices of its usable options.
+    pub usable: Vec<Vec<u32>>,
+    /// Per group: does it list some person twice (then masks are merged).
+    dup: Vec<bool>,
+    book: Vec<Vec<Entry>>,
+    /// The chosen option per group.
+    pub chosen: Vec<Option<u32>>,
+    pub scheduled: usize,
+    pub score: i64,
+    /// Scratch: (person, periods) of the option being looked at.
+    att: Vec<(u32, u128)>,
+}
+
+impl<'p> State<'p> {
+    /// An empty assignment over `problem`'s fixed time; works out which
+    /// options are usable at all.
+    pub fn new(problem: &'p Problem) -> State<'p> {
+        let people = problem.people as usize;
+        let mut book: Vec<Vec<Entry>> = vec![Vec::new(); people];
+        for b in &problem.fixed {
+            if b.start < b.end
+                && b.periods != 0
+                && let Some(list) = book.get_mut(b.person as usize)
+            {
+                list.push(Entry {
+                    start: b.start,
+                    end: b.end,
+                    periods: b.periods,
+                    owner: FIXED,
+                });
+            }
+        }
+        let dup = problem
+            .groups
+            .iter()
+            .map(|g| {
+                let mut m = g.members.clone();
+                m.sort_unstable();
+                m.windows(2).any(|w| w[0] == w[1])
+            })
+            .collect();
+        let mut st = State {
+            problem,
+            usable: Vec::new(),
+            dup,
+            book,
+            chosen: vec![None; problem.groups.len()],
+            scheduled: 0,
+            score: 0,
+            att: Vec::new(),
+        };
+        let mut out = Vec::new();
+        let mut usable = Vec::with_capacity(problem.groups.len());
+        for (g, grp) in problem.groups.iter().enumerate() {
+            let members_ok = grp.members.iter().all(|&p| (p as usize) < people);
+            let mut list = Vec::new();
+            for (o, opt) in grp.options.iter().enumerate() {
+                let well_formed = members_ok
+                    && opt.start < opt.end
+                    && opt.end <= WEEK_MINUTES
+                    && opt.attends.len() == grp.members.len();
+                // Only fixed time is booked yet: any blocker means "never".
+                if well_formed && st.blockers(g, o as u32, &mut out) && out.is_empty() {
+                    list.push(o as u32);
+                }
+            }
+            usable.push(list);
+        }
+        st.usable = usable;
+        st
+    }
+
+    /// Fills `att` with (person, periods) of option `o` of group `g`,
+    /// merging a person listed twice; people who never attend are left out.
+    fn attendance(&mut self, g: usize, o: u32) {
+        self.att.clear();
+        let grp = &self.problem.groups[g];
+        let opt = &grp.options[o as usize];
+        for (&p, &m) in grp.members.iter().zip(&opt.attends) {
+            if self.dup[g]
+                && let Some(e) = self.att.iter_mut().find(|e| e.0 == p)
+            {
+                e.1 |= m;
+            } else if m != 0 {
+                self.att.push((p, m));
+            }
+        }
+        self.att.retain(|e| e.1 != 0);
+    }
+
+    /// The scheduled groups (other than `g`) that must leave for option `o`
+    /// of group `g` to be booked, in `out`. Returns false when fixed time
+    /// (or a cap fixed time alone fills) makes the option impossible.
+    pub fn blockers(&mut self, g: usize, o: u32, out: &mut Vec<u32>) -> bool {
+        out.clear();
+        self.attendance(g, o);
+        let opt = &self.problem.groups[g].options[o as usize];
+        let (start, end) = (opt.start, opt.end);
+        let own = g as u32;
+        for &(p, mask) in &self.att {
+            for e in &self.book[p as usize] {
+                if e.owner != own && e.periods & mask != 0 && e.start < end && start < e.end {
+                    if e.owner == FIXED {
+                        return false;
+                    }
+                    if !out.contains(&e.owner) {
+                        out.push(e.owner);
+                    }
+                }
+            }
+        }
+        let len = u64::from(end - start);
+        for i in 0..self.att.len() {
+            let (p, mask) = self.att[i];
+            if let Some(Some(cap)) = self.problem.caps.get(p as usize)
+                && !self.fit_cap(p, mask, len, u64::from(*cap), own, out)
+            {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Makes `len` more minutes fit under `cap` for person `p` in every
+    /// period of `mask`, adding groups to evict to `out` (largest booking
+    /// first). False when fixed time alone leaves no room.
+    fn fit_cap(
+        &self,
+        p: u32,
+        mask: u128,
+        len: u64,
+        cap: u64,
+        own: u32,
+        out: &mut Vec<u32>,
+    ) -> bool {
+        let entries = &self.book[p as usize];
+        let counts = |e: &Entry, out: &Vec<u32>, bit: u128| {
+            e.owner != own && e.periods & bit != 0 && !out.contains(&e.owner)
+        };
+        let loose: u64 = entries
+            .iter()
+            .filter(|e| counts(e, out, mask))
+            .map(Entry::minutes)
+            .sum();
+        if loose + len <= cap {
+            return true;
+        }
+        let mut bits = mask;
+        while bits != 0 {
+            let bit = 1u128 << bits.trailing_zeros();
+            bits &= bits - 1;
+            loop {
+                let used: u64 = entries
+                    .iter()
+                    .filter(|e| counts(e, out, bit))
+                    .map(Entry::minutes)
+                    .sum();
+                if used + len <= cap {
+                    break;
+                }
+                let victim = entries
+                    .iter()
+                    .filter(|e| e.owner != FIXED && counts(e, out, bit))
+                    .max_by_key(|e| (e.minutes(), std::cmp::Reverse(e.owner)));
+                match victim {
+                    Some(e) => out.push(e.owner),
+                    None => return false,
+                }
+            }
+        }
+        true
+    }
+
+    /// Books option `o` for the (unscheduled) group `g`.
+    pub fn insert(&mut self, g: usize, o: u32) {
+        self.attendance(g, o);
+        let opt = &self.problem.groups[g].options[o as usize];
+        for &(p, periods) in &self.att {
+            self.book[p as usize].push(Entry {
+                start: opt.start,
+                end: opt.end,
+                periods,
+                owner: g as u32,
+            });
+        }
+        self.chosen[g] = Some(o);
+        self.scheduled += 1;
+        self.score += opt.score;
+    }
+
+    /// Unbooks group `g` if it is scheduled.
+    pub fn remove(&mut self, g: usize) {
+        let Some(o) = self.chosen[g].take() else {
+            return;
+        };
+        let grp = &self.problem.groups[g];
+        for &p in &grp.members {
+            self.book[p as usize].retain(|e| e.owner != g as u32);
+        }
+        self.scheduled -= 1;
+        self.score -= grp.options[o as usize].score;
+    }
+
+    /// The option's soft score.
+    pub fn score_of(&self, g: usize, o: u32) -> i64 {
+        self.problem.groups[g].options[o as usize].score
+    }
+
+    /// Among `g`'s usable options that need no eviction, the best-scoring
+    /// one (lowest index on ties).
+    pub fn best_free(&mut self, g: usize, out: &mut Vec<u32>) -> Option<u32> {
+        let mut best: Option<(i64, u32)> = None;
+        for i in 0..self.usable[g].len() {
+            let o = self.usable[g][i];
+            let s = self.score_of(g, o);
+            if best.is_some_and(|(bs, _)| bs >= s) {
+                continue;
+            }
+            if self.blockers(g, o, out) && out.is_empty() {
+                best = Some((s, o));
+            }
+        }
+        best.map(|(_, o)| o)
+    }
+
+    /// Replaces the assignment with `chosen` (from the same problem).
+    pub fn load(&mut self, chosen: &[Option<u32>]) {
+        for g in 0..self.chosen.len() {
+            self.remove(g);
+        }
+        for (g, c) in chosen.iter().enumerate() {
+            if let Some(o) = *c {
+                self.insert(g, o);
+            }
+        }
+    }
+}
