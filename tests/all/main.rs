@@ -5,3 +5,4 @@ mod config_ui;
 mod e2e;
 mod feeds_oracle;
 mod schedule_props;
+mod store;
