@@ -5,4 +5,5 @@ mod config_ui;
 mod e2e;
 mod feeds_oracle;
 mod schedule_props;
+mod stability;
 mod store;

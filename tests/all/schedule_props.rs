@@ -7,10 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, Weekday};
 use jiff::{SignedDuration, Timestamp, ToSpan};
-use peerwell::formats::Formats;
-use peerwell::model::{Cadence, Group, Horizon, Organization, Person};
+use peerwell::model::{Cadence, Group, Horizon, Organization, Person, ShortOfQuorum};
 use peerwell::schedule::{Availability, GroupOutcome, Plan, Session, plan};
-use peerwell_tests::schedule_gen::{Generated, organization};
+use peerwell_tests::schedule_gen::{Generated, formats, organization};
 use proptest::prelude::*;
 
 fn overlaps(a: (Timestamp, Timestamp), b: (Timestamp, Timestamp)) -> bool {
@@ -80,7 +79,14 @@ fn cadence_dates(cadence: Cadence, weekday: Weekday, h: Horizon) -> Vec<Date> {
     out
 }
 
+/// The Monday of `d`'s week.
+fn monday(d: Date) -> Date {
+    d.checked_sub(i64::from(d.weekday().to_monday_zero_offset()).days())
+        .unwrap_or(d)
+}
+
 fn check_session(g: &Group, s: &Session, org: &Organization, av: &Availability, h: Horizon) {
+    let partitioned = g.format == "pairs";
     let tz = &g.zone.tz;
     let (ls, le) = (tz.to_datetime(s.start), tz.to_datetime(s.end));
     assert_eq!(
@@ -110,6 +116,12 @@ fn check_session(g: &Group, s: &Session, org: &Organization, av: &Availability, 
         s.attendees, want_att,
         "attendees in member order, members only"
     );
+    if partitioned {
+        assert!(s.absentees.is_empty(), "a subgroup lists no absentees");
+        assert!(!s.attendees.is_empty());
+        assert!(s.index % 1000 < 1000 && s.moved_from.is_none());
+        return check_attendees(s, org, av);
+    }
     assert_eq!(s.absentees, want_abs, "absentees are exactly the others");
     assert!(s.attendees.len() as u32 >= g.quorum.max(1), "quorum");
     for role in &g.required_roles {
@@ -120,6 +132,10 @@ fn check_session(g: &Group, s: &Session, org: &Organization, av: &Availability, 
             .count();
         assert!(have as u32 >= role.min, "required role {}", role.tag);
     }
+    check_attendees(s, org, av);
+}
+
+fn check_attendees(s: &Session, org: &Organization, av: &Availability) {
     for a in &s.attendees {
         let p = &org.people[a];
         assert!(
@@ -143,7 +159,7 @@ fn check(generated: &Generated) {
         availability: av,
         horizon: h,
     } = generated;
-    let formats = Formats::builtin();
+    let formats = formats();
     let p: Plan = plan(org, av, *h, &formats);
     assert_eq!(p, plan(org, av, *h, &formats), "deterministic");
     let ids: Vec<&String> = p.outcomes.iter().map(|(id, _)| id).collect();
@@ -166,6 +182,21 @@ fn check(generated: &Generated) {
             spans.windows(2).all(|w| w[0].1 <= w[1].0),
             "{who} double-booked"
         );
+        // The weekly cap holds in every local week of the person.
+        let person = &org.people[who];
+        if let Some(cap) = person.weekly_cap_minutes {
+            let mut weeks: BTreeMap<Date, i64> = BTreeMap::new();
+            for (a, b) in &spans {
+                let week = monday(person.zone.tz.to_datetime(*a).date());
+                *weeks.entry(week).or_default() += b.duration_since(*a).as_mins();
+            }
+            for (week, minutes) in weeks {
+                assert!(
+                    minutes <= i64::from(cap),
+                    "{who} has {minutes} minutes in the week of {week}, cap {cap}"
+                );
+            }
+        }
     }
 
     for g in &org.groups {
@@ -182,7 +213,15 @@ fn check(generated: &Generated) {
                     !unreadable,
                     "a group with an unreadable calendar is blocked"
                 );
-                let mut dates: Vec<Date> = sessions.iter().map(|s| s.date).collect();
+                // Each session stands for its series date: its own, or the
+                // one it was moved from.
+                let mut dates: Vec<Date> = sessions
+                    .iter()
+                    .map(|s| match s.moved_from {
+                        Some(from) => g.zone.tz.to_datetime(from).date(),
+                        None => s.date,
+                    })
+                    .collect();
                 dates.extend(skipped.iter().map(|s| s.date));
                 dates.sort();
                 assert_eq!(
@@ -191,11 +230,20 @@ fn check(generated: &Generated) {
                     "cadence"
                 );
                 for s in &sessions {
-                    let local = g.zone.tz.to_datetime(s.start);
+                    let series_local = g.zone.tz.to_datetime(s.moved_from.unwrap_or(s.start));
                     assert_eq!(
-                        (local.weekday(), local.time()),
+                        (series_local.weekday(), series_local.time()),
                         (series.weekday, series.start)
                     );
+                    if let Some(from) = s.moved_from {
+                        assert_eq!(g.short_of_quorum, ShortOfQuorum::Move);
+                        assert_ne!(from, s.start, "a move changes the time");
+                        assert_eq!(
+                            monday(series_local.date()),
+                            monday(s.date),
+                            "a moved occurrence stays in its week"
+                        );
+                    }
                     check_session(g, s, org, av, *h);
                     // Every absentee really is blocked by some rule.
                     for m in &s.absentees {
@@ -203,8 +251,19 @@ fn check(generated: &Generated) {
                         let booked = by_person
                             .get(m)
                             .is_some_and(|v| v.iter().any(|iv| overlaps(*iv, (s.start, s.end))));
+                        let capped = person.weekly_cap_minutes.is_some_and(|cap| {
+                            let week = |t: Timestamp| monday(person.zone.tz.to_datetime(t).date());
+                            let used: i64 = by_person.get(m).map_or(0, |v| {
+                                v.iter()
+                                    .filter(|iv| week(iv.0) == week(s.start))
+                                    .map(|iv| iv.1.duration_since(iv.0).as_mins())
+                                    .sum()
+                            });
+                            used + i64::from(g.duration_minutes) > i64::from(cap)
+                        });
                         assert!(
                             booked
+                                || capped
                                 || !free_of_busy(av, m, s.start, s.end)
                                 || !in_working_hours(person, s.start, s.end)
                                 || !started(person, s.start),
@@ -221,11 +280,30 @@ fn check(generated: &Generated) {
                 }
                 assert!(!sessions.is_empty(), "a scheduled group holds a session");
             }
+            Some(GroupOutcome::Partitioned { .. }) => {
+                assert_eq!(g.format, "pairs");
+                assert!(!unreadable);
+                assert!(!sessions.is_empty());
+                for s in &sessions {
+                    check_session(g, s, org, av, *h);
+                }
+                // Subgroups of one cycle are disjoint and share its week.
+                let mut cycles: BTreeMap<u32, Vec<&Session>> = BTreeMap::new();
+                for s in &sessions {
+                    cycles.entry(s.index / 1000).or_default().push(s);
+                }
+                for list in cycles.values() {
+                    let mut seen = BTreeSet::new();
+                    for s in list {
+                        for a in &s.attendees {
+                            assert!(seen.insert(a), "{a} in two subgroups of one cycle");
+                        }
+                        assert_eq!(monday(s.date), monday(list[0].date));
+                    }
+                }
+            }
             Some(GroupOutcome::Blocked { .. }) => {
-                assert!(
-                    unreadable,
-                    "only unreadable calendars block a check-in group"
-                );
+                assert!(unreadable, "only unreadable calendars block a group");
                 assert!(sessions.is_empty());
             }
             Some(GroupOutcome::Unscheduled { reason }) => {
@@ -251,12 +329,20 @@ proptest! {
 fn generator_covers_interesting_cases() {
     // The property above must not pass vacuously: across seeds, groups get
     // scheduled, members are absent, and occurrences are skipped.
-    let formats = Formats::builtin();
+    let formats = formats();
     let (mut sessions, mut absences, mut skipped, mut blocked) = (0, 0, 0, 0);
+    let (mut moved, mut partitioned, mut capped) = (0, 0, 0);
     for seed in 0..40 {
         let g = organization(seed);
         let p = plan(&g.org, &g.availability, g.horizon, &formats);
         sessions += p.sessions.len();
+        moved += p.sessions.iter().filter(|s| s.moved_from.is_some()).count();
+        capped += g
+            .org
+            .people
+            .values()
+            .filter(|p| p.weekly_cap_minutes.is_some())
+            .count();
         absences += p
             .sessions
             .iter()
@@ -266,6 +352,7 @@ fn generator_covers_interesting_cases() {
             match o {
                 GroupOutcome::Scheduled { skipped: s, .. } => skipped += s.len(),
                 GroupOutcome::Blocked { .. } => blocked += 1,
+                GroupOutcome::Partitioned { .. } => partitioned += 1,
                 GroupOutcome::Unscheduled { .. } => {}
             }
         }
@@ -274,4 +361,7 @@ fn generator_covers_interesting_cases() {
     assert!(absences > 20, "{absences} sessions with absentees");
     assert!(skipped > 5, "{skipped} skipped occurrences");
     assert!(blocked > 0, "{blocked} blocked groups");
+    assert!(moved > 5, "{moved} moved occurrences");
+    assert!(partitioned > 2, "{partitioned} partitioned groups");
+    assert!(capped > 20, "{capped} people with caps");
 }

@@ -166,7 +166,11 @@ fn person(rng: &mut Rng, i: usize, zones: &[&str], horizon: Horizon) -> Person {
         calendars: Vec::new(),
         client_blocks: Vec::new(),
         buffer_minutes: *rng.pick(&[0, 10, 15, 30]),
-        weekly_cap_minutes: None,
+        weekly_cap_minutes: if rng.chance(30) {
+            Some(*rng.pick(&[30, 60, 90, 120]))
+        } else {
+            None
+        },
     }
 }
 
@@ -213,7 +217,7 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
     Group {
         id: format!("g{i}"),
         name: format!("Group {i}"),
-        format: "check-in".to_string(),
+        format: if rng.chance(15) { "pairs" } else { "check-in" }.to_string(),
         members,
         cadence,
         duration_minutes: duration,
@@ -230,11 +234,16 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
         neutral_title: false,
         zone: zone(rng.pick::<&str>(zones)),
         settings: toml::Table::new(),
-        short_of_quorum: peerwell::model::ShortOfQuorum::Move,
+        short_of_quorum: if rng.chance(70) {
+            peerwell::model::ShortOfQuorum::Move
+        } else {
+            peerwell::model::ShortOfQuorum::Skip
+        },
     }
 }
 
-/// A random organization: 2–20 people in 1–3 zones, 1–6 groups, busy time
+/// A random organization: 2–20 people in 1–3 zones (some with weekly
+/// caps), 1–7 groups (moving or skipping short occurrences), busy time
 /// with client-facing spans and buffers, holidays, start dates, cadences.
 pub fn organization(seed: u64) -> Generated {
     let mut rng = Rng::new(seed);
@@ -258,7 +267,7 @@ pub fn organization(seed: u64) -> Generated {
         availability.insert(p.id.clone(), b);
     }
     let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
-    let groups: Vec<Group> = (0..rng.range(1, 6) as usize)
+    let groups: Vec<Group> = (0..rng.range(1, 8) as usize)
         .map(|i| group(&mut rng, i, &ids, &zones))
         .collect();
     let holidays = (0..rng.range(0, 3))
@@ -294,4 +303,72 @@ pub fn organization(seed: u64) -> Generated {
         availability,
         horizon,
     }
+}
+
+/// A tiny partitioning format for tests: each cycle the members (rotated
+/// by the cycle number) are split into pairs, the last one a trio when the
+/// count is odd.
+pub struct Pairs;
+
+impl peerwell::formats::Format for Pairs {
+    fn describe(&self) -> peerwell::formats::FormatInfo {
+        peerwell::formats::FormatInfo {
+            name: "pairs".to_string(),
+            version: "0".to_string(),
+            summary: "test pairs".to_string(),
+            settings: Vec::new(),
+        }
+    }
+
+    fn validate(&self, _: &toml::Table) -> Vec<peerwell::formats::SettingDiagnostic> {
+        Vec::new()
+    }
+
+    fn requirements(&self, group: &Group) -> peerwell::formats::Requirements {
+        peerwell::formats::Requirements {
+            duration_minutes: group.duration_minutes,
+            cadence: group.cadence,
+            quorum: 2,
+            required_roles: Vec::new(),
+            min_size: 2,
+            max_size: None,
+        }
+    }
+
+    fn plan_session(
+        &self,
+        request: &peerwell::formats::SessionRequest<'_>,
+    ) -> Result<peerwell::formats::SessionPlan, peerwell::formats::FormatError> {
+        Ok(peerwell::formats::SessionPlan {
+            title: format!("{} pair", request.group.name),
+            ..Default::default()
+        })
+    }
+
+    fn partition(
+        &self,
+        request: &peerwell::formats::PartitionRequest<'_>,
+    ) -> Result<Option<Vec<Vec<String>>>, peerwell::formats::FormatError> {
+        let mut m: Vec<String> = request.members.to_vec();
+        if m.len() < 2 {
+            return Ok(Some(Vec::new()));
+        }
+        let shift = request.cycle as usize % m.len();
+        m.rotate_left(shift);
+        let mut parts: Vec<Vec<String>> = m.chunks(2).map(|c| c.to_vec()).collect();
+        if parts.last().is_some_and(|p| p.len() == 1)
+            && let Some(single) = parts.pop()
+            && let Some(prev) = parts.last_mut()
+        {
+            prev.extend(single);
+        }
+        Ok(Some(parts))
+    }
+}
+
+/// The built-in formats plus [`Pairs`] as `pairs`.
+pub fn formats() -> peerwell::formats::Formats {
+    let mut f = peerwell::formats::Formats::builtin();
+    f.insert("pairs", Box::new(Pairs));
+    f
 }

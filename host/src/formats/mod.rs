@@ -191,4 +191,9 @@ impl Formats {
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
     }
+
+    /// Adds (or replaces) a format under `name`.
+    pub fn insert(&mut self, name: &str, format: Box<dyn Format>) {
+        self.by_name.insert(name.to_string(), format);
+    }
 }

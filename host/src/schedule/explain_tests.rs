@@ -240,7 +240,9 @@ fn other_group_working_hours_start_date_and_unreadable() {
     );
     assert!(text.contains("in a session of group `b-walk`"), "{text}");
     assert!(
-        text.contains("without the sessions of group `b-walk`: 4 more occurrences at Tuesday 09:00"),
+        text.contains(
+            "without the sessions of group `b-walk`: 4 more occurrences at Tuesday 09:00"
+        ),
         "{text}"
     );
     let (e, text) = explain_text(&o, &av, "b-walk");

@@ -41,11 +41,6 @@ use crate::model::{Horizon, Interval, Organization};
 /// Most options offered to the solver per group.
 pub const MAX_OPTIONS: usize = 64;
 
-/// Score bonus of a group's previous series: it outweighs any number of
-/// occurrences, so a still-feasible series is kept unless keeping it would
-/// leave another group unscheduled.
-const KEPT_BONUS: i64 = 1_000_000_000_000;
-
 /// Periods the model can express (bits of `u128`).
 const PERIODS: i64 = 128;
 
@@ -179,32 +174,39 @@ impl Joint {
         }
     }
 
-    /// Adds a group with its best candidates (or only `keep`, when that
-    /// previous series still holds an occurrence). Returns false when the
-    /// group has no candidate that holds an occurrence.
-    pub fn add(
+    /// Books `people` at `slot` as fixed time (a kept series' session).
+    pub fn fix<'p>(
         &mut self,
         enc: &Encoder<'_>,
-        setup: &Setup<'_, '_>,
-        cx: &Context<'_>,
-        keep: Option<SeriesTime>,
-    ) -> bool {
-        let kept = keep
-            .filter(|k| setup.candidates().contains(k))
-            .map(|k| evaluate::evaluate(setup, k, cx))
-            .filter(|e| e.held > 0);
+        people: impl Iterator<Item = &'p str>,
+        slot: Interval,
+    ) {
+        let Some((period, start, end)) = enc.place(slot) else {
+            return;
+        };
+        for id in people {
+            if let Some(person) = enc.person(id) {
+                self.problem.fixed.push(Booking {
+                    person,
+                    start,
+                    end,
+                    periods: 1u128 << period,
+                });
+            }
+        }
+    }
+
+    /// Adds a group with its best candidates against `cx`'s bookings (the
+    /// frozen sessions and kept series). Returns false when the group has
+    /// no candidate that holds an occurrence.
+    pub fn add(&mut self, enc: &Encoder<'_>, setup: &Setup<'_, '_>, cx: &Context<'_>) -> bool {
         let mut ranked: Vec<Evaluation> = setup
             .candidates()
             .into_iter()
-            .filter(|c| Some(*c) != keep)
             .map(|c| evaluate::evaluate(setup, c, cx))
             .filter(|e| e.held > 0)
             .collect();
         ranked.sort_by_key(Evaluation::rank);
-        let has_kept = kept.is_some();
-        if let Some(k) = kept {
-            ranked.insert(0, k);
-        }
         ranked.truncate(MAX_OPTIONS);
         let members: Vec<u32> = setup
             .members
@@ -214,8 +216,7 @@ impl Joint {
         let mut options = Vec::new();
         let mut series = Vec::new();
         for (i, e) in ranked.iter().enumerate() {
-            let bonus = if has_kept && i == 0 { KEPT_BONUS } else { 0 };
-            if let Some(o) = option(enc, e, members.len(), score(e, i) + bonus) {
+            if let Some(o) = option(enc, e, members.len(), score(e, i)) {
                 options.push(o);
                 series.push(e.series);
             }

@@ -193,27 +193,27 @@ pub fn plan_with(
                     work.insert(index, Work::Partitioned(cycles));
                 }
                 Ok(None) => {
-                    let keep = previous.series.get(&id).copied();
-                    joint.add(&enc, &setup, &cx, keep);
                     work.insert(index, Work::Series(None));
                 }
             }
         }
     }
-    let chosen = joint.solve();
-    // Series in group order, then moves, then partitioned groups.
     let mut held: BTreeMap<usize, Vec<Held>> = BTreeMap::new();
     let mut skipped: BTreeMap<usize, Vec<Skipped>> = BTreeMap::new();
     let mut pending: Vec<(usize, realise::Pending)> = Vec::new();
-    for (&index, w) in work.iter_mut() {
-        let (Work::Series(slot), Some(&series), Some((setup, _))) =
-            (w, chosen.get(&index), planner.setup(index))
-        else {
-            continue;
-        };
-        let mut r = realise::series(&setup, series, &planner.context(&bookings, &frozen_keys));
+    let mut realised = |index: usize,
+                        setup: &Setup<'_, '_>,
+                        mut r: realise::Realised,
+                        bookings: &mut Bookings,
+                        joint: &mut Joint| {
         for h in &r.held {
-            realise::book(&setup, h, &mut bookings);
+            realise::book(setup, h, bookings);
+            let ids = h
+                .attending
+                .iter()
+                .filter_map(|p| setup.members.get(*p))
+                .map(|m| m.person.id.as_str());
+            joint.fix(&enc, ids, h.slot);
         }
         held.insert(index, std::mem::take(&mut r.held));
         skipped.insert(index, std::mem::take(&mut r.skipped));
@@ -222,7 +222,55 @@ pub fn plan_with(
                 .into_iter()
                 .map(|p| (index, p)),
         );
-        *slot = Some(r);
+        r
+    };
+    // Stability: a previous series that still holds an occurrence without
+    // meeting another kept series or a frozen session is kept as it is.
+    for (&index, w) in work.iter_mut() {
+        let Work::Series(slot) = w else { continue };
+        let Some((setup, _)) = planner.setup(index) else {
+            continue;
+        };
+        let Some(&keep) = previous.series.get(&setup.group.id) else {
+            continue;
+        };
+        if !setup.candidates().contains(&keep) {
+            continue;
+        }
+        let r = {
+            let cx = planner.context(&bookings, &frozen_keys);
+            let e = evaluate::evaluate(&setup, keep, &cx);
+            let clash = e.occurrences.iter().any(|o| {
+                o.absent
+                    .iter()
+                    .any(|(_, a)| matches!(a, members::Absence::Booked(_)))
+            });
+            if e.held == 0 || clash {
+                continue;
+            }
+            realise::series(&setup, keep, &cx)
+        };
+        *slot = Some(realised(index, &setup, r, &mut bookings, &mut joint));
+    }
+    {
+        let cx = planner.context(&bookings, &frozen_keys);
+        for (&index, w) in work.iter() {
+            if let (Work::Series(None), Some((setup, _))) = (w, planner.setup(index)) {
+                joint.add(&enc, &setup, &cx);
+            }
+        }
+    }
+    let chosen = joint.solve();
+    // The solver's series in group order, then moves, then partitioned
+    // groups.
+    for (&index, w) in work.iter_mut() {
+        let (Work::Series(slot @ None), Some(&series), Some((setup, _))) =
+            (w, chosen.get(&index), planner.setup(index))
+        else {
+            continue;
+        };
+        let r = realise::series(&setup, series, &planner.context(&bookings, &frozen_keys));
+        *slot = Some(realised(index, &setup, r, &mut bookings, &mut joint));
     }
     let frame = Frame {
         horizon,
