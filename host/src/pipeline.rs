@@ -243,9 +243,9 @@ impl Loaded {
         let zones = self.zones();
         let mut previous = store.previous(now, freeze)?;
         let stored_series = store.series()?;
-        previous.series.retain(|group, _| {
-            stored_series.get(group).map(|s| &s.zone) == zones.get(group)
-        });
+        previous
+            .series
+            .retain(|group, _| stored_series.get(group).map(|s| &s.zone) == zones.get(group));
         previous.frozen.retain(|s| zones.contains_key(&s.group));
         let mut plan = self.plan_with(&previous);
 

@@ -110,7 +110,10 @@ fn copy_dir(from: &Path, to: &Path) {
 /// Appends a VEVENT with `times` and canary text to an ICS file.
 fn add_event(path: &Path, times: &str) {
     let text = std::fs::read_to_string(path).unwrap();
-    let uid = format!("{CANARY}-uid-{}", path.file_name().unwrap().to_string_lossy());
+    let uid = format!(
+        "{CANARY}-uid-{}",
+        path.file_name().unwrap().to_string_lossy()
+    );
     let event = format!(
         "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n{times}\
          SUMMARY:{CANARY} client Jane Roe intake\r\nDESCRIPTION:{CANARY} diagnosis notes\r\n\
@@ -146,7 +149,11 @@ print(json.dumps(rows))
     let rows: Vec<(String, String, i64, String, String)> = serde_json::from_str(&stdout).unwrap();
     rows.into_iter()
         .map(|(f, uid, seq, status, start)| {
-            let rel = Path::new(&f).strip_prefix(out).unwrap().display().to_string();
+            let rel = Path::new(&f)
+                .strip_prefix(out)
+                .unwrap()
+                .display()
+                .to_string();
             ((rel, uid), (seq, status, start))
         })
         .collect()
@@ -179,7 +186,10 @@ fn feed_bytes(out: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     for sub in ["groups", "members"] {
         for e in std::fs::read_dir(out.join(sub)).unwrap() {
             let p = e.unwrap().path();
-            all.insert(p.strip_prefix(out).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+            all.insert(
+                p.strip_prefix(out).unwrap().to_path_buf(),
+                std::fs::read(&p).unwrap(),
+            );
         }
     }
     all
@@ -191,7 +201,11 @@ fn listing(dir: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
         .map(|e| {
             let e = e.unwrap();
             let m = e.metadata().unwrap();
-            (e.file_name().to_string_lossy().into_owned(), m.len(), m.modified().unwrap())
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                m.len(),
+                m.modified().unwrap(),
+            )
         })
         .collect();
     v.sort();
@@ -206,13 +220,21 @@ fn list_len(v: &Value, key: &str) -> usize {
 fn export_twice_changes_nothing() {
     let s = Scenario::new();
     let (first, a) = s.export(BEFORE, "a", &[]);
-    assert!(first.stdout.contains(" added, 0 moved, 0 cancelled"), "{}", first.stdout);
+    assert!(
+        first.stdout.contains(" added, 0 moved, 0 cancelled"),
+        "{}",
+        first.stdout
+    );
     let (second, b) = s.export(BEFORE, "b", &[]);
     assert!(second.stdout.contains("no changes"), "{}", second.stdout);
     assert_eq!(feed_bytes(&a), feed_bytes(&b));
     let events = read_feeds(&b);
     assert!(events.len() > 20);
-    assert!(events.values().all(|(seq, status, _)| *seq == 0 && status == "CONFIRMED"));
+    assert!(
+        events
+            .values()
+            .all(|(seq, status, _)| *seq == 0 && status == "CONFIRMED")
+    );
     let diff = s.diff(BEFORE, &[]);
     assert_eq!(diff["changed_any"], false);
     assert!(diff["unchanged"].as_u64().unwrap() > 20);
@@ -240,13 +262,24 @@ fn a_calendar_change_moves_only_the_affected_group() {
         .keys()
         .filter(|(f, _)| f == "groups/morning-walk.ics")
         .count();
-    assert_eq!(moved.len(), walk_sessions, "every walk is on a Tuesday: {diff:#}");
+    assert_eq!(
+        moved.len(),
+        walk_sessions,
+        "every walk is on a Tuesday: {diff:#}"
+    );
 
     let (run, after) = s.export(BEFORE, "after", &[]);
-    assert!(run.stdout.contains(&format!("{} moved", moved.len())), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("{} moved", moved.len())),
+        "{}",
+        run.stdout
+    );
     let new = read_feeds(&after);
     let groups = |m: &BTreeMap<(String, String), _>| -> Vec<(String, String)> {
-        m.keys().filter(|(f, _)| f.starts_with("groups/")).cloned().collect()
+        m.keys()
+            .filter(|(f, _)| f.starts_with("groups/"))
+            .cloned()
+            .collect()
     };
     assert_eq!(groups(&old), groups(&new));
     for (key, (seq, status, start)) in &new {
@@ -283,25 +316,36 @@ fn sessions_inside_the_freeze_window_stay_put() {
         .map(|m| m["index"].as_u64().unwrap())
         .collect();
     assert!(!moved.is_empty(), "{diff:#}");
-    assert!(!moved.contains(&0), "the walk tomorrow morning is frozen: {diff:#}");
+    assert!(
+        !moved.contains(&0),
+        "the walk tomorrow morning is frozen: {diff:#}"
+    );
     assert_eq!(list_len(&diff, "cancelled"), 0, "{diff:#}");
 
     let (_, after) = s.export(MONDAY_NOON, "after", &[]);
     let new = read_feeds(&after);
     let first = new
         .iter()
-        .find(|((f, uid), _)| f == "groups/morning-walk.ics" && uid.starts_with("morning-walk-0000@"))
+        .find(|((f, uid), _)| {
+            f == "groups/morning-walk.ics" && uid.starts_with("morning-walk-0000@")
+        })
         .expect("the frozen walk is still published");
     assert_eq!(first.1, &old[first.0], "kept verbatim, same SEQUENCE");
     assert_eq!(first.1.2, "2026-03-03T14:00:00Z");
 
     // With no freeze window it would have moved.
     set_top_level(&s.policy, "freeze_hours = 0");
-    let (_, fresh) = s.export(BEFORE, "fresh", &["--data-dir", s.root.join("fresh-state").to_str().unwrap()]);
+    let (_, fresh) = s.export(
+        BEFORE,
+        "fresh",
+        &["--data-dir", s.root.join("fresh-state").to_str().unwrap()],
+    );
     let unfrozen = read_feeds(&fresh);
     let walk0 = unfrozen
         .iter()
-        .find(|((f, uid), _)| f == "groups/morning-walk.ics" && uid.starts_with("morning-walk-0000@"))
+        .find(|((f, uid), _)| {
+            f == "groups/morning-walk.ics" && uid.starts_with("morning-walk-0000@")
+        })
         .unwrap();
     assert_ne!(walk0.1.2, "2026-03-03T14:00:00Z");
 }
@@ -314,12 +358,19 @@ fn sessions_no_longer_planned_are_published_as_cancelled() {
     let diff = s.diff(BEFORE, &["--weeks", "4"]);
     let cancelled = list_len(&diff, "cancelled");
     assert!(cancelled > 0, "{diff:#}");
-    assert_eq!(list_len(&diff, "moved") + list_len(&diff, "added"), 0, "{diff:#}");
+    assert_eq!(
+        list_len(&diff, "moved") + list_len(&diff, "added"),
+        0,
+        "{diff:#}"
+    );
 
     let (_, after) = s.export(BEFORE, "after", &["--weeks", "4"]);
     let new = read_feeds(&after);
     let gone: Vec<_> = new.iter().filter(|(_, v)| v.1 == "CANCELLED").collect();
-    let group_gone = gone.iter().filter(|((f, _), _)| f.starts_with("groups/")).count();
+    let group_gone = gone
+        .iter()
+        .filter(|((f, _), _)| f.starts_with("groups/"))
+        .count();
     assert_eq!(group_gone, cancelled);
     for (key, (seq, _, start)) in gone {
         let (old_seq, old_status, old_start) = &old[key];
@@ -349,9 +400,14 @@ fn plan_and_diff_write_nothing() {
     let diff = s.run(&["diff", "--now", BEFORE]);
     diff.assert_code(0);
     assert!(diff.stdout.contains("moved"), "{}", diff.stdout);
-    assert!(diff.stdout.contains("~ moved      morning-walk #0"), "{}", diff.stdout);
+    assert!(
+        diff.stdout.contains("~ moved      morning-walk #0"),
+        "{}",
+        diff.stdout
+    );
     s.run(&["plan", "--now", BEFORE]).assert_code(0);
-    s.run(&["plan", "--now", BEFORE, "--format", "json"]).assert_code(0);
+    s.run(&["plan", "--now", BEFORE, "--format", "json"])
+        .assert_code(0);
     assert_eq!(listing(&s.data), files);
     assert_eq!(std::fs::read(s.state_file()).unwrap(), bytes);
 }
@@ -364,7 +420,13 @@ fn a_damaged_state_file_is_a_clear_error() {
     std::fs::write(s.state_file(), &junk).unwrap();
     let policy_before = std::fs::read(s.policy.join("peerwell.toml")).unwrap();
     for args in [
-        vec!["export", "--out", s.root.join("out").to_str().unwrap(), "--now", BEFORE],
+        vec![
+            "export",
+            "--out",
+            s.root.join("out").to_str().unwrap(),
+            "--now",
+            BEFORE,
+        ],
         vec!["diff", "--now", BEFORE],
         vec!["plan", "--now", BEFORE],
     ] {
@@ -377,7 +439,10 @@ fn a_damaged_state_file_is_a_clear_error() {
         assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
     assert_eq!(std::fs::read(s.state_file()).unwrap(), junk);
-    assert_eq!(std::fs::read(s.policy.join("peerwell.toml")).unwrap(), policy_before);
+    assert_eq!(
+        std::fs::read(s.policy.join("peerwell.toml")).unwrap(),
+        policy_before
+    );
     assert!(!s.root.join("out").exists());
 }
 
@@ -403,11 +468,17 @@ fn the_state_file_holds_no_calendar_text() {
         let bytes = std::fs::read(e.unwrap().path()).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         assert!(!text.contains(CANARY), "canary text in the state");
-        assert!(!text.to_lowercase().contains("jane"), "canary text in the state");
+        assert!(
+            !text.to_lowercase().contains("jane"),
+            "canary text in the state"
+        );
         assert!(!text.contains("pwcanary"), "canary text in the state");
         seen += usize::from(text.contains("Morning walk"));
     }
-    assert!(seen > 0, "the state is readable text, so the check means something");
+    assert!(
+        seen > 0,
+        "the state is readable text, so the check means something"
+    );
 }
 
 #[test]
@@ -450,7 +521,14 @@ fn the_data_dir_comes_from_the_flag_the_environment_or_the_policy() {
     set_top_level(&s.policy, "data_dir = \"var/state\"");
     let out = s.root.join("c");
     let run = peerwell_in(
-        &["export", s.policy.to_str().unwrap(), "--out", out.to_str().unwrap(), "--now", BEFORE],
+        &[
+            "export",
+            s.policy.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--now",
+            BEFORE,
+        ],
         Path::new(""),
     );
     run.assert_code(0);

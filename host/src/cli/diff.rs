@@ -63,7 +63,13 @@ pub fn table(loaded: &Loaded, c: &Changes) -> String {
     let _ = writeln!(out);
     for s in &c.added {
         let tz = zone(loaded, &s.group);
-        let _ = writeln!(out, "+ added      {} #{}  {}", s.group, s.index, span(s.time, &tz));
+        let _ = writeln!(
+            out,
+            "+ added      {} #{}  {}",
+            s.group,
+            s.index,
+            span(s.time, &tz)
+        );
     }
     for m in &c.moved {
         let tz = zone(loaded, &m.group);
@@ -78,7 +84,13 @@ pub fn table(loaded: &Loaded, c: &Changes) -> String {
     }
     for s in &c.cancelled {
         let tz = zone(loaded, &s.group);
-        let _ = writeln!(out, "- cancelled  {} #{}  {}", s.group, s.index, span(s.time, &tz));
+        let _ = writeln!(
+            out,
+            "- cancelled  {} #{}  {}",
+            s.group,
+            s.index,
+            span(s.time, &tz)
+        );
     }
     for s in &c.changed {
         let tz = zone(loaded, &s.group);

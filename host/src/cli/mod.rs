@@ -189,7 +189,13 @@ fn run(cli: Cli) -> Outcome {
             format,
         } => {
             let now = state.now();
-            let loaded = load(&dir, Overrides { now: Some(now), ..horizon.into() })?;
+            let loaded = load(
+                &dir,
+                Overrides {
+                    now: Some(now),
+                    ..horizon.into()
+                },
+            )?;
             report_inputs(&loaded);
             if let Some(id) = &group {
                 check_group(&loaded, id)?;
@@ -215,7 +221,13 @@ fn run(cli: Cli) -> Outcome {
             out,
         } => {
             let now = state.now();
-            let loaded = load(&dir, Overrides { now: Some(now), ..horizon.into() })?;
+            let loaded = load(
+                &dir,
+                Overrides {
+                    now: Some(now),
+                    ..horizon.into()
+                },
+            )?;
             report_inputs(&loaded);
             let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
             let mut store = Store::open(&path).map_err(|e| e.to_string())?;
@@ -235,7 +247,13 @@ fn run(cli: Cli) -> Outcome {
             format,
         } => {
             let now = state.now();
-            let loaded = load(&dir, Overrides { now: Some(now), ..horizon.into() })?;
+            let loaded = load(
+                &dir,
+                Overrides {
+                    now: Some(now),
+                    ..horizon.into()
+                },
+            )?;
             report_inputs(&loaded);
             let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
             let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;

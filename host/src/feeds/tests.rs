@@ -281,6 +281,9 @@ fn cancelled_sessions_keep_their_uid_with_status_cancelled() {
     assert_eq!(cancelled.len(), 1, "{text}");
     assert!(cancelled[0].contains("-0008@"), "{}", cancelled[0]);
     assert!(cancelled[0].contains("SEQUENCE:3\r\n"));
-    let confirmed = events.iter().filter(|e| e.contains("STATUS:CONFIRMED")).count();
+    let confirmed = events
+        .iter()
+        .filter(|e| e.contains("STATUS:CONFIRMED"))
+        .count();
     assert_eq!(confirmed + 1, events.len());
 }

@@ -140,10 +140,12 @@ pub fn compare(
         }
     }
     let key = |g: &str, i: u32, t: Timestamp| (t, g.to_string(), i);
-    out.added.sort_by_key(|s| key(&s.group, s.index, s.time.start));
+    out.added
+        .sort_by_key(|s| key(&s.group, s.index, s.time.start));
     out.cancelled
         .sort_by_key(|s| key(&s.group, s.index, s.time.start));
-    out.moved.sort_by_key(|s| key(&s.group, s.index, s.to.start));
+    out.moved
+        .sort_by_key(|s| key(&s.group, s.index, s.to.start));
     out.changed
         .sort_by_key(|s| key(&s.group, s.index, s.time.start));
     out

@@ -257,7 +257,12 @@ mod tests {
     fn broken_plans_are_errors() {
         assert!(parse_plan("not json").is_err());
         assert!(parse_plan("{}").is_err());
-        assert!(parse_plan(r#"{"title":"t","agenda":[{"minutes":-1}],"roles":[],"notes":"","deadlines":[]}"#).is_err());
+        assert!(
+            parse_plan(
+                r#"{"title":"t","agenda":[{"minutes":-1}],"roles":[],"notes":"","deadlines":[]}"#
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -296,7 +301,7 @@ mod tests {
         s.plan.notes.push('.');
         assert_ne!(content_hash(&s), h);
         let mut s = base.clone();
-        s.end = s.end + jiff::SignedDuration::from_mins(1);
+        s.end += jiff::SignedDuration::from_mins(1);
         assert_ne!(content_hash(&s), h);
         let mut s = base;
         s.moved_from = Some(start);

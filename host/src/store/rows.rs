@@ -52,7 +52,10 @@ pub fn sessions(
 }
 
 /// Every stored series time by group id.
-pub fn series(conn: &Connection, path: &Path) -> Result<BTreeMap<String, StoredSeries>, StoreError> {
+pub fn series(
+    conn: &Connection,
+    path: &Path,
+) -> Result<BTreeMap<String, StoredSeries>, StoreError> {
     let mut stmt = conn
         .prepare("SELECT group_id, weekday, start_time, zone FROM series")
         .map_err(|e| StoreError::from_sqlite(path, e))?;
@@ -70,8 +73,8 @@ pub fn series(conn: &Connection, path: &Path) -> Result<BTreeMap<String, StoredS
     for row in raw {
         let (group, weekday, start, zone) = row.map_err(|e| decode_error(path, e))?;
         let decoded = codec::weekday(weekday).and_then(|w| Ok((w, codec::time(&start)?)));
-        let (weekday, start) = decoded
-            .map_err(|e| StoreError::corrupt(path, format!("series of {group}: {e}")))?;
+        let (weekday, start) =
+            decoded.map_err(|e| StoreError::corrupt(path, format!("series of {group}: {e}")))?;
         out.insert(
             group,
             StoredSeries {
@@ -148,7 +151,12 @@ pub fn write(
             && !planned.contains(&(group.as_str(), *index))
         {
             cancel
-                .execute(params![Status::Cancelled.as_str(), seconds(now), group, index])
+                .execute(params![
+                    Status::Cancelled.as_str(),
+                    seconds(now),
+                    group,
+                    index
+                ])
                 .map_err(sql_err)?;
         }
     }

@@ -124,7 +124,7 @@ fn has_tables(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
 }
 
 fn check_version(path: &Path, version: i64) -> Result<(), StoreError> {
-    if version > VERSION || version < 0 {
+    if !(0..=VERSION).contains(&version) {
         return Err(StoreError::TooNew {
             path: path.to_path_buf(),
             found: version,

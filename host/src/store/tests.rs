@@ -163,7 +163,9 @@ fn moves_changes_and_cancellations_raise_sequence() {
 fn past_sessions_are_never_cancelled() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = open(&dir);
-    store.commit(&plan(base()), at(1, 0), &zones()).expect("commit");
+    store
+        .commit(&plan(base()), at(1, 0), &zones())
+        .expect("commit");
     let later = at(10, 0);
     let changes = store.changes(&plan(vec![]), later).expect("changes");
     let cancelled: Vec<_> = changes.cancelled.iter().map(|c| c.time.start).collect();
@@ -174,16 +176,24 @@ fn past_sessions_are_never_cancelled() {
 fn previous_gives_series_and_the_freeze_window_only() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = open(&dir);
-    store.commit(&plan(base()), at(1, 0), &zones()).expect("commit");
+    store
+        .commit(&plan(base()), at(1, 0), &zones())
+        .expect("commit");
     let prev = store
         .previous(at(8, 12), SignedDuration::from_hours(72))
         .expect("previous");
     assert_eq!(prev.series.len(), 2);
     assert_eq!(prev.series["walk"].weekday, Weekday::Monday);
-    let frozen: Vec<_> = prev.frozen.iter().map(|s| (s.group.as_str(), s.index)).collect();
+    let frozen: Vec<_> = prev
+        .frozen
+        .iter()
+        .map(|s| (s.group.as_str(), s.index))
+        .collect();
     assert_eq!(frozen, vec![("walk", 1)]);
     assert_eq!(prev.frozen[0], base()[1]);
-    let none = store.previous(at(8, 12), SignedDuration::ZERO).expect("previous");
+    let none = store
+        .previous(at(8, 12), SignedDuration::ZERO)
+        .expect("previous");
     assert!(none.frozen.is_empty());
 }
 
@@ -194,7 +204,13 @@ fn pin_replaces_by_identity_and_keeps_order() {
     pin(&mut p, vec![kept.clone()]);
     assert_eq!(p.sessions.len(), 5);
     assert_eq!(p.sessions[2], kept);
-    assert_eq!(p.sessions.iter().filter(|s| s.group == "walk" && s.index == 1).count(), 1);
+    assert_eq!(
+        p.sessions
+            .iter()
+            .filter(|s| s.group == "walk" && s.index == 1)
+            .count(),
+        1
+    );
     assert!(p.sessions.windows(2).all(|w| w[0].start <= w[1].start));
 }
 
@@ -203,7 +219,9 @@ fn opening_twice_migrates_once_and_keeps_data() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let mut store = open(&dir);
-        store.commit(&plan(base()), at(1, 0), &zones()).expect("commit");
+        store
+            .commit(&plan(base()), at(1, 0), &zones())
+            .expect("commit");
     }
     let store = open(&dir);
     assert_eq!(store.sessions().expect("sessions").len(), 5);
@@ -240,9 +258,12 @@ fn damaged_and_newer_files_are_clear_errors() {
     let newer = dir.path().join("newer.sqlite3");
     {
         let conn = Connection::open(&newer).expect("open");
-        conn.pragma_update(None, "user_version", 99).expect("pragma");
+        conn.pragma_update(None, "user_version", 99)
+            .expect("pragma");
     }
-    let e = Store::open(&newer).err().expect("an error");
+    let Err(e) = Store::open(&newer) else {
+        panic!("a newer schema must not open")
+    };
     assert!(matches!(e, StoreError::TooNew { found: 99, .. }), "{e:?}");
     assert!(e.to_string().contains("version 99"));
 }
@@ -251,11 +272,13 @@ fn damaged_and_newer_files_are_clear_errors() {
 fn bad_rows_are_corrupt_not_panics() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut store = open(&dir);
-    store.commit(&plan(base()), at(1, 0), &zones()).expect("commit");
+    store
+        .commit(&plan(base()), at(1, 0), &zones())
+        .expect("commit");
     store
         .conn
         .execute("UPDATE sessions SET plan = '{' WHERE idx = 0", [])
         .expect("update");
-    let e = store.sessions().err().expect("an error");
+    let e = store.sessions().expect_err("an error");
     assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
 }
