@@ -26,3 +26,4 @@ pub mod formats;
 pub mod model;
 pub mod pipeline;
 pub mod schedule;
+pub mod store;

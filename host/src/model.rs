@@ -275,6 +275,29 @@ pub struct Org {
     /// Default weekly cap on each person's peer-support minutes; `None`
     /// (the default) for no cap.
     pub weekly_cap_minutes: Option<u32>,
+    /// Where planning state lives and how close to a session it is frozen.
+    pub store: StoreSettings,
+}
+
+/// Planning-state settings (`data_dir`, `freeze_hours` in `peerwell.toml`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoreSettings {
+    /// Folder of `state.sqlite3`; a relative path is relative to the policy
+    /// folder ([`Org::dir`]). The loader stores it resolved.
+    pub data_dir: PathBuf,
+    /// Published sessions starting within this many hours of now neither
+    /// move nor are cancelled by a re-plan.
+    pub freeze_hours: u32,
+}
+
+impl Default for StoreSettings {
+    /// `.peerwell` in the policy folder, a 24-hour freeze window.
+    fn default() -> Self {
+        StoreSettings {
+            data_dir: PathBuf::from(".peerwell"),
+            freeze_hours: 24,
+        }
+    }
 }
 
 /// Everything the policy folder describes, validated and cross-referenced.

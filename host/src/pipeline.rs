@@ -2,18 +2,29 @@
 //!
 //! Each stage reports its own problems; a broken calendar blocks only the
 //! groups of its owner, so a run always gets as far as it can.
+//!
+//! Stable planning ([`Loaded::plan_stable`]) reads the published state
+//! ([`crate::store`]): the planner keeps published series times where it
+//! can; published sessions that already started or start inside the freeze
+//! window are kept verbatim, and so are the published sessions of groups an
+//! input failure blocks (the last good state keeps serving).
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::busy::{PersonBusy, person_busy};
 use crate::calendar::{CalendarBusy, CalendarError, read_calendar, read_holiday_dates};
 use crate::config::{self, Diagnostics};
 use crate::formats::Formats;
 use crate::model::{Horizon, Organization, Person};
-use crate::schedule::{self, Availability, Plan};
+use crate::schedule::{self, Availability, GroupOutcome, Plan, Previous};
+use crate::store::{self, Status, Store, StoreError};
+
+/// The environment variable that overrides `data_dir` in `peerwell.toml`.
+pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
 
 /// What the caller may override from the command line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -21,6 +32,9 @@ pub struct Overrides {
     /// First day of the horizon (its week's Monday is used).
     pub from: Option<Date>,
     pub weeks: Option<u32>,
+    /// The current time (default: the clock): the default start of the
+    /// horizon, the freeze window, and what is in the past.
+    pub now: Option<Timestamp>,
 }
 
 /// The organization with everyone's busy time read.
@@ -66,9 +80,25 @@ impl std::fmt::Display for LoadError {
 
 /// Today's date in the organization's zone; the default start of a plan.
 pub fn today(org: &Organization) -> Date {
-    jiff::Timestamp::now()
-        .to_zoned(org.org.zone.tz.clone())
-        .date()
+    day_of(org, Timestamp::now())
+}
+
+/// The date of `now` in the organization's zone.
+pub fn day_of(org: &Organization, now: Timestamp) -> Date {
+    now.to_zoned(org.org.zone.tz.clone()).date()
+}
+
+/// The state file: in `data_dir` from the command line, else in
+/// `$PEERWELL_DATA_DIR` (when set and not empty), else in `data_dir` from
+/// `peerwell.toml` (default `.peerwell` in the policy folder).
+pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
+    let env = std::env::var_os(DATA_DIR_ENV).filter(|v| !v.is_empty());
+    let dir = match (data_dir, env) {
+        (Some(d), _) => d.to_path_buf(),
+        (None, Some(e)) => PathBuf::from(e),
+        (None, None) => org.org.dir.join(&org.org.store.data_dir),
+    };
+    dir.join(store::FILE_NAME)
 }
 
 /// Loads the policy folder and reads every calendar.
@@ -77,7 +107,7 @@ pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     let from = overrides
         .from
         .or(org.org.start)
-        .unwrap_or_else(|| today(&org));
+        .unwrap_or_else(|| day_of(&org, overrides.now.unwrap_or_else(Timestamp::now)));
     let weeks = overrides.weeks.unwrap_or(org.org.horizon_weeks);
     let horizon = Horizon::starting(from, weeks);
     let window = horizon.window();
@@ -172,8 +202,73 @@ fn relative_label(dir: &Path, path: &Path) -> String {
 }
 
 impl Loaded {
-    /// Plans every group.
+    /// Plans every group from scratch, ignoring what was published.
     pub fn plan(&self) -> Plan {
         schedule::plan(&self.org, &self.availability, self.horizon, &self.formats)
+    }
+
+    /// Plans every group given what was published before.
+    pub fn plan_with(&self, previous: &Previous) -> Plan {
+        schedule::plan_with(
+            &self.org,
+            &self.availability,
+            self.horizon,
+            &self.formats,
+            previous,
+        )
+    }
+
+    /// The freeze window from `freeze_hours`.
+    pub fn freeze(&self) -> SignedDuration {
+        SignedDuration::from_hours(i64::from(self.org.org.store.freeze_hours))
+    }
+
+    /// Each group's zone name, for the stored series times.
+    pub fn zones(&self) -> BTreeMap<String, String> {
+        self.org
+            .groups
+            .iter()
+            .map(|g| (g.id.clone(), g.zone.name.clone()))
+            .collect()
+    }
+
+    /// Plans stably against the published state at `now`: published series
+    /// times are offered to the planner (unless the group's zone changed);
+    /// published active sessions of current groups that start from the
+    /// horizon's start up to `now + freeze` stay exactly as published; so do
+    /// all future published sessions of groups that are blocked by an input
+    /// failure. Nothing is written.
+    pub fn plan_stable(&self, store: &Store, now: Timestamp) -> Result<Plan, StoreError> {
+        let freeze = self.freeze();
+        let zones = self.zones();
+        let mut previous = store.previous(now, freeze)?;
+        let stored_series = store.series()?;
+        previous
+            .series
+            .retain(|group, _| stored_series.get(group).map(|s| &s.zone) == zones.get(group));
+        previous.frozen.retain(|s| zones.contains_key(&s.group));
+        let mut plan = self.plan_with(&previous);
+
+        let blocked: std::collections::BTreeSet<&str> = plan
+            .outcomes
+            .iter()
+            .filter(|(_, o)| matches!(o, GroupOutcome::Blocked { .. }))
+            .map(|(g, _)| g.as_str())
+            .collect();
+        let from = self.horizon.window().start;
+        let until = now.checked_add(freeze).unwrap_or(Timestamp::MAX);
+        let keep: Vec<_> = store
+            .sessions()?
+            .into_values()
+            .filter(|s| s.status == Status::Active && zones.contains_key(&s.session.group))
+            .filter(|s| {
+                let start = s.session.start;
+                (from <= start && start < until)
+                    || (start >= now && blocked.contains(s.session.group.as_str()))
+            })
+            .map(|s| s.session)
+            .collect();
+        store::pin(&mut plan, keep);
+        Ok(plan)
     }
 }

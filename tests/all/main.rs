@@ -7,3 +7,4 @@ mod feeds_oracle;
 mod formats;
 mod schedule_props;
 mod stability;
+mod store;

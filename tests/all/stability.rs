@@ -78,6 +78,7 @@ fn org() -> Organization {
             holiday_calendars: Vec::new(),
             buffer_minutes: 0,
             client_facing: ClientFacing::All,
+            store: Default::default(),
             feeds: FeedSettings::default(),
             weekly_cap_minutes: None,
         },

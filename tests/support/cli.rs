@@ -56,10 +56,21 @@ impl Run {
     }
 }
 
+/// Runs the binary with a fresh, empty planning-state folder
+/// (`PEERWELL_DATA_DIR`), so runs neither share state nor write into the
+/// policy folder.
 pub fn peerwell(args: &[&str]) -> Run {
+    let state = tempfile::tempdir().expect("temp dir for the planning state");
+    peerwell_in(args, state.path())
+}
+
+/// Runs the binary with `PEERWELL_DATA_DIR` set to `data_dir` (a
+/// `--data-dir` argument still wins).
+pub fn peerwell_in(args: &[&str], data_dir: &Path) -> Run {
     let out = Command::new(binary())
         .args(args)
         .env("NO_COLOR", "1")
+        .env("PEERWELL_DATA_DIR", data_dir)
         .output()
         .expect("run peerwell");
     Run {

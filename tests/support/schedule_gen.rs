@@ -287,6 +287,7 @@ pub fn organization(seed: u64) -> Generated {
         holiday_calendars: Vec::new(),
         buffer_minutes: 15,
         client_facing: ClientFacing::All,
+        store: Default::default(),
         feeds: FeedSettings::default(),
         weekly_cap_minutes: None,
     };

@@ -5,11 +5,13 @@ use std::path::Path;
 use crate::feeds::{FeedOptions, group_feed, member_feed};
 use crate::pipeline::Loaded;
 use crate::schedule::Plan;
+use crate::store::Commit;
 
 /// The options every feed of this run shares. DTSTAMP is derived from the
 /// inputs (the horizon's first day, midnight UTC), never from the clock, so
-/// the same inputs give the same bytes.
-pub fn options(loaded: &Loaded) -> FeedOptions {
+/// the same inputs give the same bytes. SEQUENCEs and cancellations come
+/// from the commit.
+pub fn options(loaded: &Loaded, commit: &Commit) -> FeedOptions {
     let dtstamp = loaded
         .horizon
         .start
@@ -18,13 +20,26 @@ pub fn options(loaded: &Loaded) -> FeedOptions {
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     FeedOptions {
         dtstamp,
-        sequence: Default::default(),
+        sequence: commit.sequences.clone(),
+        cancelled: commit
+            .cancelled
+            .iter()
+            .map(|s| (s.group.clone(), s.index))
+            .collect(),
     }
 }
 
-/// Writes all feeds; returns how many files were written.
-pub fn write_all(loaded: &Loaded, plan: &Plan, out: &Path) -> Result<usize, String> {
-    let opts = options(loaded);
+/// Writes all feeds: the plan's sessions and the commit's cancelled ones;
+/// returns how many files were written.
+pub fn write_all(
+    loaded: &Loaded,
+    plan: &Plan,
+    commit: &Commit,
+    out: &Path,
+) -> Result<usize, String> {
+    let opts = options(loaded, commit);
+    let mut published = plan.clone();
+    published.sessions.extend(commit.cancelled.iter().cloned());
     let groups = out.join("groups");
     let members = out.join("members");
     for dir in [&groups, &members] {
@@ -33,12 +48,12 @@ pub fn write_all(loaded: &Loaded, plan: &Plan, out: &Path) -> Result<usize, Stri
     }
     let mut n = 0;
     for group in &loaded.org.groups {
-        let text = group_feed(&loaded.org, group, plan, &opts);
+        let text = group_feed(&loaded.org, group, &published, &opts);
         write(&groups.join(format!("{}.ics", group.id)), &text)?;
         n += 1;
     }
     for person in loaded.org.people.values() {
-        let text = member_feed(&loaded.org, person, plan, &opts);
+        let text = member_feed(&loaded.org, person, &published, &opts);
         write(&members.join(format!("{}.ics", person.id)), &text)?;
         n += 1;
     }

@@ -1,9 +1,10 @@
-//! The `peerwell` command line: `check`, `plan`, `export`, `busy`.
+//! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
 //! (policy files, a calendar), 2 for usage errors.
 
 mod busy;
+mod diff;
 mod export;
 mod plan;
 mod text;
@@ -12,9 +13,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::pipeline::{self, Loaded, Overrides};
+use crate::store::Store;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +45,8 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         horizon: HorizonArgs,
+        #[command(flatten)]
+        state: StateArgs,
         /// Only this group.
         #[arg(long, value_name = "ID")]
         group: Option<String>,
@@ -52,14 +57,28 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
-    /// Write OUT/groups/<group-id>.ics and OUT/members/<member-id>.ics.
+    /// Plan stably, record the plan as published, and write
+    /// OUT/groups/<group-id>.ics and OUT/members/<member-id>.ics.
     Export {
         dir: PathBuf,
         #[command(flatten)]
         horizon: HorizonArgs,
+        #[command(flatten)]
+        state: StateArgs,
         /// Output folder (created if missing).
         #[arg(long, value_name = "OUT")]
         out: PathBuf,
+    },
+    /// Show what the next export would change against the published plan,
+    /// without writing anything.
+    Diff {
+        dir: PathBuf,
+        #[command(flatten)]
+        horizon: HorizonArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
     },
     /// Print one member's busy time over the horizon (times and sources only).
     Busy {
@@ -88,7 +107,27 @@ impl From<HorizonArgs> for Overrides {
         Overrides {
             from: a.from,
             weeks: a.weeks,
+            now: None,
         }
+    }
+}
+
+/// Options of the commands that read the planning state.
+#[derive(Debug, clap::Args, Clone)]
+struct StateArgs {
+    /// The current time, RFC 3339 (e.g. 2026-03-02T08:00:00-05:00; default: the
+    /// clock). It decides the freeze window and which sessions are past.
+    #[arg(long, value_name = "RFC3339")]
+    now: Option<Timestamp>,
+    /// Folder of the planning state, state.sqlite3 (default: $PEERWELL_DATA_DIR,
+    /// else `data_dir` in peerwell.toml, else .peerwell in the policy folder).
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+impl StateArgs {
+    fn now(&self) -> Timestamp {
+        self.now.unwrap_or_else(Timestamp::now)
     }
 }
 
@@ -144,16 +183,26 @@ fn run(cli: Cli) -> Outcome {
         Command::Plan {
             dir,
             horizon,
+            state,
             group,
             explain,
             format,
         } => {
-            let loaded = load(&dir, horizon.into())?;
+            let now = state.now();
+            let loaded = load(
+                &dir,
+                Overrides {
+                    now: Some(now),
+                    ..horizon.into()
+                },
+            )?;
             report_inputs(&loaded);
             if let Some(id) = &group {
                 check_group(&loaded, id)?;
             }
-            let plan = loaded.plan();
+            let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+            let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
+            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
             let out = match (explain, format) {
                 (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group.as_deref()),
                 (true, OutputFormat::Json) => {
@@ -165,12 +214,56 @@ fn run(cli: Cli) -> Outcome {
             print!("{out}");
             Ok(exit_for(&loaded))
         }
-        Command::Export { dir, horizon, out } => {
-            let loaded = load(&dir, horizon.into())?;
+        Command::Export {
+            dir,
+            horizon,
+            state,
+            out,
+        } => {
+            let now = state.now();
+            let loaded = load(
+                &dir,
+                Overrides {
+                    now: Some(now),
+                    ..horizon.into()
+                },
+            )?;
             report_inputs(&loaded);
-            let plan = loaded.plan();
-            let written = export::write_all(&loaded, &plan, &out)?;
+            let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+            let mut store = Store::open(&path).map_err(|e| e.to_string())?;
+            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
+            let commit = store
+                .commit(&plan, now, &loaded.zones())
+                .map_err(|e| e.to_string())?;
+            let written = export::write_all(&loaded, &plan, &commit, &out)?;
             println!("wrote {written} feeds to {}", out.display());
+            println!("{}", diff::summary(&commit.changes));
+            Ok(exit_for(&loaded))
+        }
+        Command::Diff {
+            dir,
+            horizon,
+            state,
+            format,
+        } => {
+            let now = state.now();
+            let loaded = load(
+                &dir,
+                Overrides {
+                    now: Some(now),
+                    ..horizon.into()
+                },
+            )?;
+            report_inputs(&loaded);
+            let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+            let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
+            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
+            let changes = store.changes(&plan, now).map_err(|e| e.to_string())?;
+            let out = match format {
+                OutputFormat::Table => diff::table(&loaded, &changes),
+                OutputFormat::Json => diff::json(&changes),
+            };
+            print!("{out}");
             Ok(exit_for(&loaded))
         }
         Command::Busy {

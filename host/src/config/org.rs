@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use super::source::{SourceFile, file_error};
 use super::values::{HOURS_KEYS, default_hours, working_hours, zone};
-use super::walk::{Out, Table, array, date, string, strings};
-use crate::model::{ClientFacing, FeedSettings, Org, Zone};
+use super::walk::{Out, Table, array, date, string, strings, text};
+use crate::model::{ClientFacing, FeedSettings, Org, StoreSettings, Zone};
 
 const KEYS: &[&str] = &[
     "version",
@@ -20,6 +20,8 @@ const KEYS: &[&str] = &[
     "holidays",
     "client_facing",
     "feeds",
+    "data_dir",
+    "freeze_hours",
     "weekly_cap_minutes",
 ];
 
@@ -52,6 +54,10 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
         Some(PeopleSource::Folder(dir.join("people")))
     };
     let groups = Some(dir.join("groups"));
+    let store = StoreSettings {
+        data_dir: dir.join(".peerwell"),
+        ..StoreSettings::default()
+    };
     OrgFile {
         org: Org {
             dir,
@@ -65,6 +71,7 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
             buffer_minutes: 15,
             client_facing: ClientFacing::All,
             feeds: FeedSettings::default(),
+            store,
             weekly_cap_minutes: None,
         },
         people,
@@ -138,6 +145,12 @@ pub(crate) fn read(
             .integer("refresh_minutes", 15..=10080, out)
             .map_or(720, |n| n as u32);
     }
+    if let Some(d) = t.get("data_dir").and_then(|v| text(src, v, out)) {
+        org.store.data_dir = src.resolve(&d);
+    }
+    org.store.freeze_hours = t
+        .integer("freeze_hours", 0..=336, out)
+        .map_or(24, |n| n as u32);
     file.people = people(&t, out);
     file.groups = groups(&t, out);
     file

@@ -93,7 +93,13 @@ pub fn write_event(
     if group.neutral_title {
         w.raw("CLASS", &[], "PRIVATE");
     }
-    w.raw("STATUS", &[], "CONFIRMED");
+    let key = (session.group.clone(), session.index);
+    let status = if opts.cancelled.contains(&key) {
+        "CANCELLED"
+    } else {
+        "CONFIRMED"
+    };
+    w.raw("STATUS", &[], status);
     w.raw("TRANSP", &[], "OPAQUE");
     let text = clean(&description(org, group, session, audience));
     w.text("DESCRIPTION", &text);

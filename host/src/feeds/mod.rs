@@ -21,7 +21,7 @@ pub mod event;
 pub mod vtimezone;
 pub mod writer;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -38,6 +38,10 @@ pub struct FeedOptions {
     pub dtstamp: Timestamp,
     /// SEQUENCE per (group id, session index); missing = 0.
     pub sequence: BTreeMap<(String, u32), u32>,
+    /// Sessions, by (group id, index), written as `STATUS:CANCELLED`: a
+    /// cancelled session stays in the feed under its UID so subscribers
+    /// drop it. The caller includes them in the plan's sessions.
+    pub cancelled: BTreeSet<(String, u32)>,
 }
 
 /// PRODID of every feed.

@@ -75,6 +75,7 @@ fn org() -> Organization {
             holiday_calendars: vec![],
             buffer_minutes: 0,
             client_facing: ClientFacing::All,
+            store: Default::default(),
             feeds: FeedSettings {
                 refresh_minutes: 90,
             },
@@ -140,6 +141,7 @@ fn opts() -> FeedOptions {
     FeedOptions {
         dtstamp: "2026-03-01T00:00:00Z".parse().unwrap(),
         sequence: BTreeMap::from([(("morning-walk".to_string(), 8), 3)]),
+        cancelled: Default::default(),
     }
 }
 
@@ -261,4 +263,27 @@ fn same_inputs_same_bytes() {
             group_feed(&org, g, &reversed, &opts())
         );
     }
+}
+
+#[test]
+fn cancelled_sessions_keep_their_uid_with_status_cancelled() {
+    let org = org();
+    let plan = plan();
+    let mut opts = opts();
+    opts.cancelled.insert(("morning-walk".to_string(), 8));
+    let group = &org.groups[0];
+    let text = unfolded(&group_feed(&org, group, &plan, &opts));
+    let events: Vec<&str> = text.split("BEGIN:VEVENT").skip(1).collect();
+    let cancelled: Vec<&&str> = events
+        .iter()
+        .filter(|e| e.contains("STATUS:CANCELLED\r\n"))
+        .collect();
+    assert_eq!(cancelled.len(), 1, "{text}");
+    assert!(cancelled[0].contains("-0008@"), "{}", cancelled[0]);
+    assert!(cancelled[0].contains("SEQUENCE:3\r\n"));
+    let confirmed = events
+        .iter()
+        .filter(|e| e.contains("STATUS:CONFIRMED"))
+        .count();
+    assert_eq!(confirmed + 1, events.len());
 }

@@ -70,6 +70,7 @@ fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
             holiday_calendars: Vec::new(),
             buffer_minutes: 15,
             client_facing: ClientFacing::All,
+            store: Default::default(),
             feeds: FeedSettings::default(),
             weekly_cap_minutes: None,
         },

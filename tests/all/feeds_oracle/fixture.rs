@@ -195,6 +195,7 @@ pub fn organization() -> Organization {
             holiday_calendars: vec![],
             buffer_minutes: 15,
             client_facing: ClientFacing::All,
+            store: Default::default(),
             feeds: FeedSettings {
                 refresh_minutes: 360,
             },
@@ -299,5 +300,6 @@ pub fn options() -> FeedOptions {
     FeedOptions {
         dtstamp: "2026-02-20T09:00:00Z".parse().unwrap(),
         sequence,
+        cancelled: Default::default(),
     }
 }

@@ -1,0 +1,274 @@
+//! Planning state in SQLite: what was published, so re-planning keeps it.
+//!
+//! The state file (`state.sqlite3` in the data directory) holds, per group,
+//! the published series time, and per session (group id, index) its times,
+//! attendee and absentee ids, the format's plan (title, agenda, roles,
+//! notes — format-generated text only) as JSON, a content hash, the
+//! SEQUENCE, whether it is active or cancelled, and when it last changed.
+//! Nothing from an input calendar is stored: [`Session`] carries none.
+//!
+//! - [`Store::previous`] gives the planner the published series and the
+//!   frozen sessions (starting within the freeze window).
+//! - [`Store::changes`] compares a plan with the published state without
+//!   writing; [`Store::commit`] writes it and says which SEQUENCE each
+//!   session carries and which cancelled sessions to publish.
+//!
+//! The schema is versioned (`PRAGMA user_version`) with forward
+//! migrations; the file uses WAL mode; every write is one transaction. A
+//! damaged file or one from a newer peerwell is an error naming the file,
+//! never a panic, and the policy files are never touched.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use jiff::{SignedDuration, Timestamp};
+use rusqlite::Connection;
+
+use crate::schedule::{Plan, Previous, Session};
+
+mod changes;
+mod codec;
+mod rows;
+mod schema;
+
+pub use changes::{Changed, Changes, Commit, Moved, SessionRef};
+pub use schema::VERSION as SCHEMA_VERSION;
+
+/// The state file's name inside the data directory.
+pub const FILE_NAME: &str = "state.sqlite3";
+
+/// Why the state could not be read or written. Every message names the
+/// file and says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The file is not a peerwell state database, or is damaged.
+    #[error(
+        "error: the planning state {path} is damaged or not a peerwell state file ({detail})\n  = hint: move it aside (keep it for support); the next `peerwell export` starts a new state and republishes every session. The policy files were not changed."
+    )]
+    Corrupt { path: PathBuf, detail: String },
+    /// The file was written by a newer peerwell.
+    #[error(
+        "error: the planning state {path} has schema version {found}, but this peerwell reads up to version {supported}\n  = hint: run the newer peerwell that wrote it, or point `--data-dir` elsewhere. The file was not changed."
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    /// A dry run found a file that must be migrated first.
+    #[error(
+        "error: the planning state {path} has the older schema version {found}\n  = hint: run `peerwell export` once to migrate it; dry runs never write."
+    )]
+    NeedsMigration { path: PathBuf, found: i64 },
+    /// Another process holds the file.
+    #[error(
+        "error: the planning state {path} is locked by another peerwell process\n  = hint: wait for it to finish and run again."
+    )]
+    Busy { path: PathBuf },
+    /// The file or its folder could not be read or written.
+    #[error("error: cannot use the planning state {path}: {message}")]
+    Io { path: PathBuf, message: String },
+}
+
+impl StoreError {
+    fn from_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
+        use rusqlite::ErrorCode;
+        let path = path.to_path_buf();
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+                path,
+                detail: e.to_string(),
+            },
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy { path },
+            _ => StoreError::Io {
+                path,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    fn corrupt(path: &Path, detail: impl Into<String>) -> StoreError {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// Whether a published session still takes place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    Active,
+    Cancelled,
+}
+
+impl Status {
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// One stored session.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSession {
+    pub session: Session,
+    pub sequence: u32,
+    pub status: Status,
+    /// The content hash of `session` (see [`content_hash`]).
+    pub hash: String,
+    /// When it was last inserted or changed (the `now` of that commit).
+    pub changed_at: Timestamp,
+}
+
+/// A published series time, with the zone its local time is in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSeries {
+    pub series: crate::schedule::SeriesTime,
+    /// IANA name of the group's zone when it was published.
+    pub zone: String,
+}
+
+/// The content hash a session is stored with: 16 hex digits over its
+/// times, members and plan.
+pub fn content_hash(session: &Session) -> String {
+    codec::content_hash(session)
+}
+
+/// The planning state file, open.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the state file at `path` for reading and writing, creating it
+    /// (and its folder) when missing and migrating an older schema.
+    /// Opening twice is harmless: migrations run once.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store {
+            conn: schema::open_writable(path)?,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens the state file for reading only, writing nothing at all (no
+    /// file is created, nothing migrated). A missing file reads as an empty
+    /// state.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let conn = match schema::open_read_only(path)? {
+            Some(conn) => conn,
+            None => schema::empty_in_memory(path)?,
+        };
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The file this store reads.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Every stored session, cancelled ones too, by (group id, index).
+    pub fn sessions(&self) -> Result<BTreeMap<(String, u32), StoredSession>, StoreError> {
+        rows::sessions(&self.conn, &self.path)
+    }
+
+    /// Every group's published series time, by group id.
+    pub fn series(&self) -> Result<BTreeMap<String, StoredSeries>, StoreError> {
+        rows::series(&self.conn, &self.path)
+    }
+
+    /// What the planner needs to keep published times: each group's series
+    /// time, and the active sessions starting within `[now, now + freeze)`,
+    /// verbatim.
+    pub fn previous(&self, now: Timestamp, freeze: SignedDuration) -> Result<Previous, StoreError> {
+        let until = now.checked_add(freeze).unwrap_or(Timestamp::MAX);
+        let series = self
+            .series()?
+            .into_iter()
+            .map(|(g, s)| (g, s.series))
+            .collect();
+        let frozen = self
+            .sessions()?
+            .into_values()
+            .filter(|s| s.status == Status::Active)
+            .filter(|s| now <= s.session.start && s.session.start < until)
+            .map(|s| s.session)
+            .collect();
+        Ok(Previous { series, frozen })
+    }
+
+    /// What committing `plan` at `now` would change, without writing.
+    pub fn changes(&self, plan: &Plan, now: Timestamp) -> Result<Changes, StoreError> {
+        Ok(changes::compare(&self.sessions()?, plan, now))
+    }
+
+    /// Writes `plan` as the published state at `now`, in one transaction:
+    /// SEQUENCE stays for unchanged sessions and goes up by one for changed,
+    /// moved and re-added ones; published active sessions in the future that
+    /// the plan no longer holds are kept as cancelled with SEQUENCE + 1.
+    /// `zones` gives each group's zone name for its series row.
+    pub fn commit(
+        &mut self,
+        plan: &Plan,
+        now: Timestamp,
+        zones: &BTreeMap<String, String>,
+    ) -> Result<Commit, StoreError> {
+        let stored = self.sessions()?;
+        let changes = changes::compare(&stored, plan, now);
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
+        rows::write(&tx, &self.path, &stored, plan, now, zones)?;
+        tx.commit()
+            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
+        let after = self.sessions()?;
+        let planned: std::collections::BTreeSet<(&str, u32)> = plan
+            .sessions
+            .iter()
+            .map(|s| (s.group.as_str(), s.index))
+            .collect();
+        let mut sequences = BTreeMap::new();
+        let mut cancelled = Vec::new();
+        let horizon_start = plan.horizon.window().start;
+        for ((group, index), s) in after {
+            if planned.contains(&(group.as_str(), index)) {
+                sequences.insert((group, index), s.sequence);
+            } else if s.status == Status::Cancelled && s.session.end > horizon_start {
+                sequences.insert((group, index), s.sequence);
+                cancelled.push(s.session);
+            }
+        }
+        cancelled.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
+        Ok(Commit {
+            sequences,
+            cancelled,
+            changes,
+        })
+    }
+}
+
+/// Puts `keep` into `plan` verbatim: each replaces the planned session with
+/// the same (group, index), if any. Sessions stay sorted by start, then
+/// group id, then index.
+pub fn pin(plan: &mut Plan, keep: Vec<Session>) {
+    if keep.is_empty() {
+        return;
+    }
+    let keys: std::collections::BTreeSet<(String, u32)> =
+        keep.iter().map(|s| (s.group.clone(), s.index)).collect();
+    plan.sessions
+        .retain(|s| !keys.contains(&(s.group.clone(), s.index)));
+    plan.sessions.extend(keep);
+    plan.sessions
+        .sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,185 @@
+//! Opening the state file: versioned schema (`PRAGMA user_version`),
+//! forward migrations, WAL mode, and read-only opening for dry runs.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::StoreError;
+
+/// The schema version this build writes; migrations run up to it.
+pub const VERSION: i64 = 1;
+
+/// Forward migrations: entry `i` takes the schema from version `i` to
+/// `i + 1`. Each runs in one transaction with the version bump.
+const MIGRATIONS: &[&str] = &[
+    // 0 → 1: series times and sessions.
+    "CREATE TABLE series (
+        group_id   TEXT PRIMARY KEY NOT NULL,
+        weekday    INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),
+        start_time TEXT NOT NULL,
+        zone       TEXT NOT NULL,
+        changed_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE sessions (
+        group_id   TEXT NOT NULL,
+        idx        INTEGER NOT NULL CHECK (idx >= 0),
+        date       TEXT NOT NULL,
+        start      INTEGER NOT NULL,
+        end        INTEGER NOT NULL,
+        moved_from INTEGER,
+        attendees  TEXT NOT NULL,
+        absentees  TEXT NOT NULL,
+        roles      TEXT NOT NULL,
+        plan       TEXT NOT NULL,
+        hash       TEXT NOT NULL,
+        sequence   INTEGER NOT NULL CHECK (sequence >= 0),
+        status     TEXT NOT NULL CHECK (status IN ('active', 'cancelled')),
+        changed_at INTEGER NOT NULL,
+        PRIMARY KEY (group_id, idx)
+    ) STRICT;
+    CREATE INDEX sessions_by_start ON sessions (start);",
+];
+
+/// Opens (creating if missing) and migrates the state file for writing.
+pub fn open_writable(path: &Path) -> Result<Connection, StoreError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Io {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    }
+    let mut conn = Connection::open(path).map_err(|e| StoreError::from_sqlite(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    let version = user_version(&conn, path)?;
+    check_version(path, version)?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Io {
+            path: path.to_path_buf(),
+            message: format!("the file system does not support WAL mode (got `{mode}`)"),
+        });
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    migrate(&mut conn, path, version)?;
+    Ok(conn)
+}
+
+/// Opens an existing state file without writing to it or creating files
+/// beside it; `None` when there is no file. A file whose log of
+/// uncommitted writes (`-wal`) is present is opened read-only in the normal
+/// way so that those writes are seen; otherwise it is opened as immutable,
+/// which creates no `-wal`/`-shm` files.
+pub fn open_read_only(path: &Path) -> Result<Option<Connection>, StoreError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if Path::new(&wal).exists() {
+        Connection::open_with_flags(path, flags)
+    } else {
+        let uri = format!("file:{}?immutable=1", uri_path(path));
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    }
+    .map_err(|e| StoreError::from_sqlite(path, e))?;
+    let version = user_version(&conn, path)?;
+    check_version(path, version)?;
+    if version < VERSION {
+        // An older file is migrated by the next write; until then it reads
+        // as what it held before migration, which for version 0 is nothing.
+        if version == 0 && !has_tables(&conn, path)? {
+            return Ok(Some(empty_in_memory(path)?));
+        }
+        return Err(StoreError::NeedsMigration {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    Ok(Some(conn))
+}
+
+/// A fresh, empty state in memory (for dry runs with no state file yet).
+pub fn empty_in_memory(path: &Path) -> Result<Connection, StoreError> {
+    let mut conn = Connection::open_in_memory().map_err(|e| StoreError::from_sqlite(path, e))?;
+    migrate(&mut conn, path, 0)?;
+    Ok(conn)
+}
+
+fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| StoreError::from_sqlite(path, e))
+}
+
+fn has_tables(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
+    let n: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    Ok(n > 0)
+}
+
+fn check_version(path: &Path, version: i64) -> Result<(), StoreError> {
+    if !(0..=VERSION).contains(&version) {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+            supported: VERSION,
+        });
+    }
+    Ok(())
+}
+
+fn migrate(conn: &mut Connection, path: &Path, from: i64) -> Result<(), StoreError> {
+    if from == 0 && has_tables(conn, path)? {
+        return Err(StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: "it has tables but no peerwell schema version".to_string(),
+        });
+    }
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(from.max(0) as usize) {
+        let tx = conn
+            .transaction()
+            .map_err(|e| StoreError::from_sqlite(path, e))?;
+        tx.execute_batch(sql)
+            .and_then(|()| tx.pragma_update(None, "user_version", step as i64 + 1))
+            .and_then(|()| tx.commit())
+            .map_err(|e| StoreError::from_sqlite(path, e))?;
+    }
+    Ok(())
+}
+
+/// `path` as the path part of an SQLite `file:` URI: every byte outside
+/// the unreserved set and `/` percent-encoded.
+fn uri_path(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = String::new();
+    for b in abs.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(*b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uri_paths_escape_query_characters() {
+        assert_eq!(uri_path(Path::new("/a b/c?d#e%f")), "/a%20b/c%3Fd%23e%25f");
+    }
+
+    #[test]
+    fn migrations_reach_the_current_version() {
+        assert_eq!(MIGRATIONS.len() as i64, VERSION);
+    }
+}
