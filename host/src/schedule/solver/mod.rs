@@ -91,6 +91,7 @@ pub struct Solution {
 
 mod check;
 mod greedy;
+mod search;
 mod state;
 
 use state::State;
@@ -111,9 +112,9 @@ impl Effort {
 /// highest total score; nobody booked twice at once, no cap exceeded, no
 /// collision with fixed time. Deterministic for a given problem and effort.
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
-    let _ = effort;
     let mut st = State::new(problem);
     greedy::greedy(&mut st);
+    search::search(&mut st, effort.steps, effort.seed);
     Solution {
         chosen: st.chosen,
         scheduled: st.scheduled,
