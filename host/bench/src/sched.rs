@@ -43,8 +43,10 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         bail!("sched needs INSTANCE.json SOLUTION.json");
     };
     let whole = Instant::now();
-    let text = std::fs::read_to_string(inst_path).with_context(|| format!("reading {inst_path}"))?;
-    let inst: Value = serde_json::from_str(&text).with_context(|| format!("parsing {inst_path}"))?;
+    let text =
+        std::fs::read_to_string(inst_path).with_context(|| format!("reading {inst_path}"))?;
+    let inst: Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {inst_path}"))?;
     let t_build = Instant::now();
     let (problem, starts) = build(&inst)?;
     let build_time = t_build.elapsed();
@@ -66,7 +68,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let w = problem.groups.len() as u64 + 1;
     let score = w * solution.scheduled as u64 + morning;
     let out = json!({"method": "peerwell", "score": score, "solve_s": solve_time.as_secs_f64(), "assignments": assignments});
-    std::fs::write(out_path, serde_json::to_string(&out)?).with_context(|| format!("writing {out_path}"))?;
+    std::fs::write(out_path, serde_json::to_string(&out)?)
+        .with_context(|| format!("writing {out_path}"))?;
     let options: usize = problem.groups.iter().map(|g| g.options.len()).sum();
     println!(
         "peerwell: groups={} options={} steps={} scheduled={} morning={} score={} build={:.1}ms solve={:.1}ms whole={:.1}ms",
@@ -86,28 +89,51 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
 /// The instance as a solver problem, and per group the start slot of each
 /// option.
 fn build(inst: &Value) -> anyhow::Result<(Problem, Vec<Vec<u32>>)> {
-    let people = inst["people"].as_array().context("instance has no people array")?;
+    let people = inst["people"]
+        .as_array()
+        .context("instance has no people array")?;
     let mut free: Vec<Mask> = Vec::with_capacity(people.len());
     for (i, p) in people.iter().enumerate() {
-        let mut m: Mask = [u64::MAX, u64::MAX, u64::MAX, (1u64 << (WEEK_SLOTS - 192)) - 1];
-        for iv in p["busy"].as_array().with_context(|| format!("person {i} has no busy array"))? {
-            let a = iv[0].as_u64().with_context(|| format!("person {i}: bad interval"))?;
-            let b = iv[1].as_u64().with_context(|| format!("person {i}: bad interval"))?;
+        let mut m: Mask = [
+            u64::MAX,
+            u64::MAX,
+            u64::MAX,
+            (1u64 << (WEEK_SLOTS - 192)) - 1,
+        ];
+        for iv in p["busy"]
+            .as_array()
+            .with_context(|| format!("person {i} has no busy array"))?
+        {
+            let a = iv[0]
+                .as_u64()
+                .with_context(|| format!("person {i}: bad interval"))?;
+            let b = iv[1]
+                .as_u64()
+                .with_context(|| format!("person {i}: bad interval"))?;
             for t in a..b.min(u64::from(WEEK_SLOTS)) {
                 m[(t / 64) as usize] &= !(1u64 << (t % 64));
             }
         }
         free.push(m);
     }
-    let groups = inst["groups"].as_array().context("instance has no groups array")?;
-    let mut problem = Problem { people: people.len() as u32, ..Problem::default() };
+    let groups = inst["groups"]
+        .as_array()
+        .context("instance has no groups array")?;
+    let mut problem = Problem {
+        people: people.len() as u32,
+        ..Problem::default()
+    };
     let mut starts = Vec::with_capacity(groups.len());
     for (gi, g) in groups.iter().enumerate() {
         let members: Vec<u32> = g["members"]
             .as_array()
             .with_context(|| format!("group {gi} has no members"))?
             .iter()
-            .map(|m| m.as_u64().and_then(|m| u32::try_from(m).ok()).filter(|&m| (m as usize) < free.len()))
+            .map(|m| {
+                m.as_u64()
+                    .and_then(|m| u32::try_from(m).ok())
+                    .filter(|&m| (m as usize) < free.len())
+            })
             .collect::<Option<_>>()
             .with_context(|| format!("group {gi}: bad member"))?;
         let mut common: Mask = [u64::MAX; 4];

@@ -90,6 +90,7 @@ pub struct Solution {
 }
 
 mod check;
+mod exact;
 mod greedy;
 mod search;
 mod state;
@@ -114,7 +115,11 @@ impl Effort {
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
     let mut st = State::new(problem);
     greedy::greedy(&mut st);
+    let schedulable = st.usable.iter().filter(|u| !u.is_empty()).count();
     search::search(&mut st, effort.steps, effort.seed);
+    if schedulable <= exact::MAX_GROUPS {
+        exact::exact(&mut st);
+    }
     Solution {
         chosen: st.chosen,
         scheduled: st.scheduled,
@@ -127,3 +132,6 @@ pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
 pub fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
     check::check(problem, solution)
 }
+
+#[cfg(test)]
+mod tests;

@@ -17,7 +17,11 @@ pub(super) struct Rng(u64);
 impl Rng {
     /// A generator from `seed` (any value, zero included).
     pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9e37_79b9_7f4a_7c15 | 1)
+        // splitmix64 of the seed, so nearby seeds start far apart.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        Rng((z ^ (z >> 31)) | 1)
     }
 
     /// The next 64 random bits.
@@ -32,7 +36,7 @@ impl Rng {
 
     /// Uniform in `0..n` (`n > 0`).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next() >> 32) * n as u64 >> 32) as usize
+        (((self.next() >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -69,7 +73,10 @@ impl Pool {
 /// best assignment seen in `st`.
 pub(super) fn search(st: &mut State, steps: u64, seed: u64) {
     let n = st.usable.len();
-    let mut pool = Pool { list: Vec::new(), pos: vec![NONE; n] };
+    let mut pool = Pool {
+        list: Vec::new(),
+        pos: vec![NONE; n],
+    };
     for g in 0..n {
         if st.chosen[g].is_none() && !st.usable[g].is_empty() {
             pool.add(g);
@@ -143,13 +150,16 @@ pub(super) fn search(st: &mut State, steps: u64, seed: u64) {
         for &b in &evicted {
             refill(st, &mut pool, &of_person, b as usize, &mut out);
         }
-        let mut left: Vec<u32> = evicted.iter().copied().filter(|&b| pool.pos[b as usize] != NONE).collect();
+        let mut left: Vec<u32> = evicted
+            .iter()
+            .copied()
+            .filter(|&b| pool.pos[b as usize] != NONE)
+            .collect();
         if !left.is_empty() {
             let i = rng.below(left.len());
             next = Some(left.swap_remove(i) as usize);
         }
         if (st.scheduled, st.score) > (best.0, best.1) {
-            eprintln!("step {step}: {} {}", st.scheduled, st.score);
             best = (st.scheduled, st.score, st.chosen.clone());
         }
     }

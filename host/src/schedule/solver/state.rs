@@ -135,9 +135,17 @@ impl<'p> State<'p> {
         if dup {
             self.attendance(g, o);
         }
-        let n = if dup { self.att.len() } else { grp.members.len() };
+        let n = if dup {
+            self.att.len()
+        } else {
+            grp.members.len()
+        };
         for i in 0..n {
-            let (p, mask) = if dup { self.att[i] } else { (grp.members[i], opt.attends[i]) };
+            let (p, mask) = if dup {
+                self.att[i]
+            } else {
+                (grp.members[i], opt.attends[i])
+            };
             if mask == 0 {
                 continue;
             }
@@ -160,7 +168,11 @@ impl<'p> State<'p> {
         }
         let len = u64::from(end - start);
         for i in 0..n {
-            let (p, mask) = if dup { self.att[i] } else { (grp.members[i], opt.attends[i]) };
+            let (p, mask) = if dup {
+                self.att[i]
+            } else {
+                (grp.members[i], opt.attends[i])
+            };
             if mask != 0
                 && let Some(Some(cap)) = self.problem.caps.get(p as usize)
                 && !self.fit_cap(p, mask, len, u64::from(*cap), own, out)
