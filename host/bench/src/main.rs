@@ -6,6 +6,7 @@
 //! the time taken.
 
 mod ingest;
+mod sched;
 
 use std::process::ExitCode;
 
@@ -13,6 +14,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ingest") => ingest::run(&args[1..]),
+        Some("sched") => sched::run(&args[1..]),
         _ => {
             eprintln!(
                 "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]"

@@ -90,7 +90,9 @@ pub struct Solution {
 }
 
 mod check;
+mod exact;
 mod greedy;
+mod search;
 mod state;
 
 use state::State;
@@ -111,9 +113,13 @@ impl Effort {
 /// highest total score; nobody booked twice at once, no cap exceeded, no
 /// collision with fixed time. Deterministic for a given problem and effort.
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
-    let _ = effort;
     let mut st = State::new(problem);
     greedy::greedy(&mut st);
+    let schedulable = st.usable.iter().filter(|u| !u.is_empty()).count();
+    search::search(&mut st, effort.steps, effort.seed);
+    if schedulable <= exact::MAX_GROUPS {
+        exact::exact(&mut st);
+    }
     Solution {
         chosen: st.chosen,
         scheduled: st.scheduled,
@@ -126,3 +132,6 @@ pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
 pub fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
     check::check(problem, solution)
 }
+
+#[cfg(test)]
+mod tests;

@@ -93,7 +93,7 @@ impl<'p> State<'p> {
                     && opt.end <= WEEK_MINUTES
                     && opt.attends.len() == grp.members.len();
                 // Only fixed time is booked yet: any blocker means "never".
-                if well_formed && st.blockers(g, o as u32, &mut out) && out.is_empty() {
+                if well_formed && st.blockers(g, o as u32, 0, &mut out) {
                     list.push(o as u32);
                 }
             }
@@ -123,35 +123,64 @@ impl<'p> State<'p> {
 
     /// The scheduled groups (other than `g`) that must leave for option `o`
     /// of group `g` to be booked, in `out`. Returns false when fixed time
-    /// (or a cap fixed time alone fills) makes the option impossible.
-    pub fn blockers(&mut self, g: usize, o: u32, out: &mut Vec<u32>) -> bool {
+    /// (or a cap fixed time alone fills) makes the option impossible, or
+    /// when more than `limit` groups are in the way (`out` is then partial).
+    pub fn blockers(&mut self, g: usize, o: u32, limit: usize, out: &mut Vec<u32>) -> bool {
         out.clear();
-        self.attendance(g, o);
-        let opt = &self.problem.groups[g].options[o as usize];
+        let grp = &self.problem.groups[g];
+        let opt = &grp.options[o as usize];
         let (start, end) = (opt.start, opt.end);
         let own = g as u32;
-        for &(p, mask) in &self.att {
+        let dup = self.dup[g];
+        if dup {
+            self.attendance(g, o);
+        }
+        let n = if dup {
+            self.att.len()
+        } else {
+            grp.members.len()
+        };
+        for i in 0..n {
+            let (p, mask) = if dup {
+                self.att[i]
+            } else {
+                (grp.members[i], opt.attends[i])
+            };
+            if mask == 0 {
+                continue;
+            }
             for e in &self.book[p as usize] {
                 if e.owner != own && e.periods & mask != 0 && e.start < end && start < e.end {
                     if e.owner == FIXED {
                         return false;
                     }
                     if !out.contains(&e.owner) {
+                        if out.len() == limit {
+                            return false;
+                        }
                         out.push(e.owner);
                     }
                 }
             }
         }
+        if self.problem.caps.is_empty() {
+            return true;
+        }
         let len = u64::from(end - start);
-        for i in 0..self.att.len() {
-            let (p, mask) = self.att[i];
-            if let Some(Some(cap)) = self.problem.caps.get(p as usize)
+        for i in 0..n {
+            let (p, mask) = if dup {
+                self.att[i]
+            } else {
+                (grp.members[i], opt.attends[i])
+            };
+            if mask != 0
+                && let Some(Some(cap)) = self.problem.caps.get(p as usize)
                 && !self.fit_cap(p, mask, len, u64::from(*cap), own, out)
             {
                 return false;
             }
         }
-        true
+        out.len() <= limit
     }
 
     /// Makes `len` more minutes fit under `cap` for person `p` in every
@@ -209,6 +238,7 @@ impl<'p> State<'p> {
         self.attendance(g, o);
         let opt = &self.problem.groups[g].options[o as usize];
         for &(p, periods) in &self.att {
+            debug_assert!(periods != 0);
             self.book[p as usize].push(Entry {
                 start: opt.start,
                 end: opt.end,
@@ -249,7 +279,7 @@ impl<'p> State<'p> {
             if best.is_some_and(|(bs, _)| bs >= s) {
                 continue;
             }
-            if self.blockers(g, o, out) && out.is_empty() {
+            if self.blockers(g, o, 0, out) {
                 best = Some((s, o));
             }
         }

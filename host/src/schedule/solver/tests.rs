@@ -1,0 +1,273 @@
+//! Unit and property tests of the engine against the independent `check`
+//! and a brute-force optimum.
+
+use proptest::prelude::*;
+
+use super::state::State;
+use super::*;
+
+fn opt(start: u32, len: u32, attends: Vec<u128>, score: i64) -> SlotOption {
+    SlotOption {
+        start,
+        end: start + len,
+        attends,
+        score,
+    }
+}
+
+fn group(members: Vec<u32>, options: Vec<SlotOption>) -> GroupChoice {
+    GroupChoice { members, options }
+}
+
+fn sol(problem: &Problem, chosen: Vec<Option<u32>>) -> Solution {
+    let mut scheduled = 0;
+    let mut score = 0;
+    for (g, c) in chosen.iter().enumerate() {
+        if let Some(o) = c {
+            scheduled += 1;
+            score += problem.groups[g].options[*o as usize].score;
+        }
+    }
+    Solution {
+        chosen,
+        scheduled,
+        score,
+    }
+}
+
+/// Two groups sharing person 1; options at 600 and 630 (overlapping) or 700.
+fn two_groups() -> Problem {
+    Problem {
+        people: 3,
+        caps: Vec::new(),
+        fixed: Vec::new(),
+        groups: vec![
+            group(
+                vec![0, 1],
+                vec![opt(600, 60, vec![1, 1], 2), opt(700, 60, vec![1, 1], 0)],
+            ),
+            group(vec![1, 2], vec![opt(630, 60, vec![1, 1], 1)]),
+        ],
+    }
+}
+
+#[test]
+fn check_accepts_valid_and_rejects_double_booking() {
+    let p = two_groups();
+    assert_eq!(check(&p, &sol(&p, vec![Some(1), Some(0)])), Ok(()));
+    let err = check(&p, &sol(&p, vec![Some(0), Some(0)])).unwrap_err();
+    assert!(err.contains("person 1 is booked twice"), "{err}");
+}
+
+#[test]
+fn check_ignores_disjoint_periods() {
+    let mut p = two_groups();
+    p.groups[0].options[0].attends = vec![0b01, 0b01];
+    p.groups[1].options[0].attends = vec![0b10, 0b10];
+    assert_eq!(check(&p, &sol(&p, vec![Some(0), Some(0)])), Ok(()));
+}
+
+#[test]
+fn check_rejects_fixed_collisions_caps_bad_indices_and_false_claims() {
+    let mut p = two_groups();
+    p.fixed.push(Booking {
+        person: 2,
+        start: 680,
+        end: 700,
+        periods: 1,
+    });
+    let err = check(&p, &sol(&p, vec![None, Some(0)])).unwrap_err();
+    assert!(err.contains("fixed time 680..700"), "{err}");
+
+    let mut p = two_groups();
+    p.caps = vec![None, Some(100), None];
+    p.fixed.push(Booking {
+        person: 1,
+        start: 0,
+        end: 50,
+        periods: 1,
+    });
+    let err = check(&p, &sol(&p, vec![Some(1), None])).unwrap_err();
+    assert!(
+        err.contains("110 minutes in period 0 exceed the cap of 100"),
+        "{err}"
+    );
+
+    let p = two_groups();
+    let bad = Solution {
+        chosen: vec![Some(5), None],
+        scheduled: 1,
+        score: 0,
+    };
+    let err = check(&p, &bad).unwrap_err();
+    assert!(err.contains("option 5 does not exist"), "{err}");
+    let mut s = sol(&p, vec![Some(1), Some(0)]);
+    s.score += 1;
+    assert!(check(&p, &s).unwrap_err().contains("claims"));
+    assert!(check(&p, &sol(&p, vec![None])).is_err());
+}
+
+#[test]
+fn solve_prefers_more_groups_then_score() {
+    let p = two_groups();
+    let s = solve(&p, &Effort::default_for(&p));
+    assert_eq!(s.chosen, vec![Some(1), Some(0)]);
+    assert_eq!((s.scheduled, s.score), (2, 1));
+}
+
+#[test]
+fn malformed_options_are_never_chosen() {
+    let p = Problem {
+        people: 2,
+        caps: Vec::new(),
+        fixed: Vec::new(),
+        groups: vec![
+            group(
+                vec![0, 1],
+                vec![
+                    opt(10, 0, vec![1, 1], 9),
+                    opt(WEEK_MINUTES, 10, vec![1, 1], 9),
+                    opt(0, 10, vec![1], 9),
+                ],
+            ),
+            group(vec![0, 7], vec![opt(0, 10, vec![1, 1], 9)]),
+        ],
+    };
+    let s = solve(&p, &Effort::default_for(&p));
+    assert_eq!(s.chosen, vec![None, None]);
+    assert_eq!(check(&p, &s), Ok(()));
+}
+
+#[test]
+fn eviction_chain_beats_greedy() {
+    // Group 0 has two options; greedy gives it the better-scoring one, which
+    // blocks group 1 (its only option). The search must move group 0.
+    let p = Problem {
+        people: 3,
+        caps: Vec::new(),
+        fixed: Vec::new(),
+        groups: vec![
+            group(
+                vec![0, 1],
+                vec![opt(0, 60, vec![1, 1], 5), opt(100, 60, vec![1, 1], 0)],
+            ),
+            group(
+                vec![1, 2],
+                vec![opt(30, 60, vec![1, 1], 0), opt(10, 60, vec![1, 1], 0)],
+            ),
+        ],
+    };
+    let mut st = State::new(&p);
+    greedy::greedy(&mut st);
+    assert_eq!((st.chosen[0], st.scheduled), (Some(0), 1));
+    let mut st = State::new(&p);
+    greedy::greedy(&mut st);
+    search::search(&mut st, 1_000, 1);
+    assert_eq!(st.scheduled, 2);
+}
+
+/// Random small problems: up to `groups` groups over 6 people, 1–3 periods.
+fn problems(groups: usize) -> impl Strategy<Value = Problem> {
+    let option = (
+        0u32..8,
+        1u32..4,
+        proptest::collection::vec(0u128..4, 4),
+        -2i64..4,
+    )
+        .prop_map(|(s, l, att, score)| opt(s * 30, l * 30, att, score));
+    let grp = (
+        proptest::collection::btree_set(0u32..6, 1..4),
+        proptest::collection::vec(option, 0..4),
+    )
+        .prop_map(|(members, mut options)| {
+            let members: Vec<u32> = members.into_iter().collect();
+            for o in &mut options {
+                o.attends.truncate(members.len());
+                o.attends.resize(members.len(), 1);
+            }
+            GroupChoice { members, options }
+        });
+    let caps = proptest::option::of(proptest::collection::vec(
+        proptest::option::of(60u32..200),
+        6,
+    ));
+    let fixed =
+        proptest::collection::vec((0u32..6, 0u32..8, 1u32..4, 1u128..4), 0..3).prop_map(|v| {
+            v.into_iter()
+                .map(|(p, s, l, m)| Booking {
+                    person: p,
+                    start: s * 30,
+                    end: s * 30 + l * 30,
+                    periods: m,
+                })
+                .collect()
+        });
+    (proptest::collection::vec(grp, 0..=groups), caps, fixed).prop_map(|(groups, caps, fixed)| {
+        Problem {
+            people: 6,
+            caps: caps.unwrap_or_default(),
+            fixed,
+            groups,
+        }
+    })
+}
+
+/// The best (scheduled, score) over every combination of choices.
+fn brute_force(p: &Problem) -> (usize, i64) {
+    let mut best = (0usize, i64::MIN);
+    let mut chosen = vec![None; p.groups.len()];
+    fn rec(p: &Problem, g: usize, chosen: &mut Vec<Option<u32>>, best: &mut (usize, i64)) {
+        if g == p.groups.len() {
+            let s = sol(p, chosen.clone());
+            if check(p, &s).is_ok() && (s.scheduled, s.score) > *best {
+                *best = (s.scheduled, s.score);
+            }
+            return;
+        }
+        chosen[g] = None;
+        rec(p, g + 1, chosen, best);
+        for o in 0..p.groups[g].options.len() {
+            chosen[g] = Some(o as u32);
+            rec(p, g + 1, chosen, best);
+        }
+        chosen[g] = None;
+    }
+    rec(p, 0, &mut chosen, &mut best);
+    best
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn solve_is_valid_deterministic_and_no_worse_than_greedy(p in problems(12), seed in 0u64..1000) {
+        let effort = Effort { steps: 500, seed };
+        let s = solve(&p, &effort);
+        prop_assert_eq!(check(&p, &s), Ok(()));
+        prop_assert_eq!(&solve(&p, &effort), &s);
+        let mut st = State::new(&p);
+        greedy::greedy(&mut st);
+        prop_assert!(s.scheduled >= st.scheduled);
+    }
+
+    #[test]
+    fn search_alone_is_valid(p in problems(12), seed in 0u64..1000) {
+        let mut st = State::new(&p);
+        greedy::greedy(&mut st);
+        let greedy_count = st.scheduled;
+        search::search(&mut st, 300, seed);
+        let s = Solution { chosen: st.chosen.clone(), scheduled: st.scheduled, score: st.score };
+        prop_assert_eq!(check(&p, &s), Ok(()));
+        prop_assert!(s.scheduled >= greedy_count);
+    }
+
+    #[test]
+    fn small_problems_are_solved_optimally(p in problems(6)) {
+        let s = solve(&p, &Effort::default_for(&p));
+        let (count, score) = brute_force(&p);
+        prop_assert_eq!(s.scheduled, count);
+        if count > 0 {
+            prop_assert_eq!(s.score, score);
+        }
+    }
+}
