@@ -103,7 +103,7 @@ impl Effort {
     pub fn default_for(problem: &Problem) -> Effort {
         let groups = problem.groups.len() as u64;
         Effort {
-            steps: (groups * 200).clamp(2_000, 2_000_000),
+            steps: (groups * 500).clamp(2_000, 1_000_000),
             seed: 0x5eed_9e37_79b9_7f4a,
         }
     }
