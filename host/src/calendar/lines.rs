@@ -181,6 +181,23 @@ impl<'a> Logical<'a> {
     }
 }
 
+/// Where a span of a file starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start {
+    /// Physical lines of the file before the span (its line numbers follow).
+    pub lines_before: usize,
+    /// Whether the span starts inside a VCALENDAR (at component depth 1).
+    pub in_calendar: bool,
+}
+
+/// How a span ended: the components still open (kind, BEGIN line), outer
+/// first, and how many VCALENDARs closed inside it.
+#[derive(Debug)]
+pub(crate) struct SpanEnd {
+    pub open: Vec<(Kind, usize)>,
+    pub roots: usize,
+}
+
 /// Reads every VCALENDAR of `data`, handing each finished component of a
 /// calendar (VEVENT, VTIMEZONE, …, with its children) to `sink` as soon as
 /// its END is read, so that a large file is never held as a whole tree.
@@ -191,23 +208,73 @@ impl<'a> Logical<'a> {
 /// hand only the lines we keep to `ical`'s [`PropertyParser`] (parameters,
 /// quoting, values). Lines we do not need (DESCRIPTION, LOCATION, …) are
 /// never copied: that is most of a typical export's bytes.
+#[cfg(test)]
 pub(crate) fn read_components(
     label: &str,
     data: &[u8],
     keep_text: bool,
     sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
 ) -> Result<(), CalendarError> {
+    let start = Start {
+        lines_before: 0,
+        in_calendar: false,
+    };
+    let end = read_span(label, data, start, keep_text, sink)?;
+    check_end(label, &end)
+}
+
+/// The errors of a whole file that ends in state `end`: a component left
+/// open, or no VCALENDAR at all.
+pub(crate) fn check_end(label: &str, end: &SpanEnd) -> Result<(), CalendarError> {
+    if let Some(&(_, line)) = end.open.last() {
+        return Err(CalendarError::at(
+            label,
+            line,
+            "the file ends before this component's END line (truncated file?)",
+        ));
+    }
+    if end.roots == 0 {
+        return Err(CalendarError::whole(
+            label,
+            "holds no VCALENDAR; is this an iCalendar (.ics) file?",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one span of a file (whole logical lines) that starts in state
+/// `start`, handing components to `sink` as they end, and says how it
+/// ended. The span is
+/// checked to be UTF-8; line numbers in errors count from the file's start.
+pub(crate) fn read_span(
+    label: &str,
+    data: &[u8],
+    start: Start,
+    keep_text: bool,
+    sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
+) -> Result<SpanEnd, CalendarError> {
     if let Err(e) = std::str::from_utf8(data) {
-        let line = 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
+        let line =
+            start.lines_before + 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
         return Err(CalendarError::at(label, line, "is not valid UTF-8 text"));
     }
     let mut lines = Logical {
         data,
         pos: 0,
-        line: 0,
+        line: start.lines_before,
     };
     let mut roots = 0usize;
     let mut stack: Vec<Comp> = Vec::new();
+    if start.in_calendar {
+        // Its BEGIN line is in an earlier span; 0 is never reported (a
+        // span that ends in error is read again as part of the whole file).
+        stack.push(Comp {
+            kind: Kind::Calendar,
+            line: 0,
+            props: Vec::new(),
+            children: Vec::new(),
+        });
+    }
     while let Some((this_line, first)) = lines.next_start() {
         // The name is complete on the first physical line unless it is
         // folded itself (then unfold to see it).
@@ -320,20 +387,10 @@ pub(crate) fn read_components(
             }
         }
     }
-    if let Some(open) = stack.last() {
-        return Err(CalendarError::at(
-            label,
-            open.line,
-            "the file ends before this component's END line (truncated file?)",
-        ));
-    }
-    if roots == 0 {
-        return Err(CalendarError::whole(
-            label,
-            "holds no VCALENDAR; is this an iCalendar (.ics) file?",
-        ));
-    }
-    Ok(())
+    Ok(SpanEnd {
+        open: stack.iter().map(|c| (c.kind, c.line)).collect(),
+        roots,
+    })
 }
 
 /// The value of a `NAME:value` line without parameters (the common case,
