@@ -244,8 +244,8 @@ pub(crate) fn read_freebusy(
 pub(crate) fn group_by_uid(events: Vec<Ev>) -> Vec<(Option<Ev>, Vec<Ev>)> {
     let mut by_uid: BTreeMap<String, (Option<Ev>, Vec<Ev>)> = BTreeMap::new();
     let mut alone = Vec::new();
-    for ev in events {
-        match ev.uid.clone() {
+    for mut ev in events {
+        match ev.uid.take() {
             None => alone.push((Some(ev), Vec::new())),
             Some(uid) => {
                 let slot = by_uid.entry(uid).or_default();

@@ -3,17 +3,14 @@
 //!
 //! Property syntax (parameters, quoting, values) is parsed by the `ical`
 //! crate's [`ical::PropertyParser`] (the layer its `IcalParser` is built
-//! on). We unfold lines and walk BEGIN/END ourselves so that every property
+//! on), in [`super::props`]. We unfold lines and walk BEGIN/END ourselves so that every property
 //! keeps the line it started on, which `IcalParser` drops, and so that
 //! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
 //! ATTENDEE, …) are skipped without being copied.
-//! `ical`'s own error texts are never passed on: each variant is mapped to a
-//! message of ours that holds no input text.
-
-use ical::PropertyParser;
-use ical::property::{Property, PropertyError};
 
 use super::CalendarError;
+pub(crate) use super::props::Prop;
+use super::props::{ParamCache, simple_property};
 
 /// The components we read; everything else is skipped with its children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,53 +37,43 @@ impl Kind {
         }
     }
 
-    /// Property names this component needs; others are dropped on sight.
-    fn keeps(self, name: &str, keep_text: bool) -> bool {
+    /// The property names this component needs; others are dropped on
+    /// sight (SUMMARY and CATEGORIES of events only with `keep_text`).
+    fn keeps(self, keep_text: bool) -> &'static [&'static str] {
         match self {
-            Kind::Event => {
-                matches!(
-                    name,
-                    "DTSTART"
-                        | "DTEND"
-                        | "DURATION"
-                        | "RRULE"
-                        | "RDATE"
-                        | "EXDATE"
-                        | "RECURRENCE-ID"
-                        | "UID"
-                        | "STATUS"
-                        | "TRANSP"
-                ) || (keep_text && matches!(name, "SUMMARY" | "CATEGORIES"))
+            Kind::Event if keep_text => &[
+                "DTSTART",
+                "DTEND",
+                "DURATION",
+                "RRULE",
+                "RDATE",
+                "EXDATE",
+                "RECURRENCE-ID",
+                "UID",
+                "STATUS",
+                "TRANSP",
+                "SUMMARY",
+                "CATEGORIES",
+            ],
+            Kind::Event => &[
+                "DTSTART",
+                "DTEND",
+                "DURATION",
+                "RRULE",
+                "RDATE",
+                "EXDATE",
+                "RECURRENCE-ID",
+                "UID",
+                "STATUS",
+                "TRANSP",
+            ],
+            Kind::FreeBusy => &["FREEBUSY"],
+            Kind::Timezone => &["TZID"],
+            Kind::Standard | Kind::Daylight => {
+                &["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"]
             }
-            Kind::FreeBusy => name == "FREEBUSY",
-            Kind::Timezone => name == "TZID",
-            Kind::Standard | Kind::Daylight => matches!(
-                name,
-                "DTSTART" | "TZOFFSETFROM" | "TZOFFSETTO" | "RRULE" | "RDATE"
-            ),
-            Kind::Calendar | Kind::Other => false,
+            Kind::Calendar | Kind::Other => &[],
         }
-    }
-}
-
-/// One content line: upper-cased name, parameters (keys upper-cased by
-/// `ical`), value, and the line it started on.
-#[derive(Debug, Clone)]
-pub(crate) struct Prop {
-    pub name: String,
-    pub params: Vec<(String, Vec<String>)>,
-    pub value: String,
-    pub line: usize,
-}
-
-impl Prop {
-    /// The first value of parameter `key` (upper-case), if any.
-    pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, v)| v.first())
-            .map(String::as_str)
     }
 }
 
@@ -264,6 +251,7 @@ pub(crate) fn read_span(
         line: start.lines_before,
     };
     let mut roots = 0usize;
+    let mut params = ParamCache::default();
     let mut stack: Vec<Comp> = Vec::new();
     if start.in_calendar {
         // Its BEGIN line is in an earlier span; 0 is never reported (a
@@ -297,15 +285,19 @@ pub(crate) fn read_span(
                 Some(b) => {
                     b.copy_from_slice(raw_name);
                     b.make_ascii_uppercase();
-                    std::str::from_utf8(b).unwrap_or("")
+                    &b[..]
                 }
-                None => "",
+                None => &[][..],
             };
-            if !top.kind.keeps(upper, keep_text) {
+            let Some(&name) = top
+                .kind
+                .keeps(keep_text)
+                .iter()
+                .find(|n| n.as_bytes() == upper)
+            else {
                 lines.skip_rest();
                 continue;
-            }
-            let name = upper.to_string();
+            };
             let text = match &folded {
                 Some(t) => t.clone(),
                 None => lines.unfold(first),
@@ -313,16 +305,16 @@ pub(crate) fn read_span(
             let prop = match simple_property(&text) {
                 Some(value) => Prop {
                     name,
-                    params: Vec::new(),
+                    params: None,
                     value,
                     line: this_line,
                 },
                 None => {
-                    let prop = parse_property(label, this_line, &text)?;
+                    let (params, value) = params.parse(label, this_line, &text)?;
                     Prop {
                         name,
-                        params: prop.params.unwrap_or_default(),
-                        value: prop.value.unwrap_or_default(),
+                        params: Some(params),
+                        value,
                         line: this_line,
                     }
                 }
@@ -391,40 +383,4 @@ pub(crate) fn read_span(
         open: stack.iter().map(|c| (c.kind, c.line)).collect(),
         roots,
     })
-}
-
-/// The value of a `NAME:value` line without parameters (the common case,
-/// read without `ical`'s per-line allocations); None when the line has
-/// parameters or anything unusual, which then goes to `ical`.
-fn simple_property(text: &[u8]) -> Option<String> {
-    let colon = text.iter().position(|&b| b == b':')?;
-    if colon == 0 || text[..colon].iter().any(|&b| b == b';' || b == b'"') {
-        return None;
-    }
-    let value = std::str::from_utf8(&text[colon + 1..]).ok()?.trim();
-    Some(value.to_string())
-}
-
-/// One logical line through `ical`'s property parser; its errors carry the
-/// line number we know.
-fn parse_property(label: &str, line: usize, text: &[u8]) -> Result<Property, CalendarError> {
-    match PropertyParser::from_reader(text).next() {
-        Some(Ok(p)) => Ok(p),
-        Some(Err(e)) => Err(property_error(label, line, &e)),
-        None => Err(CalendarError::at(label, line, "a content line is empty")),
-    }
-}
-
-/// Our wording for `ical`'s property errors (theirs are not passed on).
-fn property_error(label: &str, line: usize, e: &PropertyError) -> CalendarError {
-    let msg = match e {
-        PropertyError::MissingName { .. } => "a content line has no property name",
-        PropertyError::MissingClosingQuote { .. } => {
-            "a quoted parameter value has no closing quote"
-        }
-        PropertyError::MissingDelimiter { .. } => "a parameter has no '=' before its value",
-        PropertyError::MissingContentAfter { .. } => "a content line has no ':' before its value",
-        PropertyError::MissingParamKey { .. } => "a parameter has no name",
-    };
-    CalendarError::at(label, line, msg)
 }

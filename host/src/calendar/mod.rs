@@ -5,7 +5,8 @@
 //! as far as needed to decide whether an event is client-facing, then
 //! dropped; errors name the file and line, never event text.
 //!
-//! Layout: [`lines`] (bytes → components, via the `ical` crate), [`value`]
+//! Layout: [`lines`] (bytes → components), [`props`] (content lines via
+//! the `ical` crate), [`value`]
 //! (DATE/DATE-TIME/DURATION syntax), [`zones`] (TZID resolution, VTIMEZONE
 //! evaluation, [`windows_zones`]), [`rrule`] + [`expand`] (recurrence rules),
 //! [`events`] (VEVENT/VFREEBUSY), [`parts`] (components to events, on
@@ -15,6 +16,7 @@ mod events;
 mod expand;
 mod lines;
 mod parts;
+mod props;
 mod read;
 mod rrule;
 mod value;
