@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::events::{self, EndSpec, Ev};
+use super::events::{self, EndSpec, Ev, Group};
 use super::parts;
 use super::{Busy, CalendarError};
 use crate::model::{ClientFacing, Interval};
@@ -55,10 +55,10 @@ pub(crate) fn read(
             push(&mut out, window, i, cf);
         }
     }
-    let groups = events::group_by_uid(evs);
+    let groups = events::group_by_uid(&evs);
     let threads = opts.threads;
     let parallel = (threads > 1 && groups.len() >= MIN_PARALLEL_GROUPS)
-        .then(|| expand_parallel(&groups, opts, threads.min(MAX_THREADS)))
+        .then(|| expand_parallel(&evs, &groups, opts, threads.min(MAX_THREADS)))
         .flatten()
         .filter(|(spans, _)| out.len() + spans.len() <= FILE_CAP);
     match parallel {
@@ -67,7 +67,7 @@ pub(crate) fn read(
             warnings.append(&mut more);
         }
         None => {
-            for (master, overrides) in &groups {
+            for g in &groups {
                 if out.len() > FILE_CAP {
                     warnings.push(format!(
                         "the file yields more than {FILE_CAP} busy spans in the planning \
@@ -75,7 +75,8 @@ pub(crate) fn read(
                     ));
                     break;
                 }
-                expand_group(master.as_ref(), overrides, opts, &mut out, &mut warnings);
+                let (master, overrides) = g.of(&evs);
+                expand_group(master, &overrides, opts, &mut out, &mut warnings);
             }
         }
     }
@@ -94,19 +95,21 @@ const MAX_THREADS: usize = 8;
 /// when the file cap is not reached). None when a run passes the cap (the
 /// serial loop then decides where to stop).
 fn expand_parallel(
-    groups: &[(Option<Ev>, Vec<Ev>)],
+    evs: &[Ev],
+    groups: &[Group],
     opts: &Options<'_>,
     threads: usize,
 ) -> Option<(Vec<Busy>, Vec<String>)> {
     let per = groups.len().div_ceil(threads.max(1)).max(1);
-    let run = |chunk: &[(Option<Ev>, Vec<Ev>)]| {
+    let run = |chunk: &[Group]| {
         let mut out = Vec::new();
         let mut warnings = Vec::new();
-        for (master, overrides) in chunk {
+        for g in chunk {
             if out.len() > FILE_CAP {
                 return None;
             }
-            expand_group(master.as_ref(), overrides, opts, &mut out, &mut warnings);
+            let (master, overrides) = g.of(evs);
+            expand_group(master, &overrides, opts, &mut out, &mut warnings);
         }
         Some((out, warnings))
     };
@@ -142,7 +145,7 @@ fn push(out: &mut Vec<Busy>, window: Interval, i: Interval, client_facing: bool)
 /// instances that no override replaces (shifted by THISANDFUTURE ones).
 fn expand_group(
     master: Option<&Ev>,
-    overrides: &[Ev],
+    overrides: &[&Ev],
     opts: &Options<'_>,
     out: &mut Vec<Busy>,
     warnings: &mut Vec<String>,
@@ -159,7 +162,7 @@ fn expand_group(
                 .any(|x| rid.is_some() && x.instant() == rid)
         })
     };
-    for o in overrides {
+    for &o in overrides {
         if !skip(o)
             && !excluded(o)
             && let Some(i) = own_span(o)
@@ -178,7 +181,7 @@ fn expand_group(
         .collect();
     let mut ranges: Vec<(Timestamp, &Ev)> = overrides
         .iter()
-        .filter_map(|o| match &o.rid {
+        .filter_map(|&o| match &o.rid {
             Some((r, true)) => r.instant().map(|at| (at, o)),
             _ => None,
         })
