@@ -191,6 +191,8 @@ fn merge(
         }
     }
     let mut out = Gathered::default();
+    out.evs
+        .reserve_exact(parts.iter().map(|p| p.evs.len() + p.deferred.len()).sum());
     for mut p in parts {
         let resort = !p.deferred.is_empty();
         for (ordinal, c) in std::mem::take(&mut p.deferred) {
