@@ -5,8 +5,6 @@
 //! dropped, RANGE=THISANDFUTURE overrides shift and resize later instances,
 //! and every override that is not cancelled adds its own span.
 
-use std::collections::BTreeMap;
-
 use jiff::{SignedDuration, Timestamp};
 
 use super::CalendarError;
@@ -240,28 +238,58 @@ pub(crate) fn read_freebusy(
     Ok(())
 }
 
-/// The components' events grouped for expansion: by UID, masters first.
-pub(crate) fn group_by_uid(events: Vec<Ev>) -> Vec<(Option<Ev>, Vec<Ev>)> {
-    let mut by_uid: BTreeMap<String, (Option<Ev>, Vec<Ev>)> = BTreeMap::new();
-    let mut alone = Vec::new();
-    for ev in events {
-        match ev.uid.clone() {
-            None => alone.push((Some(ev), Vec::new())),
-            Some(uid) => {
-                let slot = by_uid.entry(uid).or_default();
-                if ev.rid.is_some() {
-                    slot.1.push(ev);
-                } else if slot.0.is_none() {
-                    slot.0 = Some(ev);
-                } else {
-                    // A second master with the same UID: treat it as its own event.
-                    alone.push((Some(ev), Vec::new()));
-                }
+/// The events of one UID (or one event alone), as indices into the
+/// events: the master (no RECURRENCE-ID) and its overrides in file order.
+pub(crate) struct Group {
+    pub master: Option<usize>,
+    pub overrides: Vec<usize>,
+}
+
+impl Group {
+    /// The master and overrides of this group in `evs`.
+    pub(crate) fn of<'e>(&self, evs: &'e [Ev]) -> (Option<&'e Ev>, Vec<&'e Ev>) {
+        (
+            self.master.and_then(|i| evs.get(i)),
+            self.overrides.iter().filter_map(|&i| evs.get(i)).collect(),
+        )
+    }
+}
+
+/// The events grouped for expansion: first, in file order, events without
+/// UID and second masters of a UID (each its own group); then one group per
+/// UID in UID order. Events are not moved, only their indices.
+pub(crate) fn group_by_uid(evs: &[Ev]) -> Vec<Group> {
+    let mut order: Vec<usize> = (0..evs.len()).filter(|&i| evs[i].uid.is_some()).collect();
+    // Stable: file order within a UID.
+    order.sort_by(|&a, &b| evs[a].uid.cmp(&evs[b].uid));
+    let mut alone = vec![false; evs.len()];
+    let mut groups = Vec::new();
+    for run in order.chunk_by(|&a, &b| evs[a].uid == evs[b].uid) {
+        let mut g = Group {
+            master: None,
+            overrides: Vec::new(),
+        };
+        for &i in run {
+            if evs[i].rid.is_some() {
+                g.overrides.push(i);
+            } else if g.master.is_none() {
+                g.master = Some(i);
+            } else {
+                // A second master with the same UID: treat it as its own event.
+                alone[i] = true;
             }
         }
+        groups.push(g);
     }
-    alone.extend(by_uid.into_values());
-    alone
+    let mut out: Vec<Group> = (0..evs.len())
+        .filter(|&i| evs[i].uid.is_none() || alone[i])
+        .map(|i| Group {
+            master: Some(i),
+            overrides: Vec::new(),
+        })
+        .collect();
+    out.append(&mut groups);
+    out
 }
 
 /// Civil seconds of an UNTIL value, compared against occurrences.
@@ -387,7 +415,7 @@ pub(crate) fn master_starts(
 /// Slack (seconds) needed around the window for an event's expansion.
 /// (The longest span of the event, plus any override's shift, plus an hour
 /// for local-time effects.)
-pub(crate) fn slack(ev: &Ev, overrides: &[Ev]) -> i64 {
+pub(crate) fn slack(ev: &Ev, overrides: &[&Ev]) -> i64 {
     let mut s = ev.end.max_secs() + 3600;
     for o in overrides {
         if let Some((rid, _)) = &o.rid {

@@ -3,17 +3,14 @@
 //!
 //! Property syntax (parameters, quoting, values) is parsed by the `ical`
 //! crate's [`ical::PropertyParser`] (the layer its `IcalParser` is built
-//! on). We unfold lines and walk BEGIN/END ourselves so that every property
+//! on), in [`super::props`]. We unfold lines and walk BEGIN/END ourselves so that every property
 //! keeps the line it started on, which `IcalParser` drops, and so that
 //! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
 //! ATTENDEE, …) are skipped without being copied.
-//! `ical`'s own error texts are never passed on: each variant is mapped to a
-//! message of ours that holds no input text.
-
-use ical::PropertyParser;
-use ical::property::{Property, PropertyError};
 
 use super::CalendarError;
+pub(crate) use super::props::Prop;
+use super::props::{ParamCache, simple_property};
 
 /// The components we read; everything else is skipped with its children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,53 +37,43 @@ impl Kind {
         }
     }
 
-    /// Property names this component needs; others are dropped on sight.
-    fn keeps(self, name: &str, keep_text: bool) -> bool {
+    /// The property names this component needs; others are dropped on
+    /// sight (SUMMARY and CATEGORIES of events only with `keep_text`).
+    fn keeps(self, keep_text: bool) -> &'static [&'static str] {
         match self {
-            Kind::Event => {
-                matches!(
-                    name,
-                    "DTSTART"
-                        | "DTEND"
-                        | "DURATION"
-                        | "RRULE"
-                        | "RDATE"
-                        | "EXDATE"
-                        | "RECURRENCE-ID"
-                        | "UID"
-                        | "STATUS"
-                        | "TRANSP"
-                ) || (keep_text && matches!(name, "SUMMARY" | "CATEGORIES"))
+            Kind::Event if keep_text => &[
+                "DTSTART",
+                "DTEND",
+                "DURATION",
+                "RRULE",
+                "RDATE",
+                "EXDATE",
+                "RECURRENCE-ID",
+                "UID",
+                "STATUS",
+                "TRANSP",
+                "SUMMARY",
+                "CATEGORIES",
+            ],
+            Kind::Event => &[
+                "DTSTART",
+                "DTEND",
+                "DURATION",
+                "RRULE",
+                "RDATE",
+                "EXDATE",
+                "RECURRENCE-ID",
+                "UID",
+                "STATUS",
+                "TRANSP",
+            ],
+            Kind::FreeBusy => &["FREEBUSY"],
+            Kind::Timezone => &["TZID"],
+            Kind::Standard | Kind::Daylight => {
+                &["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"]
             }
-            Kind::FreeBusy => name == "FREEBUSY",
-            Kind::Timezone => name == "TZID",
-            Kind::Standard | Kind::Daylight => matches!(
-                name,
-                "DTSTART" | "TZOFFSETFROM" | "TZOFFSETTO" | "RRULE" | "RDATE"
-            ),
-            Kind::Calendar | Kind::Other => false,
+            Kind::Calendar | Kind::Other => &[],
         }
-    }
-}
-
-/// One content line: upper-cased name, parameters (keys upper-cased by
-/// `ical`), value, and the line it started on.
-#[derive(Debug, Clone)]
-pub(crate) struct Prop {
-    pub name: String,
-    pub params: Vec<(String, Vec<String>)>,
-    pub value: String,
-    pub line: usize,
-}
-
-impl Prop {
-    /// The first value of parameter `key` (upper-case), if any.
-    pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k == key)
-            .and_then(|(_, v)| v.first())
-            .map(String::as_str)
     }
 }
 
@@ -181,6 +168,23 @@ impl<'a> Logical<'a> {
     }
 }
 
+/// Where a span of a file starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Start {
+    /// Physical lines of the file before the span (its line numbers follow).
+    pub lines_before: usize,
+    /// Whether the span starts inside a VCALENDAR (at component depth 1).
+    pub in_calendar: bool,
+}
+
+/// How a span ended: the components still open (kind, BEGIN line), outer
+/// first, and how many VCALENDARs closed inside it.
+#[derive(Debug)]
+pub(crate) struct SpanEnd {
+    pub open: Vec<(Kind, usize)>,
+    pub roots: usize,
+}
+
 /// Reads every VCALENDAR of `data`, handing each finished component of a
 /// calendar (VEVENT, VTIMEZONE, …, with its children) to `sink` as soon as
 /// its END is read, so that a large file is never held as a whole tree.
@@ -191,23 +195,74 @@ impl<'a> Logical<'a> {
 /// hand only the lines we keep to `ical`'s [`PropertyParser`] (parameters,
 /// quoting, values). Lines we do not need (DESCRIPTION, LOCATION, …) are
 /// never copied: that is most of a typical export's bytes.
+#[cfg(test)]
 pub(crate) fn read_components(
     label: &str,
     data: &[u8],
     keep_text: bool,
     sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
 ) -> Result<(), CalendarError> {
+    let start = Start {
+        lines_before: 0,
+        in_calendar: false,
+    };
+    let end = read_span(label, data, start, keep_text, sink)?;
+    check_end(label, &end)
+}
+
+/// The errors of a whole file that ends in state `end`: a component left
+/// open, or no VCALENDAR at all.
+pub(crate) fn check_end(label: &str, end: &SpanEnd) -> Result<(), CalendarError> {
+    if let Some(&(_, line)) = end.open.last() {
+        return Err(CalendarError::at(
+            label,
+            line,
+            "the file ends before this component's END line (truncated file?)",
+        ));
+    }
+    if end.roots == 0 {
+        return Err(CalendarError::whole(
+            label,
+            "holds no VCALENDAR; is this an iCalendar (.ics) file?",
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one span of a file (whole logical lines) that starts in state
+/// `start`, handing components to `sink` as they end, and says how it
+/// ended. The span is
+/// checked to be UTF-8; line numbers in errors count from the file's start.
+pub(crate) fn read_span(
+    label: &str,
+    data: &[u8],
+    start: Start,
+    keep_text: bool,
+    sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
+) -> Result<SpanEnd, CalendarError> {
     if let Err(e) = std::str::from_utf8(data) {
-        let line = 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
+        let line =
+            start.lines_before + 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
         return Err(CalendarError::at(label, line, "is not valid UTF-8 text"));
     }
     let mut lines = Logical {
         data,
         pos: 0,
-        line: 0,
+        line: start.lines_before,
     };
     let mut roots = 0usize;
+    let mut params = ParamCache::default();
     let mut stack: Vec<Comp> = Vec::new();
+    if start.in_calendar {
+        // Its BEGIN line is in an earlier span; 0 is never reported (a
+        // span that ends in error is read again as part of the whole file).
+        stack.push(Comp {
+            kind: Kind::Calendar,
+            line: 0,
+            props: Vec::new(),
+            children: Vec::new(),
+        });
+    }
     while let Some((this_line, first)) = lines.next_start() {
         // The name is complete on the first physical line unless it is
         // folded itself (then unfold to see it).
@@ -230,15 +285,19 @@ pub(crate) fn read_components(
                 Some(b) => {
                     b.copy_from_slice(raw_name);
                     b.make_ascii_uppercase();
-                    std::str::from_utf8(b).unwrap_or("")
+                    &b[..]
                 }
-                None => "",
+                None => &[][..],
             };
-            if !top.kind.keeps(upper, keep_text) {
+            let Some(&name) = top
+                .kind
+                .keeps(keep_text)
+                .iter()
+                .find(|n| n.as_bytes() == upper)
+            else {
                 lines.skip_rest();
                 continue;
-            }
-            let name = upper.to_string();
+            };
             let text = match &folded {
                 Some(t) => t.clone(),
                 None => lines.unfold(first),
@@ -246,16 +305,16 @@ pub(crate) fn read_components(
             let prop = match simple_property(&text) {
                 Some(value) => Prop {
                     name,
-                    params: Vec::new(),
+                    params: None,
                     value,
                     line: this_line,
                 },
                 None => {
-                    let prop = parse_property(label, this_line, &text)?;
+                    let (params, value) = params.parse(label, this_line, &text)?;
                     Prop {
                         name,
-                        params: prop.params.unwrap_or_default(),
-                        value: prop.value.unwrap_or_default(),
+                        params: Some(params),
+                        value,
                         line: this_line,
                     }
                 }
@@ -320,54 +379,8 @@ pub(crate) fn read_components(
             }
         }
     }
-    if let Some(open) = stack.last() {
-        return Err(CalendarError::at(
-            label,
-            open.line,
-            "the file ends before this component's END line (truncated file?)",
-        ));
-    }
-    if roots == 0 {
-        return Err(CalendarError::whole(
-            label,
-            "holds no VCALENDAR; is this an iCalendar (.ics) file?",
-        ));
-    }
-    Ok(())
-}
-
-/// The value of a `NAME:value` line without parameters (the common case,
-/// read without `ical`'s per-line allocations); None when the line has
-/// parameters or anything unusual, which then goes to `ical`.
-fn simple_property(text: &[u8]) -> Option<String> {
-    let colon = text.iter().position(|&b| b == b':')?;
-    if colon == 0 || text[..colon].iter().any(|&b| b == b';' || b == b'"') {
-        return None;
-    }
-    let value = std::str::from_utf8(&text[colon + 1..]).ok()?.trim();
-    Some(value.to_string())
-}
-
-/// One logical line through `ical`'s property parser; its errors carry the
-/// line number we know.
-fn parse_property(label: &str, line: usize, text: &[u8]) -> Result<Property, CalendarError> {
-    match PropertyParser::from_reader(text).next() {
-        Some(Ok(p)) => Ok(p),
-        Some(Err(e)) => Err(property_error(label, line, &e)),
-        None => Err(CalendarError::at(label, line, "a content line is empty")),
-    }
-}
-
-/// Our wording for `ical`'s property errors (theirs are not passed on).
-fn property_error(label: &str, line: usize, e: &PropertyError) -> CalendarError {
-    let msg = match e {
-        PropertyError::MissingName { .. } => "a content line has no property name",
-        PropertyError::MissingClosingQuote { .. } => {
-            "a quoted parameter value has no closing quote"
-        }
-        PropertyError::MissingDelimiter { .. } => "a parameter has no '=' before its value",
-        PropertyError::MissingContentAfter { .. } => "a content line has no ':' before its value",
-        PropertyError::MissingParamKey { .. } => "a parameter has no name",
-    };
-    CalendarError::at(label, line, msg)
+    Ok(SpanEnd {
+        open: stack.iter().map(|c| (c.kind, c.line)).collect(),
+        roots,
+    })
 }

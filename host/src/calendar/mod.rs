@@ -5,20 +5,26 @@
 //! as far as needed to decide whether an event is client-facing, then
 //! dropped; errors name the file and line, never event text.
 //!
-//! Layout: [`lines`] (bytes → components, via the `ical` crate), [`value`]
+//! Layout: [`lines`] (bytes → components), [`props`] (content lines via
+//! the `ical` crate), [`value`]
 //! (DATE/DATE-TIME/DURATION syntax), [`zones`] (TZID resolution, VTIMEZONE
 //! evaluation, [`windows_zones`]), [`rrule`] + [`expand`] (recurrence rules),
-//! [`events`] (VEVENT/VFREEBUSY), [`read`] (the pipeline).
+//! [`events`] (VEVENT/VFREEBUSY), [`parts`] (components to events, on
+//! several threads for large files), [`read`] (the pipeline).
 
 mod events;
 mod expand;
 mod lines;
+mod parts;
+mod props;
 mod read;
 mod rrule;
 mod value;
 mod windows_zones;
 mod zones;
 
+#[cfg(test)]
+mod parallel_tests;
 #[cfg(test)]
 mod tests;
 
@@ -104,6 +110,7 @@ pub fn read_calendar(
         window,
         client_facing,
         holidays: false,
+        threads: read::available_threads(),
     };
     let (busy, warnings) = read::read(label, data, floating, &opts)?;
     Ok(CalendarBusy { busy, warnings })
@@ -123,6 +130,7 @@ pub fn read_holiday_dates(
         window,
         client_facing: &ClientFacing::None,
         holidays: true,
+        threads: read::available_threads(),
     };
     let (busy, _) = read::read(label, data, zone, &opts)?;
     let mut dates = BTreeSet::new();

@@ -1,12 +1,12 @@
 //! The read pipeline shared by busy calendars and holiday calendars:
-//! tree → zones → events grouped by UID → occurrences overlapping a window.
+//! components ([`parts`]) → events grouped by UID → occurrences
+//! overlapping a window.
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::events::{self, EndSpec, Ev};
-use super::lines::{Comp, Kind, read_components};
-use super::zones::Zones;
+use super::events::{self, EndSpec, Ev, Group};
+use super::parts;
 use super::{Busy, CalendarError};
 use crate::model::{ClientFacing, Interval};
 
@@ -19,6 +19,13 @@ pub(crate) struct Options<'a> {
     pub client_facing: &'a ClientFacing,
     /// Holiday calendars: transparent events count, VFREEBUSY does not.
     pub holidays: bool,
+    /// Threads a large file may be read on (the result does not depend on it).
+    pub threads: usize,
+}
+
+/// The threads this machine runs at once.
+pub(crate) fn available_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Every span overlapping the window, sorted, with warnings.
@@ -28,7 +35,6 @@ pub(crate) fn read(
     floating: &TimeZone,
     opts: &Options<'_>,
 ) -> Result<(Vec<Busy>, Vec<String>), CalendarError> {
-    let keep_text = matches!(opts.client_facing, ClientFacing::Matching { .. }) && !opts.holidays;
     let end_year = opts
         .window
         .end
@@ -36,133 +42,184 @@ pub(crate) fn read(
         .year()
         .saturating_add(2)
         .min(9_000);
-    let mut zones = Zones::new(floating, end_year);
-    let mut warnings = Vec::new();
-    let mut evs = Vec::new();
-    let mut fb = Vec::new();
-    // Components that failed before every VTIMEZONE was seen: retried at
-    // the end (a VTIMEZONE may follow the events that use it).
-    let mut deferred: Vec<Comp> = Vec::new();
-    read_components(label, data, keep_text, &mut |c| {
-        match c.kind {
-            Kind::Timezone => zones.add(c),
-            Kind::Event | Kind::FreeBusy => {
-                match take(
-                    label,
-                    &c,
-                    &mut zones,
-                    opts,
-                    &mut warnings,
-                    &mut evs,
-                    &mut fb,
-                ) {
-                    Ok(()) => {}
-                    Err(_) => deferred.push(c),
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    for c in &deferred {
-        take(label, c, &mut zones, opts, &mut warnings, &mut evs, &mut fb)?;
-    }
-    let mut out: Vec<Busy> = Vec::new();
+    let parts::Gathered {
+        evs,
+        fb,
+        mut warnings,
+    } = parts::gather(label, data, floating, end_year, opts)?;
     let window = opts.window;
-    let push = |out: &mut Vec<Busy>, i: Interval, client_facing: bool| {
-        if i.start < i.end && i.overlaps(&window) {
-            out.push(Busy {
-                interval: i,
-                client_facing,
-            });
-        }
-    };
+    let mut out: Vec<Busy> = Vec::new();
     if !opts.holidays {
         let cf = matches!(opts.client_facing, ClientFacing::All);
         for i in fb {
-            push(&mut out, i, cf);
+            push(&mut out, window, i, cf);
         }
     }
-    let skip = |e: &Ev| e.cancelled || (e.transparent && !opts.holidays);
-    for (master, overrides) in events::group_by_uid(evs) {
-        if out.len() > FILE_CAP {
-            warnings.push(format!(
-                "the file yields more than {FILE_CAP} busy spans in the planning window; \
-                 the rest were ignored"
-            ));
-            break;
+    let groups = events::group_by_uid(&evs);
+    let threads = opts.threads;
+    let parallel = (threads > 1 && groups.len() >= MIN_PARALLEL_GROUPS)
+        .then(|| expand_parallel(&evs, &groups, opts, threads.min(MAX_THREADS)))
+        .flatten()
+        .filter(|(spans, _)| out.len() + spans.len() <= FILE_CAP);
+    match parallel {
+        Some((mut spans, mut more)) => {
+            out.append(&mut spans);
+            warnings.append(&mut more);
         }
-        // An override of an instance that EXDATE removed is dropped with it
-        // (as recurring-ical-events does).
-        let excluded = |o: &Ev| {
-            let rid = o.rid.as_ref().and_then(|(r, _)| r.instant());
-            master.as_ref().is_some_and(|m| {
-                m.exdates
-                    .iter()
-                    .any(|x| rid.is_some() && x.instant() == rid)
-            })
-        };
-        for o in &overrides {
-            if !skip(o)
-                && !excluded(o)
-                && let Some(i) = own_span(o)
-            {
-                push(&mut out, i, o.client_facing);
-            }
-        }
-        let Some(m) = master else { continue };
-        let tz = m.start.tz.clone();
-        let slack = events::slack(&m, &overrides);
-        let lo = tz.to_local(window.start).saturating_sub(slack);
-        let hi = tz.to_local(window.end).saturating_add(slack);
-        let replaced: Vec<Timestamp> = overrides
-            .iter()
-            .filter_map(|o| o.rid.as_ref().and_then(|(r, _)| r.instant()))
-            .collect();
-        let mut ranges: Vec<(Timestamp, &Ev)> = overrides
-            .iter()
-            .filter_map(|o| match &o.rid {
-                Some((r, true)) => r.instant().map(|at| (at, o)),
-                _ => None,
-            })
-            .collect();
-        ranges.sort_by_key(|r| r.0);
-        let earliest = window
-            .start
-            .checked_sub(jiff::SignedDuration::from_secs(slack))
-            .unwrap_or(window.start);
-        for (local, at, own_end) in events::master_starts(&m, lo, hi, earliest, &mut warnings) {
-            if replaced.contains(&at) {
-                continue;
-            }
-            // The latest THISANDFUTURE override at or before this instance.
-            let range = ranges.iter().rev().find(|(r, _)| *r <= at).map(|(_, o)| *o);
-            let (owner, local, at, end) = match range {
-                None => (&m, local, Some(at), own_end.unwrap_or(m.end)),
-                Some(o) => {
-                    let rid_local = o
-                        .rid
-                        .as_ref()
-                        .map_or(0, |(r, _)| r.instant().map_or(r.local, |i| tz.to_local(i)));
-                    let new_local = o
-                        .start
-                        .instant()
-                        .map_or(local, |s| local + tz.to_local(s) - rid_local);
-                    (o, new_local, tz.to_instant(new_local), o.end)
+        None => {
+            for g in &groups {
+                if out.len() > FILE_CAP {
+                    warnings.push(format!(
+                        "the file yields more than {FILE_CAP} busy spans in the planning \
+                         window; the rest were ignored"
+                    ));
+                    break;
                 }
-            };
-            if skip(owner) || (skip(&m) && range.is_none()) {
-                continue;
-            }
-            if let Some(at) = at
-                && let Some(e) = end_of(end, &tz, local, at)
-            {
-                push(&mut out, Interval::new(at, e), owner.client_facing);
+                let (master, overrides) = g.of(&evs);
+                expand_group(master, &overrides, opts, &mut out, &mut warnings);
             }
         }
     }
     out.sort();
     Ok((out, warnings))
+}
+
+/// Groups (UIDs) below which expansion stays on one thread.
+const MIN_PARALLEL_GROUPS: usize = 4096;
+
+/// Threads expansion uses at most.
+const MAX_THREADS: usize = 8;
+
+/// Expands consecutive runs of `groups` on `threads` threads and joins
+/// their spans and warnings in group order (what the serial loop yields
+/// when the file cap is not reached). None when a run passes the cap (the
+/// serial loop then decides where to stop).
+fn expand_parallel(
+    evs: &[Ev],
+    groups: &[Group],
+    opts: &Options<'_>,
+    threads: usize,
+) -> Option<(Vec<Busy>, Vec<String>)> {
+    let per = groups.len().div_ceil(threads.max(1)).max(1);
+    let run = |chunk: &[Group]| {
+        let mut out = Vec::new();
+        let mut warnings = Vec::new();
+        for g in chunk {
+            if out.len() > FILE_CAP {
+                return None;
+            }
+            let (master, overrides) = g.of(evs);
+            expand_group(master, &overrides, opts, &mut out, &mut warnings);
+        }
+        Some((out, warnings))
+    };
+    let results: Vec<Option<(Vec<Busy>, Vec<String>)>> = std::thread::scope(|s| {
+        let mut chunks = groups.chunks(per);
+        let first = chunks.next();
+        let handles: Vec<_> = chunks.map(|c| s.spawn(move || run(c))).collect();
+        let mut all = vec![first.map_or(Some((Vec::new(), Vec::new())), run)];
+        all.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
+        all
+    });
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    for r in results {
+        let (mut o, mut w) = r?;
+        out.append(&mut o);
+        warnings.append(&mut w);
+    }
+    Some((out, warnings))
+}
+
+/// Keeps a span that is not empty and overlaps the window.
+fn push(out: &mut Vec<Busy>, window: Interval, i: Interval, client_facing: bool) {
+    if i.start < i.end && i.overlaps(&window) {
+        out.push(Busy {
+            interval: i,
+            client_facing,
+        });
+    }
+}
+
+/// The spans of one UID: its overrides' own spans and the master's
+/// instances that no override replaces (shifted by THISANDFUTURE ones).
+fn expand_group(
+    master: Option<&Ev>,
+    overrides: &[&Ev],
+    opts: &Options<'_>,
+    out: &mut Vec<Busy>,
+    warnings: &mut Vec<String>,
+) {
+    let window = opts.window;
+    let skip = |e: &Ev| e.cancelled || (e.transparent && !opts.holidays);
+    // An override of an instance that EXDATE removed is dropped with it
+    // (as recurring-ical-events does).
+    let excluded = |o: &Ev| {
+        let rid = o.rid.as_ref().and_then(|(r, _)| r.instant());
+        master.is_some_and(|m| {
+            m.exdates
+                .iter()
+                .any(|x| rid.is_some() && x.instant() == rid)
+        })
+    };
+    for &o in overrides {
+        if !skip(o)
+            && !excluded(o)
+            && let Some(i) = own_span(o)
+        {
+            push(out, window, i, o.client_facing);
+        }
+    }
+    let Some(m) = master else { return };
+    let tz = m.start.tz.clone();
+    let slack = events::slack(m, overrides);
+    let lo = tz.to_local(window.start).saturating_sub(slack);
+    let hi = tz.to_local(window.end).saturating_add(slack);
+    let replaced: Vec<Timestamp> = overrides
+        .iter()
+        .filter_map(|o| o.rid.as_ref().and_then(|(r, _)| r.instant()))
+        .collect();
+    let mut ranges: Vec<(Timestamp, &Ev)> = overrides
+        .iter()
+        .filter_map(|&o| match &o.rid {
+            Some((r, true)) => r.instant().map(|at| (at, o)),
+            _ => None,
+        })
+        .collect();
+    ranges.sort_by_key(|r| r.0);
+    let earliest = window
+        .start
+        .checked_sub(jiff::SignedDuration::from_secs(slack))
+        .unwrap_or(window.start);
+    for (local, at, own_end) in events::master_starts(m, lo, hi, earliest, warnings) {
+        if replaced.contains(&at) {
+            continue;
+        }
+        // The latest THISANDFUTURE override at or before this instance.
+        let range = ranges.iter().rev().find(|(r, _)| *r <= at).map(|(_, o)| *o);
+        let (owner, local, at, end) = match range {
+            None => (m, local, Some(at), own_end.unwrap_or(m.end)),
+            Some(o) => {
+                let rid_local = o
+                    .rid
+                    .as_ref()
+                    .map_or(0, |(r, _)| r.instant().map_or(r.local, |i| tz.to_local(i)));
+                let new_local = o
+                    .start
+                    .instant()
+                    .map_or(local, |s| local + tz.to_local(s) - rid_local);
+                (o, new_local, tz.to_instant(new_local), o.end)
+            }
+        };
+        if skip(owner) || (skip(m) && range.is_none()) {
+            continue;
+        }
+        if let Some(at) = at
+            && let Some(e) = end_of(end, &tz, local, at)
+        {
+            push(out, window, Interval::new(at, e), owner.client_facing);
+        }
+    }
 }
 
 fn end_of(end: EndSpec, tz: &super::zones::Tz, local: i64, at: Timestamp) -> Option<Timestamp> {
@@ -176,24 +233,4 @@ fn own_span(o: &Ev) -> Option<Interval> {
         s,
         end_of(o.end, &o.start.tz, o.start.local, s)?,
     ))
-}
-
-/// Reads one VEVENT or VFREEBUSY into `evs` or `fb`.
-fn take(
-    label: &str,
-    c: &Comp,
-    zones: &mut Zones,
-    opts: &Options<'_>,
-    warnings: &mut Vec<String>,
-    evs: &mut Vec<Ev>,
-    fb: &mut Vec<Interval>,
-) -> Result<(), CalendarError> {
-    if c.kind == Kind::FreeBusy {
-        if !opts.holidays {
-            events::read_freebusy(label, c, zones, fb)?;
-        }
-    } else if let Some(ev) = events::read_event(label, c, zones, opts.client_facing, warnings)? {
-        evs.push(ev);
-    }
-    Ok(())
 }

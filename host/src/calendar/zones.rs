@@ -7,7 +7,7 @@
 //! Windows name (Outlook). Anything else is an error naming the line.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -24,7 +24,7 @@ use super::windows_zones::iana_for_windows;
 pub(crate) enum Tz {
     Utc,
     Iana(TimeZone),
-    Custom(Rc<VZone>),
+    Custom(Arc<VZone>),
 }
 
 impl Tz {
@@ -152,6 +152,10 @@ pub(crate) struct Zones {
     /// The zone floating times and DATE values are read in.
     pub floating: Tz,
     until_year: i16,
+    /// Whether every VTIMEZONE of the file has been added. Until then only
+    /// names that do not depend on them (UTC, IANA) resolve; others fail
+    /// and the caller retries once the table is complete.
+    complete: bool,
 }
 
 fn strip_quotes(s: &str) -> &str {
@@ -160,12 +164,16 @@ fn strip_quotes(s: &str) -> &str {
 
 impl Zones {
     /// No embedded zones yet; custom zones are evaluated up to `until_year`.
-    pub(crate) fn new(floating: &TimeZone, until_year: i16) -> Zones {
+    /// A `complete` table resolves every kind of TZID (add the file's
+    /// VTIMEZONEs before resolving); an incomplete one only UTC and IANA
+    /// names, which resolve the same whatever the file defines.
+    pub(crate) fn new(floating: &TimeZone, until_year: i16, complete: bool) -> Zones {
         Zones {
             embedded: HashMap::new(),
             cache: HashMap::new(),
             floating: Tz::Iana(floating.clone()),
             until_year,
+            complete,
         }
     }
 
@@ -192,12 +200,18 @@ impl Zones {
             Some(Tz::Utc)
         } else if let Ok(tz) = TimeZone::get(name) {
             Some(Tz::Iana(tz))
+        } else if !self.complete {
+            return Err(CalendarError::at(
+                label,
+                line,
+                "this TZID is resolved once every VTIMEZONE of the file is known",
+            ));
         } else if let Some(z) = self
             .embedded
             .get(name)
             .and_then(|c| VZone::build(c, self.until_year))
         {
-            Some(Tz::Custom(Rc::new(z)))
+            Some(Tz::Custom(Arc::new(z)))
         } else {
             prefixed_iana(name)
                 .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))

@@ -1,0 +1,175 @@
+//! Content lines into properties (name, parameters, value).
+//!
+//! Parameters are parsed by the `ical` crate's [`PropertyParser`]. A large
+//! file repeats the same few parameter lists (`DTSTART;TZID=Europe/Paris:`
+//! on every event), so [`ParamCache`] parses each distinct text before the
+//! value once and shares the result. `ical`'s own error texts are never
+//! passed on: each variant is mapped to a message of ours that holds no
+//! input text.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ical::PropertyParser;
+use ical::property::{Property, PropertyError};
+
+use super::CalendarError;
+
+/// Parameters as `ical` gives them: upper-cased keys, each with its values.
+pub(crate) type Params = Vec<(String, Vec<String>)>;
+
+/// One content line: upper-cased name, parameters (None when the line has
+/// none), value, and the line it started on.
+#[derive(Debug, Clone)]
+pub(crate) struct Prop {
+    pub name: &'static str,
+    pub params: Option<Arc<Params>>,
+    pub value: String,
+    pub line: usize,
+}
+
+impl Prop {
+    /// The first value of parameter `key` (upper-case), if any.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.params
+            .as_deref()?
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    }
+}
+
+/// Distinct parameter texts one cache keeps (a file rarely has more).
+const CACHE_CAP: usize = 1024;
+
+/// Parameters already parsed, by the line's text before its value.
+#[derive(Default)]
+pub(crate) struct ParamCache {
+    seen: HashMap<Box<[u8]>, Arc<Params>>,
+}
+
+impl ParamCache {
+    /// The parameters and value of a logical line that has parameters.
+    ///
+    /// When the text before the first `:` holds no quote, `ical` parses that
+    /// text (with the `:`) once; if it reads it as name and parameters with
+    /// an empty value, the whole line parses to the same parameters and to
+    /// the rest of the line as value (`ical` looks no further than the first
+    /// `:` for parameters without quotes), which is what is returned. Any
+    /// other line goes through `ical` whole.
+    pub(crate) fn parse(
+        &mut self,
+        label: &str,
+        line: usize,
+        text: &[u8],
+    ) -> Result<(Arc<Params>, String), CalendarError> {
+        if let Some(colon) = memchr::memchr(b':', text)
+            && !text[..colon].contains(&b'"')
+            && let Ok(rest) = std::str::from_utf8(&text[colon + 1..])
+            && let Some(params) = self.params_of(&text[..=colon])
+        {
+            // `ical` trims the line's end and every ':' before the value.
+            let value = rest.trim_end().trim_start_matches(':').to_string();
+            return Ok((params, value));
+        }
+        let prop = parse_property(label, line, text)?;
+        Ok((
+            Arc::new(prop.params.unwrap_or_default()),
+            prop.value.unwrap_or_default(),
+        ))
+    }
+
+    /// The parameters of `head` (name, parameters and the `:`), when `ical`
+    /// reads it with no value left over.
+    fn params_of(&mut self, head: &[u8]) -> Option<Arc<Params>> {
+        if let Some(p) = self.seen.get(head) {
+            return Some(p.clone());
+        }
+        let parsed = match PropertyParser::from_reader(head).next() {
+            Some(Ok(p)) if p.value.is_none() => Arc::new(p.params.unwrap_or_default()),
+            _ => return None,
+        };
+        if self.seen.len() < CACHE_CAP {
+            self.seen.insert(head.into(), parsed.clone());
+        }
+        Some(parsed)
+    }
+}
+
+/// The value of a `NAME:value` line without parameters (the common case,
+/// read without `ical`'s per-line allocations); None when the line has
+/// parameters or anything unusual, which then goes to `ical`.
+pub(crate) fn simple_property(text: &[u8]) -> Option<String> {
+    let colon = text.iter().position(|&b| b == b':')?;
+    if colon == 0 || text[..colon].iter().any(|&b| b == b';' || b == b'"') {
+        return None;
+    }
+    let value = std::str::from_utf8(&text[colon + 1..]).ok()?.trim();
+    Some(value.to_string())
+}
+
+/// One logical line through `ical`'s property parser; its errors carry the
+/// line number we know.
+fn parse_property(label: &str, line: usize, text: &[u8]) -> Result<Property, CalendarError> {
+    match PropertyParser::from_reader(text).next() {
+        Some(Ok(p)) => Ok(p),
+        Some(Err(e)) => Err(property_error(label, line, &e)),
+        None => Err(CalendarError::at(label, line, "a content line is empty")),
+    }
+}
+
+/// Our wording for `ical`'s property errors (theirs are not passed on).
+fn property_error(label: &str, line: usize, e: &PropertyError) -> CalendarError {
+    let msg = match e {
+        PropertyError::MissingName { .. } => "a content line has no property name",
+        PropertyError::MissingClosingQuote { .. } => {
+            "a quoted parameter value has no closing quote"
+        }
+        PropertyError::MissingDelimiter { .. } => "a parameter has no '=' before its value",
+        PropertyError::MissingContentAfter { .. } => "a content line has no ':' before its value",
+        PropertyError::MissingParamKey { .. } => "a parameter has no name",
+    };
+    CalendarError::at(label, line, msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `ical` alone makes of a line.
+    fn ical(text: &str) -> Option<(Params, String)> {
+        let p = PropertyParser::from_reader(text.as_bytes()).next()?.ok()?;
+        Some((p.params.unwrap_or_default(), p.value.unwrap_or_default()))
+    }
+
+    #[test]
+    fn cached_parameters_match_ical_on_the_whole_line() {
+        let lines = [
+            "DTSTART;TZID=America/New_York:20260302T090000",
+            "DTSTART;TZID=America/New_York:20260309T090000  ",
+            "DTSTART;TZID=America/New_York:::20260309T090000",
+            "DTSTART;TZID=America/New_York:",
+            "RDATE;VALUE=PERIOD;TZID=A,B:20260302T090000/PT1H,20260303T090000/PT1H",
+            "FREEBUSY;FBTYPE=BUSY:20260302T090000Z/PT1H;x=1",
+            "RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Europe/Paris:20260302T090000",
+            "DTSTART;;tzid=Europe/Paris;:20260302T090000",
+            "DTSTART;TZID=A=B:20260302T090000",
+            "DTSTART;TZID=\"Europe/Paris\":20260302T090000",
+            "DTSTART;TZID=\"Eu:rope\":20260302T090000",
+            "DTSTART;X=1,2,3,4,5,6,7,8,9,10,11,12:v",
+            "DTSTART;X:1=2",
+        ];
+        let mut cache = ParamCache::default();
+        for round in 0..2 {
+            for l in lines {
+                let ours = cache
+                    .parse("t", 1, l.as_bytes())
+                    .ok()
+                    .map(|(p, v)| ((*p).clone(), v));
+                assert_eq!(ours, ical(l), "round {round}: {l}");
+            }
+        }
+        assert!(cache.seen.len() >= 5, "{}", cache.seen.len());
+    }
+}
