@@ -39,9 +39,14 @@ fn example_checks_clean() {
 fn example_plan_is_sensible() {
     let plan = plan_json(&example_dir());
     let groups = plan["groups"].as_array().unwrap();
-    assert_eq!(groups.len(), 4);
+    assert_eq!(groups.len(), 8);
     for g in groups {
-        assert_eq!(g["status"], "scheduled", "group not scheduled: {g}");
+        let want = if g["id"] == "resilience-buddies" {
+            "partitioned"
+        } else {
+            "scheduled"
+        };
+        assert_eq!(g["status"], want, "group not planned: {g}");
     }
     let sessions = plan["sessions"].as_array().unwrap();
     // The seeds' walk: weekly, one weekday and local time, in the morning
@@ -129,7 +134,7 @@ fn same_inputs_same_bytes() {
         .assert_code(0);
     }
     let files = ics_files(x.path());
-    assert_eq!(files.len(), 4 + 14);
+    assert_eq!(files.len(), 8 + 14);
     for f in files {
         let rel = f.strip_prefix(x.path()).unwrap();
         assert_eq!(
@@ -296,6 +301,10 @@ fn privacy_canary() {
         "telehealth-checkin",
         "south-site-circle",
         "north-clinicians",
+        "balint",
+        "resilience-buddies",
+        "schwartz-rounds",
+        "friday-debrief",
     ] {
         runs.push(peerwell(&[
             "plan",
@@ -313,7 +322,7 @@ fn privacy_canary() {
             "busy", d, member, "--format", "json", FROM[0], FROM[1],
         ]));
     }
-    // The broken calendar is reported (file and line) and blocks only Noor's group.
+    // The broken calendar is reported (file and line) and blocks only Noor's groups.
     let check = &runs[0];
     check.assert_code(1);
     assert!(
@@ -323,7 +332,13 @@ fn privacy_canary() {
     );
     let plan: Value = serde_json::from_str(&runs[2].stdout).unwrap();
     for g in plan["groups"].as_array().unwrap() {
-        let want = if g["id"] == "telehealth-checkin" {
+        let noor = [
+            "telehealth-checkin",
+            "balint",
+            "resilience-buddies",
+            "schwartz-rounds",
+        ];
+        let want = if noor.iter().any(|id| g["id"] == *id) {
             "blocked"
         } else {
             "scheduled"
@@ -340,7 +355,7 @@ fn privacy_canary() {
         }
     }
     let files = ics_files(&out);
-    assert_eq!(files.len(), 18);
+    assert_eq!(files.len(), 22);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         assert!(
@@ -399,5 +414,56 @@ fn copy_dir(from: &Path, to: &Path) {
         } else {
             std::fs::copy(&p, to.join(e.file_name())).unwrap();
         }
+    }
+}
+
+/// The buddies group's "don't pair me with" list (Ben and Devendra) is
+/// honoured and never shows in any output.
+#[test]
+fn buddy_exclusions_are_kept_and_stay_confidential() {
+    let dir = example_dir();
+    let d = dir.to_str().unwrap();
+    let plan = plan_json(&dir);
+    let pairs: Vec<&Value> = plan["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["group"] == "resilience-buddies")
+        .collect();
+    assert!(pairs.len() >= 20, "buddy sessions: {}", pairs.len());
+    for s in &pairs {
+        let who = s["attendees"].as_array().unwrap();
+        assert!(
+            !(who.iter().any(|a| a == "ben") && who.iter().any(|a| a == "dev")),
+            "excluded pair met: {s}"
+        );
+    }
+    let out = tempfile::tempdir().unwrap();
+    let o = out.path().to_str().unwrap();
+    let runs = [
+        peerwell(&["plan", d, FROM[0], FROM[1]]),
+        peerwell(&["plan", d, "--format", "json", FROM[0], FROM[1]]),
+        peerwell(&[
+            "plan",
+            d,
+            "--explain",
+            "--group",
+            "resilience-buddies",
+            FROM[0],
+            FROM[1],
+        ]),
+        peerwell(&["export", d, "--out", o, FROM[0], FROM[1]]),
+    ];
+    let mut texts: Vec<String> = runs
+        .iter()
+        .flat_map(|r| [r.stdout.clone(), r.stderr.clone()])
+        .collect();
+    for f in ics_files(out.path()) {
+        texts.push(std::fs::read_to_string(f).unwrap());
+    }
+    for t in texts {
+        let t = t.to_lowercase();
+        assert!(!t.contains("exclu"), "exclusions mentioned:\n{t}");
+        assert!(!t.contains("don't pair"), "exclusions mentioned:\n{t}");
     }
 }

@@ -289,6 +289,8 @@ def person(name, style, zone, seed, days=DAYS, hours=(9, 10, 11, 13, 14, 15, 16)
 def main():
     os.makedirs(HERE, exist_ok=True)
     walk_free = [("TU", 8), ("TH", 8)]
+    # The Balint group's protected Thursday early afternoon (Chicago time).
+    balint_free = [("TH", 13), ("TH", 14)]
 
     def amara_extra(cal, rng):
         # An early intake on one Tuesday: she misses that week's walk.
@@ -306,18 +308,18 @@ def main():
                   category="Client", desc="Child protection follow-up")
 
     calendars = {
-        "amara-google.ics": person("amara", "google", "America/Chicago", 1, free=walk_free + [("WE", 13)],
+        "amara-google.ics": person("amara", "google", "America/Chicago", 1, free=walk_free + [("WE", 13)] + balint_free,
                                    team_meeting=("TH", 12), extra=amara_extra),
-        "ben-outlook.ics": person("ben", "outlook", "America/Chicago", 2, free=[("WE", 13), ("WE", 12)],
+        "ben-outlook.ics": person("ben", "outlook", "America/Chicago", 2, free=[("WE", 13), ("WE", 12)] + balint_free,
                                   team_meeting=("TH", 12)),
         "carmen-apple.ics": person("carmen", "apple", "America/Chicago", 3, free=walk_free),
-        "dev-outlook.ics": person("dev", "outlook", "America/Chicago", 4, free=[("WE", 13)],
+        "dev-outlook.ics": person("dev", "outlook", "America/Chicago", 4, free=[("WE", 13)] + balint_free,
                                   team_meeting=("TH", 12)),
         "elena-google.ics": person("elena", "google", "America/Chicago", 5, hours=(9, 10, 13, 14, 15),
-                                   free=[("TU", 8), ("TH", 8)]),
+                                   free=[("TU", 8), ("TH", 8)] + balint_free),
         "gus-apple.ics": person("gus", "apple", "America/Chicago", 7, free=walk_free, extra=gus_extra),
         "hana-google.ics": person("hana", "google", "America/Chicago", 8, days=["MO", "WE", "TH"],
-                                  hours=(9, 10, 11, 14, 15), free=[("WE", 13)],
+                                  hours=(9, 10, 11, 14, 15), free=[("WE", 13)] + balint_free,
                                   team_meeting=("TH", 12)),
         "ibrahim-outlook.ics": person("ibrahim", "outlook", "America/Chicago", 9,
                                       hours=(10, 11, 13, 14, 15, 16)),
@@ -326,10 +328,10 @@ def main():
         "kwame-outlook.ics": person("kwame", "outlook", "America/Chicago", 11,
                                     hours=(9, 10, 11, 14, 15, 16), free=[("TU", 9)]),
         "lucia-google.ics": person("lucia", "google", "America/New_York", 12,
-                                   hours=(9, 10, 11, 12, 15, 16), free=[("WE", 12), ("MO", 12)]),
+                                   hours=(9, 10, 11, 12, 15, 16), free=[("WE", 12), ("MO", 12), ("TH", 14), ("TH", 15)]),
         "mei-apple.ics": person("mei", "apple", "America/Chicago", 13, free=walk_free, extra=mei_extra),
         "noor-google.ics": person("noor", "google", "America/Chicago", 14,
-                                  hours=(9, 10, 13, 14, 15), free=[("WE", 11)]),
+                                  hours=(9, 10, 13, 14, 15), free=[("WE", 11)] + balint_free),
     }
     for name, cal in calendars.items():
         cal.write(os.path.join(HERE, name))

@@ -106,17 +106,31 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                 None
             }
         };
+        let partitioned = matches!(
+            outcome(plan, &group.id),
+            Some(GroupOutcome::Partitioned { .. })
+        );
         if let Some(skipped) = listed {
             {
                 for s in &sessions {
+                    let who = if partitioned {
+                        // A subgroup (e.g. a buddy pair): who meets.
+                        let names: Vec<&str> =
+                            s.attendees.iter().map(|a| first_name(loaded, a)).collect();
+                        names.join(" & ")
+                    } else {
+                        format!(
+                            "{}/{} attend",
+                            s.attendees.len(),
+                            s.attendees.len() + s.absentees.len()
+                        )
+                    };
                     let mut line = format!(
-                        "  {} {}  {}–{}  {}/{} attend",
+                        "  {} {}  {}–{}  {who}",
                         s.date,
                         &weekday_name(s.date.weekday())[..3],
                         clock(s.start, tz),
                         clock(s.end, tz),
-                        s.attendees.len(),
-                        s.attendees.len() + s.absentees.len()
                     );
                     for r in &s.plan.roles {
                         let _ = write!(line, "  {}: {}", r.role, first_name(loaded, &r.member));

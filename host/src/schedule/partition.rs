@@ -109,8 +109,10 @@ pub fn cycles(
 }
 
 /// Finds each subgroup's common free time in its cycle's week (preferred
-/// window first, then earliest) and books it. Cycles with a frozen session
-/// are left as published.
+/// window first, then earliest) and books it. A subgroup whose session is
+/// frozen keeps it as published (the partition of a cycle is the same on
+/// every run, so its index names the same subgroup); the others of that
+/// cycle are planned as usual.
 pub fn plan(
     setup: &Setup<'_, '_>,
     cycles: &[Cycle],
@@ -122,17 +124,17 @@ pub fn plan(
     let (mut held, mut skipped) = (Vec::new(), Vec::new());
     for c in cycles {
         let base = c.cycle.saturating_mul(1000);
-        let frozen = frame
-            .frozen
-            .range((setup.index, base)..(setup.index, base.saturating_add(1000)))
-            .next()
-            .is_some();
-        if frozen {
-            continue;
-        }
         let slots = realise::week_slots(setup, c.week, frame);
         for (k, sub) in c.subgroups.iter().enumerate() {
             let index = base.saturating_add(u32::try_from(k).unwrap_or(999).min(999));
+            if frame
+                .frozen
+                .range((setup.index, index)..=(setup.index, index))
+                .next()
+                .is_some()
+            {
+                continue;
+            }
             let mut best: Option<((bool, jiff::Timestamp), Held)> = None;
             for (date, slot) in &slots {
                 let (yes, no) = realise::who(setup, *slot, bookings, Some(sub));
