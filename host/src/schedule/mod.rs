@@ -123,6 +123,8 @@ pub struct Plan {
 
 #[cfg(test)]
 mod explain_tests;
+#[cfg(test)]
+mod evaluate_tests;
 
 /// What was published before, so re-planning keeps it where it can.
 #[derive(Debug, Clone, Default, PartialEq)]
