@@ -94,6 +94,11 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
     let dir = match (data_dir, env) {
         (Some(d), _) => d.to_path_buf(),
         (None, Some(e)) => PathBuf::from(e),
+        // The policy loader already resolves `data_dir` against the policy
+        // folder; joining a relative folder again would double it.
+        (None, None) if org.org.store.data_dir.starts_with(&org.org.dir) => {
+            org.org.store.data_dir.clone()
+        }
         (None, None) => org.org.dir.join(&org.org.store.data_dir),
     };
     dir.join(store::FILE_NAME)
