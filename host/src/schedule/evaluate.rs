@@ -232,7 +232,8 @@ pub fn tally(
                 return None;
             }
         }
-        if size < quorum || cx.frozen.contains(&(setup.index, index)) || cx.holidays.contains(&date) {
+        if size < quorum || cx.frozen.contains(&(setup.index, index)) || cx.holidays.contains(&date)
+        {
             continue;
         }
         let Ok(slot) = series::place(date, series, duration, &group.zone.tz, group.latest) else {
@@ -259,7 +260,12 @@ pub fn tally(
 }
 
 /// The rank key of a tallied candidate (see [`Evaluation::rank`]).
-pub fn tally_rank(setup: &Setup<'_, '_>, series: SeriesTime, held: u32, attendance: u32) -> RankKey {
+pub fn tally_rank(
+    setup: &Setup<'_, '_>,
+    series: SeriesTime,
+    held: u32,
+    attendance: u32,
+) -> RankKey {
     (
         Reverse(held),
         Reverse(attendance),
@@ -282,7 +288,11 @@ pub fn best(setup: &Setup<'_, '_>, cx: &Context<'_>, n: usize) -> Vec<Evaluation
         std::collections::BinaryHeap::with_capacity(n + 1);
     let candidates = setup.candidates();
     for (i, &c) in candidates.iter().enumerate() {
-        let bar = if kept.len() >= n { kept.peek().map(|(k, _)| k) } else { None };
+        let bar = if kept.len() >= n {
+            kept.peek().map(|(k, _)| k)
+        } else {
+            None
+        };
         let Some((held, attendance)) = tally(setup, c, cx, bar) else {
             continue;
         };

@@ -26,7 +26,11 @@ fn person(i: usize, tag: bool) -> Person {
         email: format!("p{i}@example.org"),
         zone: chicago(),
         working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(18, 0, 0, 0)),
-        tags: if tag { vec!["lead".to_string()] } else { Vec::new() },
+        tags: if tag {
+            vec!["lead".to_string()]
+        } else {
+            Vec::new()
+        },
         site: None,
         start_date: None,
         calendars: Vec::new(),

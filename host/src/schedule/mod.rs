@@ -122,9 +122,9 @@ pub struct Plan {
 }
 
 #[cfg(test)]
-mod explain_tests;
-#[cfg(test)]
 mod evaluate_tests;
+#[cfg(test)]
+mod explain_tests;
 
 /// What was published before, so re-planning keeps it where it can.
 #[derive(Debug, Clone, Default, PartialEq)]
