@@ -16,6 +16,7 @@
 //! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member.
 //! - [`pipeline`] runs the stages in order for the commands.
 //! - [`cli`] is the `peerwell` command line.
+//! - [`parallel`] maps over slices on the machine's cores, in order.
 
 pub mod busy;
 pub mod calendar;
@@ -24,6 +25,7 @@ pub mod config;
 pub mod feeds;
 pub mod formats;
 pub mod model;
+pub mod parallel;
 pub mod pipeline;
 pub mod schedule;
 pub mod store;

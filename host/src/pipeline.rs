@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::busy::{PersonBusy, person_busy};
-use crate::calendar::{CalendarBusy, CalendarError, read_calendar, read_holiday_dates};
+use crate::calendar::{CalendarError, read_calendar, read_holiday_dates};
 use crate::config::{self, Diagnostics};
 use crate::formats::Formats;
 use crate::model::{Horizon, Organization, Person};
@@ -41,10 +41,8 @@ pub struct Overrides {
 pub struct Loaded {
     pub org: Organization,
     pub horizon: Horizon,
+    /// Each person's busy time; the spans keep their source calendar.
     pub availability: Availability,
-    /// Per person, the busy spans of each calendar (aligned with the person's
-    /// `calendars`), for `peerwell busy`.
-    pub calendars: BTreeMap<String, Vec<CalendarBusy>>,
     /// Calendars that could not be read. Each blocks its owner's groups.
     pub calendar_errors: Vec<(String, CalendarError)>,
     /// Problems that did not stop a read, prefixed with the file.
@@ -96,6 +94,11 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
     let dir = match (data_dir, env) {
         (Some(d), _) => d.to_path_buf(),
         (None, Some(e)) => PathBuf::from(e),
+        // The policy loader already resolves `data_dir` against the policy
+        // folder; joining a relative folder again would double it.
+        (None, None) if org.org.store.data_dir.starts_with(&org.org.dir) => {
+            org.org.store.data_dir.clone()
+        }
         (None, None) => org.org.dir.join(&org.org.store.data_dir),
     };
     dir.join(store::FILE_NAME)
@@ -129,15 +132,21 @@ pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     org.org.holidays.sort();
     org.org.holidays.dedup();
 
+    // Calendars are read on every core, and merged in person id order.
+    let people: Vec<&Person> = org.people.values().collect();
+    let read = crate::parallel::map(&people, crate::parallel::threads(), |person| {
+        let mut warnings = Vec::new();
+        let busy = read_person(person, &horizon, &mut warnings);
+        (busy, warnings)
+    });
     let mut availability = Availability::new();
-    let mut calendars = BTreeMap::new();
     let mut calendar_errors = Vec::new();
     let mut warnings = Vec::new();
-    for person in org.people.values() {
-        match read_person(person, &horizon, &mut warnings) {
-            Ok((busy, read)) => {
+    for (person, (busy, mut w)) in people.into_iter().zip(read) {
+        warnings.append(&mut w);
+        match busy {
+            Ok(busy) => {
                 availability.insert(person.id.clone(), Ok(busy));
-                calendars.insert(person.id.clone(), read);
             }
             Err(e) => {
                 availability.insert(person.id.clone(), Err(e.to_string()));
@@ -149,18 +158,19 @@ pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
         org,
         horizon,
         availability,
-        calendars,
         calendar_errors,
         warnings,
         formats: Formats::builtin(),
     })
 }
 
+/// A person's busy time from all their calendars. Each calendar's own
+/// spans are dropped once merged.
 fn read_person(
     person: &Person,
     horizon: &Horizon,
     warnings: &mut Vec<String>,
-) -> Result<(PersonBusy, Vec<CalendarBusy>), CalendarError> {
+) -> Result<PersonBusy, CalendarError> {
     let window = horizon.window();
     let mut read = Vec::with_capacity(person.calendars.len());
     for source in &person.calendars {
@@ -179,7 +189,7 @@ fn read_person(
         );
         read.push(busy);
     }
-    Ok((person_busy(person, &read, horizon), read))
+    Ok(person_busy(person, &read, horizon))
 }
 
 fn io_error(label: &str, e: &std::io::Error) -> CalendarError {

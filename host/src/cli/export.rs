@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::feeds::{FeedOptions, group_feed, member_feed};
+use crate::feeds::{FeedOptions, FeedSet};
 use crate::pipeline::Loaded;
 use crate::schedule::Plan;
 use crate::store::Commit;
@@ -38,8 +38,10 @@ pub fn write_all(
     out: &Path,
 ) -> Result<usize, String> {
     let opts = options(loaded, commit);
-    let mut published = plan.clone();
-    published.sessions.extend(commit.cancelled.iter().cloned());
+    let feeds = FeedSet::new(
+        &loaded.org,
+        plan.sessions.iter().chain(commit.cancelled.iter()),
+    );
     let groups = out.join("groups");
     let members = out.join("members");
     for dir in [&groups, &members] {
@@ -48,12 +50,12 @@ pub fn write_all(
     }
     let mut n = 0;
     for group in &loaded.org.groups {
-        let text = group_feed(&loaded.org, group, &published, &opts);
+        let text = feeds.group(group, &opts);
         write(&groups.join(format!("{}.ics", group.id)), &text)?;
         n += 1;
     }
     for person in loaded.org.people.values() {
-        let text = member_feed(&loaded.org, person, &published, &opts);
+        let text = feeds.member(person, &opts);
         write(&members.join(format!("{}.ics", person.id)), &text)?;
         n += 1;
     }

@@ -53,45 +53,89 @@ const ZONE_SLACK: SignedDuration = SignedDuration::from_hours(24 * 31);
 
 /// The feed of one group: its sessions from `plan.sessions`.
 pub fn group_feed(org: &Organization, group: &Group, plan: &Plan, opts: &FeedOptions) -> String {
-    let sessions: Vec<(&Group, &Session)> = plan
-        .sessions
-        .iter()
-        .filter(|s| s.group == group.id)
-        .map(|s| (group, s))
-        .collect();
-    calendar(
-        org,
-        &group.name,
-        &group.zone.name,
-        sessions,
-        Audience::Group,
-        opts,
-    )
+    FeedSet::new(org, plan.sessions.iter()).group(group, opts)
 }
 
 /// The feed of one member: the sessions of every group they belong to in
 /// which they are an attendee (not an absentee).
 pub fn member_feed(org: &Organization, person: &Person, plan: &Plan, opts: &FeedOptions) -> String {
-    let sessions: Vec<(&Group, &Session)> = plan
-        .sessions
-        .iter()
-        .filter(|s| s.attendees.contains(&person.id))
-        .filter_map(|s| {
-            org.groups
-                .iter()
-                .find(|g| g.id == s.group && g.members.contains(&person.id))
-                .map(|g| (g, s))
-        })
-        .collect();
-    let name = format!("{} — peer support", person.name.trim());
-    calendar(
-        org,
-        &name,
-        &person.zone.name,
-        sessions,
-        Audience::Member(person),
-        opts,
-    )
+    FeedSet::new(org, plan.sessions.iter()).member(person, opts)
+}
+
+/// Sessions indexed once by group and by attending member, so that writing
+/// every feed of an organization reads each session a bounded number of
+/// times instead of scanning all sessions per feed. The feeds it writes are
+/// byte-identical to [`group_feed`] and [`member_feed`].
+pub struct FeedSet<'a> {
+    org: &'a Organization,
+    /// Group id → the group's sessions, in the given order.
+    by_group: BTreeMap<&'a str, Vec<&'a Session>>,
+    /// Person id → (group, session) of every session the person attends
+    /// as a member of its group, in the given order.
+    by_member: BTreeMap<&'a str, Vec<(&'a Group, &'a Session)>>,
+}
+
+impl<'a> FeedSet<'a> {
+    /// Indexes `sessions` (a plan's sessions, plus any cancelled ones).
+    pub fn new(org: &'a Organization, sessions: impl IntoIterator<Item = &'a Session>) -> Self {
+        let groups: BTreeMap<&str, &Group> =
+            org.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+        let mut by_group: BTreeMap<&str, Vec<&Session>> = BTreeMap::new();
+        let mut by_member: BTreeMap<&str, Vec<(&Group, &Session)>> = BTreeMap::new();
+        for s in sessions {
+            by_group.entry(s.group.as_str()).or_default().push(s);
+            let Some(&group) = groups.get(s.group.as_str()) else {
+                continue;
+            };
+            let members: BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
+            let mut seen = BTreeSet::new();
+            for a in &s.attendees {
+                if members.contains(a.as_str()) && seen.insert(a.as_str()) {
+                    by_member.entry(a.as_str()).or_default().push((group, s));
+                }
+            }
+        }
+        FeedSet {
+            org,
+            by_group,
+            by_member,
+        }
+    }
+
+    /// The feed of one group (see [`group_feed`]).
+    pub fn group(&self, group: &Group, opts: &FeedOptions) -> String {
+        let sessions: Vec<(&Group, &Session)> = self
+            .by_group
+            .get(group.id.as_str())
+            .map(|v| v.iter().map(|s| (group, *s)).collect())
+            .unwrap_or_default();
+        calendar(
+            self.org,
+            &group.name,
+            &group.zone.name,
+            sessions,
+            Audience::Group,
+            opts,
+        )
+    }
+
+    /// The feed of one member (see [`member_feed`]).
+    pub fn member(&self, person: &Person, opts: &FeedOptions) -> String {
+        let sessions = self
+            .by_member
+            .get(person.id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let name = format!("{} — peer support", person.name.trim());
+        calendar(
+            self.org,
+            &name,
+            &person.zone.name,
+            sessions,
+            Audience::Member(person),
+            opts,
+        )
+    }
 }
 
 /// Stable UID of a session: the same in group and member feeds.

@@ -194,6 +194,122 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
     }
 }
 
+/// What [`evaluate`] counts for `series` — occurrences held and attendance
+/// summed over them — without recording who attends or why not. It stops
+/// checking an occurrence's members once quorum can no longer be met, skips
+/// holidays and unplaceable occurrences before looking at anyone, and gives
+/// up (`None`) as soon as even holding every remaining occurrence with every
+/// member could not rank strictly better than `bar`.
+pub fn tally(
+    setup: &Setup<'_, '_>,
+    series: SeriesTime,
+    cx: &Context<'_>,
+    bar: Option<&RankKey>,
+) -> Option<(u32, u32)> {
+    let group = setup.group;
+    let duration = setup.req.duration_minutes;
+    let preferred = series::preferred(series, duration, &group.preferred);
+    let dates = series::occurrence_dates(setup.req.cadence, series.weekday, cx.horizon);
+    let size = u32::try_from(setup.members.len()).unwrap_or(u32::MAX);
+    let quorum = setup.quorum();
+    // Members who may be absent while quorum still holds.
+    let spare = size.saturating_sub(quorum);
+    let mut attending: Vec<usize> = Vec::with_capacity(setup.members.len());
+    let (mut held, mut attendance) = (0u32, 0u32);
+    let total = u32::try_from(dates.len()).unwrap_or(u32::MAX);
+    for (index, date) in dates.into_iter().enumerate() {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        if let Some(bar) = bar {
+            let left = total - index;
+            let best = (
+                Reverse(held.saturating_add(left)),
+                Reverse(attendance.saturating_add(left.saturating_mul(size))),
+                !preferred,
+                series.weekday.to_monday_zero_offset(),
+                series.start,
+            );
+            if best >= *bar {
+                return None;
+            }
+        }
+        if size < quorum || cx.frozen.contains(&(setup.index, index)) || cx.holidays.contains(&date)
+        {
+            continue;
+        }
+        let Ok(slot) = series::place(date, series, duration, &group.zone.tz, group.latest) else {
+            continue;
+        };
+        attending.clear();
+        let mut absent = 0u32;
+        for (pos, m) in setup.members.iter().enumerate() {
+            if m.check(slot, cx.bookings).is_ok() {
+                attending.push(pos);
+            } else {
+                absent += 1;
+                if absent > spare {
+                    break;
+                }
+            }
+        }
+        if absent <= spare && shortfall(setup, &attending).is_none() {
+            held += 1;
+            attendance += u32::try_from(attending.len()).unwrap_or(u32::MAX);
+        }
+    }
+    Some((held, attendance))
+}
+
+/// The rank key of a tallied candidate (see [`Evaluation::rank`]).
+pub fn tally_rank(
+    setup: &Setup<'_, '_>,
+    series: SeriesTime,
+    held: u32,
+    attendance: u32,
+) -> RankKey {
+    (
+        Reverse(held),
+        Reverse(attendance),
+        !series::preferred(series, setup.req.duration_minutes, &setup.group.preferred),
+        series.weekday.to_monday_zero_offset(),
+        series.start,
+    )
+}
+
+/// The group's best `n` candidates that hold at least one occurrence, fully
+/// evaluated and ranked best first: the same as the first `n` of [`ranked`]
+/// without the ones holding nothing, computed with [`tally`] so that only
+/// the kept candidates are evaluated in full.
+pub fn best(setup: &Setup<'_, '_>, cx: &Context<'_>, n: usize) -> Vec<Evaluation> {
+    if n == 0 {
+        return Vec::new();
+    }
+    // Max-heap of the best `n` so far: its top is the worst kept.
+    let mut kept: std::collections::BinaryHeap<(RankKey, usize)> =
+        std::collections::BinaryHeap::with_capacity(n + 1);
+    let candidates = setup.candidates();
+    for (i, &c) in candidates.iter().enumerate() {
+        let bar = if kept.len() >= n {
+            kept.peek().map(|(k, _)| k)
+        } else {
+            None
+        };
+        let Some((held, attendance)) = tally(setup, c, cx, bar) else {
+            continue;
+        };
+        if held == 0 {
+            continue;
+        }
+        kept.push((tally_rank(setup, c, held, attendance), i));
+        if kept.len() > n {
+            kept.pop();
+        }
+    }
+    kept.into_sorted_vec()
+        .into_iter()
+        .filter_map(|(_, i)| candidates.get(i).map(|&c| evaluate(setup, c, cx)))
+        .collect()
+}
+
 /// The quorum or role the attendees fall short of, if any.
 pub fn shortfall(setup: &Setup<'_, '_>, attending: &[usize]) -> Option<Skip> {
     let n = u32::try_from(attending.len()).unwrap_or(u32::MAX);

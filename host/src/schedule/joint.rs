@@ -131,6 +131,44 @@ fn option(enc: &Encoder<'_>, e: &Evaluation, members: usize, score: i64) -> Opti
     })
 }
 
+/// What one group offers the solver: its best candidates as options.
+/// Computing offers only reads the bookings, so groups can make theirs in
+/// parallel and be added in group order.
+pub struct Offer {
+    /// The group's index in `org.groups`.
+    pub index: usize,
+    pub choice: GroupChoice,
+    /// The series time of each option.
+    pub series: Vec<SeriesTime>,
+}
+
+impl Offer {
+    /// The group's best candidates against `cx`'s bookings (the frozen
+    /// sessions and kept series); `None` when no candidate holds an
+    /// occurrence.
+    pub fn new(enc: &Encoder<'_>, setup: &Setup<'_, '_>, cx: &Context<'_>) -> Option<Offer> {
+        let ranked = evaluate::best(setup, cx, MAX_OPTIONS);
+        let members: Vec<u32> = setup
+            .members
+            .iter()
+            .map(|m| enc.person(&m.person.id).unwrap_or(0))
+            .collect();
+        let mut options = Vec::new();
+        let mut series = Vec::new();
+        for (i, e) in ranked.iter().enumerate() {
+            if let Some(o) = option(enc, e, members.len(), score(e, i)) {
+                options.push(o);
+                series.push(e.series);
+            }
+        }
+        (!options.is_empty()).then_some(Offer {
+            index: setup.index,
+            choice: GroupChoice { members, options },
+            series,
+        })
+    }
+}
+
 /// The groups given to the solver and, per group, the candidates behind
 /// its options.
 pub struct Joint {
@@ -196,38 +234,11 @@ impl Joint {
         }
     }
 
-    /// Adds a group with its best candidates against `cx`'s bookings (the
-    /// frozen sessions and kept series). Returns false when the group has
-    /// no candidate that holds an occurrence.
-    pub fn add(&mut self, enc: &Encoder<'_>, setup: &Setup<'_, '_>, cx: &Context<'_>) -> bool {
-        let mut ranked: Vec<Evaluation> = setup
-            .candidates()
-            .into_iter()
-            .map(|c| evaluate::evaluate(setup, c, cx))
-            .filter(|e| e.held > 0)
-            .collect();
-        ranked.sort_by_key(Evaluation::rank);
-        ranked.truncate(MAX_OPTIONS);
-        let members: Vec<u32> = setup
-            .members
-            .iter()
-            .map(|m| enc.person(&m.person.id).unwrap_or(0))
-            .collect();
-        let mut options = Vec::new();
-        let mut series = Vec::new();
-        for (i, e) in ranked.iter().enumerate() {
-            if let Some(o) = option(enc, e, members.len(), score(e, i)) {
-                options.push(o);
-                series.push(e.series);
-            }
-        }
-        if options.is_empty() {
-            return false;
-        }
-        self.problem.groups.push(GroupChoice { members, options });
-        self.groups.push(setup.index);
-        self.series.push(series);
-        true
+    /// Adds a group's offer (see [`Offer::new`]).
+    pub fn push(&mut self, offer: Offer) {
+        self.problem.groups.push(offer.choice);
+        self.groups.push(offer.index);
+        self.series.push(offer.series);
     }
 
     /// Solves and returns the chosen series time per group index.

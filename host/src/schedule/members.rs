@@ -186,36 +186,44 @@ pub fn minutes(slot: Interval) -> u32 {
 /// Sessions already booked in this plan, per person.
 #[derive(Debug, Default, Clone)]
 pub struct Bookings {
-    /// Person id → start → (end, group index, cap week). Never
-    /// overlapping.
-    by_person: BTreeMap<String, BTreeMap<Timestamp, (Timestamp, usize, Date)>>,
-    /// (Person id, week Monday) → minutes booked, for caps.
-    minutes: BTreeMap<(String, Date), u32>,
+    /// Person id → that person's sessions and weekly minutes.
+    by_person: BTreeMap<String, Booked>,
+}
+
+/// One person's bookings.
+#[derive(Debug, Default, Clone)]
+struct Booked {
+    /// Start → (end, group index, cap week). Never overlapping.
+    sessions: BTreeMap<Timestamp, (Timestamp, usize, Date)>,
+    /// Week Monday → minutes booked, for caps.
+    minutes: BTreeMap<Date, u32>,
 }
 
 impl Bookings {
     /// The group index of a booked session of `person` overlapping `slot`.
     pub fn conflict(&self, person: &str, slot: Interval) -> Option<usize> {
         let booked = self.by_person.get(person)?;
-        let (_, (end, group, _)) = booked.range(..slot.end).next_back()?;
+        let (_, (end, group, _)) = booked.sessions.range(..slot.end).next_back()?;
         (*end > slot.start).then_some(*group)
     }
 
     /// Books `person` into a session of group `group`, counting its
     /// minutes towards `week` (see [`week_of`]).
     pub fn book(&mut self, person: &str, slot: Interval, group: usize, week: Date) {
-        self.by_person
-            .entry(person.to_string())
-            .or_default()
-            .insert(slot.start, (slot.end, group, week));
-        let m = self.minutes.entry((person.to_string(), week)).or_default();
+        let booked = match self.by_person.get_mut(person) {
+            Some(b) => b,
+            None => self.by_person.entry(person.to_string()).or_default(),
+        };
+        booked.sessions.insert(slot.start, (slot.end, group, week));
+        let m = booked.minutes.entry(week).or_default();
         *m = m.saturating_add(minutes(slot));
     }
 
     /// Minutes `person` is booked in the week starting on Monday `week`.
     pub fn minutes(&self, person: &str, week: Date) -> u32 {
-        self.minutes
-            .get(&(person.to_string(), week))
+        self.by_person
+            .get(person)
+            .and_then(|b| b.minutes.get(&week))
             .copied()
             .unwrap_or(0)
     }
@@ -224,7 +232,7 @@ impl Bookings {
     pub fn without_group_index(&self, group: usize) -> Bookings {
         let mut out = Bookings::default();
         for (person, booked) in &self.by_person {
-            for (start, (end, g, week)) in booked {
+            for (start, (end, g, week)) in &booked.sessions {
                 if *g != group {
                     out.book(person, Interval::new(*start, *end), *g, *week);
                 }

@@ -122,6 +122,8 @@ pub struct Plan {
 }
 
 #[cfg(test)]
+mod evaluate_tests;
+#[cfg(test)]
 mod explain_tests;
 
 /// What was published before, so re-planning keeps it where it can.

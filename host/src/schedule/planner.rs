@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 
 use super::evaluate::{self, Context, Setup};
-use super::joint::{Encoder, Joint};
+use super::joint::{Encoder, Joint, Offer};
 use super::members::{self, Bookings, Member};
 use super::realise::{self, Frame, Held};
 use super::{Availability, GroupOutcome, Plan, Previous, Session, Skipped, partition};
@@ -253,11 +253,20 @@ pub fn plan_with(
         *slot = Some(realised(index, &setup, r, &mut bookings, &mut joint));
     }
     {
+        // Offers only read the bookings: groups make them in parallel and
+        // join the problem in group order.
         let cx = planner.context(&bookings, &frozen_keys);
-        for (&index, w) in work.iter() {
-            if let (Work::Series(None), Some((setup, _))) = (w, planner.setup(index)) {
-                joint.add(&enc, &setup, &cx);
-            }
+        let todo: Vec<usize> = work
+            .iter()
+            .filter(|(_, w)| matches!(w, Work::Series(None)))
+            .map(|(&index, _)| index)
+            .collect();
+        let offers = crate::parallel::map(&todo, crate::parallel::threads(), |&index| {
+            let (setup, _) = planner.setup(index)?;
+            Offer::new(&enc, &setup, &cx)
+        });
+        for offer in offers.into_iter().flatten() {
+            joint.push(offer);
         }
     }
     let chosen = joint.solve();

@@ -1,0 +1,87 @@
+//! Deterministic data parallelism on the machine's cores.
+//!
+//! [`map`] runs a function over a slice on a few scoped threads that take
+//! items one at a time (so uneven items balance out), and returns the
+//! results in the slice's order: the output never depends on the number of
+//! threads or on their timing.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Most threads [`map`] starts.
+pub const MAX_THREADS: usize = 4;
+
+/// The threads [`map`] uses: the cores this process may run on, at most
+/// [`MAX_THREADS`], at least 1.
+pub fn threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, MAX_THREADS)
+}
+
+/// `items.iter().map(f).collect()`, computed on up to `threads` threads.
+/// With one thread (or fewer than two items) it runs on the caller's
+/// thread. A panic in `f` propagates to the caller.
+pub fn map<T, R, F>(items: &[T], threads: usize, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, f(item)));
+        }
+    };
+    let parts: Vec<Vec<(usize, R)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut parts = vec![work()];
+        for h in handles {
+            match h.join() {
+                Ok(p) => parts.push(p),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        parts
+    });
+    let mut all: Vec<(usize, R)> = parts.into_iter().flatten().collect();
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_keep_the_input_order_whatever_the_threads() {
+        let items: Vec<u64> = (0..1000).collect();
+        let want: Vec<u64> = items.iter().map(|x| x * x + 1).collect();
+        for t in [1, 2, 3, 8] {
+            assert_eq!(map(&items, t, |x| x * x + 1), want, "{t} threads");
+        }
+        assert_eq!(map(&[] as &[u64], 2, |x| *x), Vec::<u64>::new());
+    }
+
+    #[test]
+    fn uneven_work_still_lands_in_order() {
+        let items: Vec<u64> = (0..64).collect();
+        let got = map(&items, 2, |&x| {
+            // Early items are slow, so threads finish out of order.
+            let spins = if x < 4 { 200_000 } else { 10 };
+            (0..spins).fold(x, |a, b| a.wrapping_mul(31).wrapping_add(b)) % 7 + x * 100
+        });
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(g / 100, i as u64);
+        }
+    }
+}
