@@ -242,9 +242,23 @@ impl Joint {
     }
 
     /// Solves and returns the chosen series time per group index.
+    ///
+    /// Spreading a person's sessions is a soft preference that depends on
+    /// the other groups' choices, so it is a second pass: the first
+    /// solution's weekdays give each option a penalty for every other group
+    /// of its members meeting on the same weekday, and the problem is solved
+    /// again with those scores. The second solution is kept only when it
+    /// schedules at least as many groups.
     pub fn solve(&self) -> BTreeMap<usize, SeriesTime> {
         let effort = solver::Effort::default_for(&self.problem);
-        let solution = solver::solve(&self.problem, &effort);
+        let first = solver::solve(&self.problem, &effort);
+        let spread = self.spread(&first.chosen);
+        let second = solver::solve(&spread, &solver::Effort::default_for(&spread));
+        let solution = if second.scheduled >= first.scheduled {
+            second
+        } else {
+            first
+        };
         let mut out = BTreeMap::new();
         for (k, chosen) in solution.chosen.iter().enumerate() {
             let pick = chosen.and_then(|c| self.series.get(k)?.get(c as usize).copied());
@@ -253,5 +267,127 @@ impl Joint {
             }
         }
         out
+    }
+}
+
+/// Score taken off an option for each other group one of its members meets
+/// on the same weekday: below the preferred window, above tie-breaking.
+const SAME_DAY_PENALTY: i64 = 50;
+
+impl Joint {
+    /// The problem with each option's score lowered by its same-weekday
+    /// load for its members. A group counts only the current choices of the
+    /// groups before it, so two groups never both flee the same day: the
+    /// earlier keeps its day and the later one moves.
+    fn spread(&self, chosen: &[Option<u32>]) -> Problem {
+        let weekday = |k: usize, c: Option<u32>| {
+            c.and_then(|c| self.series.get(k)?.get(c as usize))
+                .map(|s| s.weekday.to_monday_zero_offset() as usize)
+        };
+        let mut load: BTreeMap<(u32, usize), i64> = BTreeMap::new();
+        let mut problem = self.problem.clone();
+        for (k, g) in problem.groups.iter_mut().enumerate() {
+            for (c, option) in g.options.iter_mut().enumerate() {
+                let Some(day) = weekday(k, Some(c as u32)) else {
+                    continue;
+                };
+                let earlier: i64 = g
+                    .members
+                    .iter()
+                    .map(|&m| load.get(&(m, day)).copied().unwrap_or(0))
+                    .sum();
+                option.score -= earlier * SAME_DAY_PENALTY;
+            }
+            if let Some(day) = weekday(k, chosen.get(k).copied().flatten()) {
+                for &m in &g.members {
+                    *load.entry((m, day)).or_default() += 1;
+                }
+            }
+        }
+        problem
+    }
+}
+
+#[cfg(test)]
+mod spread_tests {
+    use super::*;
+    use crate::schedule::solver::{GroupChoice, SlotOption};
+    use jiff::civil::{Weekday, time};
+
+    fn option(day: u32, score: i64) -> SlotOption {
+        SlotOption {
+            start: day * 1440 + 9 * 60,
+            end: day * 1440 + 10 * 60,
+            attends: vec![1, 1],
+            score,
+        }
+    }
+
+    /// Two groups share person 0; each may meet Monday or Tuesday at 09:00,
+    /// Monday scoring a little higher. Alone each would take Monday; sharing
+    /// a member, they spread over both days.
+    #[test]
+    fn groups_sharing_a_member_spread_over_days() {
+        let days = [Weekday::Monday, Weekday::Tuesday];
+        let series: Vec<SeriesTime> = days
+            .iter()
+            .map(|&weekday| SeriesTime {
+                weekday,
+                start: time(9, 0, 0, 0),
+            })
+            .collect();
+        let group = |other: u32| GroupChoice {
+            members: vec![0, other],
+            options: vec![option(0, 10), option(1, 5)],
+        };
+        let mut joint = Joint {
+            problem: Problem {
+                people: 3,
+                caps: Vec::new(),
+                fixed: Vec::new(),
+                groups: vec![group(1), group(2)],
+            },
+            groups: vec![0, 1],
+            series: vec![series.clone(), series],
+        };
+        // Overlapping times on one day would double-book person 0, so give
+        // the options different times of day to test the preference alone.
+        joint.problem.groups[1].options[0].start += 120;
+        joint.problem.groups[1].options[0].end += 120;
+        joint.problem.groups[1].options[1].start += 120;
+        joint.problem.groups[1].options[1].end += 120;
+        let chosen = joint.solve();
+        let picked: Vec<Weekday> = chosen.values().map(|s| s.weekday).collect();
+        assert_eq!(picked.len(), 2);
+        assert_ne!(picked[0], picked[1], "both on {:?}", picked[0]);
+    }
+
+    #[test]
+    fn a_group_alone_keeps_its_best_day() {
+        let series = vec![
+            SeriesTime {
+                weekday: Weekday::Monday,
+                start: time(9, 0, 0, 0),
+            },
+            SeriesTime {
+                weekday: Weekday::Tuesday,
+                start: time(9, 0, 0, 0),
+            },
+        ];
+        let joint = Joint {
+            problem: Problem {
+                people: 2,
+                caps: Vec::new(),
+                fixed: Vec::new(),
+                groups: vec![GroupChoice {
+                    members: vec![0, 1],
+                    options: vec![option(0, 10), option(1, 5)],
+                }],
+            },
+            groups: vec![0],
+            series: vec![series],
+        };
+        let chosen = joint.solve();
+        assert_eq!(chosen.get(&0).map(|s| s.weekday), Some(Weekday::Monday));
     }
 }
