@@ -26,6 +26,9 @@ pub fn description(
     audience: Audience<'_>,
 ) -> String {
     let mut sections: Vec<String> = Vec::new();
+    if let Some(moved) = moved(group, session, audience) {
+        sections.push(moved);
+    }
     sections.push(agenda(group, session, audience));
     if let Some(roles) = roles(org, session, audience) {
         sections.push(roles);
@@ -44,6 +47,23 @@ pub fn description(
         sections.push(format!("Notes\n{notes}"));
     }
     sections.join("\n\n")
+}
+
+/// For an occurrence moved within its week: where the series would have
+/// put it, in the reader's zone.
+fn moved(group: &Group, session: &Session, audience: Audience<'_>) -> Option<String> {
+    let from = session.moved_from?;
+    let zone = match audience {
+        Audience::Group => &group.zone,
+        Audience::Member(person) => &person.zone,
+    };
+    let usual = from.to_zoned(zone.tz.clone());
+    Some(format!(
+        "Moved this week: the usual time, {} {}, is short of quorum, so this \
+         session meets at a different time.",
+        usual.strftime("%A %-d %B"),
+        usual.strftime("%H:%M"),
+    ))
 }
 
 /// "Agenda (Zone time)" then one line per phase, "08:00–08:15 Title — detail".

@@ -287,3 +287,20 @@ fn cancelled_sessions_keep_their_uid_with_status_cancelled() {
         .count();
     assert_eq!(confirmed + 1, events.len());
 }
+
+#[test]
+fn a_moved_occurrence_says_where_the_series_would_have_been() {
+    let org = org();
+    let mut p = plan();
+    let usual: Timestamp = "2026-03-10T13:00:00Z".parse().unwrap();
+    p.sessions[0].moved_from = Some(usual);
+    let text = unfolded(&group_feed(&org, &org.groups[0], &p, &opts()));
+    assert!(
+        text.contains(
+            "Moved this week: the usual time\\, Tuesday 10 March 09:00\\, is short of quorum"
+        ),
+        "{text}"
+    );
+    let untouched = unfolded(&group_feed(&org, &org.groups[0], &plan(), &opts()));
+    assert!(!untouched.contains("Moved this week"));
+}
