@@ -90,12 +90,13 @@ pub struct Solution {
 }
 
 mod check;
+mod decompose;
 mod exact;
+mod graph;
 mod greedy;
+mod reduce;
 mod search;
 mod state;
-
-use state::State;
 
 impl Effort {
     /// A deterministic budget scaled to the problem's size: enough local
@@ -113,17 +114,19 @@ impl Effort {
 /// highest total score; nobody booked twice at once, no cap exceeded, no
 /// collision with fixed time. Deterministic for a given problem and effort.
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
-    let mut st = State::new(problem);
-    greedy::greedy(&mut st);
-    let schedulable = st.usable.iter().filter(|u| !u.is_empty()).count();
-    search::search(&mut st, effort.steps, effort.seed);
-    if schedulable <= exact::MAX_GROUPS {
-        exact::exact(&mut st);
+    let chosen = decompose::solve(problem, effort);
+    let mut scheduled = 0;
+    let mut score = 0;
+    for (g, c) in chosen.iter().enumerate() {
+        if let Some(opt) = c.and_then(|o| problem.groups[g].options.get(o as usize)) {
+            scheduled += 1;
+            score += opt.score;
+        }
     }
     Solution {
-        chosen: st.chosen,
-        scheduled: st.scheduled,
-        score: st.score,
+        chosen,
+        scheduled,
+        score,
     }
 }
 

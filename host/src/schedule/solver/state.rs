@@ -28,6 +28,16 @@ impl Entry {
     }
 }
 
+/// Pairwise option conflicts, for problems where no cap can bind: then an
+/// option's blockers are exactly the groups booked at a conflicting option.
+pub(super) struct Conflicts {
+    /// Per group, the index of its option 0 in `lists`.
+    pub first: Vec<u32>,
+    /// Per (group, option): the conflicting (group, option) pairs of other
+    /// groups, at most one entry per pair.
+    pub lists: Vec<Vec<(u32, u32)>>,
+}
+
 /// Occupancy plus the current assignment.
 pub(super) struct State<'p> {
     pub problem: &'p Problem,
@@ -42,6 +52,10 @@ pub(super) struct State<'p> {
     pub score: i64,
     /// Scratch: (person, periods) of the option being looked at.
     att: Vec<(u32, u128)>,
+    /// When set, [`State::blockers`] reads these lists instead of scanning
+    /// bookings (valid only when no cap can bind and every option is
+    /// usable).
+    pub conflicts: Option<Conflicts>,
 }
 
 impl<'p> State<'p> {
@@ -81,6 +95,7 @@ impl<'p> State<'p> {
             scheduled: 0,
             score: 0,
             att: Vec::new(),
+            conflicts: None,
         };
         let mut out = Vec::new();
         let mut usable = Vec::with_capacity(problem.groups.len());
@@ -127,6 +142,22 @@ impl<'p> State<'p> {
     /// when more than `limit` groups are in the way (`out` is then partial).
     pub fn blockers(&mut self, g: usize, o: u32, limit: usize, out: &mut Vec<u32>) -> bool {
         out.clear();
+        if let Some(c) = &self.conflicts {
+            let list = c
+                .first
+                .get(g)
+                .and_then(|f| c.lists.get((f + o) as usize))
+                .map_or(&[][..], Vec::as_slice);
+            for &(h, p) in list {
+                if self.chosen[h as usize] == Some(p) {
+                    if out.len() == limit {
+                        return false;
+                    }
+                    out.push(h);
+                }
+            }
+            return true;
+        }
         let grp = &self.problem.groups[g];
         let opt = &grp.options[o as usize];
         let (start, end) = (opt.start, opt.end);
