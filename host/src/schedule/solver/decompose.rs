@@ -21,10 +21,18 @@ use super::search::{self, Stop};
 use super::state::{Conflicts, State};
 use super::{Booking, Effort, GroupChoice, Problem, exact, greedy};
 
-/// Steps without improvement after which a component's search ends, per
-/// group of the component (at least [`MIN_STALL`]).
-const STALL_PER_GROUP: u64 = 200;
-const MIN_STALL: u64 = 2_000;
+/// Steps without improvement after which a component's search ends: per
+/// group, times the square of the mean conflict degree (dense conflict
+/// graphs improve rarely but still late), at least [`MIN_STALL`].
+const STALL_PER_GROUP: u64 = 8;
+const MIN_STALL: u64 = 1_000;
+
+/// Components with at least this many groups get two walks in parallel.
+const TWO_WALKS_FROM: usize = 200;
+
+/// Option tests the exact phases may spend, per component and in total.
+const EXACT_PER_PART: u64 = 100_000;
+const EXACT_TOTAL: u64 = 300_000;
 
 /// Search steps before the exact phase of a small component.
 const PRE_EXACT_STEPS: u64 = 200;
@@ -40,6 +48,7 @@ pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
     let comps = components(&graph, &reduced);
     let total: u64 = comps.iter().map(|c| c.len() as u64).sum();
     let mut parts = Parts::new(problem, &graph, &reduced);
+    let mut exact_left = EXACT_TOTAL;
     for comp in &comps {
         let Part {
             problem: sub,
@@ -48,7 +57,7 @@ pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
         } = parts.part(comp);
         let share = (effort.steps as u128 * comp.len() as u128 / u128::from(total.max(1))) as u64;
         let seed = effort.seed ^ u64::from(comp[0]).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let local = solve_part(&sub, conflicts, share, seed);
+        let local = solve_part(&sub, conflicts, share, seed, &mut exact_left);
         for (i, c) in local.iter().enumerate() {
             if let Some(o) = *c {
                 chosen[comp[i] as usize] = origin[i].get(o as usize).copied();
@@ -221,7 +230,7 @@ impl<'a> Parts<'a> {
                     }
                 }
             }
-            Conflicts { first, lists }
+            Conflicts::new(first, lists)
         });
         for &p in &people {
             self.local_person[p as usize] = NONE;
@@ -234,12 +243,21 @@ impl<'a> Parts<'a> {
     }
 }
 
+/// The stall patience for a component of `groups` groups and `options`
+/// options with `edges` conflict-list entries (0 when capped: then per
+/// group only).
+fn patience(groups: u64, options: u64, edges: u64) -> u64 {
+    let degree_sq = (edges * edges / options.max(1).pow(2)).max(1);
+    (STALL_PER_GROUP * groups * degree_sq).max(MIN_STALL)
+}
+
 /// Solves one component; returns its local choices.
 fn solve_part(
     problem: &Problem,
     conflicts: Option<Conflicts>,
     steps: u64,
     seed: u64,
+    exact_left: &mut u64,
 ) -> Vec<Option<u32>> {
     let mut st = State::new(problem);
     let groups = st.usable.iter().filter(|u| !u.is_empty()).count();
@@ -247,24 +265,61 @@ fn solve_part(
         .filter_map(|g| st.usable[g].iter().map(|&o| st.score_of(g, o)).max())
         .sum();
     let upper = (groups, top);
+    let options: usize = problem.groups.iter().map(|g| g.options.len()).sum();
+    let edges: u64 = conflicts
+        .as_ref()
+        .map_or(0, |c| c.lists.iter().map(|l| l.len() as u64).sum());
     st.conflicts = conflicts;
     greedy::greedy(&mut st);
     if (st.scheduled, st.score) >= upper {
         return st.chosen;
     }
     if groups <= exact::MAX_GROUPS {
-        search::search_until(&mut st, steps.min(PRE_EXACT_STEPS), seed, Stop { stall: u64::MAX, upper });
+        search::search_until(
+            &mut st,
+            steps.min(PRE_EXACT_STEPS),
+            seed,
+            Stop {
+                stall: u64::MAX,
+                upper,
+            },
+        );
         if (st.scheduled, st.score) < upper {
-            exact::exact(&mut st);
+            let (_, spent) = exact::exact(&mut st, EXACT_PER_PART.min(*exact_left));
+            *exact_left -= spent;
         }
         return st.chosen;
     }
-    let mut stall = (groups as u64 * STALL_PER_GROUP).max(MIN_STALL);
-    if let Some(v) = std::env::var_os("PW_STALL") { stall = v.to_str().and_then(|s| s.parse().ok()).unwrap_or(stall); }
-    let taken = search::search_until(&mut st, steps, seed, Stop { stall, upper });
-    if std::env::var_os("PW_DEBUG").is_some() {
-        let opts: usize = problem.groups.iter().map(|g| g.options.len()).sum();
-        eprintln!("part groups={groups} options={opts} steps={steps} taken={taken} got={} upper={upper:?}", st.scheduled);
+    let stall = patience(groups as u64, options as u64, edges);
+    let stop = Stop { stall, upper };
+    if groups < TWO_WALKS_FROM {
+        search::search_until(&mut st, steps, seed, stop);
+        return st.chosen;
     }
-    st.chosen
+    // Two independent walks (own seeds) on two threads; the better result
+    // wins, the first walk on ties, so the outcome does not depend on
+    // timing.
+    let start = st.chosen.clone();
+    let conflicts = st.conflicts.take();
+    let walk = |w: u64| {
+        let mut st = State::new(problem);
+        st.conflicts = conflicts.as_ref().map(Conflicts::unbooked);
+        st.load(&start);
+        search::search_until(
+            &mut st,
+            steps,
+            seed ^ w.wrapping_mul(0xa076_1d64_78bd_642f),
+            stop,
+        );
+        (st.scheduled, st.score, st.chosen)
+    };
+    let (first, second) = std::thread::scope(|s| {
+        let other = s.spawn(|| walk(1));
+        let first = walk(0);
+        (first, other.join().ok())
+    });
+    match second {
+        Some(b) if (b.0, b.1) > (first.0, first.1) => b.2,
+        _ => first.2,
+    }
 }

@@ -72,7 +72,9 @@ impl Pool {
 /// When a walk may end before its step budget (both deterministic).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Stop {
-    /// Steps without a better assignment after which the walk ends.
+    /// Steps without a better assignment after which the walk ends; the
+    /// patience grows to the step of the last gain (a walk that needed
+    /// long to improve is given as long again).
     pub stall: u64,
     /// An upper bound on (scheduled, score): reaching it ends the walk.
     pub upper: (usize, i64),
@@ -127,7 +129,7 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
     let (mut last_gain, mut taken) = (0u64, 0u64);
     for step in 1..=steps {
         if pool.list.is_empty()
-            || step - last_gain > stop.stall
+            || step - last_gain > stop.stall.max(last_gain)
             || (best.0, best.1) >= stop.upper
         {
             break;
