@@ -23,9 +23,12 @@ use super::{Booking, Effort, GroupChoice, Problem, exact, greedy};
 
 /// Steps without improvement after which a component's search ends: per
 /// group, times the square of the mean conflict degree (dense conflict
-/// graphs improve rarely but still late), at least [`MIN_STALL`].
+/// graphs improve rarely but still late), at least [`MIN_STALL`] (steps
+/// are cheap with conflict lists) or [`MIN_STALL_CAPPED`] (steps scan
+/// bookings and caps).
 const STALL_PER_GROUP: u64 = 8;
-const MIN_STALL: u64 = 1_000;
+const MIN_STALL: u64 = 10_000;
+const MIN_STALL_CAPPED: u64 = 1_000;
 
 /// Components with at least this many groups get two walks in parallel.
 const TWO_WALKS_FROM: usize = 200;
@@ -248,7 +251,12 @@ impl<'a> Parts<'a> {
 /// group only).
 fn patience(groups: u64, options: u64, edges: u64) -> u64 {
     let degree_sq = (edges * edges / options.max(1).pow(2)).max(1);
-    (STALL_PER_GROUP * groups * degree_sq).max(MIN_STALL)
+    let least = if edges == 0 {
+        MIN_STALL_CAPPED
+    } else {
+        MIN_STALL
+    };
+    (STALL_PER_GROUP * groups * degree_sq).max(least)
 }
 
 /// Solves one component; returns its local choices.
