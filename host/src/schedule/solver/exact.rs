@@ -1,8 +1,8 @@
 //! Exact branch-and-bound for small problems (a handful of groups, as in a
 //! single clinic): depth-first over groups, most constrained first, each
 //! group taking one of its free options (best score first) or none;
-//! pruned by "every remaining group scheduled at its best score". A node
-//! budget keeps it bounded; the incumbent it starts from is never lost.
+//! pruned by "every remaining group scheduled at its best score". A budget
+//! of nodes and option tests keeps it bounded; the incumbent it starts from is never lost.
 
 use super::greedy;
 use super::state::State;
@@ -10,22 +10,20 @@ use super::state::State;
 /// Problems with at most this many schedulable groups are solved exactly.
 pub(super) const MAX_GROUPS: usize = 16;
 
-/// Search nodes before giving up on proving optimality.
-const NODE_BUDGET: u64 = 2_000_000;
-
 struct Bnb {
     order: Vec<usize>,
     /// Per depth: the sum of the best option scores from there on.
     rest_score: Vec<i64>,
     best: (usize, i64, Vec<Option<u32>>),
-    nodes: u64,
+    /// Option tests (the costly part) left before giving up.
+    budget: u64,
     out: Vec<u32>,
 }
 
 /// Improves `st`'s assignment to an optimum when the search finishes
-/// within its budget (else to the best found). Returns whether it was
-/// proven optimal.
-pub(super) fn exact(st: &mut State) -> bool {
+/// within `budget` option tests (else to the best found). Returns whether
+/// it was proven optimal, and the tests spent.
+pub(super) fn exact(st: &mut State, budget: u64) -> (bool, u64) {
     let order = greedy::order(st);
     let mut rest_score = vec![0i64; order.len() + 1];
     for (i, &g) in order.iter().enumerate().rev() {
@@ -40,23 +38,23 @@ pub(super) fn exact(st: &mut State) -> bool {
         order,
         rest_score,
         best: (st.scheduled, st.score, st.chosen.clone()),
-        nodes: 0,
+        budget,
         out: Vec::new(),
     };
     let incumbent = st.chosen.clone();
     st.load(&vec![None; incumbent.len()]);
     let done = bnb.dive(st, 0);
     st.load(&bnb.best.2);
-    done
+    (done, budget - bnb.budget)
 }
 
 impl Bnb {
     /// Explores depth `d` onwards; false when the node budget ran out.
     fn dive(&mut self, st: &mut State, d: usize) -> bool {
-        self.nodes += 1;
-        if self.nodes > NODE_BUDGET {
+        if self.budget == 0 {
             return false;
         }
+        self.budget -= 1;
         let rest = self.order.len() - d;
         let bound = (st.scheduled + rest, st.score + self.rest_score[d]);
         if bound <= (self.best.0, self.best.1) {
@@ -70,6 +68,10 @@ impl Bnb {
         let mut options: Vec<u32> = st.usable[g].clone();
         options.sort_by_key(|&o| (std::cmp::Reverse(st.score_of(g, o)), o));
         for o in options {
+            if self.budget == 0 {
+                return false;
+            }
+            self.budget -= 1;
             if st.blockers(g, o, 0, &mut self.out) {
                 st.insert(g, o);
                 let finished = self.dive(st, d + 1);

@@ -90,20 +90,23 @@ pub struct Solution {
 }
 
 mod check;
+mod decompose;
 mod exact;
+mod graph;
 mod greedy;
+mod reduce;
 mod search;
 mod state;
 
-use state::State;
-
 impl Effort {
-    /// A deterministic budget scaled to the problem's size: enough local
-    /// search for thousands of groups to settle, little for small problems.
+    /// A deterministic budget scaled to the problem's size (1,000 steps per
+    /// group, 2,000 … 2,000,000), shared among conflict components in
+    /// proportion to their size; a component's search also ends after a
+    /// stretch without improvement, so sparse problems use a small part.
     pub fn default_for(problem: &Problem) -> Effort {
         let groups = problem.groups.len() as u64;
         Effort {
-            steps: (groups * 500).clamp(2_000, 1_000_000),
+            steps: (groups * 1_000).clamp(2_000, 2_000_000),
             seed: 0x5eed_9e37_79b9_7f4a,
         }
     }
@@ -112,18 +115,26 @@ impl Effort {
 /// Picks at most one option per group: as many groups as possible, then the
 /// highest total score; nobody booked twice at once, no cap exceeded, no
 /// collision with fixed time. Deterministic for a given problem and effort.
+///
+/// The problem is reduced (free and dominated options), split into
+/// independent conflict components, and each is solved on its own (greedy,
+/// then exact branch-and-bound when small or local search when large; see
+/// `decompose`). Components of 200 groups or more run two seeded walks on
+/// two threads and keep the better (the first on ties).
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
-    let mut st = State::new(problem);
-    greedy::greedy(&mut st);
-    let schedulable = st.usable.iter().filter(|u| !u.is_empty()).count();
-    search::search(&mut st, effort.steps, effort.seed);
-    if schedulable <= exact::MAX_GROUPS {
-        exact::exact(&mut st);
+    let chosen = decompose::solve(problem, effort);
+    let mut scheduled = 0;
+    let mut score = 0;
+    for (g, c) in chosen.iter().enumerate() {
+        if let Some(opt) = c.and_then(|o| problem.groups[g].options.get(o as usize)) {
+            scheduled += 1;
+            score += opt.score;
+        }
     }
     Solution {
-        chosen: st.chosen,
-        scheduled: st.scheduled,
-        score: st.score,
+        chosen,
+        scheduled,
+        score,
     }
 }
 

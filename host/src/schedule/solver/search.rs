@@ -69,9 +69,35 @@ impl Pool {
     }
 }
 
+/// When a walk may end before its step budget (both deterministic).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Stop {
+    /// Steps without a better assignment after which the walk ends; the
+    /// patience grows to the step of the last gain (a walk that needed
+    /// long to improve is given as long again).
+    pub stall: u64,
+    /// An upper bound on (scheduled, score): reaching it ends the walk.
+    pub upper: (usize, i64),
+}
+
+#[cfg(test)]
+impl Stop {
+    /// Only the step budget ends the walk.
+    pub const NEVER: Stop = Stop {
+        stall: u64::MAX,
+        upper: (usize::MAX, i64::MAX),
+    };
+}
+
 /// Runs `steps` steps of the walk from `st`'s assignment and leaves the
 /// best assignment seen in `st`.
+#[cfg(test)]
 pub(super) fn search(st: &mut State, steps: u64, seed: u64) {
+    search_until(st, steps, seed, Stop::NEVER);
+}
+
+/// [`search`] that also ends as `stop` says. Returns the steps taken.
+pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) -> u64 {
     let n = st.usable.len();
     let mut pool = Pool {
         list: Vec::new(),
@@ -100,10 +126,15 @@ pub(super) fn search(st: &mut State, steps: u64, seed: u64) {
     let mut rng = Rng::new(seed);
     let (mut out, mut pick_out, mut evicted) = (Vec::new(), Vec::new(), Vec::new());
     let mut next: Option<usize> = None;
+    let (mut last_gain, mut taken) = (0u64, 0u64);
     for step in 1..=steps {
-        if pool.list.is_empty() {
+        if pool.list.is_empty()
+            || step - last_gain > stop.stall.max(last_gain)
+            || (best.0, best.1) >= stop.upper
+        {
             break;
         }
+        taken = step;
         let g = match next.take() {
             Some(h) if pool.pos[h] != NONE => h,
             _ => pool.list[rng.below(pool.list.len())] as usize,
@@ -161,10 +192,12 @@ pub(super) fn search(st: &mut State, steps: u64, seed: u64) {
         }
         if (st.scheduled, st.score) > (best.0, best.1) {
             best = (st.scheduled, st.score, st.chosen.clone());
+            last_gain = step;
         }
     }
     st.load(&best.2);
     polish(st, &mut out);
+    taken
 }
 
 /// After group `b` left: re-books `b` if it fits somewhere, and any

@@ -28,6 +28,51 @@ impl Entry {
     }
 }
 
+/// Pairwise option conflicts, for problems where no cap can bind: then an
+/// option's blockers are exactly the groups booked at a conflicting option.
+#[derive(Clone)]
+pub(super) struct Conflicts {
+    /// Per group, the index of its option 0 in `lists`.
+    pub first: Vec<u32>,
+    /// Per (group, option): the conflicting (group, option) pairs of other
+    /// groups, at most one entry per pair.
+    pub lists: Vec<Vec<(u32, u32)>>,
+    /// Per (group, option): how many booked groups conflict with it (kept
+    /// by [`State::insert`] and [`State::remove`]).
+    pub booked: Vec<u32>,
+}
+
+impl Conflicts {
+    /// Lists with no bookings counted yet.
+    pub fn new(first: Vec<u32>, lists: Vec<Vec<(u32, u32)>>) -> Conflicts {
+        let booked = vec![0; lists.len()];
+        Conflicts {
+            first,
+            lists,
+            booked,
+        }
+    }
+
+    /// The same lists with no bookings counted.
+    pub fn unbooked(&self) -> Conflicts {
+        Conflicts::new(self.first.clone(), self.lists.clone())
+    }
+
+    fn vertex(&self, g: usize, o: u32) -> usize {
+        self.first.get(g).map_or(usize::MAX, |f| (f + o) as usize)
+    }
+
+    /// Counts group `g` booked at `o` (`add`) or no longer (`!add`).
+    fn count(&mut self, g: usize, o: u32, add: bool) {
+        let v = self.vertex(g, o);
+        for &(h, p) in self.lists.get(v).map_or(&[][..], Vec::as_slice) {
+            let u = self.first[h as usize] + p;
+            let c = &mut self.booked[u as usize];
+            *c = if add { *c + 1 } else { c.saturating_sub(1) };
+        }
+    }
+}
+
 /// Occupancy plus the current assignment.
 pub(super) struct State<'p> {
     pub problem: &'p Problem,
@@ -42,6 +87,10 @@ pub(super) struct State<'p> {
     pub score: i64,
     /// Scratch: (person, periods) of the option being looked at.
     att: Vec<(u32, u128)>,
+    /// When set, [`State::blockers`] reads these lists instead of scanning
+    /// bookings (valid only when no cap can bind and every option is
+    /// usable).
+    pub conflicts: Option<Conflicts>,
 }
 
 impl<'p> State<'p> {
@@ -81,6 +130,7 @@ impl<'p> State<'p> {
             scheduled: 0,
             score: 0,
             att: Vec::new(),
+            conflicts: None,
         };
         let mut out = Vec::new();
         let mut usable = Vec::with_capacity(problem.groups.len());
@@ -127,6 +177,25 @@ impl<'p> State<'p> {
     /// when more than `limit` groups are in the way (`out` is then partial).
     pub fn blockers(&mut self, g: usize, o: u32, limit: usize, out: &mut Vec<u32>) -> bool {
         out.clear();
+        if let Some(c) = &self.conflicts {
+            let v = c.vertex(g, o);
+            if c.booked.get(v).is_some_and(|&n| n as usize > limit) {
+                return false;
+            }
+            if c.booked.get(v) == Some(&0) {
+                return true;
+            }
+            let list = c.lists.get(v).map_or(&[][..], Vec::as_slice);
+            for &(h, p) in list {
+                if self.chosen[h as usize] == Some(p) {
+                    if out.len() == limit {
+                        return false;
+                    }
+                    out.push(h);
+                }
+            }
+            return true;
+        }
         let grp = &self.problem.groups[g];
         let opt = &grp.options[o as usize];
         let (start, end) = (opt.start, opt.end);
@@ -235,6 +304,14 @@ impl<'p> State<'p> {
 
     /// Books option `o` for the (unscheduled) group `g`.
     pub fn insert(&mut self, g: usize, o: u32) {
+        let opt = &self.problem.groups[g].options[o as usize];
+        if let Some(c) = &mut self.conflicts {
+            c.count(g, o, true);
+            self.chosen[g] = Some(o);
+            self.scheduled += 1;
+            self.score += opt.score;
+            return;
+        }
         self.attendance(g, o);
         let opt = &self.problem.groups[g].options[o as usize];
         for &(p, periods) in &self.att {
@@ -257,8 +334,12 @@ impl<'p> State<'p> {
             return;
         };
         let grp = &self.problem.groups[g];
-        for &p in &grp.members {
-            self.book[p as usize].retain(|e| e.owner != g as u32);
+        if let Some(c) = &mut self.conflicts {
+            c.count(g, o, false);
+        } else {
+            for &p in &grp.members {
+                self.book[p as usize].retain(|e| e.owner != g as u32);
+            }
         }
         self.scheduled -= 1;
         self.score -= grp.options[o as usize].score;

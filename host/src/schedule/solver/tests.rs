@@ -271,3 +271,158 @@ proptest! {
         }
     }
 }
+
+/// The vertices of group `g` that survived the reductions, as option indices.
+fn alive_options(
+    graph: &super::graph::Graph,
+    reduced: &super::reduce::Reduced,
+    g: usize,
+) -> Vec<u32> {
+    (graph.first[g]..graph.first[g + 1])
+        .filter(|&v| reduced.alive[v as usize])
+        .map(|v| graph.vertex[v as usize].1)
+        .collect()
+}
+
+/// Two copies of `p` over disjoint people.
+fn doubled(p: &Problem) -> Problem {
+    let mut d = p.clone();
+    d.people = p.people * 2;
+    if !p.caps.is_empty() {
+        d.caps.extend(p.caps.iter().copied());
+    }
+    d.fixed.extend(p.fixed.iter().map(|b| Booking {
+        person: b.person + p.people,
+        ..*b
+    }));
+    d.groups.extend(p.groups.iter().map(|g| GroupChoice {
+        members: g.members.iter().map(|m| m + p.people).collect(),
+        options: g.options.clone(),
+    }));
+    d
+}
+
+/// A problem shaped like the planner's whole organization: `groups` groups
+/// of 8 out of `people`, `options` one-hour options each over 12 periods
+/// (some members missing some weeks), caps on every fifth person.
+fn organization(groups: usize, people: u32, options: i64, seed: u64) -> Problem {
+    let mut rng = search::Rng::new(seed);
+    let all = (1u128 << 12) - 1;
+    let mut p = Problem {
+        people,
+        caps: (0..people).map(|i| (i % 5 == 0).then_some(180)).collect(),
+        fixed: Vec::new(),
+        groups: Vec::new(),
+    };
+    for _ in 0..groups {
+        let site = rng.below(people as usize / 100) as u32 * 100;
+        let members: Vec<u32> = (0..8).map(|_| site + rng.below(100) as u32).collect();
+        let options = (0..options)
+            .map(|k| {
+                let day = rng.below(5) as u32;
+                let start = day * 1440 + 480 + rng.below(36) as u32 * 15;
+                let attends = members
+                    .iter()
+                    .map(|_| {
+                        if rng.below(10) == 0 {
+                            all & !(1 << rng.below(12))
+                        } else {
+                            all
+                        }
+                    })
+                    .collect();
+                opt(start, 60, attends, 1_000_000 + options - k)
+            })
+            .collect();
+        p.groups.push(GroupChoice { members, options });
+    }
+    p
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    #[test]
+    fn components_are_independent(p in problems(12)) {
+        let usable = State::new(&p).usable;
+        let graph = graph::Graph::build(&p, &usable);
+        let reduced = reduce::reduce(&p, &graph);
+        let comps = decompose::components(&graph, &reduced);
+        let mut comp_of = vec![usize::MAX; p.groups.len()];
+        for (i, c) in comps.iter().enumerate() {
+            for &g in c {
+                prop_assert_eq!(comp_of[g as usize], usize::MAX);
+                comp_of[g as usize] = i;
+            }
+        }
+        for g in 0..p.groups.len() {
+            for h in g + 1..p.groups.len() {
+                if comp_of[g] == usize::MAX || comp_of[h] == usize::MAX || comp_of[g] == comp_of[h] {
+                    continue;
+                }
+                for a in alive_options(&graph, &reduced, g) {
+                    for b in alive_options(&graph, &reduced, h) {
+                        let mut chosen = vec![None; p.groups.len()];
+                        chosen[g] = Some(a);
+                        chosen[h] = Some(b);
+                        prop_assert_eq!(check(&p, &sol(&p, chosen)), Ok(()));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn separate_parts_solve_like_each_alone(p in problems(6)) {
+        let (count, score) = brute_force(&p);
+        let d = doubled(&p);
+        let s = solve(&d, &Effort::default_for(&d));
+        prop_assert_eq!(check(&d, &s), Ok(()));
+        prop_assert_eq!(s.scheduled, 2 * count);
+        if count > 0 {
+            prop_assert_eq!(s.score, 2 * score);
+        }
+    }
+
+    #[test]
+    fn early_stop_is_deterministic(seed in 0u64..1000) {
+        let p = organization(40, 300, 8, seed);
+        let stop = search::Stop { stall: 300, upper: (usize::MAX, i64::MAX) };
+        let mut runs = Vec::new();
+        for budget in [1_000_000u64, 2_000_000] {
+            let mut st = State::new(&p);
+            greedy::greedy(&mut st);
+            let taken = search::search_until(&mut st, budget, seed, stop);
+            runs.push((taken, st.chosen.clone()));
+        }
+        prop_assert!(runs[0].0 < 1_000_000);
+        prop_assert_eq!(&runs[0], &runs[1]);
+    }
+}
+
+#[test]
+fn organization_scale_is_valid_and_deterministic() {
+    let p = organization(200, 2_000, 16, 7);
+    let effort = Effort::default_for(&p);
+    let s = solve(&p, &effort);
+    assert_eq!(check(&p, &s), Ok(()));
+    assert_eq!(solve(&p, &effort), s);
+    assert!(s.scheduled > 150, "{}", s.scheduled);
+}
+
+/// The planner's worst shape: `cargo test --release -p peerwell --lib
+/// organization_timing -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn organization_timing() {
+    let p = organization(2_000, 20_000, 64, 42);
+    let t = std::time::Instant::now();
+    let s = solve(&p, &Effort::default_for(&p));
+    let took = t.elapsed();
+    assert_eq!(check(&p, &s), Ok(()));
+    println!(
+        "2,000 groups x 64 options, 12 periods: scheduled {} in {:.1} ms",
+        s.scheduled,
+        took.as_secs_f64() * 1e3
+    );
+}

@@ -1,0 +1,182 @@
+//! The option conflict graph: which usable options of different groups can
+//! never be booked together (some person attends both in a common period
+//! at overlapping times), and which people's caps can bind at all.
+//!
+//! A cap binds only if the person's fixed minutes plus, per group, the
+//! longest option they attend could exceed it in some period; otherwise it
+//! never matters and the person behaves as uncapped. Groups with a member
+//! whose cap may bind are marked `capped`: their interactions are not
+//! pairwise, so the decomposition keeps all groups of such a person
+//! together and the reductions leave them alone.
+
+use super::Problem;
+
+/// Usable options as vertices, numbered group by group.
+pub(super) struct Graph {
+    /// Per group, its first vertex; group `g` owns `first[g]..first[g + 1]`.
+    pub first: Vec<u32>,
+    /// Per vertex: (group, index into that group's `options`).
+    pub vertex: Vec<(u32, u32)>,
+    /// Per vertex: the conflicting vertices of other groups, sorted.
+    pub adj: Vec<Vec<u32>>,
+    /// Per group: some member's cap may bind.
+    pub capped: Vec<bool>,
+    /// Groups that must stay in one component because they share a person
+    /// whose cap may bind (each list sorted).
+    pub cap_links: Vec<Vec<u32>>,
+}
+
+/// One person's use of one vertex while building.
+#[derive(Clone, Copy)]
+struct Use {
+    start: u32,
+    end: u32,
+    periods: u128,
+    vertex: u32,
+    group: u32,
+}
+
+impl Graph {
+    /// Builds the graph over the options `State::new` found usable.
+    pub fn build(problem: &Problem, usable: &[Vec<u32>]) -> Graph {
+        let mut first = Vec::with_capacity(usable.len() + 1);
+        let mut vertex = Vec::new();
+        for (g, list) in usable.iter().enumerate() {
+            first.push(vertex.len() as u32);
+            vertex.extend(list.iter().map(|&o| (g as u32, o)));
+        }
+        first.push(vertex.len() as u32);
+        let people = problem.people as usize;
+        let mut of_person: Vec<Vec<u32>> = vec![Vec::new(); people];
+        for (g, grp) in problem.groups.iter().enumerate() {
+            if usable[g].is_empty() {
+                continue;
+            }
+            for &p in &grp.members {
+                if let Some(list) = of_person.get_mut(p as usize)
+                    && list.last() != Some(&(g as u32))
+                {
+                    list.push(g as u32);
+                }
+            }
+        }
+        let mut fixed_minutes: Vec<Vec<(u128, u64)>> = vec![Vec::new(); people];
+        if !problem.caps.is_empty() {
+            for b in &problem.fixed {
+                if b.start < b.end
+                    && let Some(list) = fixed_minutes.get_mut(b.person as usize)
+                {
+                    list.push((b.periods, u64::from(b.end - b.start)));
+                }
+            }
+        }
+        let mut graph = Graph {
+            first,
+            vertex,
+            adj: Vec::new(),
+            capped: vec![false; usable.len()],
+            cap_links: Vec::new(),
+        };
+        let mut adj: Vec<Vec<u32>> = vec![Vec::new(); graph.vertex.len()];
+        let mut uses: Vec<Use> = Vec::new();
+        for (p, groups) in of_person.iter_mut().enumerate() {
+            groups.sort_unstable();
+            groups.dedup();
+            if groups.is_empty() {
+                continue;
+            }
+            graph.person_uses(problem, p as u32, groups, &mut uses);
+            uses.sort_unstable_by_key(|u| (u.start, u.vertex));
+            for (i, a) in uses.iter().enumerate() {
+                for b in &uses[i + 1..] {
+                    if b.start >= a.end {
+                        break;
+                    }
+                    if a.group != b.group && a.periods & b.periods != 0 {
+                        adj[a.vertex as usize].push(b.vertex);
+                        adj[b.vertex as usize].push(a.vertex);
+                    }
+                }
+            }
+            if let Some(Some(cap)) = problem.caps.get(p)
+                && may_exceed(&uses, &fixed_minutes[p], u64::from(*cap))
+            {
+                for &g in groups.iter() {
+                    graph.capped[g as usize] = true;
+                }
+                graph.cap_links.push(groups.clone());
+            }
+        }
+        for list in &mut adj {
+            list.sort_unstable();
+            list.dedup();
+        }
+        graph.adj = adj;
+        graph
+    }
+
+    /// Fills `uses` with person `p`'s attendance in every vertex of
+    /// `groups` (a person listed twice in a group gets the union).
+    fn person_uses(&self, problem: &Problem, p: u32, groups: &[u32], uses: &mut Vec<Use>) {
+        uses.clear();
+        for &g in groups {
+            let grp = &problem.groups[g as usize];
+            for v in self.first[g as usize]..self.first[g as usize + 1] {
+                let opt = &grp.options[self.vertex[v as usize].1 as usize];
+                let periods = grp
+                    .members
+                    .iter()
+                    .zip(&opt.attends)
+                    .filter(|(m, _)| **m == p)
+                    .fold(0u128, |acc, (_, a)| acc | a);
+                if periods != 0 {
+                    uses.push(Use {
+                        start: opt.start,
+                        end: opt.end,
+                        periods,
+                        vertex: v,
+                        group: g,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Whether one person's fixed minutes plus the longest use per group could
+/// exceed `cap` in some period.
+fn may_exceed(uses: &[Use], fixed: &[(u128, u64)], cap: u64) -> bool {
+    let mut total = [0u64; 128];
+    for &(periods, minutes) in fixed {
+        add_bits(&mut total, periods, minutes);
+    }
+    let mut groups: Vec<u32> = uses.iter().map(|u| u.group).collect();
+    groups.sort_unstable();
+    groups.dedup();
+    let mut longest = [0u64; 128];
+    for g in groups {
+        longest.fill(0);
+        for u in uses.iter().filter(|u| u.group == g) {
+            let len = u64::from(u.end - u.start);
+            let mut bits = u.periods;
+            while bits != 0 {
+                let k = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                longest[k] = longest[k].max(len);
+            }
+        }
+        for k in 0..128 {
+            total[k] += longest[k];
+        }
+    }
+    total.iter().any(|&t| t > cap)
+}
+
+fn add_bits(total: &mut [u64; 128], periods: u128, minutes: u64) {
+    let mut bits = periods;
+    while bits != 0 {
+        let k = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        total[k] += minutes;
+    }
+}
