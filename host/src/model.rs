@@ -209,6 +209,9 @@ pub struct Group {
     pub latest: Time,
     /// Preferred local windows (soft); empty means no preference.
     pub preferred: Vec<(Time, Time)>,
+    /// Preferred weekdays (soft), a subset of `days`; empty means no
+    /// preference.
+    pub preferred_days: Vec<Weekday>,
     /// Minimum number of attendees for a session to take place.
     pub quorum: u32,
     pub required_roles: Vec<RequiredRole>,

@@ -161,6 +161,11 @@ fn facts(name: &str, dir: &Path, o: &Organization) {
             );
             assert_eq!(walk.quorum, 3);
             assert_eq!(
+                walk.preferred_days,
+                [Weekday::Tuesday, Weekday::Thursday],
+                "preferred days in week order"
+            );
+            assert_eq!(
                 walk.days,
                 [Weekday::Monday, Weekday::Tuesday, Weekday::Thursday]
             );

@@ -45,6 +45,7 @@ fn group(format: &str, members: &[String], duration: u32, settings: toml::Table)
         earliest: time(9, 0, 0, 0),
         latest: time(17, 0, 0, 0),
         preferred: Vec::new(),
+        preferred_days: Vec::new(),
         quorum: 2,
         required_roles: Vec::new(),
         charter: Charter::default(),

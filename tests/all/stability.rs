@@ -43,6 +43,7 @@ fn group(id: &str, members: &[&str]) -> Group {
         earliest: time(9, 0, 0, 0),
         latest: time(12, 0, 0, 0),
         preferred: Vec::new(),
+        preferred_days: Vec::new(),
         quorum: members.len() as u32,
         required_roles: Vec::new(),
         charter: Charter::default(),

@@ -214,6 +214,13 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
     } else {
         Vec::new()
     };
+    // A preferred day comes with a preferred window (no extra draws, so the
+    // rest of the organization stays as generated).
+    let preferred_days = if preferred.is_empty() {
+        Vec::new()
+    } else {
+        days.iter().copied().take(1).collect()
+    };
     Group {
         id: format!("g{i}"),
         name: format!("Group {i}"),
@@ -225,6 +232,7 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
         earliest: hm(earliest),
         latest: hm(latest),
         preferred,
+        preferred_days,
         quorum,
         required_roles,
         charter: Charter::default(),

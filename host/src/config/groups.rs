@@ -28,6 +28,7 @@ const KEYS: &[&str] = &[
     "days",
     "window",
     "preferred",
+    "preferred_days",
     "quorum",
     "required_roles",
     "time_zone",
@@ -121,6 +122,23 @@ pub(crate) fn read(
         ));
     }
     let preferred = preferred(&t, window, out);
+    let preferred_days = match t.get("preferred_days") {
+        Some(v) => weekdays(src, v, out).inspect(|list| {
+            if let Some(allowed) = &days
+                && let Some(day) = list.iter().find(|d| !allowed.contains(d))
+            {
+                out.push(src.error(
+                    v.span(),
+                    format!(
+                        "preferred day \"{}\" is not one of the group's days",
+                        &format!("{day:?}").to_lowercase()[..3]
+                    ),
+                    Some("preferred_days must be a subset of days".to_string()),
+                ));
+            }
+        }),
+        None => Some(Vec::new()),
+    };
     let member_count = members.as_ref().map(|m| m.len() as i64);
     let quorum = quorum(&t, member_count, out);
     let required_roles = required_roles(&t, members.as_deref(), cx.people, out);
@@ -159,6 +177,7 @@ pub(crate) fn read(
         earliest: window?.0,
         latest: window?.1,
         preferred: preferred?,
+        preferred_days: preferred_days?,
         quorum: quorum?,
         required_roles: required_roles?,
         charter: charter?,

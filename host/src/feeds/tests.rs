@@ -45,6 +45,7 @@ fn group(id: &str, zone_name: &str, neutral: bool) -> Group {
         earliest: time(7, 0, 0, 0),
         latest: time(19, 0, 0, 0),
         preferred: vec![],
+        preferred_days: Vec::new(),
         quorum: 2,
         required_roles: vec![],
         charter: Charter::default(),

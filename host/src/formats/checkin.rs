@@ -249,6 +249,7 @@ mod tests {
             earliest: time(9, 0, 0, 0),
             latest: time(17, 0, 0, 0),
             preferred: Vec::new(),
+            preferred_days: Vec::new(),
             quorum: 1,
             required_roles: Vec::new(),
             charter: Charter::default(),

@@ -189,7 +189,7 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
         series,
         held,
         attendance,
-        preferred: series::preferred(series, duration, &group.preferred),
+        preferred: series::preferred(series, duration, &group.preferred, &group.preferred_days),
         occurrences,
     }
 }
@@ -208,7 +208,7 @@ pub fn tally(
 ) -> Option<(u32, u32)> {
     let group = setup.group;
     let duration = setup.req.duration_minutes;
-    let preferred = series::preferred(series, duration, &group.preferred);
+    let preferred = series::preferred(series, duration, &group.preferred, &group.preferred_days);
     let dates = series::occurrence_dates(setup.req.cadence, series.weekday, cx.horizon);
     let size = u32::try_from(setup.members.len()).unwrap_or(u32::MAX);
     let quorum = setup.quorum();
@@ -269,7 +269,12 @@ pub fn tally_rank(
     (
         Reverse(held),
         Reverse(attendance),
-        !series::preferred(series, setup.req.duration_minutes, &setup.group.preferred),
+        !series::preferred(
+            series,
+            setup.req.duration_minutes,
+            &setup.group.preferred,
+            &setup.group.preferred_days,
+        ),
         series.weekday.to_monday_zero_offset(),
         series.start,
     )

@@ -56,6 +56,7 @@ fn group(size: usize, quorum: u32, role: bool, fortnightly: bool) -> Group {
         earliest: time(8, 0, 0, 0),
         latest: time(18, 0, 0, 0),
         preferred: vec![(time(12, 0, 0, 0), time(14, 0, 0, 0))],
+        preferred_days: Vec::new(),
         quorum,
         required_roles: if role {
             vec![RequiredRole {

@@ -44,6 +44,7 @@ fn group(id: &str, members: &[&str], quorum: u32) -> Group {
         earliest: time(9, 0, 0, 0),
         latest: time(10, 0, 0, 0),
         preferred: Vec::new(),
+        preferred_days: Vec::new(),
         quorum,
         required_roles: Vec::new(),
         charter: Charter::default(),

@@ -146,7 +146,10 @@ pub fn plan(
                     weekday: local.weekday(),
                     start: local.time(),
                 };
-                let key = (!series::preferred(st, duration, &g.preferred), slot.start);
+                let key = (
+                    !series::preferred(st, duration, &g.preferred, &g.preferred_days),
+                    slot.start,
+                );
                 if best.as_ref().is_none_or(|(b, _)| key < *b) {
                     let h = Held {
                         index,

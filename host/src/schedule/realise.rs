@@ -200,7 +200,7 @@ pub fn move_or_skip(
         let distance = slot.start.duration_since(pending.slot.start).abs();
         let key = (
             Reverse(attending.len()),
-            !series::preferred(st, duration, &g.preferred),
+            !series::preferred(st, duration, &g.preferred, &g.preferred_days),
             distance,
             slot.start,
         );

@@ -130,12 +130,24 @@ pub fn place(
 }
 
 /// True when `[start, start + duration)` lies inside one of `windows`.
-pub fn preferred(series: SeriesTime, duration: u32, windows: &[(Time, Time)]) -> bool {
+pub fn preferred(
+    series: SeriesTime,
+    duration: u32,
+    windows: &[(Time, Time)],
+    days: &[Weekday],
+) -> bool {
     let s = seconds(series.start);
     let e = s + i64::from(duration) * 60;
-    windows
+    let in_window = windows
         .iter()
-        .any(|(a, b)| seconds(*a) <= s && e <= seconds(*b))
+        .any(|(a, b)| seconds(*a) <= s && e <= seconds(*b));
+    let on_day = days.contains(&series.weekday);
+    match (windows.is_empty(), days.is_empty()) {
+        (true, true) => false,
+        (false, true) => in_window,
+        (true, false) => on_day,
+        (false, false) => in_window && on_day,
+    }
 }
 
 #[cfg(test)]
@@ -207,5 +219,23 @@ mod tests {
         assert_eq!(after.start.to_string(), "2025-03-09T13:00:00Z");
         assert_eq!(at(date(2025, 3, 9), 2, 30), Err(Placement::NoSuchTime));
         assert_eq!(at(date(2025, 3, 9), 22, 45), Err(Placement::OutsideWindow));
+    }
+
+    #[test]
+    fn preferred_windows_and_days_combine() {
+        let at = |weekday, h| SeriesTime {
+            weekday,
+            start: time(h, 0, 0, 0),
+        };
+        let windows = [(time(8, 0, 0, 0), time(10, 0, 0, 0))];
+        let days = [Weekday::Tuesday];
+        assert!(!preferred(at(Weekday::Tuesday, 8), 60, &[], &[]));
+        assert!(preferred(at(Weekday::Monday, 8), 60, &windows, &[]));
+        assert!(!preferred(at(Weekday::Monday, 9), 90, &windows, &[]));
+        assert!(preferred(at(Weekday::Tuesday, 15), 60, &[], &days));
+        assert!(!preferred(at(Weekday::Wednesday, 15), 60, &[], &days));
+        assert!(preferred(at(Weekday::Tuesday, 8), 60, &windows, &days));
+        assert!(!preferred(at(Weekday::Monday, 8), 60, &windows, &days));
+        assert!(!preferred(at(Weekday::Tuesday, 12), 60, &windows, &days));
     }
 }

@@ -152,6 +152,7 @@ pub fn organization() -> Organization {
             earliest: time(7, 0, 0, 0),
             latest: time(19, 0, 0, 0),
             preferred: vec![],
+            preferred_days: Vec::new(),
             quorum: 2,
             required_roles: vec![],
             charter: Charter {
