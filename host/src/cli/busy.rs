@@ -39,15 +39,20 @@ fn spans<'a>(loaded: &'a Loaded, person: &Person) -> Vec<&'a BusySpan> {
     }
 }
 
-pub fn table(loaded: &Loaded, person: &Person) -> String {
-    let tz = &person.zone.tz;
-    let mut out = String::new();
-    let buffer = loaded
+/// The person's buffer after client-facing time, as planning used it.
+fn buffer_minutes(loaded: &Loaded, person: &Person) -> u32 {
+    loaded
         .availability
         .get(&person.id)
         .and_then(|b| b.as_ref().ok())
         .map(|b| b.buffer_minutes)
-        .unwrap_or(0);
+        .unwrap_or(0)
+}
+
+pub fn table(loaded: &Loaded, person: &Person) -> String {
+    let tz = &person.zone.tz;
+    let mut out = String::new();
+    let buffer = buffer_minutes(loaded, person);
     let _ = writeln!(
         out,
         "{} ({}) — busy time from {} for {} weeks, times in {}; {buffer} min buffer after client-facing time\n",
@@ -81,12 +86,7 @@ pub fn table(loaded: &Loaded, person: &Person) -> String {
 
 pub fn json(loaded: &Loaded, person: &Person) -> String {
     let tz = &person.zone.tz;
-    let buffer = loaded
-        .availability
-        .get(&person.id)
-        .and_then(|b| b.as_ref().ok())
-        .map(|b| b.buffer_minutes)
-        .unwrap_or(0);
+    let buffer = buffer_minutes(loaded, person);
     let list: Vec<serde_json::Value> = spans(loaded, person)
         .into_iter()
         .map(|s| {

@@ -188,19 +188,10 @@ fn run(cli: Cli) -> Outcome {
             explain,
             format,
         } => {
-            let now = state.now();
-            let loaded = load(
-                &dir,
-                Overrides {
-                    now: Some(now),
-                    ..horizon.into()
-                },
-            )?;
-            report_inputs(&loaded);
+            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
             if let Some(id) = &group {
                 check_group(&loaded, id)?;
             }
-            let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
             let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
             let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
             let out = match (explain, format) {
@@ -220,16 +211,7 @@ fn run(cli: Cli) -> Outcome {
             state,
             out,
         } => {
-            let now = state.now();
-            let loaded = load(
-                &dir,
-                Overrides {
-                    now: Some(now),
-                    ..horizon.into()
-                },
-            )?;
-            report_inputs(&loaded);
-            let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
             let mut store = Store::open(&path).map_err(|e| e.to_string())?;
             let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
             let commit = store
@@ -246,16 +228,7 @@ fn run(cli: Cli) -> Outcome {
             state,
             format,
         } => {
-            let now = state.now();
-            let loaded = load(
-                &dir,
-                Overrides {
-                    now: Some(now),
-                    ..horizon.into()
-                },
-            )?;
-            report_inputs(&loaded);
-            let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
             let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
             let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
             let changes = store.changes(&plan, now).map_err(|e| e.to_string())?;
@@ -292,6 +265,26 @@ fn run(cli: Cli) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// What `plan`, `export` and `diff` share: the current time, the loaded
+/// organization (inputs reported on stderr) and the state file's path.
+fn load_with_state(
+    dir: &std::path::Path,
+    horizon: HorizonArgs,
+    state: &StateArgs,
+) -> Result<(Loaded, Timestamp, PathBuf), String> {
+    let now = state.now();
+    let loaded = load(
+        dir,
+        Overrides {
+            now: Some(now),
+            ..horizon.into()
+        },
+    )?;
+    report_inputs(&loaded);
+    let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+    Ok((loaded, now, path))
 }
 
 fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, String> {

@@ -1,7 +1,6 @@
 //! Small text helpers shared by the commands.
 
 use jiff::Timestamp;
-use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
 
 /// " (did you mean `x`?)" when a close candidate exists, else "".
@@ -24,14 +23,4 @@ pub fn clock(ts: Timestamp, tz: &TimeZone) -> String {
     ts.to_zoned(tz.clone()).strftime("%H:%M").to_string()
 }
 
-pub fn weekday_name(d: Weekday) -> &'static str {
-    match d {
-        Weekday::Monday => "Monday",
-        Weekday::Tuesday => "Tuesday",
-        Weekday::Wednesday => "Wednesday",
-        Weekday::Thursday => "Thursday",
-        Weekday::Friday => "Friday",
-        Weekday::Saturday => "Saturday",
-        Weekday::Sunday => "Sunday",
-    }
-}
+pub use crate::schedule::weekday_name;
