@@ -13,9 +13,14 @@ pub const MAX_THREADS: usize = 4;
 /// The threads [`map`] uses: the cores this process may run on, at most
 /// [`MAX_THREADS`], at least 1.
 pub fn threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, MAX_THREADS)
+    cores().clamp(1, MAX_THREADS)
+}
+
+/// The cores this process may run on, asked once: the answer comes from
+/// cgroup files, too slow to read for each of thousands of calendars.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// `items.iter().map(f).collect()`, computed on up to `threads` threads.

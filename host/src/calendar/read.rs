@@ -25,7 +25,7 @@ pub(crate) struct Options<'a> {
 
 /// The threads this machine runs at once.
 pub(crate) fn available_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::parallel::cores()
 }
 
 /// Every span overlapping the window, sorted, with warnings.
