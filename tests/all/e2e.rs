@@ -467,3 +467,69 @@ fn buddy_exclusions_are_kept_and_stay_confidential() {
         assert!(!t.contains("don't pair"), "exclusions mentioned:\n{t}");
     }
 }
+
+/// After the walk's Tuesday 08:00 series is published, two of the four
+/// walkers get an early client on one Tuesday: that week's walk is short of
+/// quorum at the series time. The series is kept (it is still feasible), so
+/// that week moves within its week, and the plan says so in the table and
+/// in JSON.
+#[test]
+fn an_occurrence_short_of_quorum_moves_within_its_week() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("clinic");
+    copy_dir(&example_dir(), &dir);
+    let d = dir.to_str().unwrap();
+    let data = tmp.path().join("state");
+    let data = data.to_str().unwrap();
+    let out = tmp.path().join("out");
+    let now = ["--now", "2026-02-27T12:00:00-06:00", "--data-dir", data];
+    let mut args = vec!["export", d, "--out", out.to_str().unwrap()];
+    args.extend(now);
+    peerwell(&args).assert_code(0);
+    let early = "BEGIN:VEVENT\r\nUID:early-client@test\r\nDTSTAMP:20260301T000000Z\r\n\
+                 DTSTART;TZID=America/Chicago:20260317T073000\r\n\
+                 DTEND;TZID=America/Chicago:20260317T090000\r\n\
+                 SUMMARY:Client session\r\nCATEGORIES:Client\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    for file in ["carmen-apple.ics", "gus-apple.ics"] {
+        let path = dir.join("calendars").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("END:VCALENDAR\r\n", early)).unwrap();
+    }
+    let mut args = vec!["plan", d, "--format", "json", "--group", "morning-walk"];
+    args.extend(now);
+    let run = peerwell(&args);
+    run.assert_code(0);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    let walks = plan["sessions"].as_array().unwrap();
+    let moved: Vec<&Value> = walks
+        .iter()
+        .filter(|s| !s["moved_from"].is_null())
+        .collect();
+    assert_eq!(moved.len(), 1, "one moved walk: {moved:?}");
+    let m = moved[0];
+    assert_eq!(m["moved_from"], "2026-03-17T08:00:00-05:00");
+    let start = m["start"].as_str().unwrap();
+    assert!(
+        ("2026-03-16"..="2026-03-20").contains(&&start[..10]),
+        "moved out of its week: {start}"
+    );
+    assert_ne!(start, "2026-03-17T08:00:00-05:00");
+    for s in walks.iter().filter(|s| s["moved_from"].is_null()) {
+        let at = s["start"].as_str().unwrap();
+        assert!(at.contains("T08:00:00-0"), "series time kept: {at}");
+    }
+    let mut args = vec!["plan", d, "--group", "morning-walk"];
+    args.extend(now);
+    let table = peerwell(&args);
+    table.assert_code(0);
+    assert!(
+        table.stdout.contains("series: Tuesdays at 08:00"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("moved from Tue 08:00"),
+        "{}",
+        table.stdout
+    );
+}
