@@ -533,3 +533,30 @@ fn an_occurrence_short_of_quorum_moves_within_its_week() {
         table.stdout
     );
 }
+
+/// `--weeks` and `--from` bound the horizon: with two weeks from a Wednesday,
+/// every session falls in the Monday-started fortnight containing it.
+#[test]
+fn weeks_and_from_bound_the_horizon() {
+    let d = example_dir();
+    let run = peerwell(&[
+        "plan",
+        d.to_str().unwrap(),
+        "--format",
+        "json",
+        "--weeks",
+        "2",
+        "--from",
+        "2026-04-08",
+    ]);
+    run.assert_code(0);
+    let plan: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["horizon"]["start"], "2026-04-06");
+    assert_eq!(plan["horizon"]["weeks"], 2);
+    let sessions = plan["sessions"].as_array().unwrap();
+    assert!(!sessions.is_empty());
+    for s in sessions {
+        let day = &s["start"].as_str().unwrap()[..10];
+        assert!(("2026-04-06"..="2026-04-19").contains(&day), "{day}");
+    }
+}
