@@ -311,6 +311,8 @@ pub struct Organization {
     pub people: BTreeMap<String, Person>,
     /// In id order.
     pub groups: Vec<Group>,
+    /// The formats groups can use: built-in ones and loaded plugins.
+    pub formats: std::sync::Arc<crate::formats::Formats>,
 }
 
 /// The planning horizon: whole weeks starting on a Monday.

@@ -47,7 +47,7 @@ pub struct Loaded {
     pub calendar_errors: Vec<(String, CalendarError)>,
     /// Problems that did not stop a read, prefixed with the file.
     pub warnings: Vec<String>,
-    pub formats: Formats,
+    pub formats: std::sync::Arc<Formats>,
 }
 
 /// Why nothing could be planned at all.
@@ -154,13 +154,14 @@ pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
             }
         }
     }
+    let formats = org.formats.clone();
     Ok(Loaded {
         org,
         horizon,
         availability,
         calendar_errors,
         warnings,
-        formats: Formats::builtin(),
+        formats,
     })
 }
 

@@ -382,6 +382,7 @@ fn exclusions_never_appear_in_any_output() {
             );
             let past: Vec<PastSession> = Vec::new();
             let sreq = SessionRequest {
+                start: jiff::civil::Time::midnight(),
                 group: &g,
                 index: cycle,
                 date: date(2025, 1, 7),
@@ -442,6 +443,7 @@ fn buddies_plan_has_check_in_goal_and_escalation() {
     let people = BTreeMap::new();
     let g = group("buddies", &members, 20, toml::Table::new());
     let req = SessionRequest {
+        start: jiff::civil::Time::midnight(),
         group: &g,
         index: 0,
         date: date(2025, 1, 7),
@@ -458,7 +460,7 @@ fn buddies_plan_has_check_in_goal_and_escalation() {
         "{text}"
     );
     assert!(plan.notes.contains("escalation contacts"), "{}", plan.notes);
-    let req_ = format("buddies").requirements(&g);
+    let req_ = format("buddies").requirements(&g).unwrap();
     assert_eq!((req_.min_size, req_.quorum), (2, 2));
 }
 

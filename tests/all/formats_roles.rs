@@ -23,6 +23,7 @@ fn run(
             }
         }
         let req = SessionRequest {
+            start: jiff::civil::Time::midnight(),
             group: g,
             index: s,
             date: date(2025, 1, 7),
@@ -157,7 +158,7 @@ fn balint_requires_leaders_and_rotates_presenters_among_the_rest() {
         90,
         table("leader_tag = \"lead\"\nleaders_required = 2"),
     );
-    let req = balint.requirements(&g);
+    let req = balint.requirements(&g).unwrap();
     assert_eq!(
         req.required_roles,
         vec![RequiredRole {
@@ -168,7 +169,7 @@ fn balint_requires_leaders_and_rotates_presenters_among_the_rest() {
     assert_eq!((req.min_size, req.max_size), (6, Some(10)));
     let default = group("balint", &members, 120, toml::Table::new());
     assert_eq!(
-        balint.requirements(&default).required_roles[0].tag,
+        balint.requirements(&default).unwrap().required_roles[0].tag,
         "accredited-leader"
     );
 
@@ -218,13 +219,14 @@ fn schwartz_rounds_panel_facilitator_and_deadlines() {
     let rounds = format("schwartz-rounds");
     let g = group("schwartz-rounds", &members, 60, toml::Table::new());
     assert_eq!(
-        rounds.requirements(&g).required_roles,
+        rounds.requirements(&g).unwrap().required_roles,
         vec![RequiredRole {
             tag: "facilitator".to_string(),
             min: 1
         }]
     );
     let req = SessionRequest {
+        start: jiff::civil::Time::midnight(),
         group: &g,
         index: 0,
         date: date(2025, 3, 12),
@@ -285,6 +287,7 @@ fn debrief_carries_low_impact_guidance() {
     let h = run(format("debrief"), &g, &people, 1, |_, _| false);
     assert!(h[0].roles.is_empty(), "no listener unless asked");
     let req = SessionRequest {
+        start: jiff::civil::Time::midnight(),
         group: &g,
         index: 0,
         date: date(2025, 1, 7),
@@ -304,7 +307,7 @@ fn debrief_carries_low_impact_guidance() {
         assert!(notes.contains(needle), "missing {needle:?}: {notes}");
     }
     assert_eq!(plan.agenda[0].title, "Consent and content warning");
-    let r = format("debrief").requirements(&g);
+    let r = format("debrief").requirements(&g).unwrap();
     assert_eq!((r.duration_minutes, r.max_size), (15, Some(4)));
 }
 

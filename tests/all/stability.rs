@@ -68,6 +68,7 @@ fn org() -> Organization {
         group("e", &["a1", "e1"]),
     ];
     Organization {
+        formats: Default::default(),
         org: Org {
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),

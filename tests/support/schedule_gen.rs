@@ -301,6 +301,7 @@ pub fn organization(seed: u64) -> Generated {
     };
     Generated {
         org: Organization {
+            formats: Default::default(),
             org,
             people: people
                 .into_iter()
@@ -332,15 +333,19 @@ impl peerwell::formats::Format for Pairs {
         Vec::new()
     }
 
-    fn requirements(&self, group: &Group) -> peerwell::formats::Requirements {
-        peerwell::formats::Requirements {
+    fn requirements(
+        &self,
+        group: &Group,
+    ) -> Result<peerwell::formats::Requirements, peerwell::formats::FormatError> {
+        Ok(peerwell::formats::Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             quorum: 2,
             required_roles: Vec::new(),
             min_size: 2,
             max_size: None,
-        }
+            window: None,
+        })
     }
 
     fn plan_session(

@@ -118,15 +118,13 @@ pub(super) fn escalation(t: &Table<'_, '_>, out: &mut Out) -> Option<Vec<Escalat
 /// Hands `[settings]` to the format and maps its complaints to positions.
 pub(super) fn check_settings(
     t: &Table<'_, '_>,
-    format: Option<&str>,
     settings: Option<toml::Table>,
-    formats: &Formats,
     out: &mut Out,
 ) -> toml::Table {
     let Some(v) = t.get("settings") else {
         return toml::Table::new();
     };
-    let DeValue::Table(de) = v.get_ref() else {
+    if !matches!(v.get_ref(), DeValue::Table(_)) {
         type_error(
             t.src,
             v,
@@ -135,19 +133,41 @@ pub(super) fn check_settings(
             out,
         );
         return toml::Table::new();
+    }
+    settings.unwrap_or_default()
+}
+
+/// Asks the group's format to check its `[settings]` with the rest of the
+/// policy in view, and reports each problem at its key.
+pub(super) fn validate_settings(
+    t: &Table<'_, '_>,
+    group: &crate::model::Group,
+    formats: &Formats,
+    out: &mut Out,
+) {
+    let Some(format) = formats.get(&group.format) else {
+        return;
     };
-    let settings = settings.unwrap_or_default();
-    let Some(format) = format.and_then(|f| formats.get(f)) else {
-        return settings;
-    };
-    for d in format.validate(&settings) {
-        let at = setting_span(de, &d.key).unwrap_or(v.span());
+    let diagnostics = format.validate_group(group);
+    if diagnostics.is_empty() {
+        return;
+    }
+    let settings = t.get("settings");
+    let table = settings.and_then(|v| match v.get_ref() {
+        DeValue::Table(de) => Some(de),
+        _ => None,
+    });
+    for d in diagnostics {
+        let at = table
+            .and_then(|de| setting_span(de, &d.key))
+            .or_else(|| settings.map(|v| v.span()))
+            .or_else(|| t.get("format").map(|v| v.span()))
+            .unwrap_or(0..0);
         out.push(
             t.src
                 .error(at, format!("in [settings]: {}", d.message), d.hint),
         );
     }
-    settings
 }
 
 /// The span of the key at dotted `path` inside a table (deepest key found).

@@ -6,7 +6,7 @@ use std::ops::Range;
 use jiff::civil::{Time, Weekday};
 use toml::de::{DeTable, DeValue};
 
-use super::charter::{charter, check_settings, escalation};
+use super::charter::{charter, check_settings, escalation, validate_settings};
 use super::people::People;
 use super::source::SourceFile;
 use super::suggest::{closest, did_you_mean};
@@ -162,11 +162,11 @@ pub(crate) fn read(
     let short_of_quorum = short_of_quorum(&t, out);
     let charter = charter(&t, member_count, out);
     let escalation = escalation(&t, out);
-    let settings = check_settings(&t, format.as_deref(), settings, cx.formats, out);
+    let settings = check_settings(&t, settings, out);
     if out.len() != before {
         return None;
     }
-    Some(Group {
+    let group = Group {
         id: id?,
         name: name?,
         format: format?,
@@ -188,7 +188,9 @@ pub(crate) fn read(
         zone: zone?,
         settings,
         short_of_quorum: short_of_quorum?,
-    })
+    };
+    validate_settings(&t, &group, cx.formats, out);
+    (out.len() == before).then_some(group)
 }
 
 fn short_of_quorum(t: &Table<'_, '_>, out: &mut Out) -> Option<ShortOfQuorum> {

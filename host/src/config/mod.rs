@@ -104,6 +104,7 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
         org,
         people,
         groups,
+        formats: std::sync::Arc::new(formats),
     })
 }
 

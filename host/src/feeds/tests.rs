@@ -65,6 +65,7 @@ fn group(id: &str, zone_name: &str, neutral: bool) -> Group {
 
 fn org() -> Organization {
     Organization {
+        formats: Default::default(),
         org: Org {
             dir: PathBuf::new(),
             name: "Riverbend Community Mental Health".to_string(),

@@ -112,20 +112,21 @@ impl Format for Balint {
         out
     }
 
-    fn requirements(&self, group: &Group) -> Requirements {
+    fn requirements(&self, group: &Group) -> Result<Requirements, FormatError> {
         let s = &group.settings;
         let tag = string(s, "leader_tag", DEFAULT_LEADER_TAG);
         let leaders = int(s, "leaders_required", 1).clamp(1, 2) as u32;
         let mut required_roles = group.required_roles.clone();
         require(&mut required_roles, &tag, leaders);
-        Requirements {
+        Ok(Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             quorum: group.quorum,
             required_roles,
             min_size: int(s, "min_members", 6).clamp(2, 100) as u32,
             max_size: Some(group.charter.size_limit.unwrap_or(10)),
-        }
+            window: None,
+        })
     }
 
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {

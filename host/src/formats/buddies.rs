@@ -271,8 +271,8 @@ impl Format for Buddies {
         out
     }
 
-    fn requirements(&self, group: &Group) -> Requirements {
-        Requirements {
+    fn requirements(&self, group: &Group) -> Result<Requirements, FormatError> {
+        Ok(Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             // Each pair meets on its own: both of a pair, two of a trio.
@@ -280,7 +280,8 @@ impl Format for Buddies {
             required_roles: group.required_roles.clone(),
             min_size: 2,
             max_size: group.charter.size_limit,
-        }
+            window: None,
+        })
     }
 
     fn partition(

@@ -150,15 +150,16 @@ impl Format for CheckIn {
         out
     }
 
-    fn requirements(&self, group: &Group) -> Requirements {
-        Requirements {
+    fn requirements(&self, group: &Group) -> Result<Requirements, FormatError> {
+        Ok(Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             quorum: group.quorum,
             required_roles: group.required_roles.clone(),
             min_size: 2,
             max_size: group.charter.size_limit,
-        }
+            window: None,
+        })
     }
 
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {
@@ -280,6 +281,7 @@ mod tests {
             }
             let d = date(2025, 1, 7);
             let req = SessionRequest {
+                start: jiff::civil::Time::midnight(),
                 group: g,
                 index: s,
                 date: d,
@@ -359,6 +361,7 @@ mod tests {
             .insert("strategy_topics".into(), toml::Value::Array(Vec::new()));
         let att = vec!["m0".to_string(), "m1".to_string()];
         let req = SessionRequest {
+            start: jiff::civil::Time::midnight(),
             group: &g,
             index: 3,
             date: date(2025, 1, 7),

@@ -78,15 +78,16 @@ impl Format for Debrief {
         out
     }
 
-    fn requirements(&self, group: &Group) -> Requirements {
-        Requirements {
+    fn requirements(&self, group: &Group) -> Result<Requirements, FormatError> {
+        Ok(Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             quorum: group.quorum,
             required_roles: group.required_roles.clone(),
             min_size: 2,
             max_size: Some(group.charter.size_limit.unwrap_or(4)),
-        }
+            window: None,
+        })
     }
 
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {

@@ -4,7 +4,7 @@
 //! [`Format`] is the boundary the WebAssembly plugin interface mirrors: every
 //! input and output is plain data, so a plugin can implement the same calls.
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Time, Weekday};
 
 use crate::model::{Cadence, Group, RequiredRole};
 
@@ -47,6 +47,55 @@ pub struct Requirements {
     pub required_roles: Vec<RequiredRole>,
     pub min_size: u32,
     pub max_size: Option<u32>,
+    /// Narrows the group's policy window; `None` keeps it. The planner
+    /// intersects it with the policy, so a format can only narrow.
+    pub window: Option<Window>,
+}
+
+/// A local window sessions must fall in, in the group's zone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub days: Vec<Weekday>,
+    pub earliest: Time,
+    pub latest: Time,
+}
+
+impl Requirements {
+    /// The group's policy as it is: its duration, cadence, quorum, roles and
+    /// window; at least two members; the charter's size limit.
+    pub fn from_policy(group: &Group) -> Requirements {
+        Requirements {
+            duration_minutes: group.duration_minutes,
+            cadence: group.cadence,
+            quorum: group.quorum,
+            required_roles: group.required_roles.clone(),
+            min_size: 2,
+            max_size: group.charter.size_limit,
+            window: None,
+        }
+    }
+
+    /// The window sessions may fall in: the group's policy window, narrowed
+    /// by the format's (days in both; the later start, the earlier end).
+    pub fn effective_window(&self, group: &Group) -> Window {
+        let Some(w) = &self.window else {
+            return Window {
+                days: group.days.clone(),
+                earliest: group.earliest,
+                latest: group.latest,
+            };
+        };
+        Window {
+            days: group
+                .days
+                .iter()
+                .copied()
+                .filter(|d| w.days.contains(d))
+                .collect(),
+            earliest: group.earliest.max(w.earliest),
+            latest: group.latest.min(w.latest),
+        }
+    }
 }
 
 /// A past session of the same group, for rotations.
@@ -65,6 +114,8 @@ pub struct SessionRequest<'a> {
     pub index: u32,
     /// Local date of the session in the group's zone.
     pub date: Date,
+    /// Local start time in the group's zone.
+    pub start: Time,
     /// Members who can attend, in the group's member order.
     pub attendees: &'a [String],
     /// Members who cannot attend this time.
@@ -131,6 +182,47 @@ pub struct PartitionRequest<'a> {
     pub people: &'a std::collections::BTreeMap<String, crate::model::Person>,
 }
 
+/// Why a reminder is being composed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReminderKind {
+    /// A reminder this many minutes before the start.
+    Upcoming(u32),
+    /// The recipient holds this role this session.
+    RoleNotice(String),
+    /// A preparation deadline is due.
+    Deadline(Deadline),
+    /// The session moved from its series time (the old local start).
+    Moved(Time),
+    /// The session was cancelled; the reason, if known.
+    Cancelled(Option<String>),
+}
+
+/// A message about one session to one member.
+#[derive(Debug, Clone)]
+pub struct ReminderRequest<'a> {
+    pub group: &'a Group,
+    pub kind: ReminderKind,
+    /// Recipient's member id.
+    pub recipient: &'a str,
+    pub recipient_first_name: &'a str,
+    /// Local date, start and end in the group's zone.
+    pub date: Date,
+    pub start: Time,
+    pub end: Time,
+    /// The session's plan as `plan_session` made it.
+    pub plan: &'a SessionPlan,
+    /// The recipient's roles this session (may be empty).
+    pub recipient_roles: &'a [String],
+}
+
+/// A format's text for a reminder: a subject and a plain-text body. The
+/// host adds the charter, escalation contacts and place after the body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReminderText {
+    pub subject: String,
+    pub body: String,
+}
+
 /// An error a format reports for one group; it affects only that group.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("format `{format}` failed for group `{group}`: {message}")]
@@ -148,8 +240,16 @@ pub trait Format: Send + Sync {
     /// Checks the group's `[settings]` table; an empty list means valid.
     fn validate(&self, settings: &toml::Table) -> Vec<SettingDiagnostic>;
 
-    /// What the group needs from the schedule.
-    fn requirements(&self, group: &Group) -> Requirements;
+    /// Checks the group's `[settings]` table with the rest of its policy in
+    /// view (e.g. a duration the format cannot fit). The config loader calls
+    /// this one; the default checks the settings alone.
+    fn validate_group(&self, group: &Group) -> Vec<SettingDiagnostic> {
+        self.validate(&group.settings)
+    }
+
+    /// What the group needs from the schedule. An error blocks only this
+    /// group.
+    fn requirements(&self, group: &Group) -> Result<Requirements, FormatError>;
 
     /// Plans one session: title, agenda, roles.
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError>;
@@ -161,6 +261,16 @@ pub trait Format: Send + Sync {
         &self,
         request: &PartitionRequest<'_>,
     ) -> Result<Option<Vec<Vec<String>>>, FormatError> {
+        let _ = request;
+        Ok(None)
+    }
+
+    /// Composes the text of a reminder or role notice. `None`, the default,
+    /// means the host's standard text.
+    fn compose_reminder(
+        &self,
+        request: &ReminderRequest<'_>,
+    ) -> Result<Option<ReminderText>, FormatError> {
         let _ = request;
         Ok(None)
     }
@@ -182,8 +292,8 @@ pub use debrief::Debrief;
 pub use rotation::{next_in_rotation, rotate};
 pub use schwartz::SchwartzRounds;
 
-/// The formats groups can use, by name: the built-in ones, and later the
-/// plugins named in `peerwell.toml`.
+/// The formats groups can use, by name: the built-in ones and the plugins
+/// named in `peerwell.toml`.
 pub struct Formats {
     by_name: std::collections::BTreeMap<String, Box<dyn Format>>,
 }
@@ -213,5 +323,24 @@ impl Formats {
     /// Adds (or replaces) a format under `name`.
     pub fn insert(&mut self, name: &str, format: Box<dyn Format>) {
         self.by_name.insert(name.to_string(), format);
+    }
+}
+
+impl Default for Formats {
+    fn default() -> Self {
+        Formats::builtin()
+    }
+}
+
+impl std::fmt::Debug for Formats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+/// Two registries are equal when they offer the same format names.
+impl PartialEq for Formats {
+    fn eq(&self, other: &Self) -> bool {
+        self.names().eq(other.names())
     }
 }

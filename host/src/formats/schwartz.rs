@@ -123,18 +123,19 @@ impl Format for SchwartzRounds {
         out
     }
 
-    fn requirements(&self, group: &Group) -> Requirements {
+    fn requirements(&self, group: &Group) -> Result<Requirements, FormatError> {
         let tag = string(&group.settings, "facilitator_tag", FACILITATOR_ROLE);
         let mut required_roles = group.required_roles.clone();
         require(&mut required_roles, &tag, 1);
-        Requirements {
+        Ok(Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             quorum: group.quorum,
             required_roles,
             min_size: 2,
             max_size: group.charter.size_limit,
-        }
+            window: None,
+        })
     }
 
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {

@@ -11,7 +11,7 @@ use jiff::civil::{Date, Time};
 use super::SeriesTime;
 use super::members::{Absence, Bookings, Member};
 use super::series::{self, Placement};
-use crate::formats::Requirements;
+use crate::formats::{Requirements, Window};
 use crate::model::{Group, Horizon, Interval};
 
 /// A group ready to be planned: its policy, what its format requires, and
@@ -21,6 +21,8 @@ pub struct Setup<'o, 'm> {
     pub index: usize,
     pub group: &'o Group,
     pub req: Requirements,
+    /// The policy window narrowed by the format's.
+    pub window: Window,
     pub members: Vec<&'m Member<'o>>,
 }
 
@@ -33,9 +35,9 @@ impl Setup<'_, '_> {
     /// Every candidate series time of the group, in weekday/time order.
     pub fn candidates(&self) -> Vec<SeriesTime> {
         series::candidates(
-            &self.group.days,
-            self.group.earliest,
-            self.group.latest,
+            &self.window.days,
+            self.window.earliest,
+            self.window.latest,
             self.req.duration_minutes,
         )
     }
@@ -156,7 +158,7 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
             absent: Vec::new(),
             skip: None,
         };
-        let placed = series::place(date, series, duration, &group.zone.tz, group.latest);
+        let placed = series::place(date, series, duration, &group.zone.tz, setup.window.latest);
         if cx.frozen.contains(&(setup.index, occ.index)) {
             occ.skip = Some(Skip::Frozen);
             occurrences.push(occ);
@@ -236,7 +238,8 @@ pub fn tally(
         {
             continue;
         }
-        let Ok(slot) = series::place(date, series, duration, &group.zone.tz, group.latest) else {
+        let Ok(slot) = series::place(date, series, duration, &group.zone.tz, setup.window.latest)
+        else {
             continue;
         };
         attending.clear();

@@ -79,6 +79,7 @@ fn group(size: usize, quorum: u32, role: bool, fortnightly: bool) -> Group {
 
 fn org(people: Vec<Person>, g: Group, holiday: bool) -> Organization {
     Organization {
+        formats: Default::default(),
         org: Org {
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),

@@ -265,11 +265,10 @@ pub fn unscheduled_reason(
     ranked: &[Evaluation],
     org: &Organization,
 ) -> String {
-    let g = setup.group;
     let Some(best) = ranked.first() else {
         return format!(
             "no start time fits: the window {}–{} on the allowed days cannot hold {} minutes",
-            g.earliest, g.latest, setup.req.duration_minutes
+            setup.window.earliest, setup.window.latest, setup.req.duration_minutes
         );
     };
     let mut out = format!(

@@ -60,6 +60,7 @@ fn group(id: &str, members: &[&str], quorum: u32) -> Group {
 
 fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
     Organization {
+        formats: Default::default(),
         org: Org {
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),

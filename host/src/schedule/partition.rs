@@ -45,7 +45,7 @@ pub fn cycles(
     cx: &Context<'_>,
 ) -> Result<Option<Vec<Cycle>>, String> {
     let g = setup.group;
-    let mut days = g.days.clone();
+    let mut days = setup.window.days.clone();
     days.sort_by_key(|d| d.to_monday_zero_offset());
     let Some(first) = days.first() else {
         return Ok(None);

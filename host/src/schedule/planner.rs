@@ -41,6 +41,7 @@ fn policy_requirements(group: &Group) -> Requirements {
         required_roles: group.required_roles.clone(),
         min_size: 0,
         max_size: group.charter.size_limit,
+        window: None,
     }
 }
 
@@ -67,7 +68,13 @@ impl<'o> Planner<'o> {
         let group = self.org.groups.get(index)?;
         let mut blocked = None;
         let req = match self.formats.get(&group.format) {
-            Some(f) => f.requirements(group),
+            Some(f) => match f.requirements(group) {
+                Ok(req) => req,
+                Err(e) => {
+                    blocked = Some(e.to_string());
+                    policy_requirements(group)
+                }
+            },
             None => {
                 blocked = Some(format!("format `{}` is not available", group.format));
                 policy_requirements(group)
@@ -89,10 +96,12 @@ impl<'o> Planner<'o> {
                 }
             }
         }
+        let window = req.effective_window(group);
         let setup = Setup {
             index,
             group,
             req,
+            window,
             members,
         };
         Some((setup, blocked))

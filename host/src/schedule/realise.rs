@@ -140,11 +140,12 @@ pub fn week_slots(setup: &Setup<'_, '_>, week: Date, frame: &Frame<'_>) -> Vec<(
             continue;
         }
         let day = date.weekday();
-        if !g.days.contains(&day) {
+        let w = &setup.window;
+        if !w.days.contains(&day) {
             continue;
         }
-        for st in series::candidates(&[day], g.earliest, g.latest, duration) {
-            if let Ok(slot) = place(date, st, duration, &g.zone.tz, g.latest) {
+        for st in series::candidates(&[day], w.earliest, w.latest, duration) {
+            if let Ok(slot) = place(date, st, duration, &g.zone.tz, w.latest) {
                 out.push((date, slot));
             }
         }
@@ -271,6 +272,7 @@ pub fn sessions(
             group,
             index: occ.index,
             date: occ.date,
+            start: occ.slot.start.to_zoned(group.zone.tz.clone()).time(),
             attendees: &attendees,
             absentees: &absentees,
             history: &history,

@@ -55,6 +55,7 @@ impl Base<'_> {
         let setup = Setup {
             index: self.index,
             group: self.group,
+            window: req.effective_window(self.group),
             req,
             members: members.iter().collect(),
         };

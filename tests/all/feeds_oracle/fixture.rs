@@ -185,6 +185,7 @@ pub fn organization() -> Organization {
         })
         .collect();
     Organization {
+        formats: Default::default(),
         org: Org {
             dir: PathBuf::from("/nonexistent"),
             name: ORG_NAME.to_string(),
