@@ -27,5 +27,6 @@ pub mod formats;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;
+pub mod reminders;
 pub mod schedule;
 pub mod store;

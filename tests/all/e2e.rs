@@ -316,6 +316,17 @@ fn privacy_canary() {
             FROM[1],
         ]));
     }
+    for format in ["table", "json"] {
+        runs.push(peerwell(&[
+            "reminders",
+            d,
+            "--all",
+            "--now",
+            "2026-03-01T00:00:00Z",
+            "--format",
+            format,
+        ]));
+    }
     for member in ["amara", "ben", "carmen", "lucia", "noor", "farah"] {
         runs.push(peerwell(&["busy", d, member, FROM[0], FROM[1]]));
         runs.push(peerwell(&[
@@ -345,6 +356,12 @@ fn privacy_canary() {
         };
         assert_eq!(g["status"], want, "{g}");
     }
+    assert!(
+        runs.iter()
+            .any(|r| r.args.first().is_some_and(|a| a == "reminders")
+                && r.stdout.contains("Subject:")),
+        "reminders were composed"
+    );
     for run in &runs {
         for (what, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
             assert!(

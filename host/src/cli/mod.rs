@@ -1,4 +1,5 @@
-//! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`.
+//! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
+//! `reminders`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
 //! (policy files, a calendar), 2 for usage errors.
@@ -7,6 +8,7 @@ mod busy;
 mod diff;
 mod export;
 mod plan;
+mod reminders;
 mod text;
 
 use std::path::PathBuf;
@@ -77,6 +79,23 @@ enum Command {
         horizon: HorizonArgs,
         #[command(flatten)]
         state: StateArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Preview the reminders and role notices the next session of each group
+    /// gives rise to (subject and full text), without sending anything.
+    Reminders {
+        dir: PathBuf,
+        #[command(flatten)]
+        horizon: HorizonArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        /// Only this group.
+        #[arg(long, value_name = "ID")]
+        group: Option<String>,
+        /// Every session still ahead, not only each group's next one.
+        #[arg(long)]
+        all: bool,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
@@ -238,6 +257,40 @@ fn run(cli: Cli) -> Outcome {
             };
             print!("{out}");
             Ok(exit_for(&loaded))
+        }
+        Command::Reminders {
+            dir,
+            horizon,
+            state,
+            group,
+            all,
+            format,
+        } => {
+            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
+            if let Some(id) = &group {
+                check_group(&loaded, id)?;
+            }
+            let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
+            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
+            let selection = reminders::Selection {
+                group: group.as_deref(),
+                all,
+                now,
+            };
+            let (messages, errors) = reminders::collect(&loaded, &plan, &selection);
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            let out = match format {
+                OutputFormat::Table => reminders::table(&messages),
+                OutputFormat::Json => reminders::json(&messages),
+            };
+            print!("{out}");
+            if errors.is_empty() {
+                Ok(exit_for(&loaded))
+            } else {
+                Ok(ExitCode::from(1))
+            }
         }
         Command::Busy {
             dir,

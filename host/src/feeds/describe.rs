@@ -49,6 +49,16 @@ pub fn description(
     sections.join("\n\n")
 }
 
+/// What every reminder carries after its own text: the charter, escalation
+/// contacts and where to meet.
+pub fn appendix(group: &Group) -> String {
+    [charter(group), escalation(group), place(group)]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
 /// For an occurrence moved within its week: where the series would have
 /// put it, in the reader's zone.
 fn moved(group: &Group, session: &Session, audience: Audience<'_>) -> Option<String> {

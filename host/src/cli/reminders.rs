@@ -1,0 +1,108 @@
+//! `peerwell reminders`: the reminders and role notices sessions give rise
+//! to, as the daemon would send them, without sending anything.
+
+use std::fmt::Write;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+
+use super::text::rfc3339;
+use crate::formats::ReminderKind;
+use crate::pipeline::Loaded;
+use crate::reminders::{self, Reminder, Timing};
+use crate::schedule::{Plan, Session};
+
+/// Which sessions to preview.
+pub struct Selection<'a> {
+    /// Only this group.
+    pub group: Option<&'a str>,
+    /// Every session still ahead instead of each group's next one.
+    pub all: bool,
+    pub now: Timestamp,
+}
+
+/// The sessions chosen, with their reminders; format errors per session.
+pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Reminder>, Vec<String>) {
+    let timing = Timing::default();
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for group in &loaded.org.groups {
+        if sel.group.is_some_and(|g| g != group.id) {
+            continue;
+        }
+        let Some(format) = loaded.formats.get(&group.format) else {
+            continue;
+        };
+        let ahead: Vec<&Session> = plan
+            .sessions
+            .iter()
+            .filter(|s| s.group == group.id && s.start > sel.now)
+            .collect();
+        // The next session is every subgroup's meeting of the first index
+        // still ahead (buddy pairs meet separately under one index).
+        let next = ahead.first().map(|s| s.index);
+        let chosen = ahead.iter().filter(|s| sel.all || Some(s.index) == next);
+        for session in chosen {
+            match reminders::for_session(&loaded.org, group, session, format, &timing) {
+                Ok(mut r) => out.append(&mut r),
+                Err(e) => errors.push(e.to_string()),
+            }
+        }
+    }
+    out.sort_by(|a, b| (a.due, &a.group, &a.recipient).cmp(&(b.due, &b.group, &b.recipient)));
+    (out, errors)
+}
+
+/// "upcoming (1440 min)", "role notice: presenter", …
+pub fn kind_label(kind: &ReminderKind) -> String {
+    match kind {
+        ReminderKind::Upcoming(m) => format!("upcoming ({m} min before)"),
+        ReminderKind::RoleNotice(role) => format!("role notice: {role}"),
+        ReminderKind::Deadline(d) => format!("deadline: {}", d.label),
+        ReminderKind::Moved(_) => "moved".to_string(),
+        ReminderKind::Cancelled(_) => "cancelled".to_string(),
+    }
+}
+
+/// Every message in full, one after another.
+pub fn table(reminders: &[Reminder]) -> String {
+    let mut out = String::new();
+    for r in reminders {
+        let _ = writeln!(
+            out,
+            "── due {} · to {} · {} · {} #{}",
+            rfc3339(r.due, &TimeZone::UTC),
+            r.recipient,
+            kind_label(&r.kind),
+            r.group,
+            r.index
+        );
+        let _ = writeln!(out, "Subject: {}\n", r.subject);
+        let _ = writeln!(out, "{}\n", r.body);
+    }
+    let _ = writeln!(out, "{} messages", reminders.len());
+    out
+}
+
+/// The same as JSON, for tools.
+pub fn json(reminders: &[Reminder]) -> String {
+    let items: Vec<Value> = reminders
+        .iter()
+        .map(|r| {
+            json!({
+                "group": r.group,
+                "index": r.index,
+                "recipient": r.recipient,
+                "kind": kind_label(&r.kind),
+                "due": rfc3339(r.due, &TimeZone::UTC),
+                "subject": r.subject,
+                "body": r.body,
+                "by_format": r.by_format,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_default();
+    s.push('\n');
+    s
+}
