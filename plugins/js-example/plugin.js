@@ -45,7 +45,8 @@ function findSetting(group, key) {
 /** A readable name for a setting value's kind, for diagnostics. */
 function kindName(value) {
   if (value.tag === 'scalar') {
-    return value.val.tag === 'text' ? 'a string' : `a ${value.val.tag}`;
+    const tag = value.val.tag === 'text' ? 'string' : value.val.tag;
+    return /^[aeiou]/.test(tag) ? `an ${tag}` : `a ${tag}`;
   }
   return value.tag === 'array' ? 'an array' : 'a table';
 }
@@ -212,21 +213,17 @@ function firstName(members, id) {
 
 /**
  * Timed phases that add up exactly to `duration`: an opening, one turn per
- * speaker, a closing. Turns shrink (to 1 minute at least) if the round
- * would not otherwise fit.
+ * speaker, a closing. `validate` makes sure the whole group fits.
  */
 function buildAgenda(duration, speakers, names, settings) {
   const n = speakers.length;
-  let turn = settings.minutesPerPerson;
+  const turn = settings.minutesPerPerson;
   if (n * turn + FRAME_MINUTES > duration) {
-    turn = Math.floor((duration - FRAME_MINUTES) / n);
-  }
-  if (turn < 1) {
     throw {
       tag: 'cannot-plan',
       val:
-        `${n} attendees do not fit a ${duration}-minute round ` +
-        `(${FRAME_MINUTES} minutes to open and close, 1 minute each at least)`,
+        `${n} attendees × ${turn} minutes do not fit a ${duration}-minute round ` +
+        `with ${FRAME_MINUTES} minutes to open and close`,
     };
   }
   const rest = duration - n * turn;
@@ -361,6 +358,24 @@ function openerName(plan) {
 
 // ---------------------------------------------------------------- exports
 
+/**
+ * Wraps a call that returns a WIT `result`: a thrown format-error stays as
+ * it is (the bindings turn it into `err`), a JavaScript exception (a bug)
+ * becomes `err(internal(...))` instead of a trap.
+ */
+function guarded(f) {
+  return (arg) => {
+    try {
+      return f(arg);
+    } catch (e) {
+      if (e instanceof Error) {
+        throw { tag: 'internal', val: `${NAME} ${VERSION}: ${e.name}: ${e.message}` };
+      }
+      throw e;
+    }
+  };
+}
+
 /** The `format` interface of `peerwell:format@0.1.0`. */
 export const format = {
   describe() {
@@ -391,7 +406,7 @@ export const format = {
     return readSettings(group).diagnostics;
   },
 
-  requirements(group) {
+  requirements: guarded((group) => {
     validSettings(group);
     return {
       durationMinutes: group.durationMinutes,
@@ -402,13 +417,12 @@ export const format = {
       minSize: 2,
       maxSize: group.sizeLimit,
     };
-  },
+  }),
 
-  planSession,
+  planSession: guarded(planSession),
 
-  partition(_request) {
-    return undefined;
-  },
+  /** The whole group meets: `ok(none)`. */
+  partition: guarded(() => undefined),
 
-  composeReminder,
+  composeReminder: guarded(composeReminder),
 };
