@@ -43,7 +43,13 @@ fn text(s: &str) -> SettingValue {
     SettingValue::Scalar(Scalar::Text(s.to_string()))
 }
 
-fn request(g: &Group, index: u32, att: &[String], abs: &[String], h: &[PastSession]) -> SessionRequest {
+fn request(
+    g: &Group,
+    index: u32,
+    att: &[String],
+    abs: &[String],
+    h: &[PastSession],
+) -> SessionRequest {
     SessionRequest {
         group: g.clone(),
         index,
@@ -118,7 +124,10 @@ fn rotation_is_fair_among_always_present_and_skips_absentees() {
         let h = run(&g, sessions, absent);
         let mut c: BTreeMap<String, usize> = BTreeMap::new();
         for past in &h {
-            assert!(past.attendees.contains(&past.roles[0].member), "trial {trial}");
+            assert!(
+                past.attendees.contains(&past.roles[0].member),
+                "trial {trial}"
+            );
             *c.entry(past.roles[0].member.clone()).or_default() += 1;
         }
         let steady: Vec<usize> = (0..n)
@@ -135,7 +144,9 @@ fn rotation_is_fair_among_always_present_and_skips_absentees() {
 fn plan_texts_match_the_built_in() {
     let mut g = group(3);
     let att: Vec<String> = g.members.clone();
-    let plan = CheckIn.plan_session(&request(&g, 1, &att, &[], &[])).unwrap_or_default();
+    let plan = CheckIn
+        .plan_session(&request(&g, 1, &att, &[], &[]))
+        .unwrap_or_default();
     assert_eq!(plan.title, "Walk — peer walk");
     let minutes: Vec<u32> = plan.agenda.iter().map(|a| a.minutes).collect();
     assert_eq!(minutes, [15, 15, 15]);
@@ -143,14 +154,24 @@ fn plan_texts_match_the_built_in() {
         plan.agenda[2].detail,
         "This session's sharer offers a strategy for professional competence."
     );
-    assert!(plan.notes.ends_with("keep welcoming them. Dress for the weather; a shorter loop is always fine."));
+    assert!(
+        plan.notes.ends_with(
+            "keep welcoming them. Dress for the weather; a shorter loop is always fine."
+        )
+    );
     assert_eq!(plan.roles, vec![RoleAssignment::new("strategy", "m0")]);
     assert!(plan.deadlines.is_empty());
 
     set(&mut g, "activity", text("video"));
-    set(&mut g, "success_stories", SettingValue::Scalar(Scalar::Boolean(false)));
+    set(
+        &mut g,
+        "success_stories",
+        SettingValue::Scalar(Scalar::Boolean(false)),
+    );
     g.duration_minutes = 45;
-    let plan = CheckIn.plan_session(&request(&g, 0, &att, &[], &[])).unwrap_or_default();
+    let plan = CheckIn
+        .plan_session(&request(&g, 0, &att, &[], &[]))
+        .unwrap_or_default();
     assert_eq!(plan.title, "Walk — peer check-in (video)");
     let minutes: Vec<u32> = plan.agenda.iter().map(|a| a.minutes).collect();
     assert_eq!(minutes, [23, 22]);
@@ -162,11 +183,17 @@ fn empty_topics_do_not_panic_and_nobody_attending_cannot_plan() {
     let mut g = group(2);
     set(&mut g, "strategy_topics", SettingValue::Array(Vec::new()));
     let att = g.members.clone();
-    assert!(CheckIn.plan_session(&request(&g, 3, &att, &[], &[])).is_ok());
+    assert!(
+        CheckIn
+            .plan_session(&request(&g, 3, &att, &[], &[]))
+            .is_ok()
+    );
     assert!(!CheckIn.validate(&g).is_empty());
     assert_eq!(
         CheckIn.plan_session(&request(&g, 0, &[], &att, &[])),
-        Err(FormatError::CannotPlan("no member can attend this session".into()))
+        Err(FormatError::CannotPlan(
+            "no member can attend this session".into()
+        ))
     );
 }
 
@@ -176,12 +203,20 @@ fn validation_messages_match_the_built_in() {
     assert!(CheckIn.validate(&g).is_empty());
     set(&mut g, "activity", text("run"));
     set(&mut g, "success_stories", text("yes"));
-    set(&mut g, "strategy_topics", SettingValue::Array(vec![Scalar::Integer(1)]));
+    set(
+        &mut g,
+        "strategy_topics",
+        SettingValue::Array(vec![Scalar::Integer(1)]),
+    );
     set(&mut g, "colour.x", text("blue"));
     set(&mut g, "colour.y", text("red"));
     let d = CheckIn.validate(&g);
     let want = vec![
-        Diagnostic::new("activity", "expected one of \"walk\", \"sit-down\", \"video\"", "e.g. activity = \"walk\""),
+        Diagnostic::new(
+            "activity",
+            "expected one of \"walk\", \"sit-down\", \"video\"",
+            "e.g. activity = \"walk\"",
+        ),
         Diagnostic::new(
             "colour",
             "unknown setting `colour` for format `check-in`",
@@ -192,7 +227,11 @@ fn validation_messages_match_the_built_in() {
             "expected a non-empty array of non-empty strings",
             "e.g. strategy_topics = [\"mindfulness\", \"boundaries\"]",
         ),
-        Diagnostic::new("success_stories", "expected a boolean", "use true or false, without quotes"),
+        Diagnostic::new(
+            "success_stories",
+            "expected a boolean",
+            "use true or false, without quotes",
+        ),
     ];
     assert_eq!(d, want);
 }

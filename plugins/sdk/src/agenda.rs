@@ -13,7 +13,11 @@ use crate::AgendaItem;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Size {
     Fixed(u32),
-    Share { weight: u32, min: u32, max: Option<u32> },
+    Share {
+        weight: u32,
+        min: u32,
+        max: Option<u32>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,7 +276,10 @@ mod tests {
             let items = a.build(total).unwrap_or_else(|e| panic!("{total}: {e}"));
             assert_eq!(minutes(&items).iter().sum::<u32>(), total, "{total}");
             let talk = items.iter().find(|i| i.title == "Talk").map(|i| i.minutes);
-            assert!(talk.is_some_and(|m| (10..=40).contains(&m)), "{total}: {items:?}");
+            assert!(
+                talk.is_some_and(|m| (10..=40).contains(&m)),
+                "{total}: {items:?}"
+            );
             let round = items.iter().find(|i| i.title == "Round").map(|i| i.minutes);
             assert!(round.is_some_and(|m| m >= 10), "{total}");
             if let Some(r) = items.iter().find(|i| i.title == "Reflect") {
@@ -291,12 +298,21 @@ mod tests {
         assert_eq!(short.len(), 4, "{short:?}");
         assert!(short.iter().all(|i| i.title != "Reflect"));
         assert_eq!(minutes(&short).iter().sum::<u32>(), 34);
-        assert_eq!(a.build(26), Err(AgendaError::TooShort { total: 26, needed: 27 }));
+        assert_eq!(
+            a.build(26),
+            Err(AgendaError::TooShort {
+                total: 26,
+                needed: 27
+            })
+        );
     }
 
     #[test]
     fn proportional_and_deterministic_rounding() {
-        let a = Agenda::new().share("A", "", 1).share("B", "", 1).share("C", "", 1);
+        let a = Agenda::new()
+            .share("A", "", 1)
+            .share("B", "", 1)
+            .share("C", "", 1);
         assert_eq!(a.build(10).map(|i| minutes(&i)), Ok(vec![4, 3, 3]));
         assert_eq!(a.build(11).map(|i| minutes(&i)), Ok(vec![4, 4, 3]));
         let b = Agenda::new().share("A", "", 1).share("B", "", 3);
@@ -307,7 +323,13 @@ mod tests {
     fn maximums_bound_and_too_long_is_an_error() {
         let a = Agenda::new().share("A", "", 1).max(10).fixed("B", "", 5);
         assert_eq!(a.build(15).map(|i| minutes(&i)), Ok(vec![10, 5]));
-        assert_eq!(a.build(16), Err(AgendaError::TooLong { total: 16, most: 15 }));
+        assert_eq!(
+            a.build(16),
+            Err(AgendaError::TooLong {
+                total: 16,
+                most: 15
+            })
+        );
         let b = Agenda::new().share("A", "", 9).max(20).share("B", "", 1);
         assert_eq!(b.build(60).map(|i| minutes(&i)), Ok(vec![20, 40]));
     }

@@ -2,8 +2,8 @@
 //! calls take and return.
 
 use crate::types::{
-    AgendaItem, Cadence, Date, Deadline, Group, Member, PastSession, RequiredRole,
-    RoleAssignment, TimeOfDay, Weekday,
+    AgendaItem, Cadence, Date, Deadline, Group, Member, PastSession, RequiredRole, RoleAssignment,
+    TimeOfDay, Weekday,
 };
 
 /// One key the format's `[settings]` table accepts.

@@ -119,7 +119,7 @@ macro_rules! export_format {
             impl $crate::__glue::Export for __PeerwellExport {
                 type F = $ty;
             }
-            $crate::__glue::__export_raw!(__PeerwellExport with_types_in $crate::__glue);
+    $crate::__glue::__export_raw!(__PeerwellExport with_types_in $crate::__glue);
         };
         #[cfg(not(target_arch = "wasm32"))]
         const _: fn() = || {

@@ -108,7 +108,9 @@ impl<'a> Settings<'a> {
 
     /// The integer under `key`, or `default`.
     pub fn integer(&self, key: &str, default: i64) -> i64 {
-        self.entry(key).and_then(Entry::as_integer).unwrap_or(default)
+        self.entry(key)
+            .and_then(Entry::as_integer)
+            .unwrap_or(default)
     }
 
     /// The boolean under `key`, or `default`.
@@ -332,7 +334,10 @@ pub(crate) mod tests {
         let g = group(&[
             ("a", int(3)),
             ("b", text("x")),
-            ("c", SettingValue::Array(vec![Scalar::Text("p".into()), Scalar::Integer(1)])),
+            (
+                "c",
+                SettingValue::Array(vec![Scalar::Text("p".into()), Scalar::Integer(1)]),
+            ),
             ("t.inner", int(1)),
         ]);
         let s = Settings::of(&g);
@@ -349,11 +354,20 @@ pub(crate) mod tests {
 
     #[test]
     fn top_level_groups_dotted_keys_sorted() {
-        let g = group(&[("a-b", int(1)), ("a.x", int(1)), ("a.y", int(2)), ("e", SettingValue::EmptyTable)]);
+        let g = group(&[
+            ("a-b", int(1)),
+            ("a.x", int(1)),
+            ("a.y", int(2)),
+            ("e", SettingValue::EmptyTable),
+        ]);
         let keys: Vec<(&str, Entry<'_>)> = Settings::of(&g).top_level().into_iter().collect();
         assert_eq!(
             keys,
-            vec![("a", Entry::Table), ("a-b", Entry::Value(&int(1))), ("e", Entry::Table)]
+            vec![
+                ("a", Entry::Table),
+                ("a-b", Entry::Value(&int(1))),
+                ("e", Entry::Table)
+            ]
         );
     }
 
@@ -361,22 +375,55 @@ pub(crate) mod tests {
     fn checks_give_precise_diagnostics() {
         let v = int(5);
         let t = text("maybe");
-        assert_eq!(check_integer("cases", Entry::Value(&v), 1, 2).map(|d| d.message), Some("5 is out of range: expected 1 to 2".into()));
+        assert_eq!(
+            check_integer("cases", Entry::Value(&v), 1, 2).map(|d| d.message),
+            Some("5 is out of range: expected 1 to 2".into())
+        );
         assert!(check_integer("cases", Entry::Value(&int(2)), 1, 2).is_none());
         let d = check_integer("cases", Entry::Value(&t), 1, 2);
-        assert_eq!(d.and_then(|d| d.hint), Some("write a number without quotes, e.g. cases = 1".into()));
-        assert_eq!(check_boolean("x", Entry::Value(&t)).map(|d| d.message), Some("expected a boolean".into()));
-        assert!(check_boolean("x", Entry::Value(&SettingValue::Scalar(Scalar::Boolean(false)))).is_none());
+        assert_eq!(
+            d.and_then(|d| d.hint),
+            Some("write a number without quotes, e.g. cases = 1".into())
+        );
+        assert_eq!(
+            check_boolean("x", Entry::Value(&t)).map(|d| d.message),
+            Some("expected a boolean".into())
+        );
+        assert!(
+            check_boolean(
+                "x",
+                Entry::Value(&SettingValue::Scalar(Scalar::Boolean(false)))
+            )
+            .is_none()
+        );
         let d = check_one_of("activity", Entry::Value(&t), &["walk", "video"]);
         assert_eq!(
             d,
-            Some(Diagnostic::new("activity", "expected one of \"walk\", \"video\"", "e.g. activity = \"walk\""))
+            Some(Diagnostic::new(
+                "activity",
+                "expected one of \"walk\", \"video\"",
+                "e.g. activity = \"walk\""
+            ))
         );
-        assert!(check_one_of("activity", Entry::Value(&text("video")), &["walk", "video"]).is_none());
+        assert!(
+            check_one_of("activity", Entry::Value(&text("video")), &["walk", "video"]).is_none()
+        );
         assert!(check_strings("s", Entry::Value(&SettingValue::Array(Vec::new()))).is_some());
         assert!(check_strings("s", Entry::Table).is_some());
-        assert!(check_strings("s", Entry::Value(&SettingValue::Array(vec![Scalar::Text(" ".into())]))).is_some());
-        assert!(check_strings("s", Entry::Value(&SettingValue::Array(vec![Scalar::Text("a".into())]))).is_none());
+        assert!(
+            check_strings(
+                "s",
+                Entry::Value(&SettingValue::Array(vec![Scalar::Text(" ".into())]))
+            )
+            .is_some()
+        );
+        assert!(
+            check_strings(
+                "s",
+                Entry::Value(&SettingValue::Array(vec![Scalar::Text("a".into())]))
+            )
+            .is_none()
+        );
         assert!(check_tag("m", Entry::Value(&text("Lead"))).is_some());
         assert!(check_tag("m", Entry::Value(&text("lead-1"))).is_none());
         assert!(check_string("m", Entry::Value(&text("  "))).is_some());
@@ -388,7 +435,10 @@ pub(crate) mod tests {
         assert_eq!(d.message, "unknown setting `actvity` for format `check-in`");
         assert_eq!(d.hint.as_deref(), Some("known settings: activity, topics"));
         let d = unknown_key_suggest("check-in", "actvity", &["activity", "topics"]);
-        assert_eq!(d.hint.as_deref(), Some("did you mean `activity`? known settings: activity, topics"));
+        assert_eq!(
+            d.hint.as_deref(),
+            Some("did you mean `activity`? known settings: activity, topics")
+        );
         let d = unknown_key_suggest("check-in", "zzz", &["activity"]);
         assert_eq!(d.hint.as_deref(), Some("known settings: activity"));
     }

@@ -61,7 +61,9 @@ impl Options {
         Options {
             cases: u32::try_from(s.integer("cases", 1).clamp(1, 2)).unwrap_or(1),
             process_discussion: s.boolean("process_discussion", true),
-            moderator_tag: s.optional_text("moderator_tag").filter(|t| settings::is_tag(t)),
+            moderator_tag: s
+                .optional_text("moderator_tag")
+                .filter(|t| settings::is_tag(t)),
             prep_days: u32::try_from(s.integer("prep_days", 2).clamp(0, 14)).unwrap_or(2),
         }
     }
@@ -88,7 +90,12 @@ impl Format for StructuredPeerSupervision {
                       questions, feedback statements while the presenter listens, pause, response."
                 .to_string(),
             settings: vec![
-                SettingInfo::new("cases", "integer: 1 | 2", "1", "Cases per session; each gets 60 to 90 minutes."),
+                SettingInfo::new(
+                    "cases",
+                    "integer: 1 | 2",
+                    "1",
+                    "Cases per session; each gets 60 to 90 minutes.",
+                ),
                 SettingInfo::new(
                     "moderator_tag",
                     "string (a member tag)",
@@ -127,7 +134,11 @@ impl Format for StructuredPeerSupervision {
         let cases_ok = out.iter().all(|d| d.key != "cases");
         let cases = Options::of(group).cases;
         if cases_ok && let Some(problem) = duration_problem(group.duration_minutes, cases) {
-            let key = if top.contains_key("cases") { "cases" } else { "" };
+            let key = if top.contains_key("cases") {
+                "cases"
+            } else {
+                ""
+            };
             let hint = if cases == 1 {
                 "set the group's duration to 60..=90 minutes, or cases = 2 for 120..=180"
             } else {
@@ -160,7 +171,13 @@ impl Format for StructuredPeerSupervision {
             )));
         }
         let k = options.cases as usize;
-        let presenters = rotate(&group.members, &request.attendees, &request.history, PRESENTER, k);
+        let presenters = rotate(
+            &group.members,
+            &request.attendees,
+            &request.history,
+            PRESENTER,
+            k,
+        );
         let moderator = pick_moderator(request, &options, &presenters)
             .ok_or_else(|| FormatError::Internal("no attendee left to moderate".to_string()))?;
         let agenda = text::agenda(group.duration_minutes, &options)
