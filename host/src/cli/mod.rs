@@ -9,6 +9,8 @@ mod diff;
 mod export;
 mod plan;
 mod reminders;
+#[allow(dead_code)] // wired into `plugin new` with the plugin commands
+mod scaffold;
 mod text;
 
 use std::path::PathBuf;
