@@ -1,0 +1,200 @@
+//! Fair role rotation, the same rule as peerwell's built-in formats.
+//!
+//! A role goes to the eligible attendees who have held it least often in the
+//! series so far; ties go to whoever comes first after the last holder in the
+//! group's member order. Absent members are never picked and keep their turn.
+//! Among members who are eligible and attend every session, the counts never
+//! differ by more than one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::{PastSession, SessionRequest};
+
+/// Picks up to `k` distinct holders of `role` among `eligible` (members who
+/// attend and may hold the role), fairly over the series `history`.
+///
+/// `order` is the group's member order; eligible ids missing from it come
+/// after it, in the order given. The result is in picking order: the member
+/// who is most due comes first.
+pub fn rotate(
+    order: &[String],
+    eligible: &[String],
+    history: &[PastSession],
+    role: &str,
+    k: usize,
+) -> Vec<String> {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut last = None;
+    for r in history.iter().flat_map(|s| &s.roles) {
+        if r.role == role {
+            *counts.entry(r.member.as_str()).or_default() += 1;
+            last = Some(r.member.as_str());
+        }
+    }
+    let mut all: Vec<&str> = order.iter().map(String::as_str).collect();
+    let known: BTreeSet<&str> = all.iter().copied().collect();
+    for e in eligible {
+        if !known.contains(e.as_str()) {
+            all.push(e.as_str());
+        }
+    }
+    let present: BTreeSet<&str> = eligible.iter().map(String::as_str).collect();
+    let start = last
+        .and_then(|l| all.iter().position(|m| *m == l))
+        .map_or(0, |i| i + 1);
+    let n = all.len();
+    let mut due: Vec<(usize, usize, &str)> = (0..n)
+        .map(|step| all[(start + step) % n])
+        .filter(|m| present.contains(m))
+        .enumerate()
+        .map(|(pos, m)| (counts.get(m).copied().unwrap_or(0), pos, m))
+        .collect();
+    due.sort_unstable();
+    due.into_iter()
+        .take(k)
+        .map(|(_, _, m)| m.to_string())
+        .collect()
+}
+
+/// Picks who takes `role` this session among all attendees (see [`rotate`]).
+pub fn next_in_rotation(request: &SessionRequest, role: &str) -> Option<String> {
+    rotate(
+        &request.group.members,
+        &request.attendees,
+        &request.history,
+        role,
+        1,
+    )
+    .into_iter()
+    .next()
+}
+
+/// How often each member held `role` in `history`.
+pub fn counts(history: &[PastSession], role: &str) -> BTreeMap<String, usize> {
+    let mut c = BTreeMap::new();
+    for r in history.iter().flat_map(|s| &s.roles) {
+        if r.role == role {
+            *c.entry(r.member.clone()).or_default() += 1;
+        }
+    }
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Date, RoleAssignment};
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn past(roles: &[&str]) -> PastSession {
+        PastSession {
+            date: Date {
+                year: 2025,
+                month: 1,
+                day: 1,
+            },
+            attendees: Vec::new(),
+            roles: roles
+                .iter()
+                .map(|m| RoleAssignment::new("presenter", *m))
+                .collect(),
+        }
+    }
+
+    /// The host's own worked examples (`host/src/formats/rotation.rs`).
+    #[test]
+    fn host_worked_examples() {
+        let order = ids(&["a", "b", "c", "d"]);
+        let h = vec![past(&["a", "b"])];
+        assert_eq!(rotate(&order, &order, &h, "presenter", 2), ids(&["c", "d"]));
+        let h = vec![past(&["a", "b"]), past(&["c", "d"])];
+        assert_eq!(rotate(&order, &order, &h, "presenter", 2), ids(&["a", "b"]));
+        let present = ids(&["b", "c", "d"]);
+        assert_eq!(rotate(&order, &present, &h, "presenter", 1), ids(&["b"]));
+        assert_eq!(rotate(&order, &order, &h, "facilitator", 1), ids(&["a"]));
+        let order = ids(&["a", "b"]);
+        assert_eq!(rotate(&order, &ids(&["b"]), &[], "x", 3), ids(&["b"]));
+        assert!(rotate(&order, &[], &[], "x", 3).is_empty());
+    }
+
+    #[test]
+    fn ties_go_after_the_last_holder_in_member_order() {
+        let order = ids(&["a", "b", "c", "d"]);
+        // Everyone held it once; the last holder was `b`, so `c` is next.
+        let h = vec![past(&["a"]), past(&["d"]), past(&["c"]), past(&["b"])];
+        assert_eq!(
+            rotate(&order, &order, &h, "presenter", 4),
+            ids(&["c", "d", "a", "b"])
+        );
+        // Eligible ids outside the member order come after it.
+        let eligible = ids(&["z", "a"]);
+        assert_eq!(
+            rotate(&order, &eligible, &[], "presenter", 2),
+            ids(&["a", "z"])
+        );
+    }
+
+    #[test]
+    fn fair_over_many_sessions_and_absentees_keep_their_turn() {
+        let order = ids(&["a", "b", "c", "d", "e"]);
+        let mut history = Vec::new();
+        for s in 0..60usize {
+            // `e` misses two sessions in three; `c` misses every fourth.
+            let absent = |i: usize| (i == 4 && s % 3 != 0) || (i == 2 && s % 4 == 0);
+            let present: Vec<String> = order
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !absent(*i))
+                .map(|(_, m)| m.clone())
+                .collect();
+            let pick = rotate(&order, &present, &history, "presenter", 1);
+            assert_eq!(pick.len(), 1);
+            assert!(
+                present.contains(&pick[0]),
+                "session {s}: absent member picked"
+            );
+            history.push(PastSession {
+                date: Date::default(),
+                attendees: present,
+                roles: vec![RoleAssignment::new("presenter", pick[0].clone())],
+            });
+            let c = counts(&history, "presenter");
+            let steady: Vec<usize> = ["a", "b", "d"]
+                .iter()
+                .map(|m| c.get(*m).copied().unwrap_or(0))
+                .collect();
+            let (lo, hi) = (steady.iter().min(), steady.iter().max());
+            if let (Some(lo), Some(hi)) = (lo, hi) {
+                assert!(hi - lo <= 1, "session {s}: {c:?}");
+            }
+        }
+        // The flaky members catch up: nobody is more than one behind a
+        // steady member once they have been present often enough.
+        let c = counts(&history, "presenter");
+        assert!(c.get("e").copied().unwrap_or(0) >= 10, "{c:?}");
+        assert!(c.get("c").copied().unwrap_or(0) >= 11, "{c:?}");
+    }
+
+    #[test]
+    fn next_in_rotation_uses_the_request() {
+        let mut group = crate::settings::tests::group(&[]);
+        group.members = ids(&["a", "b", "c"]);
+        let request = SessionRequest {
+            group,
+            index: 1,
+            date: Date::default(),
+            start: crate::TimeOfDay::default(),
+            attendees: ids(&["a", "c"]),
+            absentees: ids(&["b"]),
+            history: vec![past(&["a"])],
+            members: Vec::new(),
+        };
+        assert_eq!(
+            next_in_rotation(&request, "presenter").as_deref(),
+            Some("c")
+        );
+    }
+}
