@@ -58,7 +58,8 @@ fn policy(fixtures: &[&str]) -> tempfile::TempDir {
     );
     for f in fixtures {
         let limits = match *f {
-            "loop" => "timeout_ms = 300\n",
+            // Fuel enough for minutes: the deadline must stop it.
+            "loop" => "timeout_ms = 300\nfuel = 1000000000000\n",
             "memory-bomb" => "memory_mib = 16\n",
             _ => "",
         };
@@ -139,9 +140,20 @@ fn the_loop_is_stopped_near_its_deadline() {
     let org = peerwell::config::load(dir.path()).expect("policy loads");
     let format = org.formats.get("loop").expect("loop is registered");
     let group = org.groups.iter().find(|g| g.id == "g-loop").expect("group");
+    let attendees: Vec<String> = PEOPLE.iter().map(|p| p.to_string()).collect();
+    let request = peerwell::formats::SessionRequest {
+        group,
+        index: 0,
+        date: jiff::civil::date(2026, 3, 2),
+        start: jiff::civil::time(10, 0, 0, 0),
+        attendees: &attendees,
+        absentees: &[],
+        history: &[],
+        people: &org.people,
+    };
     let started = Instant::now();
     let err = format
-        .requirements(group)
+        .plan_session(&request)
         .expect_err("the loop cannot answer");
     let took = started.elapsed();
     assert!(
@@ -149,8 +161,12 @@ fn the_loop_is_stopped_near_its_deadline() {
         "{err}"
     );
     assert!(
-        took < Duration::from_millis(1500),
-        "requirements took {took:?}"
+        took >= Duration::from_millis(300),
+        "stopped early: {took:?}"
+    );
+    assert!(
+        took < Duration::from_millis(1000),
+        "plan_session took {took:?}"
     );
 }
 
@@ -199,7 +215,7 @@ fn plugin_check_names_the_cause_for_each_fixture() {
         let file = wasm(fixture);
         let mut args = vec!["plugin", "check", file.to_str().expect("utf-8 path")];
         match *fixture {
-            "loop" => args.extend(["--timeout-ms", "300"]),
+            "loop" => args.extend(["--timeout-ms", "300", "--fuel", "1000000000000"]),
             "memory-bomb" => args.extend(["--memory-mib", "16"]),
             _ => {}
         }
@@ -224,8 +240,8 @@ fn plugin_config_errors_point_at_the_key() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases = [
         (
-            "[plugins.peer]\npath = \"p.wasm\"\ntimeout = 5\n",
-            "peerwell.toml:9:1: unknown key `timeout` in [plugins.peer]",
+            "[plugins.peer]\npath = \"p.wasm\"\ntimout_ms = 5\n",
+            "peerwell.toml:9:1: unknown key `timout_ms` in [plugins.peer]",
             "did you mean `timeout_ms`?",
         ),
         (
@@ -327,4 +343,22 @@ fn policies_cache_plugins_in_the_data_dir() {
     let cache = data.path().join("plugin-cache");
     let n = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
     assert_eq!(n, 1, "no cache entry in {}", cache.display());
+}
+
+#[test]
+fn a_loop_with_little_fuel_runs_out_of_fuel_first() {
+    let file = wasm("loop");
+    let run = peerwell(&[
+        "plugin",
+        "check",
+        file.to_str().expect("utf-8 path"),
+        "--fuel",
+        "1000000",
+    ]);
+    run.assert_code(1);
+    assert!(
+        run.stderr.contains("used all of its fuel (1000000 units)"),
+        "{}",
+        run.stderr
+    );
 }

@@ -62,7 +62,7 @@ pub fn wasm(name: &str) -> PathBuf {
                 .file_stem()
                 .map(|s| normal(&s.to_string_lossy()))
                 .unwrap_or_default();
-            stem == want || stem.ends_with(&format!("-{want}"))
+            stem == want || stem == format!("{want}-plugin") || stem.ends_with(&format!("-{want}"))
         })
         .cloned()
         .unwrap_or_else(|| panic!("plugins/build made no {name}.wasm; it made {paths:?}"))

@@ -73,7 +73,13 @@ fn cause(e: &wasmtime::Error, store: &Store<CallState>, limits: &Limits) -> Caus
         Some(Trap::Interrupt) => format!("ran past its {} ms deadline", limits.timeout_ms),
         Some(Trap::OutOfFuel) => format!("used all of its fuel ({} units)", limits.fuel),
         Some(Trap::StackOverflow) => "overflowed its stack (deep recursion)".to_string(),
-        Some(trap) => format!("trapped: {trap}"),
+        Some(Trap::UnreachableCodeReached) => {
+            "trapped: wasm `unreachable` instruction executed (a panic in the plugin)".to_string()
+        }
+        Some(trap) => format!(
+            "trapped: {}",
+            trap.to_string().trim_start_matches("wasm trap: ")
+        ),
         None => format!("trapped: {}", e.root_cause()),
     }
 }
