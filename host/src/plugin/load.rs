@@ -36,6 +36,7 @@ pub struct PluginSpec {
     pub path: PathBuf,
     /// The path as written, for messages.
     pub label: String,
+    /// Limits on each call.
     pub limits: Limits,
 }
 
@@ -43,9 +44,11 @@ pub struct PluginSpec {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("plugin `{plugin}` ({file}): {message}")]
 pub struct LoadError {
+    /// The plugin's name in peerwell.toml.
     pub plugin: String,
     /// The file as the policy names it.
     pub file: String,
+    /// What is wrong, e.g. "is missing the export `partition` of …".
     pub message: String,
 }
 

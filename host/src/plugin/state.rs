@@ -61,6 +61,7 @@ pub struct CallState {
     pub group: String,
     /// The group's zone, for `now`'s local date and time.
     pub zone: TimeZone,
+    /// The planning moment `now` reports.
     pub clock: PlanningClock,
     memory_cap: usize,
     /// A memory grow was refused: a trap that follows is the memory limit.
