@@ -11,7 +11,8 @@
 //! - [`busy`] combines calendars, declared client blocks and buffers into each
 //!   person's busy time over the horizon.
 //! - [`formats`] holds the group formats (`check-in`, …) behind the
-//!   [`formats::Format`] trait that plugins will mirror.
+//!   [`formats::Format`] trait that plugins mirror.
+//! - [`plugin`] runs WebAssembly format plugins sandboxed, as formats.
 //! - [`schedule`] finds one series time per group and plans each session.
 //! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member.
 //! - [`pipeline`] runs the stages in order for the commands.
@@ -27,6 +28,7 @@ pub mod formats;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;
+pub mod plugin;
 pub mod reminders;
 pub mod schedule;
 pub mod store;

@@ -107,6 +107,9 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
 /// Loads the policy folder and reads every calendar.
 pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     let mut org = config::load(dir).map_err(LoadError::Config)?;
+    // Plugins see the planning moment through their `now` import.
+    org.formats
+        .set_planning_time(overrides.now.unwrap_or_else(Timestamp::now));
     let from = overrides
         .from
         .or(org.org.start)

@@ -2,4 +2,5 @@
 
 pub mod calendar_gen;
 pub mod cli;
+pub mod plugins;
 pub mod schedule_gen;

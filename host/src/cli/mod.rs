@@ -1,5 +1,5 @@
 //! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
-//! `reminders`.
+//! `reminders`, `plugin check`, `plugin new`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
 //! (policy files, a calendar), 2 for usage errors.
@@ -8,8 +8,8 @@ mod busy;
 mod diff;
 mod export;
 mod plan;
+mod plugin;
 mod reminders;
-#[allow(dead_code)] // wired into `plugin new` with the plugin commands
 mod scaffold;
 mod text;
 
@@ -111,6 +111,45 @@ enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
+    /// Work with WebAssembly format plugins.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PluginCommand {
+    /// Load a plugin, show its interface version and describe() output, and run
+    /// every call against a built-in sample group within the limits.
+    Check {
+        /// The plugin's .wasm file.
+        file: PathBuf,
+        /// Wall-clock deadline per call, in milliseconds.
+        #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+        timeout_ms: u64,
+        /// Fuel per call.
+        #[arg(long, value_name = "N", default_value_t = 500_000_000, value_parser = clap::value_parser!(u64).range(1_000..=1_000_000_000_000))]
+        fuel: u64,
+        /// Memory cap, in MiB.
+        #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=4096))]
+        memory_mib: u64,
+        /// Output cap per call, in KiB.
+        #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+        output_kib: u64,
+    },
+    /// Scaffold a plugin crate NAME from the SDK's template; it builds as it is
+    /// (`./build`) and passes `peerwell plugin check`.
+    New {
+        /// The format's name: lowercase letters, digits and hyphens.
+        name: String,
+        /// Folder to create NAME in (default: the current folder).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+        /// The SDK to depend on (default: plugins/sdk next to this build).
+        #[arg(long, value_name = "PATH")]
+        sdk: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args, Clone, Copy)]
@@ -188,10 +227,11 @@ fn run(cli: Cli) -> Outcome {
         Command::Check { dir } => {
             let loaded = load(&dir, Overrides::default())?;
             report_inputs(&loaded);
+            let broken = report_plugins(&loaded, "error");
             let people = loaded.org.people.len();
             let groups = loaded.org.groups.len();
             let calendars: usize = loaded.org.people.values().map(|p| p.calendars.len()).sum();
-            if loaded.calendar_errors.is_empty() {
+            if loaded.calendar_errors.is_empty() && !broken {
                 println!(
                     "ok: {} — {people} people, {groups} groups, {calendars} calendars read",
                     loaded.org.org.name
@@ -319,6 +359,44 @@ fn run(cli: Cli) -> Outcome {
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Plugin {
+            command: PluginCommand::New { name, dir, sdk },
+        } => {
+            let root = scaffold::scaffold(&name, &dir, sdk.as_deref())?;
+            println!("created {}", root.display());
+            println!(
+                "next: cd {} && ./build && peerwell plugin check \"$(./build)\"",
+                root.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Plugin {
+            command:
+                PluginCommand::Check {
+                    file,
+                    timeout_ms,
+                    fuel,
+                    memory_mib,
+                    output_kib,
+                },
+        } => {
+            let limits = crate::plugin::Limits {
+                timeout_ms,
+                fuel,
+                memory_mib,
+                output_kib,
+            };
+            match plugin::check(&file, limits) {
+                Ok(report) => {
+                    print!("{report}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err((report, error)) => {
+                    print!("{report}");
+                    Err(error)
+                }
+            }
+        }
     }
 }
 
@@ -338,6 +416,7 @@ fn load_with_state(
         },
     )?;
     report_inputs(&loaded);
+    report_plugins(&loaded, "warning");
     let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
     Ok((loaded, now, path))
 }
@@ -367,6 +446,30 @@ fn report_inputs(loaded: &Loaded) {
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
+}
+
+/// Prints each plugin that could not be loaded (as `level`) with the groups
+/// it blocks; true when there is one.
+fn report_plugins(loaded: &Loaded, level: &str) -> bool {
+    let mut any = false;
+    for (name, reason) in loaded.formats.broken() {
+        any = true;
+        eprintln!("{level}: {reason}");
+        let groups: Vec<&str> = loaded
+            .org
+            .groups
+            .iter()
+            .filter(|g| g.format == name)
+            .map(|g| g.id.as_str())
+            .collect();
+        if !groups.is_empty() {
+            eprintln!(
+                "  = note: groups on format `{name}` are not planned until it loads: {}",
+                groups.join(", ")
+            );
+        }
+    }
+    any
 }
 
 fn exit_for(loaded: &Loaded) -> ExitCode {

@@ -142,6 +142,9 @@ mod tests {
         assert!(build.contains("quiet_hour.wasm"), "{build}");
         let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
         assert!(!lib.contains("{{"), "every placeholder is filled");
-        assert!(scaffold("quiet-hour", tmp.path(), None).is_err(), "no overwrite");
+        assert!(
+            scaffold("quiet-hour", tmp.path(), None).is_err(),
+            "no overwrite"
+        );
     }
 }

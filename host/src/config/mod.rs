@@ -14,6 +14,7 @@ mod diagnostic;
 mod groups;
 mod org;
 mod people;
+mod plugins;
 mod source;
 mod suggest;
 mod values;
@@ -48,6 +49,8 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
         None => return Err(finish(out)),
     };
     let org = org_file.org;
+    let mut formats = Formats::builtin();
+    crate::plugin::register(&mut formats, &org_file.plugins, Some(&plugin_cache(&org)));
 
     let mut people = people::People {
         complete: true,
@@ -63,7 +66,6 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
         None => people.complete = false,
     }
 
-    let formats = Formats::builtin();
     let cx = groups::Context {
         org: &org,
         people: &people,
@@ -123,6 +125,18 @@ fn read_people(
         Some(root) => people::read(&src, &root, org, people, out),
         None => people.complete = false,
     }
+}
+
+/// Where compiled plugins are cached: `plugin-cache` in the data dir
+/// (`$PEERWELL_DATA_DIR` when set, else `data_dir` of peerwell.toml).
+pub fn plugin_cache(org: &crate::model::Org) -> PathBuf {
+    let env = std::env::var_os(crate::pipeline::DATA_DIR_ENV).filter(|v| !v.is_empty());
+    let data = match env {
+        Some(e) => PathBuf::from(e),
+        None if org.store.data_dir.starts_with(&org.dir) => org.store.data_dir.clone(),
+        None => org.dir.join(&org.store.data_dir),
+    };
+    data.join(crate::plugin::cache::FOLDER)
 }
 
 /// Sorts and deduplicates the diagnostics.

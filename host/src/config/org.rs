@@ -23,6 +23,7 @@ const KEYS: &[&str] = &[
     "data_dir",
     "freeze_hours",
     "weekly_cap_minutes",
+    "plugins",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -43,6 +44,8 @@ pub(crate) struct OrgFile {
     pub org: Org,
     pub people: Option<PeopleSource>,
     pub groups: Option<PathBuf>,
+    /// `[plugins.<name>]`, in name order.
+    pub plugins: Vec<crate::plugin::PluginSpec>,
 }
 
 /// Org settings used when `peerwell.toml` cannot be read, so that the other
@@ -76,6 +79,7 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
         },
         people,
         groups,
+        plugins: Vec::new(),
     }
 }
 
@@ -153,6 +157,7 @@ pub(crate) fn read(
         .map_or(24, |n| n as u32);
     file.people = people(&t, out);
     file.groups = groups(&t, out);
+    file.plugins = super::plugins::read(&t, out);
     file
 }
 

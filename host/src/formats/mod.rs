@@ -292,11 +292,42 @@ pub use debrief::Debrief;
 pub use rotation::{next_in_rotation, rotate};
 pub use schwartz::SchwartzRounds;
 
+/// The planning moment shared by every plugin of one [`Formats`]: the time
+/// the host plans "as of" (the pipeline's `now`), never the wall clock.
+#[derive(Debug, Clone, Default)]
+pub struct PlanningClock(std::sync::Arc<std::sync::atomic::AtomicI64>);
+
+impl PlanningClock {
+    /// The planning moment (the Unix epoch until one is set).
+    pub fn get(&self) -> jiff::Timestamp {
+        let secs = self.0.load(std::sync::atomic::Ordering::Relaxed);
+        jiff::Timestamp::from_second(secs).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// Sets the planning moment (whole seconds).
+    pub fn set(&self, now: jiff::Timestamp) {
+        self.0
+            .store(now.as_second(), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 /// The formats groups can use, by name: the built-in ones and the plugins
 /// named in `peerwell.toml`.
 pub struct Formats {
     by_name: std::collections::BTreeMap<String, Box<dyn Format>>,
+    /// Plugins that could not be loaded, by name, with the reason.
+    broken: std::collections::BTreeMap<String, String>,
+    clock: PlanningClock,
 }
+
+/// The names of the built-in formats, sorted.
+pub const BUILTIN_NAMES: [&str; 5] = [
+    Balint::NAME,
+    Buddies::NAME,
+    CheckIn::NAME,
+    Debrief::NAME,
+    SchwartzRounds::NAME,
+];
 
 impl Formats {
     /// Only the built-in formats.
@@ -308,9 +339,14 @@ impl Formats {
         by_name.insert(Balint::NAME.to_string(), Box::new(Balint));
         by_name.insert(SchwartzRounds::NAME.to_string(), Box::new(SchwartzRounds));
         by_name.insert(Debrief::NAME.to_string(), Box::new(Debrief));
-        Formats { by_name }
+        Formats {
+            by_name,
+            broken: std::collections::BTreeMap::new(),
+            clock: PlanningClock::default(),
+        }
     }
 
+    /// The format called `name`, if any.
     pub fn get(&self, name: &str) -> Option<&dyn Format> {
         self.by_name.get(name).map(|f| f.as_ref())
     }
@@ -322,7 +358,31 @@ impl Formats {
 
     /// Adds (or replaces) a format under `name`.
     pub fn insert(&mut self, name: &str, format: Box<dyn Format>) {
+        self.broken.remove(name);
         self.by_name.insert(name.to_string(), format);
+    }
+
+    /// Adds a plugin that could not be loaded: `format` answers every call
+    /// with `reason`, so its groups are blocked, and [`Formats::broken`]
+    /// lists it for `peerwell check`.
+    pub fn insert_broken(&mut self, name: &str, format: Box<dyn Format>, reason: String) {
+        self.by_name.insert(name.to_string(), format);
+        self.broken.insert(name.to_string(), reason);
+    }
+
+    /// Plugins that could not be loaded, by name, with the reason, sorted.
+    pub fn broken(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.broken.iter().map(|(n, r)| (n.as_str(), r.as_str()))
+    }
+
+    /// The planning moment every plugin sees through its `now` import.
+    pub fn clock(&self) -> &PlanningClock {
+        &self.clock
+    }
+
+    /// Sets the planning moment (the pipeline's `now` or `--now`).
+    pub fn set_planning_time(&self, now: jiff::Timestamp) {
+        self.clock.set(now);
     }
 }
 

@@ -1,0 +1,13 @@
+//! The one place the WIT interface (`plugins/wit`, world `plugin`) becomes
+//! Rust: types, the `host` import trait and the typed `format` exports.
+
+#![allow(missing_docs, clippy::all)]
+
+wasmtime::component::bindgen!({
+    world: "plugin",
+    path: "../plugins/wit",
+});
+
+pub use exports::peerwell::format::format as guest;
+pub use peerwell::format::host;
+pub use peerwell::format::types;

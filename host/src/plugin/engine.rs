@@ -1,0 +1,93 @@
+//! The one wasmtime [`Engine`] every plugin runs on, and its epoch ticker.
+//!
+//! Fuel and epoch interruption are on so that every call can be given a
+//! budget and a wall-clock deadline; the wasm stack is bounded so that deep
+//! recursion traps instead of exhausting the host's stack.
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use wasmtime::{Config, Engine};
+
+/// How often the background thread advances the engine's epoch.
+pub const TICK: Duration = Duration::from_millis(5);
+
+/// The largest wasm stack a plugin call may use.
+pub const MAX_WASM_STACK: usize = 512 * 1024;
+
+static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+
+/// The shared engine, created (with its ticker thread) on first use.
+pub fn engine() -> Result<&'static Engine, String> {
+    ENGINE
+        .get_or_init(|| {
+            let engine = Engine::new(&config())
+                .map_err(|e| format!("cannot start the WebAssembly engine: {e:#}"))?;
+            start_ticker(engine.clone())?;
+            Ok(engine)
+        })
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+fn config() -> Config {
+    let mut config = Config::new();
+    config
+        .wasm_component_model(true)
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .max_wasm_stack(MAX_WASM_STACK);
+    config
+}
+
+/// Advances the epoch every [`TICK`] for as long as the process lives.
+fn start_ticker(engine: Engine) -> Result<(), String> {
+    std::thread::Builder::new()
+        .name("peerwell-plugin-epoch".to_string())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(TICK);
+                engine.increment_epoch();
+            }
+        })
+        .map(|_| ())
+        .map_err(|e| format!("cannot start the plugin deadline thread: {e}"))
+}
+
+/// Epoch ticks for a deadline of `ms` milliseconds (rounded up, plus one
+/// because the current tick may be nearly over).
+pub fn ticks_for(ms: u64) -> u64 {
+    let tick = TICK.as_millis().max(1) as u64;
+    ms.div_ceil(tick) + 1
+}
+
+/// A key for the engine's compiled-code compatibility: wasmtime's version
+/// and its precompile compatibility hash. Cached compiled plugins are only
+/// reused under the same key.
+pub fn compatibility_key(engine: &Engine) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut h);
+    format!("wasmtime-48.0.8-{:016x}", h.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadlines_round_up_to_whole_ticks() {
+        assert_eq!(ticks_for(0), 1);
+        assert_eq!(ticks_for(1), 2);
+        assert_eq!(ticks_for(5), 2);
+        assert_eq!(ticks_for(1000), 201);
+    }
+
+    #[test]
+    fn one_engine_with_a_stable_key() {
+        let a = engine().map(compatibility_key);
+        let b = engine().map(compatibility_key);
+        assert_eq!(a, b);
+        assert!(a.is_ok_and(|k| k.starts_with("wasmtime-48.0.8-")));
+    }
+}

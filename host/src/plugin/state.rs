@@ -1,0 +1,233 @@
+//! Per-call limits and the store's state: the memory limiter, the `log`
+//! and `now` imports, and what the host learns during a call.
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use wasmtime::ResourceLimiter;
+
+use super::bindings::{host, types};
+use crate::formats::PlanningClock;
+
+/// Limits on one call into a plugin (from `[plugins.<name>]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock deadline per call, in milliseconds.
+    pub timeout_ms: u64,
+    /// Fuel (roughly, wasm instructions) per call.
+    pub fuel: u64,
+    /// Largest linear memory, in MiB.
+    pub memory_mib: u64,
+    /// Largest result of one call (bytes of strings and list elements), in KiB.
+    pub output_kib: u64,
+}
+
+impl Default for Limits {
+    /// 1000 ms, 500 million fuel, 64 MiB of memory, 1 MiB of output.
+    fn default() -> Self {
+        Limits {
+            timeout_ms: 1000,
+            fuel: 500_000_000,
+            memory_mib: 64,
+            output_kib: 1024,
+        }
+    }
+}
+
+impl Limits {
+    /// The memory cap in bytes.
+    pub fn memory_bytes(&self) -> usize {
+        usize::try_from(self.memory_mib.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX)
+    }
+
+    /// The output cap in bytes.
+    pub fn output_bytes(&self) -> u64 {
+        self.output_kib.saturating_mul(1024)
+    }
+}
+
+/// Most log lines one call may write.
+pub const LOG_LINES: u32 = 50;
+/// Most log bytes one call may write.
+pub const LOG_BYTES: usize = 8 * 1024;
+/// Largest table (elements) and number of instances a plugin may create.
+const TABLE_ELEMENTS: usize = 100_000;
+const INSTANCES: usize = 100;
+
+/// The store's data for one call.
+pub struct CallState {
+    /// The plugin's name, for log lines.
+    pub plugin: String,
+    /// The group the call is for ("-" for none).
+    pub group: String,
+    /// The group's zone, for `now`'s local date and time.
+    pub zone: TimeZone,
+    /// The planning moment `now` reports.
+    pub clock: PlanningClock,
+    memory_cap: usize,
+    /// A memory grow was refused: a trap that follows is the memory limit.
+    pub memory_refused: bool,
+    log_lines: u32,
+    log_bytes: usize,
+    log_dropped: bool,
+    debug: bool,
+}
+
+impl CallState {
+    /// State for one call by `plugin` for `group`.
+    pub fn new(
+        plugin: &str,
+        group: &str,
+        zone: TimeZone,
+        clock: PlanningClock,
+        limits: &Limits,
+    ) -> Self {
+        CallState {
+            plugin: plugin.to_string(),
+            group: group.to_string(),
+            zone,
+            clock,
+            memory_cap: limits.memory_bytes(),
+            memory_refused: false,
+            log_lines: 0,
+            log_bytes: 0,
+            log_dropped: false,
+            debug: std::env::var("PEERWELL_LOG").is_ok_and(|v| v == "debug"),
+        }
+    }
+}
+
+impl ResourceLimiter for CallState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_cap {
+            self.memory_refused = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= TABLE_ELEMENTS)
+    }
+
+    fn instances(&self) -> usize {
+        INSTANCES
+    }
+
+    fn tables(&self) -> usize {
+        INSTANCES
+    }
+
+    fn memories(&self) -> usize {
+        INSTANCES
+    }
+}
+
+impl types::Host for CallState {}
+
+impl host::Host for CallState {
+    fn log(&mut self, level: host::Level, message: String) {
+        let shown = match level {
+            host::Level::Debug | host::Level::Info => self.debug,
+            host::Level::Warn | host::Level::Error => true,
+        };
+        if self.log_lines >= LOG_LINES || self.log_bytes + message.len() > LOG_BYTES {
+            if !self.log_dropped {
+                self.log_dropped = true;
+                eprintln!(
+                    "plugin {}, group {}: further log lines dropped (at most {LOG_LINES} lines and {LOG_BYTES} bytes per call)",
+                    self.plugin, self.group
+                );
+            }
+            return;
+        }
+        self.log_lines += 1;
+        self.log_bytes += message.len();
+        if shown {
+            let name = match level {
+                host::Level::Debug => "debug",
+                host::Level::Info => "info",
+                host::Level::Warn => "warning",
+                host::Level::Error => "error",
+            };
+            let clean: String = message
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            eprintln!(
+                "plugin {}, group {}: {name}: {clean}",
+                self.plugin, self.group
+            );
+        }
+    }
+
+    fn now(&mut self) -> host::Instant {
+        instant(self.clock.get(), &self.zone)
+    }
+}
+
+/// `t` as the WIT `instant`, with its local date and time in `zone`.
+pub fn instant(t: Timestamp, zone: &TimeZone) -> host::Instant {
+    let local = t.to_zoned(zone.clone());
+    host::Instant {
+        unix_seconds: t.as_second(),
+        local_date: super::convert::date_out(local.date()),
+        local_time: super::convert::time_out(local.time()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn now_is_the_planning_moment_in_the_group_zone() {
+        let clock = PlanningClock::default();
+        let t: Timestamp = "2026-03-02T14:30:00Z".parse().expect("timestamp");
+        clock.set(t);
+        let zone = TimeZone::get("America/Chicago").expect("zone");
+        let mut s = CallState::new("p", "g", zone, clock, &Limits::default());
+        let now = host::Host::now(&mut s);
+        assert_eq!(now.unix_seconds, t.as_second());
+        assert_eq!((now.local_date.month, now.local_date.day), (3, 2));
+        assert_eq!((now.local_time.hour, now.local_time.minute), (8, 30));
+    }
+
+    #[test]
+    fn memory_above_the_cap_is_refused_and_remembered() {
+        let limits = Limits {
+            memory_mib: 1,
+            ..Limits::default()
+        };
+        let mut s = CallState::new("p", "g", TimeZone::UTC, PlanningClock::default(), &limits);
+        assert!(s.memory_growing(0, 1 << 20, None).unwrap_or(false));
+        assert!(!s.memory_refused);
+        assert!(!s.memory_growing(0, (1 << 20) + 65536, None).unwrap_or(true));
+        assert!(s.memory_refused);
+    }
+
+    #[test]
+    fn log_lines_are_capped_per_call() {
+        let mut s = CallState::new(
+            "p",
+            "g",
+            TimeZone::UTC,
+            PlanningClock::default(),
+            &Limits::default(),
+        );
+        for _ in 0..LOG_LINES + 10 {
+            host::Host::log(&mut s, host::Level::Debug, "x".to_string());
+        }
+        assert_eq!(s.log_lines, LOG_LINES);
+        assert!(s.log_dropped);
+    }
+}
