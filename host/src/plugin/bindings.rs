@@ -9,5 +9,5 @@ wasmtime::component::bindgen!({
 });
 
 pub use exports::peerwell::format::format as guest;
-pub use peerwell::format::host;
-pub use peerwell::format::types;
+pub use self::peerwell::format::host;
+pub use self::peerwell::format::types;
