@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use peerwell_tests::cli::{example_dir, oracle_node, oracle_python, peerwell};
+use peerwell_tests::cli::{copy_example, example_dir, oracle_node, oracle_python, peerwell};
 use serde_json::Value;
 
 /// Horizon options every run here uses, so results do not depend on today.
@@ -39,7 +39,7 @@ fn example_checks_clean() {
 fn example_plan_is_sensible() {
     let plan = plan_json(&example_dir());
     let groups = plan["groups"].as_array().unwrap();
-    assert_eq!(groups.len(), 8);
+    assert_eq!(groups.len(), 9);
     for g in groups {
         let want = if g["id"] == "resilience-buddies" {
             "partitioned"
@@ -134,7 +134,7 @@ fn same_inputs_same_bytes() {
         .assert_code(0);
     }
     let files = ics_files(x.path());
-    assert_eq!(files.len(), 8 + 14);
+    assert_eq!(files.len(), 9 + 14);
     for f in files {
         let rel = f.strip_prefix(x.path()).unwrap();
         assert_eq!(
@@ -237,7 +237,7 @@ fn exported_feeds_match_the_plan_in_two_independent_readers() {
 fn privacy_canary() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("clinic");
-    copy_dir(&example_dir(), &dir);
+    copy_example(&dir);
     let mut n = 0;
     for entry in std::fs::read_dir(dir.join("calendars")).unwrap().flatten() {
         let path = entry.path();
@@ -372,7 +372,7 @@ fn privacy_canary() {
         }
     }
     let files = ics_files(&out);
-    assert_eq!(files.len(), 22);
+    assert_eq!(files.len(), 23);
     for f in files {
         let text = std::fs::read_to_string(&f).unwrap();
         assert!(
@@ -420,18 +420,6 @@ fn exit_codes() {
         "{}",
         run.stderr
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
 }
 
 /// The buddies group's "don't pair me with" list (Ben and Devendra) is
@@ -494,7 +482,7 @@ fn buddy_exclusions_are_kept_and_stay_confidential() {
 fn an_occurrence_short_of_quorum_moves_within_its_week() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("clinic");
-    copy_dir(&example_dir(), &dir);
+    copy_example(&dir);
     let d = dir.to_str().unwrap();
     let data = tmp.path().join("state");
     let data = data.to_str().unwrap();

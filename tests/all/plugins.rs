@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use peerwell_tests::cli::{peerwell, peerwell_in};
+use peerwell_tests::cli::peerwell;
 use peerwell_tests::plugins::wasm;
 use serde_json::Value;
 
@@ -335,14 +335,35 @@ fn compiled_plugins_are_cached_on_disk_and_corrupt_entries_recompiled() {
 }
 
 #[test]
-fn policies_cache_plugins_in_the_data_dir() {
+fn policies_cache_plugins_in_the_cache_dir_not_the_data_dir() {
     let dir = policy(&["check-in-plugin"]);
     let data = tempfile::tempdir().expect("temp dir");
+    let cache = tempfile::tempdir().expect("temp dir");
     let path = dir.path().to_str().expect("utf-8 path");
-    peerwell_in(&["check", path], data.path()).assert_code(0);
-    let cache = data.path().join("plugin-cache");
-    let n = std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
-    assert_eq!(n, 1, "no cache entry in {}", cache.display());
+    let run = std::process::Command::new(peerwell_tests::cli::binary())
+        .args(["check", path])
+        .env("PEERWELL_DATA_DIR", data.path())
+        .env("PEERWELL_CACHE_DIR", cache.path())
+        .output()
+        .expect("run peerwell");
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let n = std::fs::read_dir(cache.path())
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(n, 1, "no cache entry in {}", cache.path().display());
+    assert!(
+        !data.path().exists()
+            || std::fs::read_dir(data.path())
+                .map(|d| d.count())
+                .unwrap_or(0)
+                == 0,
+        "check writes nothing to the data dir"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use peerwell_tests::cli::{Run, example_dir, peerwell_in, root};
+use peerwell_tests::cli::{Run, copy_example, peerwell_in, root};
 use serde_json::Value;
 
 /// Before the horizon (which starts Monday 2026-03-02).
@@ -28,7 +28,7 @@ impl Scenario {
     fn new() -> Scenario {
         let tmp = tempfile::tempdir().unwrap();
         let policy = tmp.path().join("policy");
-        copy_dir(&example_dir(), &policy);
+        copy_example(&policy);
         let data = tmp.path().join("state");
         let root = tmp.path().to_path_buf();
         Scenario {
@@ -90,21 +90,6 @@ fn set_top_level(policy: &Path, line: &str) {
     let text = text.replacen("version = 1\n", &format!("version = 1\n{line}\n"), 1);
     assert!(text.contains(line));
     std::fs::write(path, text).unwrap();
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != ".peerwell" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// Appends a VEVENT with `times` and canary text to an ICS file.

@@ -11,8 +11,39 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `examples/clinic`, with the plugins it names built first.
 pub fn example_dir() -> PathBuf {
+    crate::plugins::built();
     root().join("examples/clinic")
+}
+
+/// Copies `examples/clinic` to `to` (without its `.peerwell` state), with
+/// the plugin paths in `peerwell.toml` made absolute so the copy still
+/// finds them.
+pub fn copy_example(to: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("create the copy");
+        for entry in std::fs::read_dir(from).expect("read the example").flatten() {
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                if entry.file_name() != ".peerwell" {
+                    copy(&entry.path(), &target);
+                }
+            } else {
+                std::fs::copy(entry.path(), &target).expect("copy a file");
+            }
+        }
+    }
+    let from = example_dir();
+    copy(&from, to);
+    let toml = to.join("peerwell.toml");
+    let text = std::fs::read_to_string(&toml).expect("read peerwell.toml");
+    let plugins = root().join("plugins");
+    let text = text.replace(
+        "path = \"../../plugins/",
+        &format!("path = \"{}/", plugins.display()),
+    );
+    std::fs::write(&toml, text).expect("write peerwell.toml");
 }
 
 /// The `peerwell` binary built beside this test (`cargo build --workspace --bins`).

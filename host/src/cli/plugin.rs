@@ -34,9 +34,7 @@ pub fn check(file: &Path, limits: Limits) -> Result<String, (String, String)> {
         label: file.display().to_string(),
         limits,
     };
-    let cache_dir = std::env::var_os(crate::pipeline::DATA_DIR_ENV)
-        .filter(|v| !v.is_empty())
-        .map(|d| Path::new(&d).join(cache::FOLDER));
+    let cache_dir = cache::default_dir();
     let formats = crate::formats::Formats::builtin();
     formats.set_planning_time(Timestamp::constant(1_772_366_400, 0)); // 2026-03-01T12:00Z
     let mut out = String::new();

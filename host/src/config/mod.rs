@@ -50,7 +50,11 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
     };
     let org = org_file.org;
     let mut formats = Formats::builtin();
-    crate::plugin::register(&mut formats, &org_file.plugins, Some(&plugin_cache(&org)));
+    crate::plugin::register(
+        &mut formats,
+        &org_file.plugins,
+        crate::plugin::cache::default_dir().as_deref(),
+    );
 
     let mut people = people::People {
         complete: true,
@@ -125,18 +129,6 @@ fn read_people(
         Some(root) => people::read(&src, &root, org, people, out),
         None => people.complete = false,
     }
-}
-
-/// Where compiled plugins are cached: `plugin-cache` in the data dir
-/// (`$PEERWELL_DATA_DIR` when set, else `data_dir` of peerwell.toml).
-pub fn plugin_cache(org: &crate::model::Org) -> PathBuf {
-    let env = std::env::var_os(crate::pipeline::DATA_DIR_ENV).filter(|v| !v.is_empty());
-    let data = match env {
-        Some(e) => PathBuf::from(e),
-        None if org.store.data_dir.starts_with(&org.dir) => org.store.data_dir.clone(),
-        None => org.dir.join(&org.store.data_dir),
-    };
-    data.join(crate::plugin::cache::FOLDER)
 }
 
 /// Sorts and deduplicates the diagnostics.

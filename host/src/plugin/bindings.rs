@@ -8,6 +8,6 @@ wasmtime::component::bindgen!({
     path: "../plugins/wit",
 });
 
-pub use exports::peerwell::format::format as guest;
 pub use self::peerwell::format::host;
 pub use self::peerwell::format::types;
+pub use exports::peerwell::format::format as guest;

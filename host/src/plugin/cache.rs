@@ -16,8 +16,28 @@ use wasmtime::component::Component;
 
 use super::engine::compatibility_key;
 
-/// The cache folder's name inside the data dir.
+/// The cache folder's name inside the cache home.
 pub const FOLDER: &str = "plugin-cache";
+
+/// Overrides where compiled plugins are cached.
+pub const CACHE_DIR_ENV: &str = "PEERWELL_CACHE_DIR";
+
+/// Where compiled plugins are cached: `$PEERWELL_CACHE_DIR`, else
+/// `$XDG_CACHE_HOME/peerwell/plugin-cache`, else
+/// `~/.cache/peerwell/plugin-cache`; `None` (compile every time) when none
+/// is known. A cache, not state: it lives apart from the data dir, so dry
+/// runs (`plan`, `diff`) write nothing there, and deleting it only costs a
+/// recompile.
+pub fn default_dir() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = var(CACHE_DIR_ENV) {
+        return Some(PathBuf::from(dir));
+    }
+    let home = var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(home.join("peerwell").join(FOLDER))
+}
 
 /// How a component was obtained, for `plugin check` and tests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -129,14 +129,25 @@ pub fn reminder(request: &ReminderRequest, options: &Options) -> Option<Reminder
             ),
         }),
         ReminderKind::Upcoming(minutes) => Some(ReminderText {
-            subject: format!("{group} starts in {minutes} minutes"),
+            subject: format!("Reminder: {}, {when}", request.plan.title),
             body: format!(
-                "Hi {hi},\n\n{group} starts at {}. The plan:\n{phases}\n\nThe supervisee stays \
-                 silent during the feedback statements.",
-                request.start
+                "Hi {hi},\n\n{group} is {} ({when}). The plan:\n{phases}\n\nThe supervisee \
+                 stays silent during the feedback statements.",
+                ahead(*minutes)
             ),
         }),
         _ => None,
+    }
+}
+
+/// "tomorrow", "in 1 hour", "in 3 hours", "in 2 days", "in 45 minutes".
+fn ahead(minutes: u32) -> String {
+    match minutes {
+        1440 => "tomorrow".to_string(),
+        m if m % 1440 == 0 => format!("in {} days", m / 1440),
+        60 => "in 1 hour".to_string(),
+        m if m % 60 == 0 => format!("in {} hours", m / 60),
+        m => format!("in {m} minutes"),
     }
 }
 
