@@ -3,14 +3,15 @@
 //! supervision on `examples/clinic` across absences, the JavaScript plugin,
 //! `peerwell plugin new`, and determinism with the compiled-plugin cache.
 
+mod authoring;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use peerwell_tests::cli::{Run, copy_example, example_dir, oracle_python, peerwell};
 use peerwell_tests::clinic::{
-    CHECK_IN_PLUGIN, Member, add_client_event, copy_with_check_in_plugin, members, peerwell_cached,
+    CHECK_IN_PLUGIN, Member, add_client_event, copy_with_check_in_plugin, members,
 };
-use peerwell_tests::plugins::wasm;
 use serde_json::Value;
 
 const FROM: [&str; 2] = ["--from", "2026-03-02"];
