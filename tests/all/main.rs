@@ -5,6 +5,7 @@ mod config_ui;
 mod e2e;
 mod feeds_oracle;
 mod formats;
+mod plugin_formats;
 mod plugins;
 mod reminders;
 mod schedule_props;

@@ -2,5 +2,6 @@
 
 pub mod calendar_gen;
 pub mod cli;
+pub mod clinic;
 pub mod plugins;
 pub mod schedule_gen;

@@ -68,7 +68,12 @@ fn describe(plugin: &Plugin, out: &mut String) {
         "limits:     {} ms, {} fuel, {} MiB memory, {} KiB output per call",
         l.timeout_ms, l.fuel, l.memory_mib, l.output_kib
     );
-    let _ = writeln!(out, "compiled:   {:?}", plugin.source());
+    let source = match plugin.source() {
+        cache::Source::Compiled => "compiled now (no cache folder)",
+        cache::Source::CompiledAndCached => "compiled now and cached",
+        cache::Source::Cached => "from the cache",
+    };
+    let _ = writeln!(out, "compiled:   {source}");
     if info.settings.is_empty() {
         let _ = writeln!(out, "settings:   (none)");
     } else {
