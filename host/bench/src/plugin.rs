@@ -124,8 +124,24 @@ fn line(label: &str, samples: &mut [Duration]) {
 }
 
 /// `plugin calls`: warm, instantiate-per-call and native, per session.
+/// `--only warm|fresh|native` runs one of the three (for profiling).
 fn calls(args: &[String]) -> anyhow::Result<()> {
-    let (specs, rounds) = parse(args, "--rounds", 2000)?;
+    let mut only = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--only" {
+            let v = it.next().context("--only needs warm, fresh or native")?;
+            if !["warm", "fresh", "native"].contains(&v.as_str()) {
+                bail!("--only {v}: expected warm, fresh or native");
+            }
+            only = Some(v.clone());
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    let runs = |kind: &str| only.as_deref().is_none_or(|o| o == kind);
+    let (specs, rounds) = parse(&rest, "--rounds", 2000)?;
     let cache = scratch_dir("calls")?;
     for spec in &specs {
         let plugin = Plugin::load(spec, Some(&cache), Default::default())
@@ -161,21 +177,26 @@ fn calls(args: &[String]) -> anyhow::Result<()> {
             rounds
         );
 
-        let mut s = time_calls(&series, warmup, rounds, |i| {
-            warm.plan_session(&series.request(i), duration)
-                .map_err(|e| anyhow::anyhow!("warm plan-session {i}: {e}"))
-        })?;
-        line("warm (one PluginInstance)", &mut s);
+        if runs("warm") {
+            let mut s = time_calls(&series, warmup, rounds, |i| {
+                warm.plan_session(&series.request(i), duration)
+                    .map_err(|e| anyhow::anyhow!("warm plan-session {i}: {e}"))
+            })?;
+            line("warm (one PluginInstance)", &mut s);
+        }
         drop(warm);
 
         let format = PluginFormat::new(plugin);
         format
             .requirements(&group)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut s = time_calls(&series, warmup, rounds, |i| {
-            Format::plan_session(&format, &series.request(i)).map_err(|e| anyhow::anyhow!("{e}"))
-        })?;
-        line("instantiate-per-call (PluginFormat)", &mut s);
+        if runs("fresh") {
+            let mut s = time_calls(&series, warmup, rounds, |i| {
+                Format::plan_session(&format, &series.request(i))
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })?;
+            line("instantiate-per-call (PluginFormat)", &mut s);
+        }
 
         // The reference: the built-in check-in format on the same requests,
         // with the same rounds, in the same run.
@@ -183,12 +204,14 @@ fn calls(args: &[String]) -> anyhow::Result<()> {
         // made of its own plans.
         let native_group = requests::group(CheckIn::NAME);
         let native_series = Series::build(&native_group, |r| Ok(CheckIn.plan_session(r)?))?;
-        let mut s = time_calls(&native_series, warmup, rounds, |i| {
-            CheckIn
-                .plan_session(&native_series.request(i))
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        })?;
-        line("native built-in check-in (reference)", &mut s);
+        if runs("native") {
+            let mut s = time_calls(&native_series, warmup, rounds, |i| {
+                CheckIn
+                    .plan_session(&native_series.request(i))
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })?;
+            line("native built-in check-in (reference)", &mut s);
+        }
         if info.name == CheckIn::NAME {
             let same = (0..series.len()).all(|i| {
                 let p = Format::plan_session(&format, &series.request(i));
