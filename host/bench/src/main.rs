@@ -4,8 +4,15 @@
 //! reads one calendar with `peerwell::calendar::read_calendar` over the local
 //! window `[from, to)` in `tz` and prints event and occurrence counts and
 //! the time taken.
+//!
+//! `peerwell-bench sched INSTANCE.json SOLUTION.json` solves a scheduling
+//! instance (see `sched.rs`).
+//!
+//! `peerwell-bench plugin calls|load|org ...` measures WebAssembly format
+//! plugins (see `plugin.rs` and `host/bench/plugin.sh`).
 
 mod ingest;
+mod plugin;
 mod sched;
 
 use std::process::ExitCode;
@@ -15,9 +22,10 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ingest") => ingest::run(&args[1..]),
         Some("sched") => sched::run(&args[1..]),
+        Some("plugin") => plugin::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]"
+                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]\n       peerwell-bench sched INSTANCE.json SOLUTION.json [--steps N] [--seed S]\n       peerwell-bench plugin calls|load|org ..."
             );
             return ExitCode::from(2);
         }

@@ -3,11 +3,18 @@
 //! Fuel and epoch interruption are on so that every call can be given a
 //! budget and a wall-clock deadline; the wasm stack is bounded so that deep
 //! recursion traps instead of exhausting the host's stack.
+//!
+//! Instances come from wasmtime's pooling allocator: the planner makes a
+//! fresh instance for every call, and reusing pre-reserved memory slots
+//! (copy-on-write images, no `mmap`/`munmap` per instance) makes that
+//! several times cheaper (see BENCHMARKS.md, "Plugins"). Where the pool's
+//! address space cannot be reserved (e.g. a `ulimit -v`), the engine falls
+//! back to allocating each instance on demand.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the background thread advances the engine's epoch.
 pub const TICK: Duration = Duration::from_millis(5);
@@ -21,7 +28,8 @@ static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
 pub fn engine() -> Result<&'static Engine, String> {
     ENGINE
         .get_or_init(|| {
-            let engine = Engine::new(&config())
+            let engine = Engine::new(&pooled(config()))
+                .or_else(|_| Engine::new(&config()))
                 .map_err(|e| format!("cannot start the WebAssembly engine: {e:#}"))?;
             start_ticker(engine.clone())?;
             Ok(engine)
@@ -37,6 +45,31 @@ fn config() -> Config {
         .consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(MAX_WASM_STACK);
+    config
+}
+
+/// Instances (and their memories) that may be live at once; more than the
+/// planner's threads plus a few warm instances will ever hold.
+const POOL_INSTANCES: u32 = 256;
+
+/// `config` with instances taken from a pool of pre-reserved slots. Every
+/// per-instance bound is at least the one [`super::state`] enforces with
+/// clear messages (memory up to the 4096 MiB a policy may allow, 100,000
+/// table elements), so the pool never refuses first.
+fn pooled(mut config: Config) -> Config {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(POOL_INSTANCES)
+        .total_core_instances(POOL_INSTANCES * 8)
+        .total_memories(POOL_INSTANCES * 2)
+        .total_tables(POOL_INSTANCES * 4)
+        .max_tables_per_module(4)
+        .table_elements(100_000)
+        .max_core_instance_size(8 << 20)
+        .max_component_instance_size(16 << 20)
+        // Dirty memory is handed back to the kernel when an instance ends
+        // (the default): zeroing even 64 KiB of it by hand measured slower.
+        .max_memory_size(4 << 30);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }
 

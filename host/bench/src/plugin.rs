@@ -1,0 +1,301 @@
+//! `plugin`: the cost of WebAssembly format plugins (issue 4, point 9).
+//!
+//! - `plugin calls NAME=FILE... [--rounds N]`: per-session planning cost
+//!   of each plugin over the same realistic requests (6 members, history
+//!   growing to 11 past sessions, one absentee each time): a warm call on
+//!   one [`PluginInstance`], the planner's path through [`PluginFormat`]
+//!   (a fresh instance per call), and the built-in `check-in` format as the
+//!   reference in the same run. Median and p90 per call after warm-up.
+//! - `plugin load NAME=FILE... [--runs N]`: [`Plugin::load`] with an empty
+//!   cache folder (compile) and with a warm one (deserialize).
+//! - `plugin org BUILTIN_DIR PLUGIN_DIR [--runs N]`: the same organization
+//!   planned on the built-in format and on a plugin (see
+//!   `host/bench/plugin.sh`); checks that the plans are equal and reports the
+//!   planning step's overhead.
+
+mod org;
+mod requests;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use peerwell::formats::{CheckIn, Format, SessionPlan};
+use peerwell::plugin::{Limits, Plugin, PluginFormat, PluginSpec};
+
+use requests::Series;
+
+/// Runs `plugin calls|load|org ...`.
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    match args.first().map(String::as_str) {
+        Some("calls") => calls(&args[1..]),
+        Some("load") => load(&args[1..]),
+        Some("org") => org::run(&args[1..]),
+        _ => bail!(
+            "usage: peerwell-bench plugin calls NAME=FILE... [--rounds N] | \
+             load NAME=FILE... [--runs N] | org BUILTIN_DIR PLUGIN_DIR [--runs N]"
+        ),
+    }
+}
+
+/// `NAME=FILE` arguments and one numeric `--flag N`.
+fn parse(args: &[String], flag: &str, default: usize) -> anyhow::Result<(Vec<PluginSpec>, usize)> {
+    let mut specs = Vec::new();
+    let mut n = default;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == flag {
+            let v = it.next().with_context(|| format!("{flag} needs a value"))?;
+            n = v
+                .parse()
+                .with_context(|| format!("{flag} {v}: not a number"))?;
+            continue;
+        }
+        let Some((name, file)) = a.split_once('=') else {
+            bail!("expected NAME=FILE.wasm or {flag} N, got {a}");
+        };
+        specs.push(PluginSpec {
+            name: name.to_string(),
+            path: PathBuf::from(file),
+            label: file.to_string(),
+            limits: Limits::default(),
+        });
+    }
+    if specs.is_empty() {
+        bail!("name at least one plugin as NAME=FILE.wasm");
+    }
+    Ok((specs, n.max(1)))
+}
+
+/// Median and 90th percentile of `samples` (sorted in place).
+pub fn median_p90(samples: &mut [Duration]) -> (Duration, Duration) {
+    samples.sort_unstable();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples.get(i).copied().unwrap_or_default()
+    };
+    (at(0.5), at(0.9))
+}
+
+/// Microseconds with two decimals.
+pub fn us(d: Duration) -> String {
+    format!("{:.2} µs", d.as_secs_f64() * 1e6)
+}
+
+/// Milliseconds with two decimals.
+pub fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// Times each call of `plan` over every request of `series`, `rounds` times
+/// after `warmup` unmeasured rounds; returns one sample per call.
+fn time_calls(
+    series: &Series,
+    warmup: usize,
+    rounds: usize,
+    mut plan: impl FnMut(usize) -> anyhow::Result<SessionPlan>,
+) -> anyhow::Result<Vec<Duration>> {
+    let n = series.len();
+    for _ in 0..warmup {
+        for i in 0..n {
+            std::hint::black_box(plan(i)?);
+        }
+    }
+    let mut samples = Vec::with_capacity(rounds * n);
+    for _ in 0..rounds {
+        for i in 0..n {
+            let t = Instant::now();
+            let p = plan(i)?;
+            samples.push(t.elapsed());
+            std::hint::black_box(p);
+        }
+    }
+    Ok(samples)
+}
+
+fn line(label: &str, samples: &mut [Duration]) {
+    let (median, p90) = median_p90(samples);
+    println!(
+        "  {label:<36} median {:>10}  p90 {:>10}  ({} calls)",
+        us(median),
+        us(p90),
+        samples.len()
+    );
+}
+
+/// `plugin calls`: warm, instantiate-per-call and native, per session.
+/// `--only warm|fresh|native` runs one of the three (for profiling).
+fn calls(args: &[String]) -> anyhow::Result<()> {
+    let mut only = None;
+    let mut rest = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--only" {
+            let v = it.next().context("--only needs warm, fresh or native")?;
+            if !["warm", "fresh", "native"].contains(&v.as_str()) {
+                bail!("--only {v}: expected warm, fresh or native");
+            }
+            only = Some(v.clone());
+        } else {
+            rest.push(a.clone());
+        }
+    }
+    let runs = |kind: &str| only.as_deref().is_none_or(|o| o == kind);
+    let (specs, rounds) = parse(&rest, "--rounds", 2000)?;
+    let cache = scratch_dir("calls")?;
+    for spec in &specs {
+        let plugin = Plugin::load(spec, Some(&cache), Default::default())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let info = plugin.info().clone();
+        let group = requests::group(&spec.name);
+        let mut warm = plugin
+            .instance_for(&group)
+            .map_err(|e| anyhow::anyhow!("plugin {}: instance: {e}", spec.name))?;
+        let duration = warm
+            .requirements(&group)
+            .map_err(|e| anyhow::anyhow!("plugin {}: requirements: {e}", spec.name))?
+            .duration_minutes;
+        let series = Series::build(&group, |r| {
+            warm.plan_session(r, duration)
+                .map_err(|e| anyhow::anyhow!("plugin {}: plan-session: {e}", spec.name))
+        })?;
+        // The plugin's rounds are sized by its per-call cost (the JS plugin
+        // is ~100x slower than the Rust ones).
+        let probe = Instant::now();
+        let _ = warm.plan_session(&series.request(0), duration);
+        let scale = (probe.elapsed().as_micros() / 20).clamp(1, 100) as usize;
+        let rounds = (rounds / scale).max(50);
+        let warmup = (rounds / 10).max(5);
+        println!(
+            "{} ({} {}, {} sessions of {} min, {} members, {} rounds)",
+            spec.name,
+            info.name,
+            info.version,
+            series.len(),
+            duration,
+            group.members.len(),
+            rounds
+        );
+
+        if runs("warm") {
+            let mut s = time_calls(&series, warmup, rounds, |i| {
+                warm.plan_session(&series.request(i), duration)
+                    .map_err(|e| anyhow::anyhow!("warm plan-session {i}: {e}"))
+            })?;
+            line("warm (one PluginInstance)", &mut s);
+        }
+        drop(warm);
+
+        let format = PluginFormat::new(plugin);
+        format
+            .requirements(&group)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        if runs("fresh") {
+            let mut s = time_calls(&series, warmup, rounds, |i| {
+                Format::plan_session(&format, &series.request(i))
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })?;
+            line("instantiate-per-call (PluginFormat)", &mut s);
+        }
+
+        // The reference: the built-in check-in format on the same requests,
+        // with the same rounds, in the same run.
+        // It plans the same dates, attendees and absentees; its history is
+        // made of its own plans.
+        let native_group = requests::group(CheckIn::NAME);
+        let native_series = Series::build(&native_group, |r| Ok(CheckIn.plan_session(r)?))?;
+        if runs("native") {
+            let mut s = time_calls(&native_series, warmup, rounds, |i| {
+                CheckIn
+                    .plan_session(&native_series.request(i))
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })?;
+            line("native built-in check-in (reference)", &mut s);
+        }
+        if info.name == CheckIn::NAME {
+            let same = (0..series.len()).all(|i| {
+                let p = Format::plan_session(&format, &series.request(i));
+                let n = CheckIn.plan_session(&native_series.request(i));
+                matches!((p, n), (Ok(p), Ok(n)) if p == n)
+            });
+            println!(
+                "  plans equal to the built-in check-in's: {}",
+                if same { "yes" } else { "NO" }
+            );
+            if !same {
+                bail!("the check-in plugin planned differently from the built-in format");
+            }
+        }
+    }
+    remove(&cache);
+    Ok(())
+}
+
+/// `plugin load`: compile (empty cache) vs deserialize (warm cache).
+fn load(args: &[String]) -> anyhow::Result<()> {
+    let (specs, runs) = parse(args, "--runs", 5)?;
+    // Start the engine (and its epoch thread) outside the measurements.
+    let first = specs.first().context("no plugin")?;
+    let warmup = scratch_dir("engine")?;
+    Plugin::load(first, Some(&warmup), Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    remove(&warmup);
+    for spec in &specs {
+        let size = std::fs::metadata(&spec.path)
+            .with_context(|| format!("{}", spec.path.display()))?
+            .len();
+        println!("{} ({:.1} KiB)", spec.name, size as f64 / 1024.0);
+        let mut cold = Vec::new();
+        let mut warm = Vec::new();
+        for run in 0..runs {
+            let dir = scratch_dir(&format!("load-{run}"))?;
+            cold.push(timed_load(spec, &dir)?);
+            // Each warm-cache run reads the entry the compile just wrote.
+            for _ in 0..4 {
+                warm.push(timed_load(spec, &dir)?);
+            }
+            remove(&dir);
+        }
+        for (label, s) in [
+            ("empty cache (compile)", &mut cold),
+            ("warm cache (deserialize)", &mut warm),
+        ] {
+            let (median, _) = median_p90(s);
+            let (lo, hi) = (
+                s.first().copied().unwrap_or_default(),
+                s.last().copied().unwrap_or_default(),
+            );
+            println!(
+                "  Plugin::load, {label:<26} median {:>11}  range {} – {}  ({} loads)",
+                ms(median),
+                ms(lo),
+                ms(hi),
+                s.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+fn timed_load(spec: &PluginSpec, dir: &Path) -> anyhow::Result<Duration> {
+    let t = Instant::now();
+    let plugin =
+        Plugin::load(spec, Some(dir), Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let took = t.elapsed();
+    drop(plugin);
+    Ok(took)
+}
+
+/// A fresh, empty folder under the temporary directory.
+fn scratch_dir(what: &str) -> anyhow::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!(
+        "peerwell-bench-plugin-{}-{what}",
+        std::process::id()
+    ));
+    remove(&dir);
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(dir)
+}
+
+fn remove(dir: &Path) {
+    let _ = std::fs::remove_dir_all(dir);
+}
