@@ -16,6 +16,8 @@
 //! - [`schedule`] finds one series time per group and plans each session.
 //! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member.
 //! - [`pipeline`] runs the stages in order for the commands.
+//! - [`daemon`] is `peerwell serve`: plans, keeps the plan current, and
+//!   [`web`] serves it over HTTP.
 //! - [`cli`] is the `peerwell` command line.
 //! - [`parallel`] maps over slices on the machine's cores, in order.
 
@@ -23,6 +25,7 @@ pub mod busy;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod feeds;
 pub mod formats;
 pub mod model;
@@ -32,3 +35,4 @@ pub mod plugin;
 pub mod reminders;
 pub mod schedule;
 pub mod store;
+pub mod web;

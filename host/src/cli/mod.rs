@@ -23,6 +23,8 @@ use jiff::civil::Date;
 use crate::pipeline::{self, Loaded, Overrides};
 use crate::store::Store;
 
+pub use export::options as feed_options;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "peerwell",
@@ -110,6 +112,14 @@ enum Command {
         horizon: HorizonArgs,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
+    },
+    /// Run the daemon: plan the policy folder, keep the plan current, serve
+    /// feeds and subscribe pages over HTTP and send reminders.
+    Serve {
+        dir: PathBuf,
+        /// Address to listen on (port 0 picks a free port; the address is printed).
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8440")]
+        listen: std::net::SocketAddr,
     },
     /// Work with WebAssembly format plugins.
     Plugin {
@@ -265,6 +275,10 @@ fn run(cli: Cli) -> Outcome {
             };
             print!("{out}");
             Ok(exit_for(&loaded))
+        }
+        Command::Serve { dir, listen } => {
+            crate::daemon::serve(&dir, listen)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Export {
             dir,

@@ -1,0 +1,98 @@
+//! Counters for `/metrics` (Prometheus text format). Every part of the
+//! daemon adds to the same [`Metrics`]; reading never blocks a writer.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The daemon's counters and gauges.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Planning passes that succeeded.
+    pub plans: AtomicU64,
+    /// Planning passes that failed (the last good plan kept serving).
+    pub plan_failures: AtomicU64,
+    /// Sessions in the current plan.
+    pub sessions: AtomicU64,
+    /// Feed requests answered, by outcome.
+    pub feed_ok: AtomicU64,
+    pub feed_not_modified: AtomicU64,
+    pub feed_not_found: AtomicU64,
+    /// Reminders written to the outbox, sent, failed for good.
+    pub reminders_queued: AtomicU64,
+    pub reminders_sent: AtomicU64,
+    pub reminders_failed: AtomicU64,
+}
+
+impl Metrics {
+    /// Adds one to `counter`.
+    pub fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The counters in Prometheus' text exposition format.
+    pub fn render(&self) -> String {
+        let rows: [(&str, &str, &str, &AtomicU64); 9] = [
+            (
+                "peerwell_plans_total",
+                "counter",
+                "Planning passes that succeeded.",
+                &self.plans,
+            ),
+            (
+                "peerwell_plan_failures_total",
+                "counter",
+                "Planning passes that failed; the last good plan kept serving.",
+                &self.plan_failures,
+            ),
+            (
+                "peerwell_sessions",
+                "gauge",
+                "Sessions in the current plan.",
+                &self.sessions,
+            ),
+            (
+                "peerwell_feed_requests_ok_total",
+                "counter",
+                "Feed requests answered with the feed.",
+                &self.feed_ok,
+            ),
+            (
+                "peerwell_feed_requests_not_modified_total",
+                "counter",
+                "Feed requests answered 304 Not Modified.",
+                &self.feed_not_modified,
+            ),
+            (
+                "peerwell_feed_requests_not_found_total",
+                "counter",
+                "Feed requests for unknown tokens.",
+                &self.feed_not_found,
+            ),
+            (
+                "peerwell_reminders_queued_total",
+                "counter",
+                "Reminders written to the outbox.",
+                &self.reminders_queued,
+            ),
+            (
+                "peerwell_reminders_sent_total",
+                "counter",
+                "Reminders the mail server accepted.",
+                &self.reminders_sent,
+            ),
+            (
+                "peerwell_reminders_failed_total",
+                "counter",
+                "Reminders that failed for good.",
+                &self.reminders_failed,
+            ),
+        ];
+        let mut out = String::new();
+        for (name, kind, help, value) in rows {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}\n",
+                value.load(Ordering::Relaxed)
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,88 @@
+//! The daemon behind `peerwell serve DIR`: plans the policy folder, keeps the
+//! plan current, serves feeds and pages over HTTP and sends reminders.
+//!
+//! - [`snapshot`] turns one planning pass into everything that is served:
+//!   every feed's exact bytes (and their gzip), ETag and Last-Modified.
+//! - [`metrics`] holds the counters `/metrics` reports.
+//! - [`crate::web`] is the HTTP side; it only ever reads the current
+//!   [`Snapshot`], which a planning pass swaps in whole, so a request never
+//!   sees half of a plan and a failed pass leaves the last good one serving.
+
+pub mod metrics;
+pub mod snapshot;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use jiff::Timestamp;
+
+pub use metrics::Metrics;
+pub use snapshot::{Feed, FeedKey, Snapshot};
+
+use crate::pipeline::{self, Overrides};
+use crate::store::Store;
+
+/// What the HTTP side and the background tasks share.
+#[derive(Clone)]
+pub struct Shared {
+    /// The last good planning pass.
+    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// One planning pass at `now`: loads `dir`, plans stably against the state
+/// file, records the plan as published and builds the snapshot to serve.
+/// `previous` carries Last-Modified over for feeds whose bytes did not change.
+pub fn plan_pass(
+    dir: &Path,
+    now: Timestamp,
+    previous: Option<&Snapshot>,
+) -> Result<Snapshot, String> {
+    let loaded = pipeline::load(
+        dir,
+        Overrides {
+            now: Some(now),
+            ..Overrides::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let path = pipeline::state_path(&loaded.org, None);
+    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
+    let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
+    let commit = store
+        .commit(&plan, now, &loaded.zones())
+        .map_err(|e| e.to_string())?;
+    Ok(Snapshot::build(loaded, plan, commit, now, previous))
+}
+
+/// Runs `peerwell serve`: one planning pass, then serves it on `listen`
+/// until the process is stopped.
+pub fn serve(dir: &Path, listen: SocketAddr) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("error: cannot start the runtime: {e}"))?;
+    let first = plan_pass(dir, Timestamp::now(), None)?;
+    let shared = Shared {
+        snapshot: Arc::new(ArcSwap::from_pointee(first)),
+        metrics: Arc::new(Metrics::default()),
+    };
+    shared
+        .metrics
+        .plans
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
+        println!("listening on http://{addr}");
+        crate::web::serve(listener, shared, std::future::pending())
+            .await
+            .map_err(|e| format!("error: the HTTP server stopped: {e}"))
+    })
+}

@@ -1,0 +1,121 @@
+//! One planning pass, ready to serve: the loaded organization, its plan and
+//! commit, and every feed's exact bytes with their gzip, strong ETag and
+//! Last-Modified.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use jiff::Timestamp;
+use sha2::{Digest, Sha256};
+
+use crate::cli::feed_options;
+use crate::feeds::FeedSet;
+use crate::pipeline::Loaded;
+use crate::schedule::Plan;
+use crate::store::Commit;
+
+/// Which feed: a group's or a member's, by id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FeedKey {
+    Group(String),
+    Member(String),
+}
+
+/// One feed as served.
+#[derive(Debug)]
+pub struct Feed {
+    /// The exact iCalendar bytes.
+    pub body: Arc<[u8]>,
+    /// `body` gzip-compressed, for clients that accept it.
+    pub gzip: Arc<[u8]>,
+    /// Strong ETag over `body`, quoted: `"<hex of SHA-256, 32 digits>"`.
+    pub etag: String,
+    /// When these bytes were first served (carried over from the previous
+    /// snapshot while the bytes stay the same).
+    pub last_modified: Timestamp,
+}
+
+/// Everything one planning pass produced.
+pub struct Snapshot {
+    /// The moment the pass planned at.
+    pub planned_at: Timestamp,
+    pub loaded: Loaded,
+    pub plan: Plan,
+    pub commit: Commit,
+    pub feeds: BTreeMap<FeedKey, Arc<Feed>>,
+}
+
+impl Snapshot {
+    /// Builds every group's and member's feed for `plan` (with the commit's
+    /// sequences and cancellations), as `peerwell export` writes them.
+    pub fn build(
+        loaded: Loaded,
+        plan: Plan,
+        commit: Commit,
+        now: Timestamp,
+        previous: Option<&Snapshot>,
+    ) -> Snapshot {
+        let opts = feed_options(&loaded, &commit);
+        let mut feeds = BTreeMap::new();
+        {
+            let set = FeedSet::new(
+                &loaded.org,
+                plan.sessions.iter().chain(commit.cancelled.iter()),
+            );
+            for group in &loaded.org.groups {
+                let key = FeedKey::Group(group.id.clone());
+                let body = set.group(group, &opts);
+                feeds.insert(key.clone(), feed(&key, body, now, previous));
+            }
+            for person in loaded.org.people.values() {
+                let key = FeedKey::Member(person.id.clone());
+                let body = set.member(person, &opts);
+                feeds.insert(key.clone(), feed(&key, body, now, previous));
+            }
+        }
+        Snapshot {
+            planned_at: now,
+            loaded,
+            plan,
+            commit,
+            feeds,
+        }
+    }
+}
+
+fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>) -> Arc<Feed> {
+    let etag = etag(body.as_bytes());
+    if let Some(old) = previous.and_then(|p| p.feeds.get(key))
+        && old.etag == etag
+        && *old.body == *body.as_bytes()
+    {
+        return old.clone();
+    }
+    let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
+    // Writing to a Vec cannot fail.
+    let gzip = match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
+        Ok(bytes) => bytes,
+        Err(_) => Vec::new(),
+    };
+    Arc::new(Feed {
+        body: Arc::from(body.into_bytes()),
+        gzip: Arc::from(gzip),
+        etag,
+        last_modified: now,
+    })
+}
+
+/// A strong ETag: the first 128 bits of the SHA-256 of the bytes, quoted.
+pub fn etag(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(34);
+    out.push('"');
+    for b in &digest[..16] {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out.push('"');
+    out
+}
