@@ -96,10 +96,10 @@ fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>
     }
     let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
     // Writing to a Vec cannot fail.
-    let gzip = match gz.write_all(body.as_bytes()).and_then(|()| gz.finish()) {
-        Ok(bytes) => bytes,
-        Err(_) => Vec::new(),
-    };
+    let gzip = gz
+        .write_all(body.as_bytes())
+        .and_then(|()| gz.finish())
+        .unwrap_or_default();
     Arc::new(Feed {
         body: Arc::from(body.into_bytes()),
         gzip: Arc::from(gzip),
