@@ -8,21 +8,24 @@
 //!   [`Snapshot`], which a planning pass swaps in whole, so a request never
 //!   sees half of a plan and a failed pass leaves the last good one serving.
 
+pub mod clock;
 pub mod metrics;
 pub mod snapshot;
+pub mod status;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use jiff::Timestamp;
-
+pub use clock::Clock;
 pub use metrics::Metrics;
 pub use snapshot::{Feed, FeedKey, Snapshot};
+pub use status::Status;
 
 use crate::pipeline::{self, Overrides};
 use crate::store::Store;
+use jiff::Timestamp;
 
 /// What the HTTP side and the background tasks share.
 #[derive(Clone)]
@@ -30,6 +33,9 @@ pub struct Shared {
     /// The last good planning pass.
     pub snapshot: Arc<ArcSwap<Snapshot>>,
     pub metrics: Arc<Metrics>,
+    /// The last planning attempt, for `/healthz`.
+    pub status: Arc<ArcSwap<Status>>,
+    pub clock: Clock,
 }
 
 /// One planning pass at `now`: loads `dir`, plans stably against the state
@@ -64,10 +70,17 @@ pub fn serve(dir: &Path, listen: SocketAddr) -> Result<(), String> {
         .enable_all()
         .build()
         .map_err(|e| format!("error: cannot start the runtime: {e}"))?;
-    let first = plan_pass(dir, Timestamp::now(), None)?;
+    let clock = Clock::system();
+    let now = clock.now();
+    let first = plan_pass(dir, now, None)?;
     let shared = Shared {
         snapshot: Arc::new(ArcSwap::from_pointee(first)),
         metrics: Arc::new(Metrics::default()),
+        status: Arc::new(ArcSwap::from_pointee(Status {
+            last_attempt: Some(now),
+            ..Status::default()
+        })),
+        clock,
     };
     shared
         .metrics
