@@ -2,6 +2,7 @@
 
 mod calendar_oracle;
 mod config_ui;
+mod daemon;
 mod e2e;
 mod feeds_oracle;
 mod formats;

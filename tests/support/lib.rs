@@ -3,5 +3,6 @@
 pub mod calendar_gen;
 pub mod cli;
 pub mod clinic;
+pub mod daemon;
 pub mod plugins;
 pub mod schedule_gen;

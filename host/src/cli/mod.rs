@@ -120,6 +120,10 @@ enum Command {
         /// Address to listen on (port 0 picks a free port; the address is printed).
         #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8440")]
         listen: std::net::SocketAddr,
+        /// Start the daemon's clock at this moment, RFC 3339, and let it run from
+        /// there (for trials and tests; default: the system clock).
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<Timestamp>,
     },
     /// Work with WebAssembly format plugins.
     Plugin {
@@ -276,8 +280,12 @@ fn run(cli: Cli) -> Outcome {
             print!("{out}");
             Ok(exit_for(&loaded))
         }
-        Command::Serve { dir, listen } => {
-            crate::daemon::serve(&dir, listen)?;
+        Command::Serve { dir, listen, now } => {
+            let clock = match now {
+                Some(t) => crate::daemon::Clock::starting_at(t),
+                None => crate::daemon::Clock::system(),
+            };
+            crate::daemon::serve(&dir, listen, clock)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {

@@ -65,12 +65,11 @@ pub fn plan_pass(
 
 /// Runs `peerwell serve`: one planning pass, then serves it on `listen`
 /// until the process is stopped.
-pub fn serve(dir: &Path, listen: SocketAddr) -> Result<(), String> {
+pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("error: cannot start the runtime: {e}"))?;
-    let clock = Clock::system();
     let now = clock.now();
     let first = plan_pass(dir, now, None)?;
     let shared = Shared {
