@@ -19,7 +19,7 @@ use crate::busy::{PersonBusy, person_busy};
 use crate::calendar::{CalendarError, read_calendar, read_holiday_dates};
 use crate::config::{self, Diagnostics};
 use crate::formats::Formats;
-use crate::model::{Horizon, Organization, Person};
+use crate::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use crate::schedule::{self, Availability, GroupOutcome, Plan, Previous};
 use crate::store::{self, Status, Store, StoreError};
 
@@ -104,18 +104,27 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
     dir.join(store::FILE_NAME)
 }
 
+/// The horizon a run plans: from `--from` when given, else from the week of
+/// `now` (or of `start` in `peerwell.toml` when that is later), for
+/// `--weeks` or `horizon_weeks` weeks. Session indices and every-N-weeks
+/// phases count from `start` when set, else from [`EPOCH_MONDAY`], so they
+/// do not change as the horizon moves with the clock.
+pub fn horizon_for(org: &Organization, overrides: Overrides) -> Horizon {
+    let today = day_of(org, overrides.now.unwrap_or_else(Timestamp::now));
+    let from = overrides
+        .from
+        .unwrap_or_else(|| org.org.start.map_or(today, |s| s.max(today)));
+    let weeks = overrides.weeks.unwrap_or(org.org.horizon_weeks);
+    Horizon::anchored(from, weeks, org.org.start.unwrap_or(EPOCH_MONDAY))
+}
+
 /// Loads the policy folder and reads every calendar.
 pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     let mut org = config::load(dir).map_err(LoadError::Config)?;
     // Plugins see the planning moment through their `now` import.
     org.formats
         .set_planning_time(overrides.now.unwrap_or_else(Timestamp::now));
-    let from = overrides
-        .from
-        .or(org.org.start)
-        .unwrap_or_else(|| day_of(&org, overrides.now.unwrap_or_else(Timestamp::now)));
-    let weeks = overrides.weeks.unwrap_or(org.org.horizon_weeks);
-    let horizon = Horizon::starting(from, weeks);
+    let horizon = horizon_for(&org, overrides);
     let window = horizon.window();
 
     let mut holiday_errors = Vec::new();

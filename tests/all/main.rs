@@ -3,6 +3,7 @@
 mod calendar_oracle;
 mod config_ui;
 mod daemon;
+mod daemon_anchor;
 mod e2e;
 mod feeds_oracle;
 mod formats;
