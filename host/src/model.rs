@@ -108,9 +108,11 @@ pub enum ClientFacing {
 /// Where a person's busy time comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalendarSource {
-    /// Resolved path of the ICS file.
+    /// Resolved path of the ICS file (empty for a URL calendar).
     pub path: PathBuf,
-    /// The path as written in the policy file, for messages.
+    /// The http(s) URL the calendar is fetched from, instead of a file.
+    pub url: Option<String>,
+    /// The path or URL as written in the policy file, for messages.
     pub label: String,
     pub client_facing: ClientFacing,
 }
