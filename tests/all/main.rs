@@ -4,6 +4,7 @@ mod calendar_oracle;
 mod config_ui;
 mod daemon;
 mod daemon_anchor;
+mod daemon_reload;
 mod e2e;
 mod feeds_oracle;
 mod formats;

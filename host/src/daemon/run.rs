@@ -139,7 +139,8 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
             }
         };
         if cause == Cause::Hangup {
-            tracing::info!(signal = "SIGHUP", "reloading");
+            tracing::info!(signal = "SIGHUP", "reloading (URL calendars fetched again)");
+            loop_state.fetch_all().await;
         }
         loop_state.pass(cause).await;
         loop_state.watch_calendars(files.as_mut());
