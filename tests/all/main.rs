@@ -5,6 +5,7 @@ mod config_ui;
 mod daemon;
 mod daemon_anchor;
 mod daemon_reload;
+mod daemon_urls;
 mod e2e;
 mod feeds_oracle;
 mod formats;

@@ -33,8 +33,8 @@ struct Cached {
 pub struct Round {
     /// Some URL's bytes changed (or appeared), so a re-plan is due.
     pub changed: bool,
-    /// One line per failed fetch: person, URL, why, and whether an older
-    /// copy is kept.
+    /// One line per failed fetch of a URL whose older copy is kept: person,
+    /// URL, why, and when the copy was fetched.
     pub problems: Vec<String>,
 }
 
@@ -102,14 +102,19 @@ impl Fetcher {
                     next.fetched_at = Some(now);
                 }
                 Err(why) => {
-                    let kept = match old.fetched_at.filter(|_| old.body.is_some()) {
-                        Some(at) => format!("kept the copy fetched at {at}"),
-                        None => "no copy yet; their groups wait for it".to_string(),
-                    };
-                    tracing::warn!(person = %person, url = %url, error = %why, "calendar fetch failed");
-                    round
-                        .problems
-                        .push(format!("calendar {url} for {person}: {why} ({kept})"));
+                    // Without a copy the URL is a calendar error of the pass;
+                    // with one, the failure is a problem of its own.
+                    match old.fetched_at.filter(|_| old.body.is_some()) {
+                        Some(at) => {
+                            tracing::warn!(person = %person, url = %url, error = %why, kept = %at, "calendar fetch failed; kept the last copy");
+                            round.problems.push(format!(
+                                "calendar {url} for {person}: {why} (kept the copy fetched at {at})"
+                            ));
+                        }
+                        None => {
+                            tracing::warn!(person = %person, url = %url, error = %why, "calendar fetch failed; no copy yet");
+                        }
+                    }
                     round.changed |= old.error.is_none() && old.body.is_none();
                     next.error = Some(why);
                 }
