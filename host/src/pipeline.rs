@@ -138,7 +138,11 @@ pub type FetchUrls<'a> = dyn Fn(&[(String, String)]) -> UrlBodies + 'a;
 /// As [`load`], with URL calendars' bytes from `urls` (the daemon's cache),
 /// called only when the policy names some; a URL missing from its answer
 /// is a calendar error.
-pub fn load_with(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<Loaded, LoadError> {
+pub fn load_with(
+    dir: &Path,
+    overrides: Overrides,
+    urls: &FetchUrls<'_>,
+) -> Result<Loaded, LoadError> {
     load_inner(dir, overrides, urls)
 }
 
@@ -156,11 +160,7 @@ pub fn calendar_urls(org: &Organization) -> Vec<(String, String)> {
     out
 }
 
-fn load_inner(
-    dir: &Path,
-    overrides: Overrides,
-    urls: &FetchUrls<'_>,
-) -> Result<Loaded, LoadError> {
+fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<Loaded, LoadError> {
     let mut org = config::load(dir).map_err(LoadError::Config)?;
     let wanted = calendar_urls(&org);
     let urls = if wanted.is_empty() {

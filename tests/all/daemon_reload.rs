@@ -45,7 +45,8 @@ fn a_file_change_replans_and_a_broken_change_keeps_the_last_good_plan() {
     let second = planned_at(&d);
     assert!(second > first, "{second} after {first}");
     assert!(
-        d.wait_for_line("files changed: groups/balint.toml", WAIT).is_some(),
+        d.wait_for_line("files changed: groups/balint.toml", WAIT)
+            .is_some(),
         "the reload's cause is logged"
     );
 
@@ -88,7 +89,9 @@ fn sighup_replans_and_sigterm_exits_zero() {
     });
     assert!(d.wait_for_line("cause=SIGHUP", WAIT).is_some());
     d.signal("TERM");
-    let status = d.wait_exit(Duration::from_secs(15)).expect("exits after SIGTERM");
+    let status = d
+        .wait_exit(Duration::from_secs(15))
+        .expect("exits after SIGTERM");
     assert!(status.success(), "{status:?}");
     assert!(d.wait_for_line("shutting down", WAIT).is_some());
 }
@@ -134,9 +137,15 @@ fn settings_come_from_server_table_then_environment() {
         ],
     );
     assert_eq!(d.get("/healthz").0, 200);
-    let planned = d.wait_for_line("\"planned\"", WAIT).expect("a JSON pass line");
+    let planned = d
+        .wait_for_line("\"planned\"", WAIT)
+        .expect("a JSON pass line");
     let v: serde_json::Value = serde_json::from_str(&planned).expect("JSON log line");
-    assert_eq!(v["sessions"].as_u64().map(|n| n > 0), Some(true), "{planned}");
+    assert_eq!(
+        v["sessions"].as_u64().map(|n| n > 0),
+        Some(true),
+        "{planned}"
+    );
     assert_eq!(v["groups"], 9, "{planned}");
     drop(d);
 

@@ -64,10 +64,13 @@ fn answer(mut stream: TcpStream, state: &Mutex<State>) {
     match path.as_str() {
         "/slow.ics" => {
             std::thread::sleep(Duration::from_secs(5));
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
         }
         "/huge.ics" => {
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nConnection: close\r\n\r\n");
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nConnection: close\r\n\r\n",
+            );
             let chunk = vec![b'X'; 64 * 1024];
             for _ in 0..48 {
                 if stream.write_all(&chunk).is_err() {
@@ -127,9 +130,14 @@ fn use_urls(dir: &Path, base: &str, others: &[(&str, &str)]) {
     );
     for (id, path) in others {
         let from = format!("calendars = [\"calendars/{id}-");
-        let at = text.find(&from).unwrap_or_else(|| panic!("no calendar of {id}"));
+        let at = text
+            .find(&from)
+            .unwrap_or_else(|| panic!("no calendar of {id}"));
         let end = at + text[at..].find('\n').unwrap();
-        text.replace_range(at..end, &format!("calendars = [{{ url = \"{base}{path}\" }}]"));
+        text.replace_range(
+            at..end,
+            &format!("calendars = [{{ url = \"{base}{path}\" }}]"),
+        );
     }
     std::fs::write(&people, text).unwrap();
 }
@@ -143,7 +151,11 @@ fn url_calendars_are_fetched_conditionally_and_failures_are_contained() {
         ..State::default()
     }));
     let base = server(state.clone());
-    use_urls(tmp.path(), &base, &[("jo", "/slow.ics"), ("ben", "/huge.ics")]);
+    use_urls(
+        tmp.path(),
+        &base,
+        &[("jo", "/slow.ics"), ("ben", "/huge.ics")],
+    );
     std::fs::remove_file(tmp.path().join("calendars/kwame-outlook.ics")).unwrap();
     let mut d = Daemon::start_with_env(
         tmp.path(),
@@ -155,14 +167,26 @@ fn url_calendars_are_fetched_conditionally_and_failures_are_contained() {
     );
     let (code, health) = d.get("/healthz");
     assert_eq!(code, 200, "{health}");
-    assert!(health.contains(&format!("{base}/slow.ics")) && health.contains("timed out"), "{health}");
-    assert!(health.contains(&format!("{base}/huge.ics")) && health.contains("larger than the 1 MiB cap"), "{health}");
-    assert!(!health.contains("kwame.ics"), "kwame's calendar read: {health}");
+    assert!(
+        health.contains(&format!("{base}/slow.ics")) && health.contains("timed out"),
+        "{health}"
+    );
+    assert!(
+        health.contains(&format!("{base}/huge.ics"))
+            && health.contains("larger than the 1 MiB cap"),
+        "{health}"
+    );
+    assert!(
+        !health.contains("kwame.ics"),
+        "kwame's calendar read: {health}"
+    );
     assert_eq!(state.lock().unwrap().requests, 1);
 
     // SIGHUP fetches again, conditionally: 304, the copy is kept.
     d.signal("HUP");
-    d.poll("the second pass", WAIT, |d| (d.metric("peerwell_plans_total") == 2).then_some(()));
+    d.poll("the second pass", WAIT, |d| {
+        (d.metric("peerwell_plans_total") == 2).then_some(())
+    });
     {
         let s = state.lock().unwrap();
         assert_eq!((s.requests, s.conditional, s.not_modified), (2, 1, 1));

@@ -143,14 +143,22 @@ impl Daemon {
 
     /// Polls `check` until it returns `Some` or `timeout` passes (then
     /// panics with `what` and the daemon's output).
-    pub fn poll<T>(&mut self, what: &str, timeout: Duration, mut check: impl FnMut(&Daemon) -> Option<T>) -> T {
+    pub fn poll<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&Daemon) -> Option<T>,
+    ) -> T {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             if let Some(v) = check(self) {
                 return v;
             }
             if std::time::Instant::now() >= deadline {
-                panic!("timed out waiting for {what}; output:\n{}", self.output().join("\n"));
+                panic!(
+                    "timed out waiting for {what}; output:\n{}",
+                    self.output().join("\n")
+                );
             }
             std::thread::sleep(Duration::from_millis(50));
         }

@@ -83,34 +83,47 @@ impl ServerSettings {
             })?;
         }
         if let Some(v) = get("PEERWELL_PUBLIC_URL") {
-            self.public_url = Some(
-                check_url(v.trim()).map_err(|e| format!("PEERWELL_PUBLIC_URL: {e}"))?,
-            );
+            self.public_url =
+                Some(check_url(v.trim()).map_err(|e| format!("PEERWELL_PUBLIC_URL: {e}"))?);
         }
-        let minutes = |name: &str, range: std::ops::RangeInclusive<u32>| -> Result<Option<u32>, String> {
-            let Some(v) = get(name) else { return Ok(None) };
-            match v.trim().parse::<u32>() {
-                Ok(n) if range.contains(&n) => Ok(Some(n)),
-                _ => Err(format!(
-                    "{name}: expected a whole number from {} to {}, found {v:?}",
-                    range.start(),
-                    range.end()
-                )),
-            }
-        };
+        let minutes =
+            |name: &str, range: std::ops::RangeInclusive<u32>| -> Result<Option<u32>, String> {
+                let Some(v) = get(name) else { return Ok(None) };
+                match v.trim().parse::<u32>() {
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => Err(format!(
+                        "{name}: expected a whole number from {} to {}, found {v:?}",
+                        range.start(),
+                        range.end()
+                    )),
+                }
+            };
         for (name, range, slot) in [
-            ("PEERWELL_REPLAN_MINUTES", 1..=1440, &mut self.replan_minutes),
+            (
+                "PEERWELL_REPLAN_MINUTES",
+                1..=1440,
+                &mut self.replan_minutes,
+            ),
             ("PEERWELL_FETCH_MINUTES", 1..=1440, &mut self.fetch_minutes),
-            ("PEERWELL_FETCH_TIMEOUT_SECONDS", 1..=600, &mut self.fetch_timeout_seconds),
-            ("PEERWELL_MAX_CALENDAR_MIB", 1..=1024, &mut self.max_calendar_mib),
+            (
+                "PEERWELL_FETCH_TIMEOUT_SECONDS",
+                1..=600,
+                &mut self.fetch_timeout_seconds,
+            ),
+            (
+                "PEERWELL_MAX_CALENDAR_MIB",
+                1..=1024,
+                &mut self.max_calendar_mib,
+            ),
         ] {
             if let Some(n) = minutes(name, range)? {
                 *slot = n;
             }
         }
         if let Some(v) = get("PEERWELL_LOG_FORMAT") {
-            self.log_format = log_format(v.trim())
-                .ok_or_else(|| format!("PEERWELL_LOG_FORMAT: expected \"text\" or \"json\", found {v:?}"))?;
+            self.log_format = log_format(v.trim()).ok_or_else(|| {
+                format!("PEERWELL_LOG_FORMAT: expected \"text\" or \"json\", found {v:?}")
+            })?;
         }
         Ok(self)
     }
@@ -131,7 +144,9 @@ fn check_url(s: &str) -> Result<String, String> {
         .or_else(|| s.strip_prefix("http://"))
         .ok_or_else(|| format!("expected an http:// or https:// URL, found {s:?}"))?;
     if rest.is_empty() || rest.starts_with('/') || s.contains(char::is_whitespace) {
-        return Err(format!("expected an http:// or https:// URL with a host, found {s:?}"));
+        return Err(format!(
+            "expected an http:// or https:// URL with a host, found {s:?}"
+        ));
     }
     Ok(s.trim_end_matches('/').to_string())
 }
@@ -149,11 +164,16 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
     {
         match text.parse() {
             Ok(a) => s.listen = a,
-            Err(_) => out.push(src.error(
-                v.span(),
-                format!("expected ADDR:PORT, found \"{text}\""),
-                Some("e.g. listen = \"127.0.0.1:8440\" (use 0.0.0.0 for every interface)".to_string()),
-            )),
+            Err(_) => out.push(
+                src.error(
+                    v.span(),
+                    format!("expected ADDR:PORT, found \"{text}\""),
+                    Some(
+                        "e.g. listen = \"127.0.0.1:8440\" (use 0.0.0.0 for every interface)"
+                            .to_string(),
+                    ),
+                ),
+            ),
         }
     }
     if let Some(v) = t.get("public_url")
@@ -175,7 +195,12 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
     };
     s.replan_minutes = int("replan_minutes", 1..=1440, s.replan_minutes, out);
     s.fetch_minutes = int("fetch_minutes", 1..=1440, s.fetch_minutes, out);
-    s.fetch_timeout_seconds = int("fetch_timeout_seconds", 1..=600, s.fetch_timeout_seconds, out);
+    s.fetch_timeout_seconds = int(
+        "fetch_timeout_seconds",
+        1..=600,
+        s.fetch_timeout_seconds,
+        out,
+    );
     s.max_calendar_mib = int("max_calendar_mib", 1..=1024, s.max_calendar_mib, out);
     if let Some(v) = t.get("log_format")
         && let Some(text) = string(src, v, out)
@@ -243,17 +268,28 @@ mod tests {
     #[test]
     fn environment_overrides_and_names_bad_variables() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
         let s = ServerSettings::default()
-            .with_env(env(&[("PEERWELL_LISTEN", "127.0.0.1:0"), ("PEERWELL_REPLAN_MINUTES", "3")]))
+            .with_env(env(&[
+                ("PEERWELL_LISTEN", "127.0.0.1:0"),
+                ("PEERWELL_REPLAN_MINUTES", "3"),
+            ]))
             .unwrap();
         assert_eq!((s.listen.port(), s.replan_minutes), (0, 3));
         assert_eq!(s.public_url(), "http://127.0.0.1:0");
         let e = ServerSettings::default()
             .with_env(env(&[("PEERWELL_FETCH_MINUTES", "often")]))
             .unwrap_err();
-        assert!(e.starts_with("PEERWELL_FETCH_MINUTES: expected a whole number"), "{e}");
+        assert!(
+            e.starts_with("PEERWELL_FETCH_MINUTES: expected a whole number"),
+            "{e}"
+        );
         let e = ServerSettings::default()
             .with_env(env(&[("PEERWELL_LOG_FORMAT", "xml")]))
             .unwrap_err();

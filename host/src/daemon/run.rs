@@ -85,8 +85,10 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
     let server_shared = shared.clone();
     let mut server = tokio::spawn(async move {
         let stop = server_shared.clone();
-        crate::web::serve(listener, server_shared, async move { stop.shutting_down().await })
-            .await
+        crate::web::serve(listener, server_shared, async move {
+            stop.shutting_down().await
+        })
+        .await
     });
 
     let mut term = signal(SignalKind::terminate()).map_err(|e| format!("error: SIGTERM: {e}"))?;
@@ -152,7 +154,10 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
         Ok(_) => tracing::info!("stopped"),
         Err(_) => {
             server.abort();
-            tracing::warn!(grace_seconds = GRACE.as_secs(), "requests still running after the grace period; stopped anyway");
+            tracing::warn!(
+                grace_seconds = GRACE.as_secs(),
+                "requests still running after the grace period; stopped anyway"
+            );
         }
     }
     Ok(())
@@ -179,8 +184,16 @@ impl Loop {
         if wanted.is_empty() {
             return false;
         }
-        let round = self.fetcher.refresh(&wanted, true, self.shared.clock.now()).await;
-        tracing::info!(urls = wanted.len(), changed = round.changed, failed = round.problems.len(), "fetched URL calendars");
+        let round = self
+            .fetcher
+            .refresh(&wanted, true, self.shared.clock.now())
+            .await;
+        tracing::info!(
+            urls = wanted.len(),
+            changed = round.changed,
+            failed = round.problems.len(),
+            "fetched URL calendars"
+        );
         let failed_changed = round.problems != self.fetch_problems;
         self.fetch_problems = round.problems;
         round.changed || failed_changed
@@ -243,7 +256,10 @@ impl Loop {
                     last_error: None,
                     problems,
                 }));
-                self.shared.metrics.sessions.store(sessions, Ordering::Relaxed);
+                self.shared
+                    .metrics
+                    .sessions
+                    .store(sessions, Ordering::Relaxed);
                 Metrics::inc(&self.shared.metrics.plans);
                 after_pass(&self.shared, &snapshot);
             }

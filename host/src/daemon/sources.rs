@@ -49,7 +49,9 @@ impl Fetcher {
     /// A fetcher with `settings`' timeout and size cap.
     pub fn new(settings: &ServerSettings) -> Result<Fetcher, String> {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(u64::from(settings.fetch_timeout_seconds)))
+            .timeout(Duration::from_secs(u64::from(
+                settings.fetch_timeout_seconds,
+            )))
             .user_agent(concat!("peerwell/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
