@@ -108,9 +108,11 @@ pub enum ClientFacing {
 /// Where a person's busy time comes from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CalendarSource {
-    /// Resolved path of the ICS file.
+    /// Resolved path of the ICS file (empty for a URL calendar).
     pub path: PathBuf,
-    /// The path as written in the policy file, for messages.
+    /// The http(s) URL the calendar is fetched from, instead of a file.
+    pub url: Option<String>,
+    /// The path or URL as written in the policy file, for messages.
     pub label: String,
     pub client_facing: ClientFacing,
 }
@@ -264,8 +266,9 @@ pub struct Org {
     pub zone: Zone,
     pub working_hours: WorkingHours,
     pub horizon_weeks: u32,
-    /// First day of the planning horizon; `None` means "today" (the CLI's
-    /// `--from` overrides both).
+    /// The earliest first day of the planning horizon and the anchor session
+    /// indices count from; the horizon starts at the week of today or of
+    /// `start`, whichever is later (the CLI's `--from` overrides both).
     pub start: Option<Date>,
     /// Explicit holiday dates from `holidays`.
     pub holidays: Vec<Date>,
@@ -321,16 +324,50 @@ pub struct Horizon {
     /// A Monday.
     pub start: Date,
     pub weeks: u32,
+    /// The Monday session indices and every-N-weeks phases count from (never
+    /// after `start`). A fixed anchor keeps a session's identity when the
+    /// horizon moves: week `w` of the horizon is week
+    /// `(start - anchor) / 7 + w` of every series.
+    pub anchor: Date,
+}
+
+/// The anchor when `peerwell.toml` sets no `start`: Monday 2024-01-01.
+pub const EPOCH_MONDAY: Date = Date::constant(2024, 1, 1);
+
+/// The Monday of `day`'s week.
+pub fn monday_of(day: Date) -> Date {
+    let back = i64::from(day.weekday().to_monday_zero_offset());
+    day.checked_sub(back.days()).unwrap_or(day)
 }
 
 impl Horizon {
-    /// The horizon that contains `from`: it starts on the Monday of that week.
+    /// The horizon that contains `from`: it starts on the Monday of that week,
+    /// which is also its anchor (indices count from the horizon's first week).
     pub fn starting(from: Date, weeks: u32) -> Horizon {
-        let back = from.weekday().to_monday_zero_offset() as i64;
-        let start = from
-            .checked_sub(back.days())
-            .expect("a date minus at most six days stays in range");
-        Horizon { start, weeks }
+        let start = monday_of(from);
+        Horizon {
+            start,
+            weeks,
+            anchor: start,
+        }
+    }
+
+    /// The horizon that contains `from`, with indices and phases counted
+    /// from the Monday of `anchor`'s week (or from the horizon's start when
+    /// that is earlier than the anchor).
+    pub fn anchored(from: Date, weeks: u32, anchor: Date) -> Horizon {
+        let start = monday_of(from);
+        Horizon {
+            start,
+            weeks,
+            anchor: monday_of(anchor).min(start),
+        }
+    }
+
+    /// Whole weeks from the anchor to the horizon's start.
+    pub fn weeks_since_anchor(&self) -> u32 {
+        let days = (self.start - self.anchor).get_days();
+        u32::try_from(days.div_euclid(7)).unwrap_or(0)
     }
 
     /// Exclusive end date.

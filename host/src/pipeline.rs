@@ -19,7 +19,7 @@ use crate::busy::{PersonBusy, person_busy};
 use crate::calendar::{CalendarError, read_calendar, read_holiday_dates};
 use crate::config::{self, Diagnostics};
 use crate::formats::Formats;
-use crate::model::{Horizon, Organization, Person};
+use crate::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use crate::schedule::{self, Availability, GroupOutcome, Plan, Previous};
 use crate::store::{self, Status, Store, StoreError};
 
@@ -104,18 +104,75 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
     dir.join(store::FILE_NAME)
 }
 
-/// Loads the policy folder and reads every calendar.
+/// The horizon a run plans: from `--from` when given, else from the week of
+/// `now` (or of `start` in `peerwell.toml` when that is later), for
+/// `--weeks` or `horizon_weeks` weeks. Session indices and every-N-weeks
+/// phases count from `start` when set, else from [`EPOCH_MONDAY`], so they
+/// do not change as the horizon moves with the clock.
+pub fn horizon_for(org: &Organization, overrides: Overrides) -> Horizon {
+    let today = day_of(org, overrides.now.unwrap_or_else(Timestamp::now));
+    let from = overrides
+        .from
+        .unwrap_or_else(|| org.org.start.map_or(today, |s| s.max(today)));
+    let weeks = overrides.weeks.unwrap_or(org.org.horizon_weeks);
+    Horizon::anchored(from, weeks, org.org.start.unwrap_or(EPOCH_MONDAY))
+}
+
+/// Calendar bytes fetched from http(s) URLs, by URL: the bytes, or why
+/// there are none (the message names the URL's status, never event text).
+/// Kept in memory only.
+pub type UrlBodies = BTreeMap<String, Result<std::sync::Arc<[u8]>, String>>;
+
+/// Loads the policy folder and reads every calendar; calendars given as
+/// URLs are fetched once first (`[server]` fetch timeout and size cap).
 pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
+    load_with(dir, overrides, &|wanted| {
+        let settings = config::server::load(dir).unwrap_or_default();
+        crate::daemon::sources::fetch_once(wanted, &settings)
+    })
+}
+
+/// Gets the bytes of the `(person, url)` calendars a policy names.
+pub type FetchUrls<'a> = dyn Fn(&[(String, String)]) -> UrlBodies + 'a;
+
+/// As [`load`], with URL calendars' bytes from `urls` (the daemon's cache),
+/// called only when the policy names some; a URL missing from its answer
+/// is a calendar error.
+pub fn load_with(
+    dir: &Path,
+    overrides: Overrides,
+    urls: &FetchUrls<'_>,
+) -> Result<Loaded, LoadError> {
+    load_inner(dir, overrides, urls)
+}
+
+/// Every calendar URL of the organization with the person it belongs to,
+/// in person order.
+pub fn calendar_urls(org: &Organization) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for p in org.people.values() {
+        for c in &p.calendars {
+            if let Some(u) = &c.url {
+                out.push((p.id.clone(), u.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<Loaded, LoadError> {
     let mut org = config::load(dir).map_err(LoadError::Config)?;
+    let wanted = calendar_urls(&org);
+    let urls = if wanted.is_empty() {
+        UrlBodies::new()
+    } else {
+        urls(&wanted)
+    };
+    let urls = &urls;
     // Plugins see the planning moment through their `now` import.
     org.formats
         .set_planning_time(overrides.now.unwrap_or_else(Timestamp::now));
-    let from = overrides
-        .from
-        .or(org.org.start)
-        .unwrap_or_else(|| day_of(&org, overrides.now.unwrap_or_else(Timestamp::now)));
-    let weeks = overrides.weeks.unwrap_or(org.org.horizon_weeks);
-    let horizon = Horizon::starting(from, weeks);
+    let horizon = horizon_for(&org, overrides);
     let window = horizon.window();
 
     let mut holiday_errors = Vec::new();
@@ -139,7 +196,7 @@ pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     let people: Vec<&Person> = org.people.values().collect();
     let read = crate::parallel::map(&people, crate::parallel::threads(), |person| {
         let mut warnings = Vec::new();
-        let busy = read_person(person, &horizon, &mut warnings);
+        let busy = read_person(person, &horizon, urls, &mut warnings);
         (busy, warnings)
     });
     let mut availability = Availability::new();
@@ -173,15 +230,27 @@ pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
 fn read_person(
     person: &Person,
     horizon: &Horizon,
+    urls: &UrlBodies,
     warnings: &mut Vec<String>,
 ) -> Result<PersonBusy, CalendarError> {
     let window = horizon.window();
     let mut read = Vec::with_capacity(person.calendars.len());
     for source in &person.calendars {
-        let data = std::fs::read(&source.path).map_err(|e| io_error(&source.label, &e))?;
+        let fetched;
+        let data: &[u8] = match &source.url {
+            Some(url) => match urls.get(url) {
+                Some(Ok(bytes)) => bytes,
+                Some(Err(why)) => return Err(url_error(&source.label, why)),
+                None => return Err(url_error(&source.label, "not fetched yet")),
+            },
+            None => {
+                fetched = std::fs::read(&source.path).map_err(|e| io_error(&source.label, &e))?;
+                &fetched
+            }
+        };
         let busy = read_calendar(
             &source.label,
-            &data,
+            data,
             window,
             &source.client_facing,
             &person.zone.tz,
@@ -194,6 +263,14 @@ fn read_person(
         read.push(busy);
     }
     Ok(person_busy(person, &read, horizon))
+}
+
+fn url_error(label: &str, why: &str) -> CalendarError {
+    CalendarError {
+        file: label.to_string(),
+        line: None,
+        message: why.to_string(),
+    }
 }
 
 fn io_error(label: &str, e: &std::io::Error) -> CalendarError {

@@ -3,6 +3,9 @@
 mod calendar_oracle;
 mod config_ui;
 mod daemon;
+mod daemon_anchor;
+mod daemon_reload;
+mod daemon_urls;
 mod deploy;
 mod e2e;
 mod feeds_oracle;

@@ -91,10 +91,7 @@ fn org() -> Organization {
 
 /// Six weeks across London's change to summer time.
 fn horizon() -> Horizon {
-    Horizon {
-        start: date(2025, 3, 17),
-        weeks: 6,
-    }
+    Horizon::starting(date(2025, 3, 17), 6)
 }
 
 fn series(p: &Plan) -> BTreeMap<String, SeriesTime> {
@@ -141,6 +138,7 @@ fn a_calendar_change_moves_only_the_broken_group() {
     let previous = Previous {
         series: kept.clone(),
         frozen: Vec::new(),
+        past: Vec::new(),
     };
     // Unchanged inputs: nothing moves at all.
     let again = plan_with(&o, &Availability::new(), horizon(), &f, &previous);
@@ -197,6 +195,7 @@ fn frozen_sessions_stay_even_when_they_now_conflict() {
     let previous = Previous {
         series: BTreeMap::new(),
         frozen: frozen.clone(),
+        past: Vec::new(),
     };
     let next = plan_with(&o, &av, horizon(), &f, &previous);
     for s in &frozen {

@@ -27,10 +27,17 @@ impl Daemon {
 
     /// As [`Daemon::start`], with extra environment variables.
     pub fn start_with_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
+        let mut all = vec!["--listen", "127.0.0.1:0"];
+        all.extend_from_slice(args);
+        Self::start_bare(dir, &all, env)
+    }
+
+    /// Starts `peerwell serve DIR ARGS…` without a `--listen` flag (the
+    /// address then comes from the environment or `[server]`).
+    pub fn start_bare(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Daemon {
         let mut cmd = Command::new(crate::cli::binary());
         cmd.arg("serve")
             .arg(dir)
-            .args(["--listen", "127.0.0.1:0"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -117,6 +124,44 @@ impl Daemon {
             }
         }
         None
+    }
+
+    /// GETs `path`: the status and the body (empty when unreadable).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let resp = reqwest::blocking::get(self.url(path)).expect("GET the daemon");
+        let status = resp.status().as_u16();
+        (status, resp.text().unwrap_or_default())
+    }
+
+    /// The value of the Prometheus sample `name` on `/metrics`.
+    pub fn metric(&self, name: &str) -> u64 {
+        let (_, text) = self.get("/metrics");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+    }
+
+    /// Polls `check` until it returns `Some` or `timeout` passes (then
+    /// panics with `what` and the daemon's output).
+    pub fn poll<T>(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        mut check: impl FnMut(&Daemon) -> Option<T>,
+    ) -> T {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(v) = check(self) {
+                return v;
+            }
+            if std::time::Instant::now() >= deadline {
+                panic!(
+                    "timed out waiting for {what}; output:\n{}",
+                    self.output().join("\n")
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Sends `signal` (e.g. "TERM", "HUP", "KILL") to the daemon.

@@ -256,10 +256,8 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
 pub fn organization(seed: u64) -> Generated {
     let mut rng = Rng::new(seed);
     let starts: [Date; 2] = [date(2025, 3, 3), date(2025, 10, 20)];
-    let horizon = Horizon {
-        start: *rng.pick(&starts),
-        weeks: rng.range(6, 10) as u32,
-    };
+    let start = *rng.pick(&starts);
+    let horizon = Horizon::starting(start, rng.range(6, 10) as u32);
     let zones: Vec<&str> = ZONES[..rng.range(1, 3) as usize].to_vec();
     let n_people = rng.range(2, 20) as usize;
     let people: Vec<Person> = (0..n_people)

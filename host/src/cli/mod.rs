@@ -118,8 +118,9 @@ enum Command {
     Serve {
         dir: PathBuf,
         /// Address to listen on (port 0 picks a free port; the address is printed).
-        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8440")]
-        listen: std::net::SocketAddr,
+        /// Beats $PEERWELL_LISTEN and `listen` in [server] (default 127.0.0.1:8440).
+        #[arg(long, value_name = "ADDR:PORT")]
+        listen: Option<std::net::SocketAddr>,
         /// Start the daemon's clock at this moment, RFC 3339, and let it run from
         /// there (for trials and tests; default: the system clock).
         #[arg(long, value_name = "RFC3339")]

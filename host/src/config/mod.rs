@@ -15,6 +15,7 @@ mod groups;
 mod org;
 mod people;
 mod plugins;
+pub mod server;
 mod source;
 mod suggest;
 mod values;

@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "freeze_hours",
     "weekly_cap_minutes",
     "plugins",
+    "server",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -158,6 +159,9 @@ pub(crate) fn read(
     file.people = people(&t, out);
     file.groups = groups(&t, out);
     file.plugins = super::plugins::read(&t, out);
+    // Checked here so `check` reports it; the daemon reads it with
+    // `config::server::load`.
+    super::server::read(&t, out);
     file
 }
 

@@ -220,12 +220,36 @@ fn calendars(src: &SourceFile, v: &Val<'_>, org: &Org, out: &mut Out) -> Vec<Cal
                     t,
                     e.span(),
                     "the calendar table",
-                    &["path", "client_facing"],
+                    &["path", "url", "client_facing"],
                     out,
                 );
-                let Some(label) = t.required_text("path", "path = \"calendars/amara.ics\"", out)
-                else {
-                    continue;
+                let label = match (t.get("url"), t.get("path")) {
+                    (Some(v), None) => match text(src, v, out) {
+                        Some(u) if is_url(&u) => u,
+                        Some(u) => {
+                            out.push(src.error(
+                                v.span(),
+                                format!("expected an http:// or https:// URL, found \"{u}\""),
+                                Some("a file goes under `path`".to_string()),
+                            ));
+                            continue;
+                        }
+                        None => continue,
+                    },
+                    (Some(_), Some(p)) => {
+                        out.push(src.error(
+                            p.span(),
+                            "a calendar has either `path` or `url`, not both",
+                            Some("keep the one the calendar is read from".to_string()),
+                        ));
+                        continue;
+                    }
+                    (None, _) => {
+                        match t.required_text("path", "path = \"calendars/amara.ics\"", out) {
+                            Some(p) => p,
+                            None => continue,
+                        }
+                    }
                 };
                 let Some(cf) = calendar_mode(&t, org, out) else {
                     continue;
@@ -243,13 +267,24 @@ fn calendars(src: &SourceFile, v: &Val<'_>, org: &Org, out: &mut Out) -> Vec<Cal
                 continue;
             }
         };
+        let url = is_url(&label).then(|| label.clone());
         list.push(CalendarSource {
-            path: src.resolve(&label),
+            path: match url {
+                Some(_) => std::path::PathBuf::new(),
+                None => src.resolve(&label),
+            },
+            url,
             label,
             client_facing,
         });
     }
     list
+}
+
+/// Whether a calendar source is fetched over HTTP rather than read from a
+/// file.
+fn is_url(s: &str) -> bool {
+    s.starts_with("https://") || s.starts_with("http://")
 }
 
 fn calendar_mode(t: &Table<'_, '_>, org: &Org, out: &mut Out) -> Option<ClientFacing> {

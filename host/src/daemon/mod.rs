@@ -1,57 +1,95 @@
 //! The daemon behind `peerwell serve DIR`: plans the policy folder, keeps the
 //! plan current, serves feeds and pages over HTTP and sends reminders.
 //!
+//! - [`run`] is the loop: the first pass, then a re-plan on a file change
+//!   ([`watch`]), on SIGHUP and every `replan_minutes`; SIGTERM/SIGINT shut
+//!   down gracefully.
+//! - [`sources`] fetches calendars given as http(s) URLs, keeping the bytes
+//!   in memory only.
 //! - [`snapshot`] turns one planning pass into everything that is served:
 //!   every feed's exact bytes (and their gzip), ETag and Last-Modified.
-//! - [`metrics`] holds the counters `/metrics` reports.
+//! - [`metrics`] holds the counters `/metrics` reports; [`status`] what
+//!   `/healthz` reports; [`logging`] the structured logs.
 //! - [`crate::web`] is the HTTP side; it only ever reads the current
 //!   [`Snapshot`], which a planning pass swaps in whole, so a request never
 //!   sees half of a plan and a failed pass leaves the last good one serving.
 
 pub mod clock;
+pub mod logging;
 pub mod metrics;
+pub mod run;
 pub mod snapshot;
+pub mod sources;
 pub mod status;
+pub mod watch;
 
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
 pub use metrics::Metrics;
 pub use snapshot::{Feed, FeedKey, Snapshot};
 pub use status::Status;
+use tokio::sync::watch as signal_watch;
 
-use crate::pipeline::{self, Overrides};
+use crate::config::server::ServerSettings;
+use crate::pipeline::{self, FetchUrls, Overrides};
 use crate::store::Store;
 use jiff::Timestamp;
 
 /// What the HTTP side and the background tasks share.
 #[derive(Clone)]
 pub struct Shared {
-    /// The last good planning pass.
-    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// The last good planning pass; `None` until one succeeds (feeds are
+    /// then 404 and `/healthz` reports the error).
+    pub snapshot: Arc<ArcSwapOption<Snapshot>>,
     pub metrics: Arc<Metrics>,
     /// The last planning attempt, for `/healthz`.
     pub status: Arc<ArcSwap<Status>>,
     pub clock: Clock,
+    /// `[server]` settings with the environment and `--listen` applied
+    /// (`public_url()` is the base of feed and subscribe links).
+    pub settings: Arc<ServerSettings>,
+    /// Becomes `true` when the daemon is shutting down: the HTTP server
+    /// stops accepting and the mail sender finishes its current send.
+    pub shutdown: signal_watch::Receiver<bool>,
 }
 
-/// One planning pass at `now`: loads `dir`, plans stably against the state
-/// file, records the plan as published and builds the snapshot to serve.
-/// `previous` carries Last-Modified over for feeds whose bytes did not change.
+impl Shared {
+    /// Resolves once shutdown has begun.
+    pub async fn shutting_down(&self) {
+        let mut rx = self.shutdown.clone();
+        // An error means the sender is gone: the daemon is stopping anyway.
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
+
+/// Called after every good pass, once `snapshot` is being served: the list
+/// of what other parts of the daemon do with a new plan (one line each).
+/// Runs on the loop's task; anything slow must spawn its own task.
+pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
+    let _ = (shared, snapshot);
+}
+
+/// One planning pass at `now`: loads `dir` (URL calendars through `urls`),
+/// plans stably against the state file, records the plan as published and
+/// builds the snapshot to serve. `previous` carries Last-Modified over for
+/// feeds whose bytes did not change.
 pub fn plan_pass(
     dir: &Path,
     now: Timestamp,
     previous: Option<&Snapshot>,
+    urls: &FetchUrls<'_>,
 ) -> Result<Snapshot, String> {
-    let loaded = pipeline::load(
+    let loaded = pipeline::load_with(
         dir,
         Overrides {
             now: Some(now),
             ..Overrides::default()
         },
+        urls,
     )
     .map_err(|e| e.to_string())?;
     let path = pipeline::state_path(&loaded.org, None);
@@ -63,38 +101,34 @@ pub fn plan_pass(
     Ok(Snapshot::build(loaded, plan, commit, now, previous))
 }
 
-/// Runs `peerwell serve`: one planning pass, then serves it on `listen`
-/// until the process is stopped.
-pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String> {
+/// The daemon's settings: `[server]` in `dir/peerwell.toml`, then the
+/// `PEERWELL_*` environment, then `--listen`. A broken `[server]` table is
+/// reported and the defaults used (the first pass reports it too); a bad
+/// environment variable is an error.
+pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings, String> {
+    let file = match crate::config::server::load(dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("warning: [server] settings could not be read; using the defaults");
+            ServerSettings::default()
+        }
+    };
+    let mut s = file.with_env(|k| std::env::var(k).ok())?;
+    if let Some(l) = listen {
+        s.listen = l;
+    }
+    Ok(s)
+}
+
+/// Runs `peerwell serve`: plans, serves on the configured address and keeps
+/// the plan current until SIGTERM or SIGINT, then shuts down gracefully.
+pub fn serve(dir: &Path, listen: Option<SocketAddr>, clock: Clock) -> Result<(), String> {
+    let settings = settings(dir, listen).map_err(|e| format!("error: {e}"))?;
+    logging::init(settings.log_format).map_err(|e| format!("error: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("error: cannot start the runtime: {e}"))?;
-    let now = clock.now();
-    let first = plan_pass(dir, now, None)?;
-    let shared = Shared {
-        snapshot: Arc::new(ArcSwap::from_pointee(first)),
-        metrics: Arc::new(Metrics::default()),
-        status: Arc::new(ArcSwap::from_pointee(Status {
-            last_attempt: Some(now),
-            ..Status::default()
-        })),
-        clock,
-    };
-    shared
-        .metrics
-        .plans
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
-        println!("listening on http://{addr}");
-        crate::web::serve(listener, shared, std::future::pending())
-            .await
-            .map_err(|e| format!("error: the HTTP server stopped: {e}"))
-    })
+    runtime.block_on(run::run(dir.to_path_buf(), settings, clock))
 }

@@ -14,3 +14,23 @@ pub struct Status {
     /// groups, refused plugins), one line each.
     pub problems: Vec<String>,
 }
+
+impl Status {
+    /// The attempt, error and problems as text lines for `/healthz`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(at) = self.last_attempt {
+            out.push_str(&format!("last attempt: {at}\n"));
+        }
+        if let Some(e) = &self.last_error {
+            out.push_str("last attempt failed; the last good plan (if any) keeps serving:\n");
+            for line in e.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        for p in &self.problems {
+            out.push_str(&format!("problem: {p}\n"));
+        }
+        out
+    }
+}

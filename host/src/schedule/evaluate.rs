@@ -149,9 +149,9 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
     let dates = series::occurrence_dates(setup.req.cadence, series.weekday, cx.horizon);
     let mut occurrences = Vec::with_capacity(dates.len());
     let (mut held, mut attendance) = (0u32, 0u32);
-    for (index, date) in dates.into_iter().enumerate() {
+    for (index, date) in dates {
         let mut occ = Occurrence {
-            index: u32::try_from(index).unwrap_or(u32::MAX),
+            index,
             date,
             slot: None,
             attending: Vec::new(),
@@ -219,10 +219,9 @@ pub fn tally(
     let mut attending: Vec<usize> = Vec::with_capacity(setup.members.len());
     let (mut held, mut attendance) = (0u32, 0u32);
     let total = u32::try_from(dates.len()).unwrap_or(u32::MAX);
-    for (index, date) in dates.into_iter().enumerate() {
-        let index = u32::try_from(index).unwrap_or(u32::MAX);
+    for (pos, (index, date)) in dates.into_iter().enumerate() {
         if let Some(bar) = bar {
-            let left = total - index;
+            let left = total - u32::try_from(pos).unwrap_or(u32::MAX);
             let best = (
                 Reverse(held.saturating_add(left)),
                 Reverse(attendance.saturating_add(left.saturating_mul(size))),

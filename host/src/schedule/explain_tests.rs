@@ -83,10 +83,7 @@ fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
 
 /// Four weeks from Monday 3 March 2025 (London is on GMT until 30 March).
 fn horizon() -> Horizon {
-    Horizon {
-        start: date(2025, 3, 3),
-        weeks: 4,
-    }
+    Horizon::starting(date(2025, 3, 3), 4)
 }
 
 fn utc(d: Date, h: i8, m: i8) -> Timestamp {
@@ -285,10 +282,7 @@ fn missing_format_blocks_only_its_group_and_dst_keeps_local_time() {
         vec![person("ann", london()), person("ben", london())],
         vec![group("walk", &["ann", "ben"], 2), other],
     );
-    let h = Horizon {
-        start: date(2025, 3, 24),
-        weeks: 2,
-    };
+    let h = Horizon::starting(date(2025, 3, 24), 2);
     let p = plan(&o, &Availability::new(), h, &Formats::builtin());
     assert!(
         matches!(&p.outcomes[0].1, GroupOutcome::Blocked { reason } if reason.contains("no-such-format"))

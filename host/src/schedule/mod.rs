@@ -134,4 +134,8 @@ pub struct Previous {
     /// Published sessions inside the freeze window: kept exactly as they
     /// are (time, attendees, roles), whatever changed.
     pub frozen: Vec<Session>,
+    /// Published sessions that already started: the history each group's
+    /// format sees before the sessions it plans (role rotation continues
+    /// where it left off when the horizon moves on).
+    pub past: Vec<Session>,
 }

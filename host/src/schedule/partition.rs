@@ -2,8 +2,10 @@
 //! subgroup meets at its own common free time in the cycle's week.
 //!
 //! Cycles are the weeks of the cadence's occurrences (the cadence's dates
-//! on the group's first allowed weekday). The format is asked cycle by
-//! cycle, with the earlier cycles' subgroups as history; a group is
+//! on the group's first allowed weekday), numbered from the horizon's
+//! anchor. The format is asked cycle by cycle from the anchor on, with the
+//! earlier cycles' subgroups as history, so a cycle splits the same way
+//! wherever the horizon starts; a group is
 //! partitioned when it splits in at least one cycle, and in a cycle where it
 //! does not, all its members meet as one subgroup. Subgroups are planned
 //! after every series group, on top of their sessions; subgroup `k` of cycle
@@ -22,7 +24,7 @@ use super::realise::{self, Frame, Held};
 use super::series::{self, occurrence_dates};
 use super::{SeriesTime, Skipped};
 use crate::formats::{Format, PartitionRequest};
-use crate::model::Organization;
+use crate::model::{Horizon, Organization};
 
 /// One cycle of a partitioned group.
 #[derive(Debug, Clone)]
@@ -53,10 +55,18 @@ pub fn cycles(
     let mut history: Vec<Vec<Vec<String>>> = Vec::new();
     let mut out = Vec::new();
     let mut split = false;
-    for (c, date) in occurrence_dates(setup.req.cadence, *first, cx.horizon)
-        .into_iter()
-        .enumerate()
-    {
+    // The format sees every cycle since the anchor as history, so a cycle's
+    // subgroups do not depend on where the horizon starts.
+    let since_anchor = Horizon {
+        start: cx.horizon.anchor,
+        weeks: cx
+            .horizon
+            .weeks_since_anchor()
+            .saturating_add(cx.horizon.weeks),
+        anchor: cx.horizon.anchor,
+    };
+    for (cycle, date) in occurrence_dates(setup.req.cadence, *first, since_anchor) {
+        let in_horizon = date >= cx.horizon.start;
         let week = realise::monday(date);
         let last = week.checked_add(6.days()).unwrap_or(week);
         let members: Vec<String> = setup
@@ -65,7 +75,6 @@ pub fn cycles(
             .filter(|m| m.person.start_date.is_none_or(|s| s <= last))
             .map(|m| m.person.id.clone())
             .collect();
-        let cycle = u32::try_from(c).unwrap_or(u32::MAX);
         let request = PartitionRequest {
             group: g,
             cycle,
@@ -76,11 +85,15 @@ pub fn cycles(
         };
         let parts = match format.partition(&request).map_err(|e| e.to_string())? {
             Some(parts) => {
-                split = true;
+                split |= in_horizon;
                 parts
             }
             None => vec![members.clone()],
         };
+        if !in_horizon {
+            history.push(parts);
+            continue;
+        }
         let mut subgroups = Vec::new();
         for part in &parts {
             let mut positions = BTreeSet::new();

@@ -324,7 +324,13 @@ pub fn plan_with(
         let h = held.remove(&index).unwrap_or_default();
         let mut k = skipped.remove(&index).unwrap_or_default();
         k.sort_by_key(|a| a.date);
-        let built = match realise::sessions(&setup, format, &planner.org.people, &frozen, h) {
+        let built = match realise::sessions(
+            &setup,
+            format,
+            &planner.org.people,
+            (&previous.past, &frozen),
+            h,
+        ) {
             Ok(s) => s,
             Err(reason) => {
                 outcomes.insert(id, GroupOutcome::Blocked { reason });

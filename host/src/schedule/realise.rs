@@ -231,12 +231,14 @@ pub fn move_or_skip(
 
 /// Builds the group's sessions from its frozen sessions (kept verbatim) and
 /// its held occurrences, in index order, each planned by the format with
-/// the earlier ones as history.
+/// the earlier ones as history. `(past, frozen)`: the group's published
+/// sessions that already started with an index before every planned one
+/// open the history.
 pub fn sessions(
     setup: &Setup<'_, '_>,
     format: &dyn Format,
     people: &std::collections::BTreeMap<String, crate::model::Person>,
-    frozen: &[Session],
+    (past, frozen): (&[Session], &[Session]),
     mut held: Vec<Held>,
 ) -> Result<Vec<Session>, String> {
     let group = setup.group;
@@ -244,7 +246,25 @@ pub fn sessions(
     let mut frozen: Vec<&Session> = frozen.iter().filter(|s| s.group == group.id).collect();
     frozen.sort_by_key(|s| s.index);
     let id = |p: &usize| setup.members.get(*p).map(|m| m.person.id.clone());
-    let mut history: Vec<PastSession> = Vec::new();
+    let first = frozen
+        .first()
+        .map(|s| s.index)
+        .into_iter()
+        .chain(held.first().map(|h| h.index))
+        .min();
+    let mut before: Vec<&Session> = past
+        .iter()
+        .filter(|s| s.group == group.id && first.is_some_and(|f| s.index < f))
+        .collect();
+    before.sort_by_key(|s| s.index);
+    let mut history: Vec<PastSession> = before
+        .into_iter()
+        .map(|s| PastSession {
+            date: s.date,
+            attendees: s.attendees.clone(),
+            roles: s.plan.roles.clone(),
+        })
+        .collect();
     let mut out = Vec::new();
     let (mut f, mut h) = (frozen.into_iter().peekable(), held.into_iter().peekable());
     loop {

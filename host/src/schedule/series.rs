@@ -61,19 +61,37 @@ pub fn candidates(
     out
 }
 
-/// The dates a series on `weekday` meets within the horizon, in order. The
-/// position in the list is the session index.
-pub fn occurrence_dates(cadence: Cadence, weekday: Weekday, horizon: Horizon) -> Vec<Date> {
+/// The dates a series on `weekday` meets within the horizon, in order, each
+/// with its session index. Indices and every-N-weeks phases count from the
+/// horizon's anchor ([`Horizon::anchor`]), not from its first week, so a
+/// session keeps its index (and an every-2-weeks group its weeks) when the
+/// horizon moves: weekly sessions are numbered by week since the anchor,
+/// every-N-weeks ones by cycle since the anchor, monthly ones by month since
+/// the anchor's month.
+pub fn occurrence_dates(cadence: Cadence, weekday: Weekday, horizon: Horizon) -> Vec<(u32, Date)> {
     let offset = i64::from(weekday.to_monday_zero_offset());
+    let base = horizon.weeks_since_anchor();
     let in_week = |week: u32| horizon.week_start(week).checked_add(offset.days()).ok();
     match cadence {
-        Cadence::Weekly => (0..horizon.weeks).filter_map(in_week).collect(),
-        Cadence::EveryWeeks(n) => (0..horizon.weeks)
-            .step_by(n.max(1) as usize)
-            .filter_map(in_week)
+        Cadence::Weekly => (0..horizon.weeks)
+            .filter_map(|w| Some((base.saturating_add(w), in_week(w)?)))
             .collect(),
+        Cadence::EveryWeeks(n) => {
+            let n = n.max(1);
+            (0..horizon.weeks)
+                .filter(|w| base.saturating_add(*w) % n == 0)
+                .filter_map(|w| Some((base.saturating_add(w) / n, in_week(w)?)))
+                .collect()
+        }
         Cadence::MonthlyNth(nth) => {
             let end = horizon.end();
+            let anchor = horizon.anchor.first_of_month();
+            let months = |d: Date| {
+                let m = (i64::from(d.year()) - i64::from(anchor.year())) * 12
+                    + i64::from(d.month())
+                    - i64::from(anchor.month());
+                u32::try_from(m).unwrap_or(0)
+            };
             let mut out = Vec::new();
             let mut month = horizon.start.first_of_month();
             while month < end {
@@ -81,7 +99,7 @@ pub fn occurrence_dates(cadence: Cadence, weekday: Weekday, horizon: Horizon) ->
                     && d >= horizon.start
                     && d < end
                 {
-                    out.push(d);
+                    out.push((months(d), d));
                 }
                 match month.checked_add(1.month()) {
                     Ok(next) => month = next,
@@ -156,7 +174,11 @@ mod tests {
     use jiff::civil::{date, time};
 
     fn horizon(start: Date, weeks: u32) -> Horizon {
-        Horizon { start, weeks }
+        Horizon::starting(start, weeks)
+    }
+
+    fn dates(v: Vec<(u32, Date)>) -> Vec<Date> {
+        v.into_iter().map(|(_, d)| d).collect()
     }
 
     #[test]
@@ -182,20 +204,59 @@ mod tests {
     #[test]
     fn cadences() {
         let h = horizon(date(2025, 3, 3), 9);
-        let weekly = occurrence_dates(Cadence::Weekly, Weekday::Wednesday, h);
+        let weekly = dates(occurrence_dates(Cadence::Weekly, Weekday::Wednesday, h));
         assert_eq!(weekly.len(), 9);
         assert_eq!(weekly[0], date(2025, 3, 5));
-        let every3 = occurrence_dates(Cadence::EveryWeeks(3), Weekday::Monday, h);
+        let every3 = dates(occurrence_dates(Cadence::EveryWeeks(3), Weekday::Monday, h));
         assert_eq!(
             every3,
             [date(2025, 3, 3), date(2025, 3, 24), date(2025, 4, 14)]
         );
         // 2025-03-03 .. 2025-05-05 (exclusive): second Tuesdays are
         // 11 March and 8 April; last Fridays are 28 March and 25 April.
-        let second_tue = occurrence_dates(Cadence::MonthlyNth(2), Weekday::Tuesday, h);
+        let second_tue = dates(occurrence_dates(
+            Cadence::MonthlyNth(2),
+            Weekday::Tuesday,
+            h,
+        ));
         assert_eq!(second_tue, [date(2025, 3, 11), date(2025, 4, 8)]);
-        let last_fri = occurrence_dates(Cadence::MonthlyNth(-1), Weekday::Friday, h);
+        let last_fri = dates(occurrence_dates(
+            Cadence::MonthlyNth(-1),
+            Weekday::Friday,
+            h,
+        ));
         assert_eq!(last_fri, [date(2025, 3, 28), date(2025, 4, 25)]);
+    }
+
+    #[test]
+    fn indices_and_phases_count_from_the_anchor() {
+        let anchor = date(2025, 3, 3);
+        let a = Horizon::anchored(date(2025, 3, 3), 6, anchor);
+        // A week later, mid-week: the horizon moves to 2025-03-10.
+        let b = Horizon::anchored(date(2025, 3, 12), 6, anchor);
+        assert_eq!(b.start, date(2025, 3, 10));
+        for cadence in [
+            Cadence::Weekly,
+            Cadence::EveryWeeks(2),
+            Cadence::EveryWeeks(3),
+            Cadence::MonthlyNth(1),
+            Cadence::MonthlyNth(-1),
+        ] {
+            let first = occurrence_dates(cadence, Weekday::Thursday, a);
+            let second = occurrence_dates(cadence, Weekday::Thursday, b);
+            for (i, d) in &second {
+                if *d < a.end() {
+                    assert!(first.contains(&(*i, *d)), "{cadence:?}: {i} {d}");
+                }
+            }
+        }
+        let every2 = occurrence_dates(Cadence::EveryWeeks(2), Weekday::Monday, b);
+        assert_eq!(every2[0], (1, date(2025, 3, 17)));
+        let weekly = occurrence_dates(Cadence::Weekly, Weekday::Monday, b);
+        assert_eq!(weekly[0], (1, date(2025, 3, 10)));
+        // An anchor after the horizon's start falls back to the start.
+        let early = Horizon::anchored(date(2025, 2, 24), 2, anchor);
+        assert_eq!(early.anchor, date(2025, 2, 24));
     }
 
     #[test]

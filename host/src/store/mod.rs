@@ -193,14 +193,22 @@ impl Store {
             .into_iter()
             .map(|(g, s)| (g, s.series))
             .collect();
-        let frozen = self
-            .sessions()?
-            .into_values()
-            .filter(|s| s.status == Status::Active)
-            .filter(|s| now <= s.session.start && s.session.start < until)
-            .map(|s| s.session)
-            .collect();
-        Ok(Previous { series, frozen })
+        let (mut frozen, mut past) = (Vec::new(), Vec::new());
+        for s in self.sessions()?.into_values() {
+            if s.status != Status::Active {
+                continue;
+            }
+            if s.session.start < now {
+                past.push(s.session);
+            } else if s.session.start < until {
+                frozen.push(s.session);
+            }
+        }
+        Ok(Previous {
+            series,
+            frozen,
+            past,
+        })
     }
 
     /// What committing `plan` at `now` would change, without writing.

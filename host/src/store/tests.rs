@@ -58,10 +58,7 @@ fn plan(sessions: Vec<Session>) -> Plan {
         .collect();
     outcomes.dedup_by(|a, b| a.0 == b.0);
     Plan {
-        horizon: Horizon {
-            start: date(2026, 3, 2),
-            weeks: 4,
-        },
+        horizon: Horizon::starting(date(2026, 3, 2), 4),
         sessions,
         outcomes,
     }

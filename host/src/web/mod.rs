@@ -29,9 +29,22 @@ pub async fn serve(
         .await
 }
 
-async fn healthz(State(shared): State<Shared>) -> String {
-    let snap = shared.snapshot.load();
-    format!("ok: planned at {}\n", snap.planned_at)
+/// 200 with the plan's moment while a plan is served (with the last
+/// reload's error, if it failed); 503 with the error before any plan.
+async fn healthz(State(shared): State<Shared>) -> (axum::http::StatusCode, String) {
+    let status = shared.status.load();
+    let (code, mut body) = match shared.snapshot.load().as_ref() {
+        Some(snap) => (
+            axum::http::StatusCode::OK,
+            format!("ok: planned at {}\n", snap.planned_at),
+        ),
+        None => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable: no plan yet\n".to_string(),
+        ),
+    };
+    body.push_str(&status.render());
+    (code, body)
 }
 
 async fn metrics(State(shared): State<Shared>) -> String {

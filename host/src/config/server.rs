@@ -1,0 +1,298 @@
+//! `[server]` in `peerwell.toml`: how the daemon (`peerwell serve`) listens,
+//! re-plans, fetches URL calendars and logs. Every key is optional and
+//! overridable by an environment variable (`PEERWELL_LISTEN`, …); the
+//! `--listen` flag beats both.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use super::walk::{Out, Table, string};
+use super::{Diagnostics, finish, parse, read_source};
+
+const KEYS: &[&str] = &[
+    "listen",
+    "public_url",
+    "replan_minutes",
+    "fetch_minutes",
+    "fetch_timeout_seconds",
+    "max_calendar_mib",
+    "log_format",
+];
+
+/// How the daemon writes its log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    /// Human-readable lines (the default).
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The daemon's settings, defaults applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerSettings {
+    /// Where to listen (default 127.0.0.1:8440).
+    pub listen: SocketAddr,
+    /// The base URL members reach the daemon at, without a trailing slash;
+    /// `None` means `http://<listen>` (see [`ServerSettings::public_url`]).
+    pub public_url: Option<String>,
+    /// Re-plan at least this often, so the horizon moves (default 15).
+    pub replan_minutes: u32,
+    /// Fetch URL calendars this often (default 15).
+    pub fetch_minutes: u32,
+    /// Give up on one calendar fetch after this long (default 20).
+    pub fetch_timeout_seconds: u32,
+    /// Refuse a calendar larger than this many MiB (default 20).
+    pub max_calendar_mib: u32,
+    pub log_format: LogFormat,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8440)),
+            public_url: None,
+            replan_minutes: 15,
+            fetch_minutes: 15,
+            fetch_timeout_seconds: 20,
+            max_calendar_mib: 20,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl ServerSettings {
+    /// The base URL for feed and subscribe links: `public_url`, else
+    /// `http://<listen>`.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.clone(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Applies the `PEERWELL_*` environment variables read through `var`
+    /// (`std::env::var` in the daemon). An invalid value is an error naming
+    /// the variable and what it expects.
+    pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        if let Some(v) = get("PEERWELL_LISTEN") {
+            self.listen = v.trim().parse().map_err(|_| {
+                format!("PEERWELL_LISTEN: expected ADDR:PORT (e.g. 127.0.0.1:8440), found {v:?}")
+            })?;
+        }
+        if let Some(v) = get("PEERWELL_PUBLIC_URL") {
+            self.public_url =
+                Some(check_url(v.trim()).map_err(|e| format!("PEERWELL_PUBLIC_URL: {e}"))?);
+        }
+        let minutes =
+            |name: &str, range: std::ops::RangeInclusive<u32>| -> Result<Option<u32>, String> {
+                let Some(v) = get(name) else { return Ok(None) };
+                match v.trim().parse::<u32>() {
+                    Ok(n) if range.contains(&n) => Ok(Some(n)),
+                    _ => Err(format!(
+                        "{name}: expected a whole number from {} to {}, found {v:?}",
+                        range.start(),
+                        range.end()
+                    )),
+                }
+            };
+        for (name, range, slot) in [
+            (
+                "PEERWELL_REPLAN_MINUTES",
+                1..=1440,
+                &mut self.replan_minutes,
+            ),
+            ("PEERWELL_FETCH_MINUTES", 1..=1440, &mut self.fetch_minutes),
+            (
+                "PEERWELL_FETCH_TIMEOUT_SECONDS",
+                1..=600,
+                &mut self.fetch_timeout_seconds,
+            ),
+            (
+                "PEERWELL_MAX_CALENDAR_MIB",
+                1..=1024,
+                &mut self.max_calendar_mib,
+            ),
+        ] {
+            if let Some(n) = minutes(name, range)? {
+                *slot = n;
+            }
+        }
+        if let Some(v) = get("PEERWELL_LOG_FORMAT") {
+            self.log_format = log_format(v.trim()).ok_or_else(|| {
+                format!("PEERWELL_LOG_FORMAT: expected \"text\" or \"json\", found {v:?}")
+            })?;
+        }
+        Ok(self)
+    }
+}
+
+fn log_format(s: &str) -> Option<LogFormat> {
+    match s {
+        "text" => Some(LogFormat::Text),
+        "json" => Some(LogFormat::Json),
+        _ => None,
+    }
+}
+
+/// An http(s) URL without a trailing slash, or why not.
+fn check_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+        .ok_or_else(|| format!("expected an http:// or https:// URL, found {s:?}"))?;
+    if rest.is_empty() || rest.starts_with('/') || s.contains(char::is_whitespace) {
+        return Err(format!(
+            "expected an http:// or https:// URL with a host, found {s:?}"
+        ));
+    }
+    Ok(s.trim_end_matches('/').to_string())
+}
+
+/// Reads `[server]` from the root table of `peerwell.toml`, reporting
+/// unknown keys (with a did-you-mean) and bad values at file:line:column.
+pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
+    let mut s = ServerSettings::default();
+    let Some(t) = root.table("server", KEYS, out) else {
+        return s;
+    };
+    let src = t.src;
+    if let Some(v) = t.get("listen")
+        && let Some(text) = string(src, v, out)
+    {
+        match text.parse() {
+            Ok(a) => s.listen = a,
+            Err(_) => out.push(
+                src.error(
+                    v.span(),
+                    format!("expected ADDR:PORT, found \"{text}\""),
+                    Some(
+                        "e.g. listen = \"127.0.0.1:8440\" (use 0.0.0.0 for every interface)"
+                            .to_string(),
+                    ),
+                ),
+            ),
+        }
+    }
+    if let Some(v) = t.get("public_url")
+        && let Some(text) = string(src, v, out)
+    {
+        match check_url(&text) {
+            Ok(u) => s.public_url = Some(u),
+            Err(e) => out.push(src.error(
+                v.span(),
+                e,
+                Some("the base URL members reach the daemon at, e.g. public_url = \"https://peerwell.example.org\"".to_string()),
+            )),
+        }
+    }
+    let int = |key: &str, range: std::ops::RangeInclusive<i64>, default: u32, out: &mut Out| {
+        t.integer(key, range, out)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(default)
+    };
+    s.replan_minutes = int("replan_minutes", 1..=1440, s.replan_minutes, out);
+    s.fetch_minutes = int("fetch_minutes", 1..=1440, s.fetch_minutes, out);
+    s.fetch_timeout_seconds = int(
+        "fetch_timeout_seconds",
+        1..=600,
+        s.fetch_timeout_seconds,
+        out,
+    );
+    s.max_calendar_mib = int("max_calendar_mib", 1..=1024, s.max_calendar_mib, out);
+    if let Some(v) = t.get("log_format")
+        && let Some(text) = string(src, v, out)
+    {
+        match log_format(&text) {
+            Some(f) => s.log_format = f,
+            None => out.push(src.error(
+                v.span(),
+                format!("expected \"text\" or \"json\", found \"{text}\""),
+                Some("log_format = \"json\" writes one JSON object per line".to_string()),
+            )),
+        }
+    }
+    s
+}
+
+/// Reads only `[server]` of `dir/peerwell.toml` (the daemon needs it before
+/// the first planning pass). Problems come back with file:line:column.
+pub fn load(dir: &Path) -> Result<ServerSettings, Diagnostics> {
+    let mut out: Out = Vec::new();
+    let Some(src) = read_source(dir, &dir.join("peerwell.toml"), &mut out) else {
+        return Err(finish(out));
+    };
+    let Some(root) = parse(&src, &mut out) else {
+        return Err(finish(out));
+    };
+    let all: Vec<&str> = root.iter().map(|(k, _)| -> &str { k.get_ref() }).collect();
+    let t = Table::new(&src, &root, 0..0, "peerwell.toml", &all, &mut out);
+    let settings = read(&t, &mut out);
+    if out.is_empty() {
+        Ok(settings)
+    } else {
+        Err(finish(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("peerwell.toml"), text).unwrap();
+        dir
+    }
+
+    #[test]
+    fn defaults_values_and_errors() {
+        let d = write("version = 1\n");
+        assert_eq!(load(d.path()).unwrap(), ServerSettings::default());
+        let d = write(
+            "[server]\nlisten = \"0.0.0.0:9000\"\npublic_url = \"https://pw.example.org/\"\nreplan_minutes = 5\nlog_format = \"json\"\n",
+        );
+        let s = load(d.path()).unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.public_url(), "https://pw.example.org");
+        assert_eq!((s.replan_minutes, s.log_format), (5, LogFormat::Json));
+        let d = write("[server]\nreplan_minuts = 5\nlog_format = \"xml\"\n");
+        let e = load(d.path()).unwrap_err().to_string();
+        assert!(e.contains("peerwell.toml:2:1"), "{e}");
+        assert!(e.contains("did you mean `replan_minutes`"), "{e}");
+        assert!(e.contains("peerwell.toml:3:14"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_and_names_bad_variables() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        let s = ServerSettings::default()
+            .with_env(env(&[
+                ("PEERWELL_LISTEN", "127.0.0.1:0"),
+                ("PEERWELL_REPLAN_MINUTES", "3"),
+            ]))
+            .unwrap();
+        assert_eq!((s.listen.port(), s.replan_minutes), (0, 3));
+        assert_eq!(s.public_url(), "http://127.0.0.1:0");
+        let e = ServerSettings::default()
+            .with_env(env(&[("PEERWELL_FETCH_MINUTES", "often")]))
+            .unwrap_err();
+        assert!(
+            e.starts_with("PEERWELL_FETCH_MINUTES: expected a whole number"),
+            "{e}"
+        );
+        let e = ServerSettings::default()
+            .with_env(env(&[("PEERWELL_LOG_FORMAT", "xml")]))
+            .unwrap_err();
+        assert!(e.contains("PEERWELL_LOG_FORMAT"), "{e}");
+    }
+}

@@ -1,0 +1,341 @@
+//! The daemon's loop. After the first pass it re-plans when a watched file
+//! changes (debounced), on SIGHUP, and every `replan_minutes`; URL
+//! calendars are fetched every `fetch_minutes` and a change re-plans. Passes
+//! run one at a time in `spawn_blocking`. A failed pass is logged, counted
+//! and reported by `/healthz` while the last good snapshot keeps serving;
+//! when even the first pass fails the daemon serves `/healthz` with the
+//! error (feeds 404) and retries on every change. SIGTERM and SIGINT stop
+//! accepting, let in-flight requests finish (at most [`GRACE`]) and flip
+//! the shutdown watch.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::watch;
+
+use super::sources::Fetcher;
+use super::watch::{FileWatch, debounce};
+use super::{Clock, Metrics, Shared, Snapshot, Status, after_pass, plan_pass};
+use crate::config::server::ServerSettings;
+use crate::schedule::GroupOutcome;
+
+/// How long in-flight requests may take to finish after SIGTERM.
+pub const GRACE: Duration = Duration::from_secs(10);
+
+/// Why a pass runs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cause {
+    Startup,
+    /// These files changed (relative to the policy folder where inside it).
+    Files(Vec<String>),
+    Hangup,
+    Timer,
+    /// A URL calendar's bytes changed.
+    Fetched,
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cause::Startup => write!(f, "startup"),
+            Cause::Files(files) => write!(f, "files changed: {}", files.join(", ")),
+            Cause::Hangup => write!(f, "SIGHUP"),
+            Cause::Timer => write!(f, "replan timer"),
+            Cause::Fetched => write!(f, "URL calendar changed"),
+        }
+    }
+}
+
+/// Runs the daemon until SIGTERM/SIGINT.
+pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Result<(), String> {
+    // Bound first so that `public_url` names the real port (port 0 picks
+    // one); accepting starts after the first pass.
+    let listen = settings.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
+    settings.listen = addr;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let shared = Shared {
+        snapshot: Arc::new(ArcSwapOption::empty()),
+        metrics: Arc::new(Metrics::default()),
+        status: Arc::new(ArcSwap::from_pointee(Status::default())),
+        clock,
+        settings: Arc::new(settings),
+        shutdown: stop_rx,
+    };
+    let fetcher = Arc::new(Fetcher::new(&shared.settings)?);
+    let mut loop_state = Loop {
+        dir: dir.clone(),
+        shared: shared.clone(),
+        fetcher: fetcher.clone(),
+        fetch_problems: Vec::new(),
+    };
+    loop_state.pass(Cause::Startup).await;
+    println!("listening on http://{addr}");
+    tracing::info!(%addr, public_url = %shared.settings.public_url(), "listening");
+
+    let server_shared = shared.clone();
+    let mut server = tokio::spawn(async move {
+        let stop = server_shared.clone();
+        crate::web::serve(listener, server_shared, async move {
+            stop.shutting_down().await
+        })
+        .await
+    });
+
+    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("error: SIGTERM: {e}"))?;
+    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("error: SIGINT: {e}"))?;
+    let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("error: SIGHUP: {e}"))?;
+    let (mut files, mut changes) = match FileWatch::start(&dir, vec![dir.join(".peerwell")]) {
+        Ok((w, rx)) => (Some(w), Some(rx)),
+        Err(e) => {
+            tracing::error!(error = %e, "not watching files; reload with SIGHUP");
+            (None, None)
+        }
+    };
+    loop_state.watch_calendars(files.as_mut());
+    let replan = Duration::from_secs(u64::from(shared.settings.replan_minutes) * 60);
+    let fetch = Duration::from_secs(u64::from(shared.settings.fetch_minutes) * 60);
+    let mut next_replan = tokio::time::Instant::now() + replan;
+    let mut next_fetch = tokio::time::Instant::now() + fetch;
+
+    let signal_name = loop {
+        let cause = tokio::select! {
+            _ = term.recv() => break "SIGTERM",
+            _ = int.recv() => break "SIGINT",
+            _ = hup.recv() => Cause::Hangup,
+            Some(first) = async {
+                match changes.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                let Some(rx) = changes.as_mut() else { continue };
+                let paths = debounce(rx, first).await;
+                Cause::Files(paths.iter().map(|p| relative(&dir, p)).collect())
+            }
+            _ = tokio::time::sleep_until(next_replan) => Cause::Timer,
+            _ = tokio::time::sleep_until(next_fetch) => {
+                next_fetch = tokio::time::Instant::now() + fetch;
+                if !loop_state.fetch_all().await {
+                    continue;
+                }
+                Cause::Fetched
+            }
+            res = &mut server => {
+                let why = match res {
+                    Ok(Ok(())) => "the HTTP server stopped".to_string(),
+                    Ok(Err(e)) => format!("the HTTP server failed: {e}"),
+                    Err(e) => format!("the HTTP server task failed: {e}"),
+                };
+                tracing::error!(error = %why, "stopping");
+                return Err(format!("error: {why}"));
+            }
+        };
+        if cause == Cause::Hangup {
+            tracing::info!(signal = "SIGHUP", "reloading (URL calendars fetched again)");
+            loop_state.fetch_all().await;
+        }
+        loop_state.pass(cause).await;
+        loop_state.watch_calendars(files.as_mut());
+        next_replan = tokio::time::Instant::now() + replan;
+    };
+    tracing::info!(signal = signal_name, "shutting down");
+    let _ = stop_tx.send(true);
+    match tokio::time::timeout(GRACE, &mut server).await {
+        Ok(_) => tracing::info!("stopped"),
+        Err(_) => {
+            server.abort();
+            tracing::warn!(
+                grace_seconds = GRACE.as_secs(),
+                "requests still running after the grace period; stopped anyway"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What the loop carries between passes.
+struct Loop {
+    dir: PathBuf,
+    shared: Shared,
+    fetcher: Arc<Fetcher>,
+    /// Problems of the last fetch round, shown with the pass's problems.
+    fetch_problems: Vec<String>,
+}
+
+impl Loop {
+    /// Fetches every URL calendar again; true when some bytes changed.
+    async fn fetch_all(&mut self) -> bool {
+        let Some(snap) = self.shared.snapshot.load_full() else {
+            // Without a good pass the URLs are unknown; the next pass
+            // fetches what it needs.
+            return true;
+        };
+        let wanted = crate::pipeline::calendar_urls(&snap.loaded.org);
+        if wanted.is_empty() {
+            return false;
+        }
+        let round = self
+            .fetcher
+            .refresh(&wanted, true, self.shared.clock.now())
+            .await;
+        tracing::info!(
+            urls = wanted.len(),
+            changed = round.changed,
+            failed = round.problems.len(),
+            "fetched URL calendars"
+        );
+        let failed_changed = round.problems != self.fetch_problems;
+        self.fetch_problems = round.problems;
+        round.changed || failed_changed
+    }
+
+    /// One planning pass: fetches URL calendars never fetched, plans in
+    /// `spawn_blocking`, then swaps the snapshot in or records the failure.
+    async fn pass(&mut self, cause: Cause) {
+        let now = self.shared.clock.now();
+        let started = Instant::now();
+        tracing::info!(cause = %cause, "planning");
+        let dir = self.dir.clone();
+        let previous = self.shared.snapshot.load_full();
+        let fetcher = self.fetcher.clone();
+        let handle = tokio::runtime::Handle::current();
+        let joined = tokio::task::spawn_blocking(move || {
+            // URLs the policy names but never fetched (it may have changed)
+            // are fetched before the calendars are read.
+            let new_problems = std::sync::Mutex::new(Vec::new());
+            let urls = |wanted: &[(String, String)]| {
+                let round = handle.block_on(fetcher.refresh(wanted, false, now));
+                if let Ok(mut p) = new_problems.lock() {
+                    *p = round.problems;
+                }
+                fetcher.bodies()
+            };
+            let result = plan_pass(&dir, now, previous.as_deref(), &urls);
+            (result, new_problems.into_inner().unwrap_or_default())
+        })
+        .await;
+        let result = match joined {
+            Ok((result, new_problems)) => {
+                if !new_problems.is_empty() {
+                    self.fetch_problems = new_problems;
+                }
+                result
+            }
+            Err(e) => Err(format!("error: the planning pass failed: {e}")),
+        };
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(snapshot) => {
+                let problems = self.problems(&snapshot);
+                let sessions = snapshot.plan.sessions.len() as u64;
+                tracing::info!(
+                    cause = %cause,
+                    duration_ms = elapsed_ms,
+                    groups = snapshot.loaded.org.groups.len(),
+                    sessions,
+                    problems = problems.len(),
+                    "planned"
+                );
+                for p in &problems {
+                    tracing::warn!(problem = %p, "input problem");
+                }
+                let snapshot = Arc::new(snapshot);
+                self.shared.snapshot.store(Some(snapshot.clone()));
+                self.shared.status.store(Arc::new(Status {
+                    last_attempt: Some(now),
+                    last_error: None,
+                    problems,
+                }));
+                self.shared
+                    .metrics
+                    .sessions
+                    .store(sessions, Ordering::Relaxed);
+                Metrics::inc(&self.shared.metrics.plans);
+                after_pass(&self.shared, &snapshot);
+            }
+            Err(error) => {
+                Metrics::inc(&self.shared.metrics.plan_failures);
+                let serving = self.shared.snapshot.load().is_some();
+                tracing::error!(
+                    cause = %cause,
+                    duration_ms = elapsed_ms,
+                    error = %error,
+                    "planning failed; {}",
+                    if serving {
+                        "the last good plan keeps serving"
+                    } else {
+                        "no plan yet: serving /healthz only (feeds 404) and retrying on every change"
+                    }
+                );
+                let old = self.shared.status.load_full();
+                self.shared.status.store(Arc::new(Status {
+                    last_attempt: Some(now),
+                    last_error: Some(error),
+                    problems: old.problems.clone(),
+                }));
+            }
+        }
+    }
+
+    /// Privacy-safe problem lines of a good pass: calendar errors, blocked
+    /// groups, refused plugins, failed fetches.
+    fn problems(&self, snap: &Snapshot) -> Vec<String> {
+        let mut out: Vec<String> = snap
+            .loaded
+            .calendar_errors
+            .iter()
+            .map(|(person, e)| format!("calendar {e} (of {person})"))
+            .collect();
+        for (name, reason) in snap.loaded.formats.broken() {
+            out.push(format!("format {name}: {reason}"));
+        }
+        for (group, outcome) in &snap.plan.outcomes {
+            if let GroupOutcome::Blocked { reason } = outcome {
+                out.push(format!("group {group} is blocked: {reason}"));
+            }
+        }
+        out.extend(self.fetch_problems.iter().cloned());
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Watches the calendar files the current plan reads.
+    fn watch_calendars(&self, files: Option<&mut FileWatch>) {
+        let (Some(files), Some(snap)) = (files, self.shared.snapshot.load_full()) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = snap
+            .loaded
+            .org
+            .people
+            .values()
+            .flat_map(|p| p.calendars.iter())
+            .filter(|c| c.url.is_none())
+            .map(|c| c.path.clone())
+            .collect();
+        paths.extend(snap.loaded.org.org.holiday_calendars.iter().cloned());
+        for problem in files.calendars(&paths) {
+            tracing::warn!(%problem, "file watch");
+        }
+    }
+}
+
+/// `path` relative to the policy folder when inside it.
+fn relative(dir: &Path, path: &Path) -> String {
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    path.strip_prefix(&dir)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}

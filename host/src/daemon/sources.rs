@@ -1,0 +1,231 @@
+//! Calendars given as http(s) URLs: fetched with `reqwest`, conditionally
+//! (If-None-Match / If-Modified-Since, honouring 304), with a timeout and a
+//! size cap (the body is streamed and the fetch stops at the cap). The bytes
+//! hold client information, so they are kept in memory only, never written
+//! to disk. A failed fetch keeps the last good bytes; with none, the URL is
+//! a calendar error like a missing file. Messages name the person and the
+//! URL and the HTTP status, never anything from the body.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
+
+use crate::config::server::ServerSettings;
+use crate::pipeline::UrlBodies;
+
+/// One URL's last good copy and validators.
+#[derive(Debug, Clone, Default)]
+struct Cached {
+    body: Option<Arc<[u8]>>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    fetched_at: Option<Timestamp>,
+    /// Why the last fetch failed, when it did.
+    error: Option<String>,
+}
+
+/// What one round of fetches did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Round {
+    /// Some URL's bytes changed (or appeared), so a re-plan is due.
+    pub changed: bool,
+    /// One line per failed fetch of a URL whose older copy is kept: person,
+    /// URL, why, and when the copy was fetched.
+    pub problems: Vec<String>,
+}
+
+/// The daemon's URL calendars, cached in memory.
+pub struct Fetcher {
+    client: reqwest::Client,
+    cap: u64,
+    cache: Mutex<BTreeMap<String, Cached>>,
+}
+
+impl Fetcher {
+    /// A fetcher with `settings`' timeout and size cap.
+    pub fn new(settings: &ServerSettings) -> Result<Fetcher, String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(u64::from(
+                settings.fetch_timeout_seconds,
+            )))
+            .user_agent(concat!("peerwell/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+        Ok(Fetcher {
+            client,
+            cap: u64::from(settings.max_calendar_mib) * 1024 * 1024,
+            cache: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    fn cache(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Cached>> {
+        match self.cache.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Fetches every `(person, url)` — all of them when `all`, else only
+    /// URLs never fetched — one after another, at `now`. URLs no longer
+    /// named are forgotten.
+    pub async fn refresh(&self, wanted: &[(String, String)], all: bool, now: Timestamp) -> Round {
+        let mut round = Round::default();
+        {
+            let mut cache = self.cache();
+            cache.retain(|url, _| wanted.iter().any(|(_, u)| u == url));
+        }
+        let mut done = std::collections::BTreeSet::new();
+        for (person, url) in wanted {
+            if !done.insert(url.clone()) {
+                continue;
+            }
+            let old = self.cache().get(url).cloned().unwrap_or_default();
+            if !all && (old.body.is_some() || old.error.is_some()) {
+                continue;
+            }
+            let mut next = old.clone();
+            match self.fetch(url, &old).await {
+                Ok(Some(f)) => {
+                    round.changed |= old.body.as_deref() != Some(&f.body[..]);
+                    next = Cached {
+                        body: Some(f.body),
+                        etag: f.etag,
+                        last_modified: f.last_modified,
+                        fetched_at: Some(now),
+                        error: None,
+                    };
+                }
+                Ok(None) => {
+                    next.error = None;
+                    next.fetched_at = Some(now);
+                }
+                Err(why) => {
+                    // Without a copy the URL is a calendar error of the pass;
+                    // with one, the failure is a problem of its own.
+                    match old.fetched_at.filter(|_| old.body.is_some()) {
+                        Some(at) => {
+                            tracing::warn!(person = %person, url = %url, error = %why, kept = %at, "calendar fetch failed; kept the last copy");
+                            round.problems.push(format!(
+                                "calendar {url} for {person}: {why} (kept the copy fetched at {at})"
+                            ));
+                        }
+                        None => {
+                            tracing::warn!(person = %person, url = %url, error = %why, "calendar fetch failed; no copy yet");
+                        }
+                    }
+                    round.changed |= old.error.is_none() && old.body.is_none();
+                    next.error = Some(why);
+                }
+            }
+            self.cache().insert(url.clone(), next);
+        }
+        round
+    }
+
+    /// Each known URL's bytes (the last good copy) or why there are none.
+    pub fn bodies(&self) -> UrlBodies {
+        self.cache()
+            .iter()
+            .filter_map(|(url, c)| {
+                let v = match (&c.body, &c.error) {
+                    (Some(b), _) => Ok(b.clone()),
+                    (None, Some(e)) => Err(e.clone()),
+                    (None, None) => return None,
+                };
+                Some((url.clone(), v))
+            })
+            .collect()
+    }
+
+    /// One conditional GET: new bytes, `None` for 304 Not Modified, or why
+    /// it failed.
+    async fn fetch(&self, url: &str, old: &Cached) -> Result<Option<Fetched>, String> {
+        let mut req = self.client.get(url);
+        if old.body.is_some() {
+            if let Some(e) = &old.etag {
+                req = req.header(IF_NONE_MATCH, e);
+            }
+            if let Some(m) = &old.last_modified {
+                req = req.header(IF_MODIFIED_SINCE, m);
+            }
+        }
+        let mut resp = req.send().await.map_err(describe)?;
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED && old.body.is_some() {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(format!("HTTP {}", status.as_u16()));
+        }
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let etag = header(ETAG);
+        let last_modified = header(LAST_MODIFIED);
+        let too_big = || format!("larger than the {} MiB cap", self.cap / (1024 * 1024));
+        if resp.content_length().is_some_and(|n| n > self.cap) {
+            return Err(too_big());
+        }
+        let mut body: Vec<u8> = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+            if (body.len() + chunk.len()) as u64 > self.cap {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Some(Fetched {
+            body: Arc::from(body),
+            etag,
+            last_modified,
+        }))
+    }
+}
+
+struct Fetched {
+    body: Arc<[u8]>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+/// A transport error in a few words (no URL repeated, no body).
+fn describe(e: reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "cannot connect".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "the response broke off".to_string()
+    } else {
+        "request failed".to_string()
+    }
+}
+
+/// Fetches `wanted` once (for one-shot commands), on a runtime of its own.
+pub fn fetch_once(wanted: &[(String, String)], settings: &ServerSettings) -> UrlBodies {
+    let fail = |why: String| -> UrlBodies {
+        wanted
+            .iter()
+            .map(|(_, u)| (u.clone(), Err(why.clone())))
+            .collect()
+    };
+    let fetcher = match Fetcher::new(settings) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    runtime.block_on(fetcher.refresh(wanted, true, Timestamp::now()));
+    fetcher.bodies()
+}
