@@ -36,6 +36,8 @@ pub struct Shared {
     /// The last planning attempt, for `/healthz`.
     pub status: Arc<ArcSwap<Status>>,
     pub clock: Clock,
+    /// Active feed tokens, swapped by [`crate::web::refresh`].
+    pub tokens: Arc<ArcSwap<crate::web::TokenMap>>,
 }
 
 /// One planning pass at `now`: loads `dir`, plans stably against the state
@@ -80,7 +82,10 @@ pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String>
             ..Status::default()
         })),
         clock,
+        tokens: Arc::default(),
     };
+    crate::web::refresh(&shared, &shared.snapshot.load())?;
+    let limits = crate::web::WebLimits::from_env()?;
     shared
         .metrics
         .plans
@@ -92,8 +97,10 @@ pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String>
         let addr = listener
             .local_addr()
             .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
+        let public_url = crate::web::PublicUrl::resolve(None, None, &format!("http://{addr}"))?;
         println!("listening on http://{addr}");
-        crate::web::serve(listener, shared, std::future::pending())
+        let config = crate::web::WebConfig { public_url, limits };
+        crate::web::serve(listener, shared, config, std::future::pending())
             .await
             .map_err(|e| format!("error: the HTTP server stopped: {e}"))
     })
