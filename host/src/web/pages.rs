@@ -147,11 +147,11 @@ fn member_page(
 }
 
 /// The next sessions matching `keep` (cancelled ones too), by start.
-fn upcoming<'a>(
-    snap: &'a Snapshot,
+fn upcoming(
+    snap: &Snapshot,
     now: Timestamp,
     keep: impl Fn(&Session) -> bool,
-) -> Vec<(&'a Session, bool)> {
+) -> Vec<(&Session, bool)> {
     let mut out: Vec<(&Session, bool)> = snap
         .plan
         .sessions
