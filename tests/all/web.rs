@@ -376,3 +376,18 @@ fn connections_beyond_the_cap_wait_for_a_free_slot() {
         String::from_utf8_lossy(&got)
     );
 }
+
+#[test]
+fn idle_keep_alive_connections_are_closed() {
+    // The header timeout is far away, so only the idle timeout can close it.
+    let site = Site::start(&[
+        ("PEERWELL_HTTP_HEADER_TIMEOUT_MS", "600000"),
+        ("PEERWELL_HTTP_IDLE_TIMEOUT_MS", "300"),
+    ]);
+    let mut idle = TcpStream::connect(site.daemon.addr).unwrap();
+    idle.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let got = read_until_closed(&mut idle);
+    assert!(got.starts_with(b"HTTP/1.1 200"));
+    assert!(!String::from_utf8_lossy(&got).contains("connection: close"));
+}
