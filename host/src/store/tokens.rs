@@ -128,12 +128,15 @@ impl Store {
             return Ok(active);
         }
         let path = self.path.clone();
+        // Another process (`peerwell feeds`, the daemon) may give the same
+        // feed a token meanwhile: the write lock is taken up front and a
+        // feed that got one is skipped (the unique index on active tokens).
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| StoreError::from_sqlite(&path, e))?;
         for feed in missing {
-            insert(&tx, &path, feed, now)?;
+            insert_if_missing(&tx, &path, feed, now)?;
         }
         tx.commit().map_err(|e| StoreError::from_sqlite(&path, e))?;
         self.active_tokens()
@@ -173,7 +176,7 @@ impl Store {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| StoreError::from_sqlite(&path, e))?;
         let old = revoke_active(&tx, &path, feed, now)?;
         tx.commit().map_err(|e| StoreError::from_sqlite(&path, e))?;
@@ -190,7 +193,7 @@ impl Store {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|e| StoreError::from_sqlite(&path, e))?;
         let old = revoke_active(&tx, &path, feed, now)?;
         let new = insert(&tx, &path, feed, now)?;
@@ -222,16 +225,36 @@ fn revoke_active(
     Ok(old)
 }
 
+fn insert_if_missing(
+    tx: &Transaction<'_>,
+    path: &std::path::Path,
+    feed: &FeedKey,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let token = new_token().map_err(|e| no_randomness(path, e))?;
+    let (kind, id) = kind_of(feed);
+    tx.execute(
+        "INSERT OR IGNORE INTO tokens (token, kind, id, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![token, kind, id, codec::seconds(now)],
+    )
+    .map_err(|e| StoreError::from_sqlite(path, e))?;
+    Ok(())
+}
+
+fn no_randomness(path: &std::path::Path, e: getrandom::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        message: format!("cannot read the system's random source for a feed token: {e}"),
+    }
+}
+
 fn insert(
     tx: &Transaction<'_>,
     path: &std::path::Path,
     feed: &FeedKey,
     now: Timestamp,
 ) -> Result<String, StoreError> {
-    let token = new_token().map_err(|e| StoreError::Io {
-        path: path.to_path_buf(),
-        message: format!("cannot read the system's random source for a feed token: {e}"),
-    })?;
+    let token = new_token().map_err(|e| no_randomness(path, e))?;
     let (kind, id) = kind_of(feed);
     tx.execute(
         "INSERT INTO tokens (token, kind, id, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -274,6 +297,12 @@ mod tests {
         assert_eq!(first.len(), 2);
         // Idempotent: the same tokens again.
         assert_eq!(store.ensure_tokens([&g, &m], now).unwrap(), first);
+        // A second connection that gave the feed a token meanwhile wins.
+        let mut other = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let h = FeedKey::Group("balint".into());
+        let theirs = other.ensure_tokens([&h], now).unwrap();
+        let ours = store.ensure_tokens([&g, &h], now).unwrap();
+        assert_eq!(ours[&h], theirs[&h]);
         let (old, new) = store.rotate_token(&g, now).unwrap();
         assert_eq!(old.as_deref(), Some(first[&g].as_str()));
         assert_ne!(new, first[&g]);
@@ -287,6 +316,6 @@ mod tests {
         );
         let again = store.ensure_tokens([&g, &m], now).unwrap();
         assert_ne!(again[&m], first[&m]);
-        assert_eq!(store.tokens().unwrap().len(), 5);
+        assert_eq!(store.tokens().unwrap().len(), 6);
     }
 }
