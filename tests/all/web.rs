@@ -47,7 +47,7 @@ fn gunzip(bytes: &[u8]) -> Vec<u8> {
 
 #[test]
 fn listed_tokens_serve_the_exported_bytes_survive_restarts_and_can_be_revoked() {
-    let mut site = Site::start(&[]);
+    let mut site = Site::start(&[("PEERWELL_TOKEN_RELOAD_MS", "200")]);
     let http = client();
     let rows = site.feeds();
     assert_eq!(rows.len(), 23, "9 groups and 14 members: {rows:?}");
@@ -175,7 +175,18 @@ fn listed_tokens_serve_the_exported_bytes_survive_restarts_and_can_be_revoked() 
     ]);
     assert_eq!(typo.code, 1);
     assert!(typo.stderr.contains("did you mean"), "{typo:?}");
-    site.restart();
+    // The running daemon re-reads its tokens: no restart needed.
+    for old in [&group.token, &member.token] {
+        let url = site.url(&format!("/feeds/{old}.ics"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while http.get(&url).send().unwrap().status() != StatusCode::NOT_FOUND {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "revoked token still served"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
     let after = site.feeds();
     for old in [&group.token, &member.token] {
         let res = http
@@ -202,7 +213,28 @@ fn listed_tokens_serve_the_exported_bytes_survive_restarts_and_can_be_revoked() 
             fresh.token,
             rows.iter().find(|r| r.id == fresh.id).unwrap().token
         );
-        let res = http.get(&fresh.feed_url).send().unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while http.get(&fresh.feed_url).send().unwrap().status() != StatusCode::OK {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "new token of {} not served",
+                fresh.id
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    // And after a restart, still only the new ones.
+    site.restart();
+    for old in [&group.token, &member.token] {
+        let res = http
+            .get(site.url(&format!("/feeds/{old}.ics")))
+            .send()
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    for fresh in [new_member, new_group] {
+        let url = site.url(&format!("/feeds/{}.ics", fresh.token));
+        let res = http.get(url).send().unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{}", fresh.id);
     }
 }

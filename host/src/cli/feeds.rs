@@ -125,7 +125,7 @@ pub enum Target {
 }
 
 const APPLY_NOTE: &str =
-    "a running daemon applies this at its next planning pass (send it SIGHUP to make that now)";
+    "a running daemon applies this within seconds (it re-reads the tokens every 5 s by default)";
 
 /// `peerwell tokens revoke`.
 pub fn revoke(

@@ -85,7 +85,6 @@ pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String>
         tokens: Arc::default(),
     };
     crate::web::refresh(&shared, &shared.snapshot.load())?;
-    let limits = crate::web::WebLimits::from_env()?;
     shared
         .metrics
         .plans
@@ -99,7 +98,7 @@ pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String>
             .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
         let public_url = crate::web::PublicUrl::resolve(None, None, &format!("http://{addr}"))?;
         println!("listening on http://{addr}");
-        let config = crate::web::WebConfig { public_url, limits };
+        let config = crate::web::WebConfig::from_env(public_url)?;
         crate::web::serve(listener, shared, config, std::future::pending())
             .await
             .map_err(|e| format!("error: the HTTP server stopped: {e}"))

@@ -19,8 +19,11 @@ const TOKEN_BYTES: usize = 20;
 /// One stored token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRow {
+    /// The secret, as it appears in URLs.
     pub token: String,
+    /// The feed it opens.
     pub feed: FeedKey,
+    /// When it was issued.
     pub created_at: Timestamp,
     /// When it was revoked; `None` while it is active.
     pub revoked_at: Option<Timestamp>,

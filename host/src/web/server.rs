@@ -8,7 +8,10 @@
 //! accept loop waits for a free slot, so further clients wait in the
 //! kernel's backlog instead of costing memory. When `shutdown` completes
 //! the loop stops accepting, open connections finish their response and
-//! close, and [`serve`] returns once all have.
+//! close, and [`serve`] returns once all have. Every
+//! [`WebConfig::token_reload`] the token map is re-read from the state file
+//! (see [`super::refresh`]), so a revoked token stops working within
+//! seconds without a planning pass.
 
 use std::convert::Infallible;
 use std::io;
@@ -37,6 +40,8 @@ pub const HEADER_TIMEOUT_ENV: &str = "PEERWELL_HTTP_HEADER_TIMEOUT_MS";
 pub const IDLE_TIMEOUT_ENV: &str = "PEERWELL_HTTP_IDLE_TIMEOUT_MS";
 /// See [`HEADER_TIMEOUT_ENV`].
 pub const MAX_CONNECTIONS_ENV: &str = "PEERWELL_HTTP_MAX_CONNECTIONS";
+/// Overrides [`WebConfig::token_reload`] (milliseconds).
+pub const TOKEN_RELOAD_ENV: &str = "PEERWELL_TOKEN_RELOAD_MS";
 
 /// Connection limits of the HTTP server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,17 +68,6 @@ impl WebLimits {
     /// The defaults, with each environment variable that is set applied.
     pub fn from_env() -> Result<WebLimits, String> {
         let mut limits = WebLimits::default();
-        let read = |name: &str| -> Result<Option<u64>, String> {
-            match std::env::var(name) {
-                Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
-                    Ok(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(format!(
-                        "error: ${name} is `{v}`, expected a whole number above 0"
-                    )),
-                },
-                _ => Ok(None),
-            }
-        };
         if let Some(ms) = read(HEADER_TIMEOUT_ENV)? {
             limits.header_read_timeout = Duration::from_millis(ms);
         }
@@ -87,12 +81,43 @@ impl WebLimits {
     }
 }
 
+fn read(name: &str) -> Result<Option<u64>, String> {
+    match std::env::var(name) {
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(format!(
+                "error: ${name} is `{v}`, expected a whole number above 0"
+            )),
+        },
+        _ => Ok(None),
+    }
+}
+
 /// How the server is set up.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// The base of the URLs the subscribe pages show.
     pub public_url: PublicUrl,
+    /// Timeouts and the connection cap.
     pub limits: WebLimits,
+    /// How often the token map is re-read from the state file, so that
+    /// `peerwell tokens revoke|rotate` takes effect without a planning pass
+    /// (default 5 s; `None`: only after planning passes).
+    pub token_reload: Option<Duration>,
+}
+
+impl WebConfig {
+    /// `public_url` with the limits and token reload interval from the
+    /// environment (see [`WebLimits::from_env`], [`TOKEN_RELOAD_ENV`]).
+    pub fn from_env(public_url: PublicUrl) -> Result<WebConfig, String> {
+        Ok(WebConfig {
+            public_url,
+            limits: WebLimits::from_env()?,
+            token_reload: Some(Duration::from_millis(
+                read(TOKEN_RELOAD_ENV)?.unwrap_or(5000),
+            )),
+        })
+    }
 }
 
 /// What every request handler reads.
@@ -137,6 +162,24 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let limits = config.limits;
+    let reload = config.token_reload.map(|every| {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let shared = shared.clone();
+                let done = tokio::task::spawn_blocking(move || {
+                    super::refresh(&shared, &shared.snapshot.load())
+                })
+                .await;
+                if let Ok(Err(e)) = done {
+                    tracing::warn!(error = %e, "cannot re-read the feed tokens");
+                }
+            }
+        })
+    });
     let site = Arc::new(Site {
         shared,
         public_url: config.public_url,
@@ -214,6 +257,9 @@ pub async fn serve(
             drop(permit);
             drop(stopped);
         });
+    }
+    if let Some(task) = reload {
+        task.abort();
     }
     let _ = stop.send(true);
     drop(stopped);
