@@ -26,8 +26,6 @@ pub mod server;
 pub mod tokens;
 pub mod urls;
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
@@ -35,13 +33,9 @@ use hyper::{Response, StatusCode};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::daemon::{Shared, Snapshot};
-use crate::pipeline;
-use crate::store::Store;
-
 pub use negotiate::http_date;
 pub use server::{WebConfig, WebLimits, serve};
-pub use tokens::TokenMap;
+pub use tokens::{TokenMap, refresh};
 pub use urls::PublicUrl;
 
 /// The body of every response.
@@ -67,24 +61,6 @@ pub fn not_found() -> Response<Body> {
 pub fn token_prefix(token: &str) -> &str {
     let end = token.char_indices().nth(6).map_or(token.len(), |(i, _)| i);
     &token[..end]
-}
-
-/// After a good planning pass: gives every feed of `snapshot` a token when
-/// it has none (written to the state file, so tokens survive restarts) and
-/// swaps the token map the server reads.
-pub fn refresh(shared: &Shared, snapshot: &Snapshot) -> Result<(), String> {
-    let path = pipeline::state_path(&snapshot.loaded.org, None);
-    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
-    let active = store
-        .ensure_tokens(snapshot.feeds.keys(), shared.clock.now())
-        .map_err(|e| e.to_string())?;
-    let map = TokenMap::new(
-        active
-            .into_iter()
-            .filter(|(feed, _)| snapshot.feeds.contains_key(feed)),
-    );
-    shared.tokens.store(Arc::new(map));
-    Ok(())
 }
 
 /// `ts` in UTC as RFC 3339 with seconds, for JSON.

@@ -2,8 +2,11 @@
 //! swapped whole (see [`super::refresh`]).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use crate::daemon::FeedKey;
+use crate::daemon::{FeedKey, Shared, Snapshot};
+use crate::pipeline;
+use crate::store::Store;
 
 /// Active tokens of the feeds being served, both ways.
 #[derive(Debug, Default)]
@@ -43,4 +46,22 @@ impl TokenMap {
     pub fn is_empty(&self) -> bool {
         self.by_token.is_empty()
     }
+}
+
+/// After a good planning pass: gives every feed of `snapshot` a token when
+/// it has none (written to the state file, so tokens survive restarts) and
+/// swaps the token map the server reads.
+pub fn refresh(shared: &Shared, snapshot: &Snapshot) -> Result<(), String> {
+    let path = pipeline::state_path(&snapshot.loaded.org, None);
+    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
+    let active = store
+        .ensure_tokens(snapshot.feeds.keys(), shared.clock.now())
+        .map_err(|e| e.to_string())?;
+    let map = TokenMap::new(
+        active
+            .into_iter()
+            .filter(|(feed, _)| snapshot.feeds.contains_key(feed)),
+    );
+    shared.tokens.store(Arc::new(map));
+    Ok(())
 }
