@@ -16,3 +16,5 @@ mod reminders;
 mod schedule_props;
 mod stability;
 mod store;
+mod subscribe;
+mod web;

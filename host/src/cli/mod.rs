@@ -1,5 +1,6 @@
 //! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
-//! `reminders`, `plugin check`, `plugin new`.
+//! `reminders`, `serve`, `feeds`, `tokens revoke|rotate`, `plugin check`,
+//! `plugin new`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
 //! (policy files, a calendar), 2 for usage errors.
@@ -7,6 +8,7 @@
 mod busy;
 mod diff;
 mod export;
+mod feeds;
 mod plan;
 mod plugin;
 mod reminders;
@@ -126,6 +128,24 @@ enum Command {
         #[arg(long, value_name = "RFC3339")]
         now: Option<Timestamp>,
     },
+    /// List every group's and member's feed URL with its token, and the
+    /// subscribe page to hand to members (tokens are created when missing).
+    Feeds {
+        dir: PathBuf,
+        /// Base of the URLs (default: $PEERWELL_PUBLIC_URL, else http://127.0.0.1:8440).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        /// Folder of the planning state, which holds the tokens.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Revoke or rotate feed tokens.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
     /// Work with WebAssembly format plugins.
     Plugin {
         #[command(subcommand)]
@@ -164,6 +184,40 @@ enum PluginCommand {
         /// The SDK to depend on (default: plugins/sdk next to this build).
         #[arg(long, value_name = "PATH")]
         sdk: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokensCommand {
+    /// Revoke a token (its feed URL and subscribe page stop working), or the
+    /// active token of a group's or member's feed.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["token", "group", "member"])))]
+    Revoke {
+        dir: PathBuf,
+        /// The token (the part of the feed URL before `.ics`).
+        token: Option<String>,
+        /// The group whose feed token to revoke.
+        #[arg(long, value_name = "ID")]
+        group: Option<String>,
+        /// The member whose feed token to revoke.
+        #[arg(long, value_name = "ID")]
+        member: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Give a group's or member's feed a new token; the old one is revoked.
+    #[command(group(clap::ArgGroup::new("target").required(true).args(["group", "member"])))]
+    Rotate {
+        dir: PathBuf,
+        #[arg(long, value_name = "ID")]
+        group: Option<String>,
+        #[arg(long, value_name = "ID")]
+        member: Option<String>,
+        /// Base of the printed URL (default: $PEERWELL_PUBLIC_URL, else http://127.0.0.1:8440).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -378,6 +432,68 @@ fn run(cli: Cli) -> Outcome {
             let out = match format {
                 OutputFormat::Table => busy::table(&loaded, person),
                 OutputFormat::Json => busy::json(&loaded, person),
+            };
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Feeds {
+            dir,
+            base_url,
+            data_dir,
+            format,
+        } => {
+            let json = format == OutputFormat::Json;
+            let out = feeds::list(
+                &dir,
+                data_dir.as_deref(),
+                base_url.as_deref(),
+                json,
+                Timestamp::now(),
+            )?;
+            print!("{out}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tokens { command } => {
+            let out = match command {
+                TokensCommand::Revoke {
+                    dir,
+                    token,
+                    group,
+                    member,
+                    data_dir,
+                } => {
+                    let target = match (token, group, member) {
+                        (Some(t), _, _) => feeds::Target::Token(t),
+                        (_, Some(g), _) => feeds::Target::Group(g),
+                        (_, _, Some(m)) => feeds::Target::Member(m),
+                        (None, None, None) => {
+                            return Err("error: name a TOKEN, --group ID or --member ID".into());
+                        }
+                    };
+                    feeds::revoke(&dir, data_dir.as_deref(), target, Timestamp::now())?
+                }
+                TokensCommand::Rotate {
+                    dir,
+                    group,
+                    member,
+                    base_url,
+                    data_dir,
+                } => {
+                    let feed = match (group, member) {
+                        (Some(g), _) => crate::daemon::FeedKey::Group(g),
+                        (_, Some(m)) => crate::daemon::FeedKey::Member(m),
+                        (None, None) => {
+                            return Err("error: name --group ID or --member ID".into());
+                        }
+                    };
+                    feeds::rotate(
+                        &dir,
+                        data_dir.as_deref(),
+                        feed,
+                        base_url.as_deref(),
+                        Timestamp::now(),
+                    )?
+                }
             };
             print!("{out}");
             Ok(ExitCode::SUCCESS)

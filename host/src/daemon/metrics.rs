@@ -16,6 +16,9 @@ pub struct Metrics {
     pub feed_ok: AtomicU64,
     pub feed_not_modified: AtomicU64,
     pub feed_not_found: AtomicU64,
+    /// Subscribe pages shown, and asked for with unknown tokens.
+    pub page_ok: AtomicU64,
+    pub page_not_found: AtomicU64,
     /// Reminders written to the outbox, sent, failed for good.
     pub reminders_queued: AtomicU64,
     pub reminders_sent: AtomicU64,
@@ -30,7 +33,7 @@ impl Metrics {
 
     /// The counters in Prometheus' text exposition format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &str, &AtomicU64); 9] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 11] = [
             (
                 "peerwell_plans_total",
                 "counter",
@@ -66,6 +69,18 @@ impl Metrics {
                 "counter",
                 "Feed requests for unknown tokens.",
                 &self.feed_not_found,
+            ),
+            (
+                "peerwell_page_requests_ok_total",
+                "counter",
+                "Subscribe pages shown.",
+                &self.page_ok,
+            ),
+            (
+                "peerwell_page_requests_not_found_total",
+                "counter",
+                "Subscribe page requests for unknown tokens.",
+                &self.page_not_found,
             ),
             (
                 "peerwell_reminders_queued_total",

@@ -55,6 +55,8 @@ pub struct Shared {
     /// Becomes `true` when the daemon is shutting down: the HTTP server
     /// stops accepting and the mail sender finishes its current send.
     pub shutdown: signal_watch::Receiver<bool>,
+    /// Active feed tokens, swapped by [`crate::web::refresh`].
+    pub tokens: Arc<ArcSwap<crate::web::TokenMap>>,
 }
 
 impl Shared {
@@ -70,7 +72,9 @@ impl Shared {
 /// of what other parts of the daemon do with a new plan (one line each).
 /// Runs on the loop's task; anything slow must spawn its own task.
 pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
-    let _ = (shared, snapshot);
+    if let Err(e) = crate::web::refresh(shared, snapshot) {
+        tracing::error!(error = %e, "cannot update the feed tokens; the previous ones keep serving");
+    }
 }
 
 /// One planning pass at `now`: loads `dir` (URL calendars through `urls`),

@@ -70,6 +70,7 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
         clock,
         settings: Arc::new(settings),
         shutdown: stop_rx,
+        tokens: Arc::default(),
     };
     let fetcher = Arc::new(Fetcher::new(&shared.settings)?);
     let mut loop_state = Loop {
@@ -82,10 +83,12 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
     println!("listening on http://{addr}");
     tracing::info!(%addr, public_url = %shared.settings.public_url(), "listening");
 
+    let public_url = crate::web::PublicUrl::parse(&shared.settings.public_url())?;
+    let web_config = crate::web::WebConfig::from_env(public_url)?;
     let server_shared = shared.clone();
     let mut server = tokio::spawn(async move {
         let stop = server_shared.clone();
-        crate::web::serve(listener, server_shared, async move {
+        crate::web::serve(listener, server_shared, web_config, async move {
             stop.shutting_down().await
         })
         .await

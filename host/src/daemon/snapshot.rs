@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
+use hyper::header::HeaderValue;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
@@ -24,18 +26,27 @@ pub enum FeedKey {
     Member(String),
 }
 
-/// One feed as served.
+/// One feed as served. Everything a response needs is computed here once,
+/// so serving a request only clones reference-counted handles.
 #[derive(Debug)]
 pub struct Feed {
     /// The exact iCalendar bytes.
-    pub body: Arc<[u8]>,
+    pub body: Bytes,
     /// `body` gzip-compressed, for clients that accept it.
-    pub gzip: Arc<[u8]>,
+    pub gzip: Bytes,
     /// Strong ETag over `body`, quoted: `"<hex of SHA-256, 32 digits>"`.
     pub etag: String,
     /// When these bytes were first served (carried over from the previous
     /// snapshot while the bytes stay the same).
     pub last_modified: Timestamp,
+    /// `etag` as a header value.
+    pub etag_header: HeaderValue,
+    /// `last_modified` as an HTTP date (IMF-fixdate) header value.
+    pub last_modified_header: HeaderValue,
+    /// `body.len()` and `gzip.len()` as `Content-Length` values (for HEAD).
+    pub body_length: HeaderValue,
+    /// See `body_length`.
+    pub gzip_length: HeaderValue,
 }
 
 /// Everything one planning pass produced.
@@ -100,12 +111,23 @@ fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>
         .write_all(body.as_bytes())
         .and_then(|()| gz.finish())
         .unwrap_or_default();
+    let last_modified_header = header(&crate::web::http_date(now));
     Arc::new(Feed {
-        body: Arc::from(body.into_bytes()),
-        gzip: Arc::from(gzip),
+        etag_header: header(&etag),
+        last_modified_header,
+        body_length: HeaderValue::from(body.len()),
+        gzip_length: HeaderValue::from(gzip.len()),
+        body: Bytes::from(body.into_bytes()),
+        gzip: Bytes::from(gzip),
         etag,
         last_modified: now,
     })
+}
+
+/// A header value from text this module made (hex digits, quotes, an HTTP
+/// date): always visible ASCII, so the fallback never happens.
+fn header(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
 }
 
 /// A strong ETag: the first 128 bits of the SHA-256 of the bytes, quoted.

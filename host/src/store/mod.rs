@@ -30,9 +30,11 @@ mod changes;
 mod codec;
 mod rows;
 mod schema;
+mod tokens;
 
 pub use changes::{Changed, Changes, Commit, Moved, SessionRef};
 pub use schema::VERSION as SCHEMA_VERSION;
+pub use tokens::{TokenRow, new_token};
 
 /// The state file's name inside the data directory.
 pub const FILE_NAME: &str = "state.sqlite3";

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::StoreError;
 
 /// The schema version this build writes; migrations run up to it.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Forward migrations: entry `i` takes the schema from version `i` to
 /// `i + 1`. Each runs in one transaction with the version bump.
@@ -39,6 +39,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (group_id, idx)
     ) STRICT;
     CREATE INDEX sessions_by_start ON sessions (start);",
+    // 1 → 2: feed tokens (web::tokens); at most one active token per feed.
+    "CREATE TABLE tokens (
+        token      TEXT PRIMARY KEY NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('group', 'member')),
+        id         TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+    ) STRICT;
+    CREATE UNIQUE INDEX tokens_active ON tokens (kind, id) WHERE revoked_at IS NULL;",
 ];
 
 /// Opens (creating if missing) and migrates the state file for writing.

@@ -1,52 +1,71 @@
-//! The daemon's HTTP side: it reads the current [`crate::daemon::Snapshot`]
-//! and never plans.
+//! The daemon's HTTP side. It reads the current [`crate::daemon::Snapshot`]
+//! and token map and never plans.
+//!
+//! - [`server`]: the accept loop on hyper (header-read and idle timeouts, a
+//!   cap on connections, graceful shutdown) and the routes.
+//! - [`feeds`]: `GET|HEAD /feeds/<token>.ics` with ETag, Last-Modified and
+//!   gzip, all precomputed in the snapshot ([`negotiate`] parses the
+//!   conditional and encoding headers).
+//! - [`pages`]: `/subscribe/<token>`, a self-contained page with one-click
+//!   subscribe links.
+//! - [`health`]: `/healthz` (JSON) and `/metrics` (Prometheus text).
+//! - [`tokens`]: the token → feed map, refreshed from the state file by
+//!   [`refresh`] after every good planning pass.
+//! - [`urls`]: the public base URL and the links built on it.
+//!
+//! Unknown, revoked and malformed tokens all get the same 404 response
+//! ([`not_found`]), so a response never says what exists. Logs name a
+//! token by its first characters only.
 
-use std::future::Future;
+pub mod feeds;
+pub mod health;
+pub mod html;
+pub mod negotiate;
+pub mod pages;
+pub mod server;
+pub mod tokens;
+pub mod urls;
 
-use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
-use tokio::net::TcpListener;
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
-use crate::daemon::Shared;
+pub use negotiate::http_date;
+pub use server::{WebConfig, WebLimits, serve};
+pub use tokens::{TokenMap, refresh};
+pub use urls::PublicUrl;
 
-/// The routes.
-pub fn router(shared: Shared) -> Router {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(shared)
+/// The body of every response.
+pub type Body = Full<Bytes>;
+
+/// The one body every unknown, revoked or malformed token gets.
+pub const NOT_FOUND_BODY: &str = "Not found.\n";
+
+/// The 404 response: the same bytes and headers for every path it answers.
+pub fn not_found() -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from_static(NOT_FOUND_BODY.as_bytes())));
+    *res.status_mut() = StatusCode::NOT_FOUND;
+    let h = res.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
-/// Serves `router` on `listener` until `shutdown` completes.
-pub async fn serve(
-    listener: TcpListener,
-    shared: Shared,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(shared))
-        .with_graceful_shutdown(shutdown)
-        .await
+/// The first characters of a token, for logs (never the whole secret).
+pub fn token_prefix(token: &str) -> &str {
+    let end = token.char_indices().nth(6).map_or(token.len(), |(i, _)| i);
+    &token[..end]
 }
 
-/// 200 with the plan's moment while a plan is served (with the last
-/// reload's error, if it failed); 503 with the error before any plan.
-async fn healthz(State(shared): State<Shared>) -> (axum::http::StatusCode, String) {
-    let status = shared.status.load();
-    let (code, mut body) = match shared.snapshot.load().as_ref() {
-        Some(snap) => (
-            axum::http::StatusCode::OK,
-            format!("ok: planned at {}\n", snap.planned_at),
-        ),
-        None => (
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable: no plan yet\n".to_string(),
-        ),
-    };
-    body.push_str(&status.render());
-    (code, body)
-}
-
-async fn metrics(State(shared): State<Shared>) -> String {
-    shared.metrics.render()
+/// `ts` in UTC as RFC 3339 with seconds, for JSON.
+fn rfc3339(ts: Timestamp) -> String {
+    ts.to_zoned(TimeZone::UTC)
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }

@@ -1,0 +1,230 @@
+//! `peerwell feeds DIR` (every feed's URL with its token, creating missing
+//! tokens) and `peerwell tokens revoke|rotate DIR …`.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::text::did_you_mean;
+use crate::daemon::FeedKey;
+use crate::model::Organization;
+use crate::pipeline;
+use crate::store::Store;
+use crate::web::PublicUrl;
+use crate::web::urls::DEFAULT_PUBLIC_URL;
+
+/// One feed as listed.
+struct Row {
+    kind: &'static str,
+    id: String,
+    name: String,
+    feed: String,
+    subscribe: String,
+}
+
+/// Loads the policy files and opens the state file for writing.
+pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store), String> {
+    let org = crate::config::load(dir).map_err(|d| d.to_string())?;
+    let path = pipeline::state_path(&org, data_dir);
+    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    Ok((org, store))
+}
+
+/// The base URL `[server]` in `peerwell.toml` names (`public_url`, else
+/// the `listen` address), when the file has a valid `[server]` table.
+fn configured_url(dir: &Path) -> Option<String> {
+    crate::config::server::load(dir)
+        .ok()
+        .map(|s| s.public_url())
+}
+
+/// Every feed of `org`: groups in policy order, then members by id.
+pub fn keys(org: &Organization) -> Vec<(FeedKey, String)> {
+    let groups = org
+        .groups
+        .iter()
+        .map(|g| (FeedKey::Group(g.id.clone()), g.name.clone()));
+    let members = org
+        .people
+        .values()
+        .map(|p| (FeedKey::Member(p.id.clone()), p.name.clone()));
+    groups.chain(members).collect()
+}
+
+/// `peerwell feeds`: the listing as a table or JSON.
+pub fn list(
+    dir: &Path,
+    data_dir: Option<&Path>,
+    base_url: Option<&str>,
+    json: bool,
+    now: Timestamp,
+) -> Result<String, String> {
+    let base = PublicUrl::resolve(base_url, configured_url(dir).as_deref(), DEFAULT_PUBLIC_URL)?;
+    let (org, mut store) = open(dir, data_dir)?;
+    let keys = keys(&org);
+    let tokens = store
+        .ensure_tokens(keys.iter().map(|(k, _)| k), now)
+        .map_err(|e| e.to_string())?;
+    let mut rows = Vec::new();
+    for (key, name) in keys {
+        let Some(token) = tokens.get(&key) else {
+            continue;
+        };
+        let (kind, id) = match key {
+            FeedKey::Group(id) => ("group", id),
+            FeedKey::Member(id) => ("member", id),
+        };
+        rows.push(Row {
+            kind,
+            id,
+            name,
+            feed: base.feed(token),
+            subscribe: base.subscribe(token),
+        });
+    }
+    Ok(if json { as_json(&rows) } else { table(&rows) })
+}
+
+fn as_json(rows: &[Row]) -> String {
+    let items: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "kind": r.kind,
+                "id": r.id,
+                "name": r.name,
+                "feed_url": r.feed,
+                "subscribe_url": r.subscribe,
+            })
+        })
+        .collect();
+    let mut out = serde_json::to_string_pretty(&items).unwrap_or_default();
+    out.push('\n');
+    out
+}
+
+fn table(rows: &[Row]) -> String {
+    let w =
+        |f: fn(&Row) -> usize, head: &str| rows.iter().map(f).max().unwrap_or(0).max(head.len());
+    let (wk, wi, wn) = (
+        w(|r| r.kind.len(), "KIND"),
+        w(|r| r.id.chars().count(), "ID"),
+        w(|r| r.name.chars().count(), "NAME"),
+    );
+    let mut out = format!(
+        "{:wk$}  {:wi$}  {:wn$}  FEED URL  SUBSCRIBE PAGE\n",
+        "KIND", "ID", "NAME"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:wk$}  {:wi$}  {:wn$}  {}  {}\n",
+            r.kind, r.id, r.name, r.feed, r.subscribe
+        ));
+    }
+    out
+}
+
+/// Which feed a `tokens` command is about.
+pub enum Target {
+    Token(String),
+    Group(String),
+    Member(String),
+}
+
+const APPLY_NOTE: &str =
+    "a running daemon applies this within seconds (it re-reads the tokens every 5 s by default)";
+
+/// `peerwell tokens revoke`.
+pub fn revoke(
+    dir: &Path,
+    data_dir: Option<&Path>,
+    target: Target,
+    now: Timestamp,
+) -> Result<String, String> {
+    let (org, mut store) = open(dir, data_dir)?;
+    let feed = match target {
+        Target::Token(token) => {
+            return match store.revoke_token(&token, now).map_err(|e| e.to_string())? {
+                Some(feed) => Ok(format!(
+                    "revoked token {}… of {}\n{APPLY_NOTE}\n",
+                    crate::web::token_prefix(&token),
+                    describe(&feed)
+                )),
+                None => Err(format!(
+                    "error: no active token `{}…`\n  = hint: `peerwell feeds {}` lists the active ones",
+                    crate::web::token_prefix(&token),
+                    dir.display()
+                )),
+            };
+        }
+        Target::Group(id) => FeedKey::Group(id),
+        Target::Member(id) => FeedKey::Member(id),
+    };
+    match store.revoke_feed(&feed, now).map_err(|e| e.to_string())? {
+        Some(token) => Ok(format!(
+            "revoked token {}… of {}; it gets a new token at the next `peerwell feeds` or planning pass\n{APPLY_NOTE}\n",
+            crate::web::token_prefix(&token),
+            describe(&feed)
+        )),
+        None => Err(format!(
+            "error: {} has no active token{}",
+            describe(&feed),
+            suggest(&org, &feed)
+        )),
+    }
+}
+
+/// `peerwell tokens rotate`: the new feed URL.
+pub fn rotate(
+    dir: &Path,
+    data_dir: Option<&Path>,
+    feed: FeedKey,
+    base_url: Option<&str>,
+    now: Timestamp,
+) -> Result<String, String> {
+    let base = PublicUrl::resolve(base_url, configured_url(dir).as_deref(), DEFAULT_PUBLIC_URL)?;
+    let (org, mut store) = open(dir, data_dir)?;
+    if !keys(&org).iter().any(|(k, _)| *k == feed) {
+        return Err(format!(
+            "error: there is no {}{}",
+            describe(&feed),
+            suggest(&org, &feed)
+        ));
+    }
+    let (old, new) = store.rotate_token(&feed, now).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    if let Some(old) = old {
+        out.push_str(&format!(
+            "revoked token {}…\n",
+            crate::web::token_prefix(&old)
+        ));
+    }
+    out.push_str(&format!(
+        "new feed URL for {}: {}\nsubscribe page: {}\n{APPLY_NOTE}\n",
+        describe(&feed),
+        base.feed(&new),
+        base.subscribe(&new)
+    ));
+    Ok(out)
+}
+
+fn describe(feed: &FeedKey) -> String {
+    match feed {
+        FeedKey::Group(id) => format!("group `{id}`"),
+        FeedKey::Member(id) => format!("member `{id}`"),
+    }
+}
+
+fn suggest(org: &Organization, feed: &FeedKey) -> String {
+    match feed {
+        FeedKey::Group(id) => {
+            let ids: Vec<&str> = org.groups.iter().map(|g| g.id.as_str()).collect();
+            did_you_mean(id, &ids)
+        }
+        FeedKey::Member(id) => {
+            let ids: Vec<&str> = org.people.keys().map(String::as_str).collect();
+            did_you_mean(id, &ids)
+        }
+    }
+}

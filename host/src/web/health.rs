@@ -1,0 +1,61 @@
+//! `/healthz` (JSON) and `/metrics` (Prometheus text format 0.0.4).
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use hyper::{Response, StatusCode};
+use serde_json::json;
+
+use super::{Body, rfc3339};
+use crate::daemon::Shared;
+
+/// `/healthz`: `status` is `ok`; `degraded` when the last planning attempt
+/// failed (the last good plan keeps serving, `detail` says so) or reported
+/// problems — both 200, the daemon is serving; `unavailable` with 503 while
+/// no plan has succeeded yet.
+pub fn healthz(shared: &Shared) -> Response<Body> {
+    let snapshot = shared.snapshot.load();
+    let status = shared.status.load();
+    let degraded = status.last_error.is_some() || !status.problems.is_empty();
+    let (code, state) = match (snapshot.as_ref(), degraded) {
+        (None, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        (Some(_), true) => (StatusCode::OK, "degraded"),
+        (Some(_), false) => (StatusCode::OK, "ok"),
+    };
+    let detail = match (snapshot.as_ref(), &status.last_error) {
+        (None, _) => Some("no plan yet: the first planning attempt has not succeeded"),
+        (Some(_), Some(_)) => Some("last attempt failed; the last good plan keeps serving"),
+        _ => None,
+    };
+    let body = json!({
+        "status": state,
+        "detail": detail,
+        "planned_at": snapshot.as_ref().map(|s| rfc3339(s.planned_at)),
+        "last_attempt": status.last_attempt.map(rfc3339),
+        "last_error": status.last_error,
+        "problems": status.problems,
+        "sessions": snapshot.as_ref().map(|s| s.plan.sessions.len()),
+        "feeds": snapshot.as_ref().map(|s| s.feeds.len()),
+    });
+    let mut text = serde_json::to_string_pretty(&body).unwrap_or_default();
+    text.push('\n');
+    let mut res = respond(text, "application/json");
+    *res.status_mut() = code;
+    res
+}
+
+/// `/metrics`: every counter of [`crate::daemon::Metrics`].
+pub fn metrics(shared: &Shared) -> Response<Body> {
+    respond(
+        shared.metrics.render(),
+        "text/plain; version=0.0.4; charset=utf-8",
+    )
+}
+
+fn respond(text: String, content_type: &'static str) -> Response<Body> {
+    let mut res = Response::new(Full::new(Bytes::from(text)));
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}

@@ -1,0 +1,128 @@
+//! HTML for the subscribe pages: escaping, the page frame with its inline
+//! style and script, and the security headers whose Content-Security-Policy
+//! allows exactly that style and script (by SHA-256 hash) and nothing else.
+
+use hyper::header::HeaderValue;
+use sha2::{Digest, Sha256};
+
+/// The pages' only stylesheet, inline.
+pub const STYLE: &str = "body{margin:0;background:#f7f7f4;color:#1d1d1b;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\
+header{background:#1f3a4d;color:#fff;padding:1.5rem 2rem}\
+header h1{margin:0;font-size:1.9rem;line-height:1.2}\
+header p{margin:.3rem 0 0;color:#d8e4ec}\
+main{max-width:46rem;margin:0 auto;padding:1rem 2rem 3rem}\
+h2{font-size:1.25rem;margin:1.8rem 0 .6rem;color:#1f3a4d}\
+ul.links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.6rem}\
+ul.links a{display:inline-block;padding:.55rem .9rem;border-radius:.4rem;background:#2b6a8e;color:#fff;text-decoration:none;font-weight:600}\
+ul.links a:focus,ul.links a:hover{background:#1f3a4d;outline:3px solid #f2b33d}\
+.copy{display:flex;gap:.5rem;align-items:center;flex-wrap:wrap}\
+.copy input{flex:1;min-width:18rem;padding:.45rem;font:14px ui-monospace,monospace;border:1px solid #999;border-radius:.3rem;background:#fff;color:#1d1d1b}\
+.copy button{padding:.45rem .9rem;border:0;border-radius:.3rem;background:#1f3a4d;color:#fff;font-weight:600;cursor:pointer}\
+table{border-collapse:collapse;width:100%}\
+th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #d9d9d4;white-space:nowrap}\
+tr.cancelled td{color:#7a2323;text-decoration:line-through}\
+tr.cancelled td.state{text-decoration:none;font-weight:600}\
+.note{color:#555;font-size:.92rem}";
+
+/// The pages' only script: shows the Copy button and copies the feed URL.
+/// Without it the URL stays selectable in its read-only field.
+pub const SCRIPT: &str = "(function(){var b=document.getElementById('copy-button');var i=document.getElementById('feed-url');var s=document.getElementById('copy-status');if(!b||!i){return;}b.hidden=false;b.addEventListener('click',function(){i.focus();i.select();var done=function(){s.textContent='Copied.';};if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(i.value).then(done,function(){document.execCommand('copy');done();});}else{document.execCommand('copy');done();}});})();";
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole page: `title` (plain text) and `body` (HTML, already escaped).
+pub fn page(title: &str, subtitle: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"robots\" content=\"noindex, nofollow\">\n\
+         <title>{t} · subscribe</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><h1 id=\"title\">{t}</h1><p>{s}</p></header>\n<main>\n{body}</main>\n\
+         <script>{SCRIPT}</script>\n</body>\n</html>\n",
+        t = escape(title),
+        s = escape(subtitle),
+    )
+}
+
+/// The headers every page carries, computed once.
+#[derive(Debug, Clone)]
+pub struct PageHeaders {
+    /// `Content-Security-Policy`: nothing but the inline style and script.
+    pub csp: HeaderValue,
+}
+
+impl Default for PageHeaders {
+    fn default() -> Self {
+        PageHeaders::new()
+    }
+}
+
+impl PageHeaders {
+    /// Computes the policy from [`STYLE`] and [`SCRIPT`].
+    pub fn new() -> PageHeaders {
+        let csp = format!(
+            "default-src 'none'; style-src 'sha256-{}'; script-src 'sha256-{}'; \
+             img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            base64(&Sha256::digest(STYLE.as_bytes())),
+            base64(&Sha256::digest(SCRIPT.as_bytes())),
+        );
+        PageHeaders {
+            csp: HeaderValue::from_str(&csp)
+                .unwrap_or(HeaderValue::from_static("default-src 'none'")),
+        }
+    }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), as CSP hashes want it.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_base64() {
+        assert_eq!(
+            escape("<script>alert('x') & \"y\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;) &amp; &quot;y&quot;&lt;/script&gt;"
+        );
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}
