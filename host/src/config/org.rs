@@ -24,6 +24,7 @@ const KEYS: &[&str] = &[
     "freeze_hours",
     "weekly_cap_minutes",
     "plugins",
+    "mail",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -76,6 +77,7 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
             feeds: FeedSettings::default(),
             store,
             weekly_cap_minutes: None,
+            mail: crate::mail::MailSettings::default(),
         },
         people,
         groups,
@@ -158,6 +160,7 @@ pub(crate) fn read(
     file.people = people(&t, out);
     file.groups = groups(&t, out);
     file.plugins = super::plugins::read(&t, out);
+    file.org.mail = super::mail::read_org(&t, &file.org.name, out);
     file
 }
 

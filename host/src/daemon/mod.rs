@@ -86,6 +86,15 @@ pub fn serve(dir: &Path, listen: SocketAddr, clock: Clock) -> Result<(), String>
         .plans
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     runtime.block_on(async move {
+        if let Err(e) = crate::mail::after_pass(&shared, &shared.snapshot.load()) {
+            eprintln!("error: reminders were not queued: {e}");
+        }
+        let (_stop_mail, stop) = tokio::sync::watch::channel(false);
+        let _sender = crate::mail::spawn_sender(
+            shared.clone(),
+            crate::mail::SenderConfig::for_snapshot(&shared.snapshot.load()),
+            stop,
+        );
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;

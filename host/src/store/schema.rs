@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::StoreError;
 
 /// The schema version this build writes; migrations run up to it.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 /// Forward migrations: entry `i` takes the schema from version `i` to
 /// `i + 1`. Each runs in one transaction with the version bump.
@@ -39,6 +39,35 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (group_id, idx)
     ) STRICT;
     CREATE INDEX sessions_by_start ON sessions (start);",
+    // 1 → 2: the reminder outbox (see store/outbox.rs) and the groups HR
+    // has been told about.
+    "CREATE TABLE outbox (
+        key             TEXT PRIMARY KEY NOT NULL,
+        message_id      TEXT NOT NULL UNIQUE,
+        group_id        TEXT NOT NULL,
+        idx             INTEGER,
+        kind            TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        address         TEXT NOT NULL,
+        fingerprint     TEXT NOT NULL,
+        due             INTEGER NOT NULL,
+        send_at         INTEGER NOT NULL,
+        expires_at      INTEGER,
+        created_at      INTEGER NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN
+                          ('queued', 'sending', 'sent', 'failed', 'expired', 'withdrawn')),
+        attempts        INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        sent_at         INTEGER,
+        message         BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX outbox_ready ON outbox (state, next_attempt_at);
+    CREATE TABLE mail_alerts (
+        group_id TEXT PRIMARY KEY NOT NULL,
+        kind     TEXT NOT NULL,
+        since    INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 /// Opens (creating if missing) and migrates the state file for writing.
