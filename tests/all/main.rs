@@ -6,6 +6,7 @@ mod daemon;
 mod e2e;
 mod feeds_oracle;
 mod formats;
+mod mail;
 mod plugin_formats;
 mod plugins;
 mod reminders;

@@ -6,3 +6,4 @@ pub mod clinic;
 pub mod daemon;
 pub mod plugins;
 pub mod schedule_gen;
+pub mod smtp;
