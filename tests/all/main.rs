@@ -7,6 +7,7 @@ mod e2e;
 mod feeds_oracle;
 mod formats;
 mod mail;
+mod mail_crash;
 mod plugin_formats;
 mod plugins;
 mod reminders;
