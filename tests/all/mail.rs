@@ -242,3 +242,50 @@ fn postfix_smtp_sink_accepts_every_reminder() {
     assert!(all.iter().all(|r| r["state"] == "sent"), "{out}");
     assert_eq!(out["counts"]["failed"], 0);
 }
+
+#[test]
+fn mail_config_errors_name_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("clinic");
+    copy_example(&dir);
+    let toml = dir.join("peerwell.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let lines = text.lines().count();
+    std::fs::write(
+        &toml,
+        format!(
+            "{text}\n[mail]\nreminders = [\"24\"]\nquiet_hours = \"21:00\"\n[mail.smtp]\nhost = \"smtp.example\"\ntls = \"ssl\"\nusername = \"u\"\npassword_env = \"hunter2@x\"\n"
+        ),
+    )
+    .unwrap();
+    let people = dir.join("people.toml");
+    let p = std::fs::read_to_string(&people).unwrap();
+    std::fs::write(
+        &people,
+        p.replacen(
+            "id = \"amara\"\n",
+            "id = \"amara\"\nreminders = \"no\"\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let run = peerwell_in(&["check", dir.to_str().unwrap()], &tmp.path().join("state"));
+    run.assert_code(1);
+    let err = &run.stderr;
+    for (line, what) in [
+        (lines + 3, "expected a duration like \"24h\""),
+        (lines + 4, "expected quiet hours \"HH:MM-HH:MM\""),
+        (
+            lines + 7,
+            "expected \"starttls\", \"tls\" or \"none\", found \"ssl\"",
+        ),
+        (lines + 9, "expected the name of an environment variable"),
+    ] {
+        assert!(
+            err.contains(&format!("peerwell.toml:{line}:")) && err.contains(what),
+            "{what} at line {line}:\n{err}"
+        );
+    }
+    assert!(err.contains("people.toml:8:"), "{err}");
+    assert!(err.contains("expected a boolean"), "{err}");
+}

@@ -8,6 +8,7 @@ mod feeds_oracle;
 mod formats;
 mod mail;
 mod mail_crash;
+mod mail_notices;
 mod plugin_formats;
 mod plugins;
 mod reminders;
