@@ -28,6 +28,7 @@ pub mod config;
 pub mod daemon;
 pub mod feeds;
 pub mod formats;
+pub mod mail;
 pub mod model;
 pub mod parallel;
 pub mod pipeline;

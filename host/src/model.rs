@@ -149,6 +149,8 @@ pub struct Person {
     /// Most peer-support minutes per week (the person's own
     /// `weekly_cap_minutes`, else the organization's); `None` for no cap.
     pub weekly_cap_minutes: Option<u32>,
+    /// Reminder opt-out and quiet hours (`reminders`, `quiet_hours`).
+    pub mail: crate::mail::PersonMail,
 }
 
 impl Person {
@@ -230,6 +232,8 @@ pub struct Group {
     /// What happens to an occurrence whose series time falls short of
     /// quorum or required roles.
     pub short_of_quorum: ShortOfQuorum,
+    /// The group's own reminder offsets (`reminders`).
+    pub mail: crate::mail::GroupMail,
 }
 
 /// What happens to an occurrence whose series time is short of quorum or
@@ -283,6 +287,8 @@ pub struct Org {
     pub weekly_cap_minutes: Option<u32>,
     /// Where planning state lives and how close to a session it is frozen.
     pub store: StoreSettings,
+    /// Reminder emails (`[mail]`).
+    pub mail: crate::mail::MailSettings,
 }
 
 /// Planning-state settings (`data_dir`, `freeze_hours` in `peerwell.toml`).

@@ -18,6 +18,7 @@ fn zone() -> Zone {
 
 fn person(id: &str, tags: &[&str], site: Option<&str>, start: Option<Date>) -> Person {
     Person {
+        mail: Default::default(),
         id: id.to_string(),
         name: format!("Person {id}"),
         email: format!("{id}@example.org"),
@@ -35,6 +36,7 @@ fn person(id: &str, tags: &[&str], site: Option<&str>, start: Option<Date>) -> P
 
 fn group(format: &str, members: &[String], duration: u32, settings: toml::Table) -> Group {
     Group {
+        mail: Default::default(),
         id: "g".to_string(),
         name: "Team".to_string(),
         format: format.to_string(),

@@ -16,6 +16,7 @@ fn london() -> Zone {
 
 fn person(id: &str) -> Person {
     Person {
+        mail: Default::default(),
         id: id.to_string(),
         name: id.to_string(),
         email: format!("{id}@example.org"),
@@ -33,6 +34,7 @@ fn person(id: &str) -> Person {
 
 fn group(id: &str, members: &[&str]) -> Group {
     Group {
+        mail: Default::default(),
         id: id.to_string(),
         name: id.to_string(),
         format: "check-in".to_string(),
@@ -70,6 +72,7 @@ fn org() -> Organization {
     Organization {
         formats: Default::default(),
         org: Org {
+            mail: Default::default(),
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),
             zone: london(),

@@ -6,4 +6,5 @@ pub mod clinic;
 pub mod daemon;
 pub mod plugins;
 pub mod schedule_gen;
+pub mod smtp;
 pub mod web;

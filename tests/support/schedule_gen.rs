@@ -155,6 +155,7 @@ fn person(rng: &mut Rng, i: usize, zones: &[&str], horizon: Horizon) -> Person {
         None
     };
     Person {
+        mail: Default::default(),
         id: format!("p{i:02}"),
         name: format!("Person {i}"),
         email: format!("p{i}@example.org"),
@@ -222,6 +223,7 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
         days.iter().copied().take(1).collect()
     };
     Group {
+        mail: Default::default(),
         id: format!("g{i}"),
         name: format!("Group {i}"),
         format: if rng.chance(15) { "pairs" } else { "check-in" }.to_string(),
@@ -283,6 +285,7 @@ pub fn organization(seed: u64) -> Generated {
         })
         .collect();
     let org = Org {
+        mail: Default::default(),
         dir: PathBuf::from("."),
         name: "Generated clinic".to_string(),
         zone: zone(zones[0]),

@@ -6,6 +6,7 @@ use crate::model::{WorkingHours, Zone};
 
 fn person(blocks: Vec<ClientBlock>, buffer: u32) -> Person {
     Person {
+        mail: Default::default(),
         id: "ana".into(),
         name: "Ana".into(),
         email: "ana@example.test".into(),

@@ -9,6 +9,7 @@ mod busy;
 mod diff;
 mod export;
 mod feeds;
+mod outbox;
 mod plan;
 mod plugin;
 mod reminders;
@@ -145,6 +146,20 @@ enum Command {
     Tokens {
         #[command(subcommand)]
         command: TokensCommand,
+    },
+    /// List the reminder outbox: every message's state, attempts, last error and
+    /// due time (never its text), with counts per state.
+    Outbox {
+        dir: PathBuf,
+        /// Folder of the state file (default: $PEERWELL_DATA_DIR, else `data_dir` in
+        /// peerwell.toml, else .peerwell in the policy folder).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Only messages that failed for good.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
     },
     /// Work with WebAssembly format plugins.
     Plugin {
@@ -341,6 +356,29 @@ fn run(cli: Cli) -> Outcome {
                 None => crate::daemon::Clock::system(),
             };
             crate::daemon::serve(&dir, listen, clock)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Outbox {
+            dir,
+            data_dir,
+            failed,
+            format,
+        } => {
+            let org = crate::config::load(&dir).map_err(|e| e.to_string())?;
+            let path = pipeline::state_path(&org, data_dir.as_deref());
+            let outbox =
+                crate::store::outbox::Outbox::open_read_only(&path).map_err(|e| e.to_string())?;
+            let all = outbox.list(None).map_err(|e| e.to_string())?;
+            let shown: Vec<_> = all
+                .iter()
+                .filter(|r| !failed || r.state == crate::store::outbox::MailState::Failed)
+                .cloned()
+                .collect();
+            let out = match format {
+                OutputFormat::Table => outbox::table(&shown, &all),
+                OutputFormat::Json => outbox::json(&shown, &all),
+            };
+            print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Export {

@@ -275,6 +275,7 @@ fn sample_people() -> BTreeMap<String, Person> {
                 Vec::new()
             };
             let person = Person {
+                mail: Default::default(),
                 id: id.to_string(),
                 name: format!("{name} Sample"),
                 email: format!("{id}@example.invalid"),
@@ -302,6 +303,7 @@ fn sample_group(display: &str, format: &str) -> Group {
         tz: jiff::tz::TimeZone::UTC,
     });
     Group {
+        mail: Default::default(),
         id: "sample".to_string(),
         name: format!("Sample {display} group"),
         format: format.to_string(),

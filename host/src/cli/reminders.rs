@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::text::rfc3339;
 use crate::formats::ReminderKind;
 use crate::pipeline::Loaded;
-use crate::reminders::{self, Reminder, Timing};
+use crate::reminders::{self, Reminder};
 use crate::schedule::{Plan, Session};
 
 /// Which sessions to preview.
@@ -24,7 +24,6 @@ pub struct Selection<'a> {
 
 /// The sessions chosen, with their reminders; format errors per session.
 pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Reminder>, Vec<String>) {
-    let timing = Timing::default();
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for group in &loaded.org.groups {
@@ -34,6 +33,7 @@ pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Remind
         let Some(format) = loaded.formats.get(&group.format) else {
             continue;
         };
+        let timing = crate::mail::schedule::timing(&loaded.org.org.mail, group);
         let ahead: Vec<&Session> = plan
             .sessions
             .iter()

@@ -39,6 +39,7 @@ const KEYS: &[&str] = &[
     "escalation",
     "settings",
     "short_of_quorum",
+    "reminders",
 ];
 
 /// What a group file is checked against.
@@ -163,6 +164,7 @@ pub(crate) fn read(
     let charter = charter(&t, member_count, out);
     let escalation = escalation(&t, out);
     let settings = check_settings(&t, settings, out);
+    let mail = super::mail::read_group(&t, out);
     if out.len() != before {
         return None;
     }
@@ -188,6 +190,7 @@ pub(crate) fn read(
         zone: zone?,
         settings,
         short_of_quorum: short_of_quorum?,
+        mail,
     };
     validate_settings(&t, &group, cx.formats, out);
     (out.len() == before).then_some(group)

@@ -12,6 +12,7 @@
 mod charter;
 mod diagnostic;
 mod groups;
+mod mail;
 mod org;
 mod people;
 mod plugins;

@@ -25,6 +25,7 @@ const KEYS: &[&str] = &[
     "weekly_cap_minutes",
     "plugins",
     "server",
+    "mail",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -77,6 +78,7 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
             feeds: FeedSettings::default(),
             store,
             weekly_cap_minutes: None,
+            mail: crate::mail::MailSettings::default(),
         },
         people,
         groups,
@@ -162,6 +164,7 @@ pub(crate) fn read(
     // Checked here so `check` reports it; the daemon reads it with
     // `config::server::load`.
     super::server::read(&t, out);
+    file.org.mail = super::mail::read_org(&t, &file.org.name, out);
     file
 }
 

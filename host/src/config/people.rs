@@ -22,6 +22,8 @@ const PERSON_KEYS: &[&str] = &[
     "working_hours",
     "client_block",
     "weekly_cap_minutes",
+    "reminders",
+    "quiet_hours",
 ];
 
 const BLOCK_KEYS: &[&str] = &["days", "time", "from", "until", "every_weeks"];
@@ -185,6 +187,7 @@ fn person(
             ),
         }
     }
+    let mail = super::mail::read_person(p, out);
     let valid = out.len() == before;
     let person = (|| {
         Some(Person {
@@ -200,6 +203,7 @@ fn person(
             client_blocks,
             buffer_minutes,
             weekly_cap_minutes,
+            mail,
         })
     })()
     .filter(|_| valid);

@@ -23,6 +23,8 @@ pub struct Metrics {
     pub reminders_queued: AtomicU64,
     pub reminders_sent: AtomicU64,
     pub reminders_failed: AtomicU64,
+    /// Reminders not sent because their session started first.
+    pub reminders_expired: AtomicU64,
 }
 
 impl Metrics {
@@ -33,7 +35,7 @@ impl Metrics {
 
     /// The counters in Prometheus' text exposition format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &str, &AtomicU64); 11] = [
+        let rows: [(&str, &str, &str, &AtomicU64); 12] = [
             (
                 "peerwell_plans_total",
                 "counter",
@@ -99,6 +101,12 @@ impl Metrics {
                 "counter",
                 "Reminders that failed for good.",
                 &self.reminders_failed,
+            ),
+            (
+                "peerwell_reminders_expired_total",
+                "counter",
+                "Reminders not sent because their session started first.",
+                &self.reminders_expired,
             ),
         ];
         let mut out = String::new();

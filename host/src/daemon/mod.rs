@@ -25,7 +25,7 @@ pub mod watch;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
@@ -33,6 +33,7 @@ pub use metrics::Metrics;
 pub use snapshot::{Feed, FeedKey, Snapshot};
 pub use status::Status;
 use tokio::sync::watch as signal_watch;
+use tokio::task::JoinHandle;
 
 use crate::config::server::ServerSettings;
 use crate::pipeline::{self, FetchUrls, Overrides};
@@ -57,9 +58,34 @@ pub struct Shared {
     pub shutdown: signal_watch::Receiver<bool>,
     /// Active feed tokens, swapped by [`crate::web::refresh`].
     pub tokens: Arc<ArcSwap<crate::web::TokenMap>>,
+    /// The reminder sender, started after the first good pass (the outbox
+    /// lives beside the state file the policy names); awaited at shutdown.
+    pub mail_sender: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Shared {
+    /// Nothing planned yet, with `settings` and `clock`; the sender half
+    /// starts the shutdown when it sends `true` (or is dropped).
+    pub fn new(settings: ServerSettings, clock: Clock) -> (Shared, signal_watch::Sender<bool>) {
+        let (stop_tx, stop_rx) = signal_watch::channel(false);
+        let shared = Shared {
+            snapshot: Arc::new(ArcSwapOption::empty()),
+            metrics: Arc::new(Metrics::default()),
+            status: Arc::new(ArcSwap::from_pointee(Status::default())),
+            clock,
+            settings: Arc::new(settings),
+            shutdown: stop_rx,
+            tokens: Arc::default(),
+            mail_sender: Arc::default(),
+        };
+        (shared, stop_tx)
+    }
+
+    /// The snapshot being served, if any pass has succeeded.
+    pub fn current(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot.load_full()
+    }
+
     /// Resolves once shutdown has begun.
     pub async fn shutting_down(&self) {
         let mut rx = self.shutdown.clone();
@@ -74,6 +100,18 @@ impl Shared {
 pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
     if let Err(e) = crate::web::refresh(shared, snapshot) {
         tracing::error!(error = %e, "cannot update the feed tokens; the previous ones keep serving");
+    }
+    if let Err(e) = crate::mail::after_pass(shared, snapshot) {
+        tracing::error!(error = %e, "reminders were not queued; the plan still serves");
+    }
+    let mut sender = shared.mail_sender.lock().unwrap_or_else(|p| p.into_inner());
+    if sender.is_none() {
+        let config = crate::mail::SenderConfig::for_snapshot(snapshot);
+        *sender = Some(crate::mail::spawn_sender(
+            shared.clone(),
+            config,
+            shared.shutdown.clone(),
+        ));
     }
 }
 

@@ -13,9 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use arc_swap::{ArcSwap, ArcSwapOption};
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::watch;
 
 use super::sources::Fetcher;
 use super::watch::{FileWatch, debounce};
@@ -62,16 +60,7 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
         .local_addr()
         .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
     settings.listen = addr;
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let shared = Shared {
-        snapshot: Arc::new(ArcSwapOption::empty()),
-        metrics: Arc::new(Metrics::default()),
-        status: Arc::new(ArcSwap::from_pointee(Status::default())),
-        clock,
-        settings: Arc::new(settings),
-        shutdown: stop_rx,
-        tokens: Arc::default(),
-    };
+    let (shared, stop_tx) = Shared::new(settings, clock);
     let fetcher = Arc::new(Fetcher::new(&shared.settings)?);
     let mut loop_state = Loop {
         dir: dir.clone(),
@@ -153,8 +142,14 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
     };
     tracing::info!(signal = signal_name, "shutting down");
     let _ = stop_tx.send(true);
-    match tokio::time::timeout(GRACE, &mut server).await {
-        Ok(_) => tracing::info!("stopped"),
+    let sender = shared
+        .mail_sender
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
+    let grace = tokio::time::Instant::now() + GRACE;
+    match tokio::time::timeout_at(grace, &mut server).await {
+        Ok(_) => {}
         Err(_) => {
             server.abort();
             tracing::warn!(
@@ -163,6 +158,15 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
             );
         }
     }
+    // The sender finishes the send in hand (its row is then marked) and
+    // stops; anything not yet sent stays queued for the next start.
+    if let Some(mut sender) = sender
+        && tokio::time::timeout_at(grace, &mut sender).await.is_err()
+    {
+        sender.abort();
+        tracing::warn!("a send was still running after the grace period; it stays queued");
+    }
+    tracing::info!("stopped");
     Ok(())
 }
 

@@ -18,6 +18,7 @@ fn zone(name: &str) -> Zone {
 
 fn person(id: &str, name: &str) -> Person {
     Person {
+        mail: Default::default(),
         id: id.to_string(),
         name: name.to_string(),
         email: format!("{id}.private@clinic.example"),
@@ -35,6 +36,7 @@ fn person(id: &str, name: &str) -> Person {
 
 fn group(id: &str, zone_name: &str, neutral: bool) -> Group {
     Group {
+        mail: Default::default(),
         id: id.to_string(),
         name: format!("Group {id}"),
         format: "check-in".to_string(),
@@ -67,6 +69,7 @@ fn org() -> Organization {
     Organization {
         formats: Default::default(),
         org: Org {
+            mail: Default::default(),
             dir: PathBuf::new(),
             name: "Riverbend Community Mental Health".to_string(),
             zone: zone("America/New_York"),

@@ -240,6 +240,7 @@ mod tests {
 
     fn group(n: usize) -> Group {
         Group {
+            mail: Default::default(),
             id: "walk".to_string(),
             name: "Walk".to_string(),
             format: CheckIn::NAME.to_string(),

@@ -21,6 +21,7 @@ fn chicago() -> Zone {
 
 fn person(i: usize, tag: bool) -> Person {
     Person {
+        mail: Default::default(),
         id: format!("p{i}"),
         name: format!("P {i}"),
         email: format!("p{i}@example.org"),
@@ -42,6 +43,7 @@ fn person(i: usize, tag: bool) -> Person {
 
 fn group(size: usize, quorum: u32, role: bool, fortnightly: bool) -> Group {
     Group {
+        mail: Default::default(),
         id: "g".to_string(),
         name: "G".to_string(),
         format: "check-in".to_string(),
@@ -81,6 +83,7 @@ fn org(people: Vec<Person>, g: Group, holiday: bool) -> Organization {
     Organization {
         formats: Default::default(),
         org: Org {
+            mail: Default::default(),
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),
             zone: chicago(),

@@ -16,6 +16,7 @@ fn london() -> Zone {
 
 fn person(id: &str, zone: Zone) -> Person {
     Person {
+        mail: Default::default(),
         id: id.to_string(),
         name: id.to_string(),
         email: format!("{id}@example.org"),
@@ -34,6 +35,7 @@ fn person(id: &str, zone: Zone) -> Person {
 /// Tuesdays 09:00–10:00 London only: one candidate, 60 minutes.
 fn group(id: &str, members: &[&str], quorum: u32) -> Group {
     Group {
+        mail: Default::default(),
         id: id.to_string(),
         name: format!("Group {id}"),
         format: "check-in".to_string(),
@@ -62,6 +64,7 @@ fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
     Organization {
         formats: Default::default(),
         org: Org {
+            mail: Default::default(),
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),
             zone: london(),

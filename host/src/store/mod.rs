@@ -28,6 +28,7 @@ use crate::schedule::{Plan, Previous, Session};
 
 mod changes;
 mod codec;
+pub mod outbox;
 mod rows;
 mod schema;
 mod tokens;

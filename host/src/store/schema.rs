@@ -8,7 +8,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::StoreError;
 
 /// The schema version this build writes; migrations run up to it.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// Forward migrations: entry `i` takes the schema from version `i` to
 /// `i + 1`. Each runs in one transaction with the version bump.
@@ -48,6 +48,35 @@ const MIGRATIONS: &[&str] = &[
         revoked_at INTEGER
     ) STRICT;
     CREATE UNIQUE INDEX tokens_active ON tokens (kind, id) WHERE revoked_at IS NULL;",
+    // 2 → 3: the reminder outbox (see store/outbox.rs) and the groups HR
+    // has been told about.
+    "CREATE TABLE outbox (
+        key             TEXT PRIMARY KEY NOT NULL,
+        message_id      TEXT NOT NULL UNIQUE,
+        group_id        TEXT NOT NULL,
+        idx             INTEGER,
+        kind            TEXT NOT NULL,
+        recipient       TEXT NOT NULL,
+        address         TEXT NOT NULL,
+        fingerprint     TEXT NOT NULL,
+        due             INTEGER NOT NULL,
+        send_at         INTEGER NOT NULL,
+        expires_at      INTEGER,
+        created_at      INTEGER NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN
+                          ('queued', 'sending', 'sent', 'failed', 'expired', 'withdrawn')),
+        attempts        INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        sent_at         INTEGER,
+        message         BLOB NOT NULL
+    ) STRICT;
+    CREATE INDEX outbox_ready ON outbox (state, next_attempt_at);
+    CREATE TABLE mail_alerts (
+        group_id TEXT PRIMARY KEY NOT NULL,
+        kind     TEXT NOT NULL,
+        since    INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 /// Opens (creating if missing) and migrates the state file for writing.

@@ -28,6 +28,7 @@ fn zone(name: &str) -> Zone {
 
 fn person(id: &str, name: &str, zone_name: &str) -> Person {
     Person {
+        mail: Default::default(),
         id: id.to_string(),
         name: name.to_string(),
         email: format!("{id}@riverbend.example.org"),
@@ -142,6 +143,7 @@ pub fn organization() -> Organization {
     let groups = specs()
         .into_iter()
         .map(|s| Group {
+            mail: Default::default(),
             id: s.id.to_string(),
             name: s.name.to_string(),
             format: "check-in".to_string(),
@@ -187,6 +189,7 @@ pub fn organization() -> Organization {
     Organization {
         formats: Default::default(),
         org: Org {
+            mail: Default::default(),
             dir: PathBuf::from("/nonexistent"),
             name: ORG_NAME.to_string(),
             zone: zone("America/New_York"),

@@ -28,6 +28,7 @@ fn member(i: usize) -> String {
 
 fn person(id: &str) -> Person {
     Person {
+        mail: Default::default(),
         id: id.to_string(),
         name: format!("Member {id}"),
         email: format!("{id}@bench.example"),
@@ -46,6 +47,7 @@ fn person(id: &str) -> Person {
 /// A weekly 60-minute group of six on format `format`, quorum 3.
 pub fn group(format: &str) -> Group {
     Group {
+        mail: Default::default(),
         id: "bench-group".to_string(),
         name: "Bench peer group".to_string(),
         format: format.to_string(),

@@ -1,0 +1,169 @@
+//! Rendering one message with lettre's builder: multipart/alternative text
+//! and HTML (escaped), an optional `METHOD:PUBLISH` .ics attachment, a
+//! Message-ID derived from the reminder's key, and a Date header.
+//!
+//! Rendering is deterministic: MIME boundaries derive from the key too, so
+//! the same reminder at the same moment renders to the same bytes.
+
+use jiff::Timestamp;
+use lettre::Message;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use sha2::{Digest, Sha256};
+
+/// Everything one message says.
+#[derive(Debug, Clone)]
+pub struct Draft<'a> {
+    /// The outbox key; the Message-ID and boundaries derive from it.
+    pub key: &'a str,
+    /// The domain the Message-ID ends in.
+    pub domain: &'a str,
+    pub from_name: &'a str,
+    pub from: &'a str,
+    pub to_name: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    /// Plain text with `\n` line breaks.
+    pub body: &'a str,
+    /// The Date header: when the message is scheduled to go out.
+    pub date: Timestamp,
+    /// A `METHOD:PUBLISH` calendar of the session to attach.
+    pub ics: Option<&'a str>,
+}
+
+/// The stable Message-ID of the message with `key`:
+/// `<` 32 hex digits of SHA-256(key) `@domain>`.
+pub fn message_id(key: &str, domain: &str) -> String {
+    format!("<{}@{domain}>", hex(key, 16))
+}
+
+fn hex(text: &str, bytes: usize) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..bytes].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The HTML part: the text's paragraphs (blank-line separated) as `<p>`,
+/// its lines joined with `<br>`, every character escaped.
+pub fn html(subject: &str, body: &str) -> String {
+    let mut out = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
+    out.push_str(&escape_html(subject));
+    out.push_str("</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.4\">\n");
+    for para in body.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        out.push_str("<p>");
+        let lines: Vec<String> = para.lines().map(escape_html).collect();
+        out.push_str(&lines.join("<br>\n"));
+        out.push_str("</p>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// Renders `draft` to the bytes that are stored and sent.
+pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, String> {
+    let from = mailbox(draft.from_name, draft.from)?;
+    let to = mailbox(draft.to_name, draft.to)?;
+    let seed = hex(draft.key, 12);
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(format!("{}\n", draft.body.trim_end()));
+    let html_part = SinglePart::builder()
+        .header(ContentType::TEXT_HTML)
+        .body(html(draft.subject, draft.body));
+    let alternative = MultiPart::alternative()
+        .boundary(format!("peerwell-alt-{seed}"))
+        .singlepart(text)
+        .singlepart(html_part);
+    let builder = Message::builder()
+        .from(from)
+        .to(to)
+        .subject(draft.subject)
+        .date(std::time::SystemTime::from(draft.date))
+        .message_id(Some(message_id(draft.key, draft.domain)))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_string(),
+        ))
+        .user_agent(concat!("peerwell ", env!("CARGO_PKG_VERSION")).to_string());
+    let message = match draft.ics {
+        None => builder.multipart(alternative),
+        Some(ics) => {
+            let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+                .map_err(|e| format!("the .ics content type: {e}"))?;
+            let attachment = Attachment::new("session.ics".to_string()).body(ics.to_string(), kind);
+            builder.multipart(
+                MultiPart::mixed()
+                    .boundary(format!("peerwell-mix-{seed}"))
+                    .multipart(alternative)
+                    .singlepart(attachment),
+            )
+        }
+    }
+    .map_err(|e| format!("cannot build the message: {e}"))?;
+    Ok(message.formatted())
+}
+
+fn mailbox(name: &str, address: &str) -> Result<Mailbox, String> {
+    let addr = address
+        .parse()
+        .map_err(|e| format!("the address `{address}` is not usable: {e}"))?;
+    Ok(Mailbox::new(Some(name.to_string()), addr))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(ics: Option<&str>) -> Vec<u8> {
+        render(&Draft {
+            key: "walk/3/upcoming-60/amara",
+            domain: "clinic.example",
+            from_name: "Riverbend",
+            from: "peerwell@clinic.example",
+            to_name: "Amara Okafor",
+            to: "amara@clinic.example",
+            subject: "Reminder: <Walk> & talk",
+            body: "Hi Amara,\n\nThe walk is <soon>.\nBring shoes.",
+            date: "2026-03-02T08:00:00Z".parse().unwrap(),
+            ics,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn renders_the_same_bytes_every_time() {
+        assert_eq!(draft(None), draft(None));
+        let text = String::from_utf8(draft(Some("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"))).unwrap();
+        assert!(text.contains("Message-ID: <"), "{text}");
+        assert!(text.contains("@clinic.example>"), "{text}");
+        assert!(text.contains("multipart/mixed"), "{text}");
+        assert!(text.contains("multipart/alternative"), "{text}");
+        assert!(
+            text.contains("Date: Mon, 02 Mar 2026 08:00:00 +0000"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let h = html("a <b>", "x & y\n<script>\n\nnext");
+        assert!(h.contains("x &amp; y<br>\n&lt;script&gt;</p>"), "{h}");
+        assert!(h.contains("<title>a &lt;b&gt;</title>"), "{h}");
+        assert!(!h.contains("<script>"));
+    }
+}

@@ -1,0 +1,325 @@
+//! What a planning pass gives rise to, written to the outbox: reminders,
+//! role notices and deadlines for every session still ahead, change notices
+//! for moved and cancelled sessions, HR notices for groups that lost their
+//! time or skip an occurrence.
+//!
+//! Keys are `group/index/kind/recipient` (`-` for the index of a group-wide
+//! notice), with the offset, role, deadline or moment in the kind, e.g.
+//! `morning-walk/3/upcoming-60m/amara`. The rendered message is stored; a
+//! row is re-rendered only when its fingerprint (address, text, due time,
+//! expiry, quiet hours, SEQUENCE of the attached event) changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use sha2::{Digest, Sha256};
+
+use super::compose::{Draft, message_id, render};
+use super::notices;
+use super::schedule::{quiet_hours, send_time, timing};
+use super::settings::QuietHours;
+use crate::daemon::Snapshot;
+use crate::feeds::{FeedOptions, FeedSet};
+use crate::formats::ReminderKind;
+use crate::model::Group;
+use crate::reminders::{self, Reminder};
+use crate::schedule::Session;
+use crate::store::StoreError;
+use crate::store::outbox::{MailState, NewMessage, Outbox};
+
+/// One message the plan gives rise to, before rendering.
+pub(super) struct Item<'a> {
+    pub key: String,
+    /// The outbox kind: "upcoming", "role", "deadline", "moved",
+    /// "cancelled" or "hr".
+    pub kind: &'static str,
+    pub group: &'a Group,
+    pub index: Option<u32>,
+    pub recipient: String,
+    pub to_name: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub due: Timestamp,
+    pub expires: Option<Timestamp>,
+    pub quiet: Option<(QuietHours, TimeZone)>,
+    /// The session to attach as .ics (member messages only).
+    pub attach: Option<&'a Session>,
+    /// Written expired at once (an earlier reminder a later one replaces).
+    pub superseded: bool,
+}
+
+/// What [`super::after_pass`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Enqueued {
+    /// New messages queued.
+    pub queued: usize,
+    /// Unsent messages replaced by a newer version.
+    pub replaced: usize,
+    /// Messages written expired (superseded, or past before they could go).
+    pub expired: usize,
+    /// Queued reminders the plan no longer gives rise to.
+    pub withdrawn: usize,
+    /// Sessions whose messages could not be composed, one line each.
+    pub problems: Vec<String>,
+}
+
+/// The outbox key of a member message.
+pub(super) fn key(group: &str, index: u32, kind: &ReminderKind, recipient: &str) -> String {
+    let tag = match kind {
+        ReminderKind::Upcoming(m) => format!("upcoming-{m}m"),
+        ReminderKind::RoleNotice(role) => format!("role-{role}"),
+        ReminderKind::Deadline(d) => format!("deadline-{}d-{}", d.days_before, d.label),
+        ReminderKind::Moved(_) => "moved".to_string(),
+        ReminderKind::Cancelled(_) => "cancelled".to_string(),
+    };
+    format!("{group}/{index}/{tag}/{recipient}")
+}
+
+/// The outbox kind of a reminder kind.
+pub(super) fn kind_name(kind: &ReminderKind) -> &'static str {
+    match kind {
+        ReminderKind::Upcoming(_) => "upcoming",
+        ReminderKind::RoleNotice(_) => "role",
+        ReminderKind::Deadline(_) => "deadline",
+        ReminderKind::Moved(_) => "moved",
+        ReminderKind::Cancelled(_) => "cancelled",
+    }
+}
+
+/// A composed reminder as an [`Item`] for its recipient (None when the
+/// recipient is unknown or opted out).
+pub(super) fn item<'a>(
+    snapshot: &'a Snapshot,
+    group: &'a Group,
+    session: &'a Session,
+    r: Reminder,
+    key: String,
+) -> Option<Item<'a>> {
+    let org = &snapshot.loaded.org;
+    let person = org.people.get(&r.recipient)?;
+    if !person.mail.reminders {
+        return None;
+    }
+    let quiet = quiet_hours(&org.org.mail, person).map(|q| (q, person.zone.tz.clone()));
+    Some(Item {
+        key,
+        kind: kind_name(&r.kind),
+        group,
+        index: Some(session.index),
+        recipient: person.id.clone(),
+        to_name: person.name.clone(),
+        to: person.email.clone(),
+        subject: r.subject,
+        body: r.body,
+        due: r.due,
+        expires: Some(session.start),
+        quiet,
+        attach: Some(session),
+        superseded: false,
+    })
+}
+
+/// Every reminder of every session starting after `now`, and the sessions
+/// whose format failed (their queued rows are left alone).
+fn reminders_ahead<'a>(
+    snapshot: &'a Snapshot,
+    now: Timestamp,
+    problems: &mut Vec<String>,
+) -> (Vec<Item<'a>>, BTreeSet<(String, u32)>) {
+    let org = &snapshot.loaded.org;
+    let mut items = Vec::new();
+    let mut failed = BTreeSet::new();
+    for group in &org.groups {
+        let Some(format) = snapshot.loaded.formats.get(&group.format) else {
+            continue;
+        };
+        let timing = timing(&org.org.mail, group);
+        for session in snapshot
+            .plan
+            .sessions
+            .iter()
+            .filter(|s| s.group == group.id && s.start > now)
+        {
+            match reminders::for_session(org, group, session, format, &timing) {
+                Ok(list) => {
+                    for r in list {
+                        let k = key(&group.id, session.index, &r.kind, &r.recipient);
+                        items.extend(item(snapshot, group, session, r, k));
+                    }
+                }
+                Err(e) => {
+                    problems.push(format!(
+                        "group `{}` session {}: {e}",
+                        group.id, session.index
+                    ));
+                    failed.insert((group.id.clone(), session.index));
+                }
+            }
+        }
+    }
+    supersede(&mut items, now);
+    (items, failed)
+}
+
+/// Of the upcoming reminders to one member about one session that are
+/// already due, only the latest goes out; the earlier ones are superseded.
+fn supersede(items: &mut [Item<'_>], now: Timestamp) {
+    let mut latest: BTreeMap<(String, Option<u32>, String), Timestamp> = BTreeMap::new();
+    for i in items
+        .iter()
+        .filter(|i| i.kind == "upcoming" && i.due <= now)
+    {
+        let k = (i.group.id.clone(), i.index, i.recipient.clone());
+        let e = latest.entry(k).or_insert(i.due);
+        *e = (*e).max(i.due);
+    }
+    for i in items
+        .iter_mut()
+        .filter(|i| i.kind == "upcoming" && i.due <= now)
+    {
+        let k = (i.group.id.clone(), i.index, i.recipient.clone());
+        if latest.get(&k).is_some_and(|t| i.due < *t) {
+            i.superseded = true;
+        }
+    }
+}
+
+fn fingerprint(item: &Item<'_>, sequence: Option<u32>, snapshot: &Snapshot) -> String {
+    let mail = &snapshot.loaded.org.org.mail;
+    let text = format!(
+        "{}\n{}\n{}\n{}\n{}\n{:?}\n{:?}\n{:?}\n{:?}\n{}\n{}\n{}\n{}",
+        item.key,
+        item.to,
+        item.to_name,
+        item.subject,
+        item.body,
+        // HR notices are due whenever they are first seen.
+        (item.kind != "hr").then_some(item.due),
+        item.expires,
+        item.quiet.as_ref().map(|(q, tz)| (q, tz.iana_name())),
+        sequence,
+        mail.attach_ics && item.attach.is_some(),
+        mail.from,
+        mail.from_name,
+        mail.domain,
+    );
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Renders the items that are new or changed against `existing`.
+fn render_changed(
+    snapshot: &Snapshot,
+    items: &[Item<'_>],
+    existing: &BTreeMap<String, (MailState, String)>,
+    now: Timestamp,
+    problems: &mut Vec<String>,
+) -> Vec<NewMessage> {
+    let org = &snapshot.loaded.org;
+    let mail = &org.org.mail;
+    let opts: FeedOptions = crate::cli::feed_options(&snapshot.loaded, &snapshot.commit);
+    let mut out = Vec::new();
+    for item in items {
+        let sequence = item
+            .attach
+            .and_then(|s| opts.sequence.get(&(s.group.clone(), s.index)).copied());
+        let fp = fingerprint(item, sequence, snapshot);
+        if let Some((state, old)) = existing.get(&item.key)
+            && (*old == fp || !state.replaceable())
+            && *state != MailState::Withdrawn
+        {
+            continue;
+        }
+        let quiet = item.quiet.as_ref().map(|(q, tz)| (*q, tz));
+        let send_at = if item.superseded {
+            None
+        } else {
+            send_time(item.due, now, item.expires, quiet)
+        };
+        let date = send_at.unwrap_or(item.due);
+        let ics = match (mail.attach_ics, item.attach) {
+            (true, Some(session)) => org
+                .people
+                .get(&item.recipient)
+                .map(|person| FeedSet::new(org, std::iter::once(session)).member(person, &opts)),
+            _ => None,
+        };
+        let draft = Draft {
+            key: &item.key,
+            domain: &mail.domain,
+            from_name: &mail.from_name,
+            from: &mail.from,
+            to_name: &item.to_name,
+            to: &item.to,
+            subject: &item.subject,
+            body: &item.body,
+            date,
+            ics: ics.as_deref(),
+        };
+        match render(&draft) {
+            Ok(message) => out.push(NewMessage {
+                key: item.key.clone(),
+                message_id: message_id(&item.key, &mail.domain),
+                group: item.group.id.clone(),
+                index: item.index,
+                kind: item.kind.to_string(),
+                recipient: item.recipient.clone(),
+                address: item.to.clone(),
+                fingerprint: fp,
+                due: item.due,
+                send_at: date,
+                expires_at: item.expires,
+                expired: send_at.is_none(),
+                message,
+            }),
+            Err(e) => problems.push(format!("message {}: {e}", item.key)),
+        }
+    }
+    out
+}
+
+/// Writes what `snapshot` gives rise to at `now` into `outbox`.
+pub fn enqueue(
+    outbox: &mut Outbox,
+    snapshot: &Snapshot,
+    now: Timestamp,
+) -> Result<Enqueued, StoreError> {
+    let mut done = Enqueued::default();
+    if !snapshot.loaded.org.org.mail.enabled {
+        return Ok(done);
+    }
+    // Reminders of sessions that started are expired, never withdrawn.
+    outbox.expire(now)?;
+    let (mut items, failed) = reminders_ahead(snapshot, now, &mut done.problems);
+    let wanted: BTreeSet<String> = items.iter().map(|i| i.key.clone()).collect();
+    items.extend(notices::changes(snapshot, now, &mut done.problems));
+    let alerts = outbox.alerts()?;
+    let (hr_items, alert_updates) = notices::hr(snapshot, now, &alerts);
+    items.extend(hr_items);
+
+    let existing = outbox.fingerprints()?;
+    let messages = render_changed(snapshot, &items, &existing, now, &mut done.problems);
+    let up = outbox.upsert(&messages, now)?;
+    done.queued = up.queued;
+    done.replaced = up.replaced;
+    done.expired = up.expired;
+    for (group, alert) in alert_updates {
+        outbox.set_alert(&group, alert.as_ref().map(|(k, t)| (k.as_str(), *t)))?;
+    }
+
+    let stale: Vec<String> = outbox
+        .list(Some(MailState::Queued))?
+        .into_iter()
+        .filter(|r| matches!(r.kind.as_str(), "upcoming" | "role" | "deadline"))
+        .filter(|r| !wanted.contains(&r.key))
+        .filter(|r| {
+            r.index
+                .is_none_or(|i| !failed.contains(&(r.group.clone(), i)))
+        })
+        .map(|r| r.key)
+        .collect();
+    done.withdrawn = outbox.withdraw(&stale)?;
+    Ok(done)
+}

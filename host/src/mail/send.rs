@@ -1,0 +1,275 @@
+//! The sender: takes due messages from the outbox one at a time, marks each
+//! `sending`, hands it to the transport under a deadline
+//! (`send_timeout_seconds`; lettre's own timeout covers only the connect),
+//! and records the outcome. Transient failures retry with exponential
+//! backoff (`retry_seconds`, doubling, at most an hour, `max_attempts` in
+//! all); permanent ones are recorded with the server's reply. It sleeps
+//! until the next message is due by the daemon's clock, or until a pass
+//! queues something ([`super::wake`]), or until shutdown; a send in flight
+//! at shutdown finishes first.
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use super::WAKE;
+use super::settings::MailSettings;
+use super::transport::{SendError, Transport};
+use crate::daemon::{Metrics, Shared};
+use crate::store::outbox::Outbox;
+
+/// Where the sender finds the outbox and writes `.eml` files by default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderConfig {
+    /// The state file holding the outbox.
+    pub state: PathBuf,
+    /// The default `.eml` folder (`mail/` beside the state file).
+    pub folder: PathBuf,
+}
+
+impl SenderConfig {
+    /// The outbox of the organization in `snapshot`, in its data folder
+    /// (`$PEERWELL_DATA_DIR` or `data_dir`).
+    pub fn for_snapshot(snapshot: &crate::daemon::Snapshot) -> SenderConfig {
+        let state = crate::pipeline::state_path(&snapshot.loaded.org, None);
+        let folder = state
+            .parent()
+            .map_or_else(|| PathBuf::from("mail"), |d| d.join("mail"));
+        SenderConfig { state, folder }
+    }
+}
+
+/// A transport built for the settings it was built from.
+struct Current {
+    settings: MailSettings,
+    transport: Transport,
+}
+
+/// The delay before attempt `attempt + 1` after `attempt` failed.
+pub fn backoff(settings: &MailSettings, attempt: u32) -> SignedDuration {
+    let base = i64::from(settings.retry_seconds);
+    let factor = 1i64 << attempt.saturating_sub(1).min(20);
+    SignedDuration::from_secs(base.saturating_mul(factor).min(3600))
+}
+
+/// The sender's state between wakes.
+struct Sender {
+    shared: Shared,
+    config: SenderConfig,
+    outbox: Option<Outbox>,
+    current: Option<Current>,
+}
+
+impl Sender {
+    /// The outbox, opened on first use (and recovered: rows left
+    /// `sending` go back to the queue).
+    fn outbox(&mut self) -> Result<&mut Outbox, String> {
+        if self.outbox.is_none() {
+            let mut outbox = Outbox::open(&self.config.state).map_err(|e| e.to_string())?;
+            let back = outbox
+                .recover(self.shared.clock.now())
+                .map_err(|e| e.to_string())?;
+            if back > 0 {
+                tracing::warn!(
+                    count = back,
+                    "reminders interrupted while sending are queued again (they may arrive twice)"
+                );
+            }
+            self.outbox = Some(outbox);
+        }
+        self.outbox
+            .as_mut()
+            .ok_or_else(|| "the outbox is not open".to_string())
+    }
+
+    fn transport(&mut self, settings: &MailSettings) -> Result<&Transport, String> {
+        if self
+            .current
+            .as_ref()
+            .is_none_or(|c| &c.settings != settings)
+        {
+            let transport = Transport::build(settings, &self.config.folder)?;
+            self.current = Some(Current {
+                settings: settings.clone(),
+                transport,
+            });
+        }
+        self.current
+            .as_ref()
+            .map(|c| &c.transport)
+            .ok_or_else(|| "no transport".to_string())
+    }
+
+    /// Sends one due message; false when none is due.
+    async fn send_one(&mut self, settings: &MailSettings) -> Result<bool, String> {
+        let now = self.shared.clock.now();
+        let metrics = self.shared.metrics.clone();
+        let outbox = self.outbox()?;
+        let expired = outbox.expire(now).map_err(|e| e.to_string())?;
+        metrics
+            .reminders_expired
+            .fetch_add(expired as u64, Ordering::Relaxed);
+        let Some(claimed) = outbox.claim_next(now).map_err(|e| e.to_string())? else {
+            return Ok(false);
+        };
+        let attempt = claimed.attempts + 1;
+        let deadline = Duration::from_secs(u64::from(settings.send_timeout_seconds));
+        let result = match self.transport(settings) {
+            Ok(t) => {
+                match tokio::time::timeout(
+                    deadline,
+                    t.send(
+                        &settings.from,
+                        &claimed.address,
+                        &claimed.message_id,
+                        &claimed.message,
+                    ),
+                )
+                .await
+                {
+                    Ok(r) => r,
+                    Err(_) => Err(SendError::Transient(format!(
+                        "no answer within {} s",
+                        settings.send_timeout_seconds
+                    ))),
+                }
+            }
+            Err(e) => Err(SendError::Transient(e)),
+        };
+        let now = self.shared.clock.now();
+        let outbox = self.outbox()?;
+        match result {
+            Ok(()) => {
+                outbox
+                    .mark_sent(&claimed.key, now)
+                    .map_err(|e| e.to_string())?;
+                Metrics::inc(&metrics.reminders_sent);
+                tracing::info!(key = %claimed.key, message_id = %claimed.message_id, attempt, "reminder sent");
+            }
+            Err(SendError::Permanent(reply)) => {
+                outbox
+                    .mark_failed(&claimed.key, &reply)
+                    .map_err(|e| e.to_string())?;
+                Metrics::inc(&metrics.reminders_failed);
+                tracing::warn!(key = %claimed.key, %reply, "reminder refused for good");
+            }
+            Err(SendError::Transient(reply)) => {
+                // A connection that failed or timed out may be half-used:
+                // build a fresh transport for the next message.
+                self.current = None;
+                let outbox = self.outbox()?;
+                if attempt >= settings.max_attempts {
+                    let error = format!("gave up after {attempt} attempts; last: {reply}");
+                    outbox
+                        .mark_failed(&claimed.key, &error)
+                        .map_err(|e| e.to_string())?;
+                    Metrics::inc(&metrics.reminders_failed);
+                    tracing::warn!(key = %claimed.key, %reply, attempt, "reminder failed for good");
+                } else {
+                    let next = now
+                        .checked_add(backoff(settings, attempt))
+                        .unwrap_or(Timestamp::MAX);
+                    outbox
+                        .mark_retry(&claimed.key, &reply, next)
+                        .map_err(|e| e.to_string())?;
+                    tracing::info!(key = %claimed.key, %reply, attempt, retry_at = %next, "reminder will be retried");
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// How long to sleep before the next message is due (at most an hour).
+    fn idle_for(&mut self) -> Duration {
+        let now = self.shared.clock.now();
+        let next = self.outbox().ok().and_then(|o| o.next_due().ok().flatten());
+        let hour = Duration::from_secs(3600);
+        match next {
+            None => hour,
+            Some(t) => Duration::try_from(t.duration_since(now))
+                .unwrap_or(Duration::ZERO)
+                .min(hour),
+        }
+    }
+}
+
+/// `[mail]` of the plan being served (mail off before the first plan).
+fn mail_settings(shared: &Shared) -> MailSettings {
+    shared
+        .snapshot
+        .load()
+        .as_ref()
+        .map(|s| s.loaded.org.org.mail.clone())
+        .unwrap_or_else(|| MailSettings {
+            enabled: false,
+            ..MailSettings::default()
+        })
+}
+
+/// Sends every message due now, one after another; how many were handed
+/// to the transport (sent, failed or put back for a retry).
+pub async fn drain(shared: &Shared, config: &SenderConfig) -> Result<usize, String> {
+    let settings = mail_settings(shared);
+    let mut sender = Sender {
+        shared: shared.clone(),
+        config: config.clone(),
+        outbox: None,
+        current: None,
+    };
+    let mut n = 0;
+    while sender.send_one(&settings).await? {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Starts the sender on the current runtime; it stops when `shutdown`
+/// turns true (or its sender is dropped), after any send in flight.
+pub fn spawn_sender(
+    shared: Shared,
+    config: SenderConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut sender = Sender {
+            shared,
+            config,
+            outbox: None,
+            current: None,
+        };
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let settings = mail_settings(&sender.shared);
+            let mut pause = None;
+            if settings.enabled {
+                match sender.send_one(&settings).await {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "the outbox cannot be used; trying again in a minute");
+                        sender.outbox = None;
+                        pause = Some(Duration::from_secs(60));
+                    }
+                }
+            }
+            let wait = pause.unwrap_or_else(|| {
+                if settings.enabled {
+                    sender.idle_for()
+                } else {
+                    Duration::from_secs(3600)
+                }
+            });
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = WAKE.notified() => {}
+                r = shutdown.changed() => if r.is_err() { break },
+            }
+        }
+    })
+}
