@@ -6,7 +6,7 @@ use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::json;
 
-use super::{Body, rfc3339};
+use super::Body;
 use crate::daemon::Shared;
 
 /// `/healthz`: `status` is `ok`; `degraded` when the last planning attempt
@@ -30,8 +30,9 @@ pub fn healthz(shared: &Shared) -> Response<Body> {
     let body = json!({
         "status": state,
         "detail": detail,
-        "planned_at": snapshot.as_ref().map(|s| rfc3339(s.planned_at)),
-        "last_attempt": status.last_attempt.map(rfc3339),
+        // To the nanosecond, so two passes in one second can be told apart.
+        "planned_at": snapshot.as_ref().map(|s| s.planned_at.to_string()),
+        "last_attempt": status.last_attempt.map(|t| t.to_string()),
         "last_error": status.last_error,
         "problems": status.problems,
         "sessions": snapshot.as_ref().map(|s| s.plan.sessions.len()),

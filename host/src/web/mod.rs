@@ -30,8 +30,6 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
 
 pub use negotiate::http_date;
 pub use server::{WebConfig, WebLimits, serve};
@@ -61,11 +59,4 @@ pub fn not_found() -> Response<Body> {
 pub fn token_prefix(token: &str) -> &str {
     let end = token.char_indices().nth(6).map_or(token.len(), |(i, _)| i);
     &token[..end]
-}
-
-/// `ts` in UTC as RFC 3339 with seconds, for JSON.
-fn rfc3339(ts: Timestamp) -> String {
-    ts.to_zoned(TimeZone::UTC)
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
 }
