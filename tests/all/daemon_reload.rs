@@ -67,7 +67,11 @@ fn a_file_change_replans_and_a_broken_change_keeps_the_last_good_plan() {
         "{}",
         health.1
     );
-    assert_eq!(planned_at(&d), Some(second), "the last good plan keeps serving");
+    assert_eq!(
+        planned_at(&d),
+        Some(second),
+        "the last good plan keeps serving"
+    );
     assert_eq!(d.metric("peerwell_plan_failures_total"), 1);
     let plans = d.metric("peerwell_plans_total");
 

@@ -10,8 +10,12 @@
 //!
 //! `peerwell-bench plugin calls|load|org ...` measures WebAssembly format
 //! plugins (see `plugin.rs` and `host/bench/plugin.sh`).
+//!
+//! `peerwell-bench mail drain ORG_DIR` drains reminders into an SMTP server
+//! (see `mail.rs` and `host/bench/daemon.sh`).
 
 mod ingest;
+mod mail;
 mod plugin;
 mod sched;
 
@@ -23,9 +27,10 @@ fn main() -> ExitCode {
         Some("ingest") => ingest::run(&args[1..]),
         Some("sched") => sched::run(&args[1..]),
         Some("plugin") => plugin::run(&args[1..]),
+        Some("mail") => mail::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]\n       peerwell-bench sched INSTANCE.json SOLUTION.json [--steps N] [--seed S]\n       peerwell-bench plugin calls|load|org ..."
+                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]\n       peerwell-bench sched INSTANCE.json SOLUTION.json [--steps N] [--seed S]\n       peerwell-bench plugin calls|load|org ...\n       peerwell-bench mail drain ORG_DIR [--count N] [--now RFC3339]"
             );
             return ExitCode::from(2);
         }

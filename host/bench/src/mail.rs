@@ -1,0 +1,112 @@
+//! `peerwell-bench mail drain ORG_DIR [--count N] [--now RFC3339]`: how fast
+//! the daemon's sender empties its outbox into an SMTP server.
+//!
+//! ORG_DIR's `peerwell.toml` names the server in `[mail.smtp]` (the bench
+//! script points it at Postfix's `smtp-sink`); `$PEERWELL_DATA_DIR` should
+//! name an empty folder. The organization is planned at `--now` and its
+//! reminders queued exactly as the daemon does after a pass (timed: the
+//! enqueue). Then the first `--count` queued messages by due time are made
+//! due now (the rest deleted) and [`peerwell::mail::drain`] sends them, one
+//! SMTP transaction each over a reused connection, each claimed and marked in
+//! the state file as in the daemon (timed: the drain). Every row must end
+//! `sent`; the figure is printed with the count.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use peerwell::config::server::ServerSettings;
+use peerwell::daemon::{Clock, Shared, plan_pass};
+use peerwell::mail::{self, SenderConfig};
+
+pub fn run(args: &[String]) -> anyhow::Result<()> {
+    if args.first().map(String::as_str) != Some("drain") {
+        bail!("usage: peerwell-bench mail drain ORG_DIR [--count N] [--now RFC3339]");
+    }
+    let mut dir: Option<PathBuf> = None;
+    let mut count: usize = 10_000;
+    let mut now: Timestamp = "2026-03-01T12:00:00Z".parse()?;
+    let mut it = args[1..].iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--count" => count = it.next().context("--count N")?.parse()?,
+            "--now" => now = it.next().context("--now RFC3339")?.parse()?,
+            other if dir.is_none() => dir = Some(PathBuf::from(other)),
+            other => bail!("unexpected argument {other:?}"),
+        }
+    }
+    let dir = dir.context("ORG_DIR")?;
+
+    let started = Instant::now();
+    let snapshot =
+        plan_pass(&dir, now, None, &|_| Default::default()).map_err(anyhow::Error::msg)?;
+    let plan_time = started.elapsed();
+    let (shared, _stop) = Shared::new(ServerSettings::default(), Clock::manual(now));
+    let snapshot = Arc::new(snapshot);
+    shared.snapshot.store(Some(snapshot.clone()));
+    let started = Instant::now();
+    let queued = mail::after_pass(&shared, &snapshot).map_err(anyhow::Error::msg)?;
+    let enqueue_time = started.elapsed();
+    let config = SenderConfig::for_snapshot(&snapshot);
+    println!(
+        "planned {} sessions in {:.2} s; queued {} messages in {:.2} s ({:.1} µs each)",
+        snapshot.plan.sessions.len(),
+        plan_time.as_secs_f64(),
+        queued.queued,
+        enqueue_time.as_secs_f64(),
+        enqueue_time.as_secs_f64() * 1e6 / queued.queued.max(1) as f64
+    );
+
+    // Keep the first `count` by due time and make them due now.
+    let conn = rusqlite::Connection::open(&config.state)?;
+    let kept = conn.execute(
+        "DELETE FROM outbox WHERE key NOT IN \
+         (SELECT key FROM outbox WHERE state = 'queued' ORDER BY due, key LIMIT ?1)",
+        [count as i64],
+    )?;
+    conn.execute(
+        "UPDATE outbox SET next_attempt_at = ?1, send_at = ?1, expires_at = NULL",
+        [now.as_second()],
+    )?;
+    let rows: i64 = conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+    if rows as usize != count {
+        bail!("only {rows} messages to send (wanted {count}; {kept} deleted): use a larger org");
+    }
+    drop(conn);
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    let sent = runtime
+        .block_on(mail::drain(&shared, &config))
+        .map_err(anyhow::Error::msg)?;
+    let drain_time = started.elapsed();
+
+    let conn = rusqlite::Connection::open(&config.state)?;
+    let states: Vec<(String, i64)> = conn
+        .prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let sent_rows = states
+        .iter()
+        .find(|(s, _)| s == "sent")
+        .map_or(0, |(_, n)| *n);
+    println!(
+        "drained {sent} messages in {:.3} s ({:.0} per second); outbox: {}",
+        drain_time.as_secs_f64(),
+        sent as f64 / drain_time.as_secs_f64(),
+        states
+            .iter()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if sent_rows as usize != count || sent != count {
+        bail!("not every message was sent: {sent} handed over, {sent_rows} marked sent");
+    }
+    Ok(())
+}
