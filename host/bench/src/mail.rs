@@ -81,9 +81,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let started = Instant::now();
-    let sent = runtime
-        .block_on(mail::drain(&shared, &config))
-        .map_err(anyhow::Error::msg)?;
+    // On a worker thread, as the daemon's sender task runs.
+    let task = {
+        let (shared, config) = (shared.clone(), config.clone());
+        runtime.spawn(async move { mail::drain(&shared, &config).await })
+    };
+    let sent = runtime.block_on(task)?.map_err(anyhow::Error::msg)?;
     let drain_time = started.elapsed();
 
     let conn = rusqlite::Connection::open(&config.state)?;

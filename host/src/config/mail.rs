@@ -21,6 +21,7 @@ const KEYS: &[&str] = &[
     "quiet_hours",
     "attach_ics",
     "folder",
+    "connections",
     "send_timeout_seconds",
     "retry_seconds",
     "max_attempts",
@@ -95,6 +96,7 @@ pub(super) fn read_org(t: &Table<'_, '_>, org_name: &str, out: &mut Out) -> Mail
     let int = |key: &str, range: std::ops::RangeInclusive<i64>, default: u32, out: &mut Out| {
         m.integer(key, range, out).map_or(default, |n| n as u32)
     };
+    mail.connections = int("connections", 1..=32, 8, out);
     mail.send_timeout_seconds = int("send_timeout_seconds", 1..=600, 30, out);
     mail.retry_seconds = int("retry_seconds", 1..=3600, 60, out);
     mail.max_attempts = int("max_attempts", 1..=100, 10, out);

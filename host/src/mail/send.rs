@@ -1,7 +1,11 @@
-//! The sender: takes due messages from the outbox one at a time, marks each
-//! `sending`, hands it to the transport under a deadline
-//! (`send_timeout_seconds`; lettre's own timeout covers only the connect),
-//! and records the outcome. Transient failures retry with exponential
+//! The sender: takes due messages from the outbox in batches of up to
+//! `connections` (marking them `sending` in one transaction), hands each to
+//! the transport under a deadline (`send_timeout_seconds`; lettre's own
+//! timeout covers only the connect), all at once over as many SMTP
+//! connections, and records the outcomes in one transaction. A crash
+//! between a server's acceptance and that record leaves the batch
+//! `sending`: those messages are sent again at the next start (the
+//! duplicate window, at most `connections` messages). Transient failures retry with exponential
 //! backoff (`retry_seconds`, doubling, at most an hour, `max_attempts` in
 //! all); permanent ones are recorded with the server's reply. It sleeps
 //! until the next message is due by the daemon's clock, or until a pass
@@ -9,18 +13,19 @@
 //! at shutdown finishes first.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
 use super::settings::MailSettings;
 use super::transport::{SendError, Transport};
 use crate::daemon::{Metrics, Shared};
-use crate::store::outbox::Outbox;
+use crate::store::outbox::{Claimed, Outbox};
 
 /// Where the sender finds the outbox and writes `.eml` files by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +51,7 @@ impl SenderConfig {
 /// A transport built for the settings it was built from.
 struct Current {
     settings: MailSettings,
-    transport: Transport,
+    transport: Arc<Transport>,
 }
 
 /// The delay before attempt `attempt + 1` after `attempt` failed.
@@ -86,13 +91,13 @@ impl Sender {
             .ok_or_else(|| "the outbox is not open".to_string())
     }
 
-    fn transport(&mut self, settings: &MailSettings) -> Result<&Transport, String> {
+    fn transport(&mut self, settings: &MailSettings) -> Result<&Arc<Transport>, String> {
         if self
             .current
             .as_ref()
             .is_none_or(|c| &c.settings != settings)
         {
-            let transport = Transport::build(settings, &self.config.folder)?;
+            let transport = Arc::new(Transport::build(settings, &self.config.folder)?);
             self.current = Some(Current {
                 settings: settings.clone(),
                 transport,
@@ -104,8 +109,10 @@ impl Sender {
             .ok_or_else(|| "no transport".to_string())
     }
 
-    /// Sends one due message; false when none is due.
-    async fn send_one(&mut self, settings: &MailSettings) -> Result<bool, String> {
+    /// Sends the due messages, up to `connections` at once (each claimed,
+    /// that is marked `sending`, before it is handed over, and its outcome
+    /// recorded when it returns); how many (0: none is due).
+    async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, String> {
         let now = self.shared.clock.now();
         let metrics = self.shared.metrics.clone();
         let outbox = self.outbox()?;
@@ -113,74 +120,67 @@ impl Sender {
         metrics
             .reminders_expired
             .fetch_add(expired as u64, Ordering::Relaxed);
-        let Some(claimed) = outbox.claim_next(now).map_err(|e| e.to_string())? else {
-            return Ok(false);
-        };
-        let attempt = claimed.attempts + 1;
-        let deadline = Duration::from_secs(u64::from(settings.send_timeout_seconds));
-        let result = match self.transport(settings) {
-            Ok(t) => {
-                match tokio::time::timeout(
-                    deadline,
-                    t.send(
-                        &settings.from,
-                        &claimed.address,
-                        &claimed.message_id,
-                        &claimed.message,
-                    ),
-                )
-                .await
-                {
-                    Ok(r) => r,
-                    Err(_) => Err(SendError::Transient(format!(
-                        "no answer within {} s",
-                        settings.send_timeout_seconds
-                    ))),
-                }
-            }
-            Err(e) => Err(SendError::Transient(e)),
-        };
-        let now = self.shared.clock.now();
-        let outbox = self.outbox()?;
-        match result {
-            Ok(()) => {
-                outbox
-                    .mark_sent(&claimed.key, now)
-                    .map_err(|e| e.to_string())?;
-                Metrics::inc(&metrics.reminders_sent);
-                tracing::info!(key = %claimed.key, message_id = %claimed.message_id, attempt, "reminder sent");
-            }
-            Err(SendError::Permanent(reply)) => {
-                outbox
-                    .mark_failed(&claimed.key, &reply)
-                    .map_err(|e| e.to_string())?;
-                Metrics::inc(&metrics.reminders_failed);
-                tracing::warn!(key = %claimed.key, %reply, "reminder refused for good");
-            }
-            Err(SendError::Transient(reply)) => {
-                // A connection that failed or timed out may be half-used:
-                // build a fresh transport for the next message.
-                self.current = None;
-                let outbox = self.outbox()?;
-                if attempt >= settings.max_attempts {
-                    let error = format!("gave up after {attempt} attempts; last: {reply}");
-                    outbox
-                        .mark_failed(&claimed.key, &error)
-                        .map_err(|e| e.to_string())?;
-                    Metrics::inc(&metrics.reminders_failed);
-                    tracing::warn!(key = %claimed.key, %reply, attempt, "reminder failed for good");
-                } else {
-                    let next = now
-                        .checked_add(backoff(settings, attempt))
-                        .unwrap_or(Timestamp::MAX);
-                    outbox
-                        .mark_retry(&claimed.key, &reply, next)
-                        .map_err(|e| e.to_string())?;
-                    tracing::info!(key = %claimed.key, %reply, attempt, retry_at = %next, "reminder will be retried");
-                }
-            }
+        let batch: Vec<Arc<Claimed>> = outbox
+            .claim_due(now, settings.connections.max(1) as usize)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        if batch.is_empty() {
+            return Ok(0);
         }
-        Ok(true)
+        let deadline = Duration::from_secs(u64::from(settings.send_timeout_seconds));
+        let mut results: Vec<Option<Result<(), SendError>>> = vec![None; batch.len()];
+        match self.transport(settings) {
+            Ok(transport) => {
+                let mut sends = JoinSet::new();
+                for (i, claimed) in batch.iter().enumerate() {
+                    let (transport, claimed) = (transport.clone(), claimed.clone());
+                    let from = settings.from.clone();
+                    let timeout_seconds = settings.send_timeout_seconds;
+                    sends.spawn(async move {
+                        let send = transport.send(
+                            &from,
+                            &claimed.address,
+                            &claimed.message_id,
+                            &claimed.message,
+                        );
+                        let result = match tokio::time::timeout(deadline, send).await {
+                            Ok(r) => r,
+                            Err(_) => Err(SendError::Transient(format!(
+                                "no answer within {timeout_seconds} s"
+                            ))),
+                        };
+                        (i, result)
+                    });
+                }
+                while let Some(done) = sends.join_next().await {
+                    if let Ok((i, result)) = done {
+                        results[i] = Some(result);
+                    }
+                }
+            }
+            Err(e) => results.fill(Some(Err(SendError::Transient(e)))),
+        }
+        let now = self.shared.clock.now();
+        let mut transient = false;
+        let metrics = self.shared.metrics.clone();
+        self.outbox()?.in_transaction(|outbox| {
+            for (claimed, result) in batch.iter().zip(results) {
+                let result = result.unwrap_or_else(|| {
+                    Err(SendError::Transient("the send task failed".to_string()))
+                });
+                transient |= matches!(result, Err(SendError::Transient(_)));
+                record(outbox, &metrics, settings, claimed, result, now)?;
+            }
+            Ok(())
+        })?;
+        if transient {
+            // A connection that failed or timed out may be half-used:
+            // build a fresh transport for the next messages.
+            self.current = None;
+        }
+        Ok(batch.len())
     }
 
     /// How long to sleep before the next message is due (at most an hour).
@@ -195,6 +195,52 @@ impl Sender {
                 .min(hour),
         }
     }
+}
+
+/// Records the outcome of sending `claimed` at `now`.
+fn record(
+    outbox: &mut Outbox,
+    metrics: &Metrics,
+    settings: &MailSettings,
+    claimed: &Claimed,
+    result: Result<(), SendError>,
+    now: Timestamp,
+) -> Result<(), String> {
+    let attempt = claimed.attempts + 1;
+    match result {
+        Ok(()) => {
+            outbox
+                .mark_sent(&claimed.key, now)
+                .map_err(|e| e.to_string())?;
+            Metrics::inc(&metrics.reminders_sent);
+            tracing::info!(key = %claimed.key, message_id = %claimed.message_id, attempt, "reminder sent");
+        }
+        Err(SendError::Permanent(reply)) => {
+            outbox
+                .mark_failed(&claimed.key, &reply)
+                .map_err(|e| e.to_string())?;
+            Metrics::inc(&metrics.reminders_failed);
+            tracing::warn!(key = %claimed.key, %reply, "reminder refused for good");
+        }
+        Err(SendError::Transient(reply)) if attempt >= settings.max_attempts => {
+            let error = format!("gave up after {attempt} attempts; last: {reply}");
+            outbox
+                .mark_failed(&claimed.key, &error)
+                .map_err(|e| e.to_string())?;
+            Metrics::inc(&metrics.reminders_failed);
+            tracing::warn!(key = %claimed.key, %reply, attempt, "reminder failed for good");
+        }
+        Err(SendError::Transient(reply)) => {
+            let next = now
+                .checked_add(backoff(settings, attempt))
+                .unwrap_or(Timestamp::MAX);
+            outbox
+                .mark_retry(&claimed.key, &reply, next)
+                .map_err(|e| e.to_string())?;
+            tracing::info!(key = %claimed.key, %reply, attempt, retry_at = %next, "reminder will be retried");
+        }
+    }
+    Ok(())
 }
 
 /// `[mail]` of the plan being served (mail off before the first plan).
@@ -221,10 +267,12 @@ pub async fn drain(shared: &Shared, config: &SenderConfig) -> Result<usize, Stri
         current: None,
     };
     let mut n = 0;
-    while sender.send_one(&settings).await? {
-        n += 1;
+    loop {
+        match sender.send_due(&settings).await? {
+            0 => return Ok(n),
+            sent => n += sent,
+        }
     }
-    Ok(n)
 }
 
 /// Starts the sender on the current runtime; it stops when `shutdown`
@@ -248,9 +296,9 @@ pub fn spawn_sender(
             let settings = mail_settings(&sender.shared);
             let mut pause = None;
             if settings.enabled {
-                match sender.send_one(&settings).await {
-                    Ok(true) => continue,
-                    Ok(false) => {}
+                match sender.send_due(&settings).await {
+                    Ok(0) => {}
+                    Ok(_) => continue,
                     Err(e) => {
                         tracing::error!(error = %e, "the outbox cannot be used; trying again in a minute");
                         sender.outbox = None;

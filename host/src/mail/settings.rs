@@ -34,6 +34,9 @@ pub struct MailSettings {
     /// default `mail/` in the data folder; resolved against the policy
     /// folder).
     pub folder: Option<PathBuf>,
+    /// Messages sent at once, each over its own SMTP connection
+    /// (`connections`, default 8).
+    pub connections: u32,
     /// Deadline for one message's whole SMTP exchange, in seconds
     /// (`send_timeout_seconds`, default 30).
     pub send_timeout_seconds: u32,
@@ -62,6 +65,7 @@ impl Default for MailSettings {
             quiet_hours: None,
             attach_ics: false,
             folder: None,
+            connections: 8,
             send_timeout_seconds: 30,
             retry_seconds: 60,
             max_attempts: 10,

@@ -6,12 +6,14 @@
 //! overwrites its file instead of adding a second one.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use tokio::net::TcpStream;
 
 use super::settings::{MailSettings, SmtpSettings, SmtpTls};
 
@@ -30,7 +32,106 @@ pub enum Transport {
     /// `.eml` files in this folder.
     Folder(PathBuf),
     /// An SMTP server.
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Smtp(Box<Smtp>),
+}
+
+/// SMTP connections to `[mail.smtp]`: opened as sends need them (one per
+/// message in flight, up to `connections`) and kept for the next ones.
+///
+/// lettre's `AsyncSmtpConnection` does the protocol; the TCP connection is
+/// opened here so that it can set `TCP_NODELAY`: lettre writes a message's
+/// body and its final `.` in two writes and then waits for the reply, which
+/// with Nagle's algorithm and the server's delayed ACK costs about 40 ms per
+/// message (measured: 16 messages per second into `smtp-sink` instead of
+/// thousands). Implicit TLS (`tls = "tls"`) uses lettre's own connection.
+pub struct Smtp {
+    settings: SmtpSettings,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    hello: ClientId,
+    /// Open connections not in use.
+    idle: Mutex<Vec<AsyncSmtpConnection>>,
+}
+
+impl Smtp {
+    fn tls(&self) -> Result<TlsParameters, SendError> {
+        TlsParameters::new(self.settings.host.clone()).map_err(|e| {
+            SendError::Transient(format!("cannot set up TLS for {}: {e}", self.settings.host))
+        })
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
+        let (host, port) = (self.settings.host.as_str(), self.settings.port);
+        let mut conn = match self.settings.tls {
+            SmtpTls::Tls => AsyncSmtpConnection::connect_tokio1(
+                (host, port),
+                Some(self.timeout),
+                &self.hello,
+                Some(self.tls()?),
+                None,
+            )
+            .await
+            .map_err(classify)?,
+            SmtpTls::None | SmtpTls::StartTls => {
+                let tcp = tokio::time::timeout(self.timeout, TcpStream::connect((host, port)))
+                    .await
+                    .map_err(|_| {
+                        SendError::Transient(format!("cannot connect to {host}:{port}: timed out"))
+                    })?
+                    .map_err(|e| {
+                        SendError::Transient(format!("cannot connect to {host}:{port}: {e}"))
+                    })?;
+                tcp.set_nodelay(true)
+                    .map_err(|e| SendError::Transient(format!("{host}:{port}: {e}")))?;
+                let mut conn =
+                    AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello)
+                        .await
+                        .map_err(classify)?;
+                if self.settings.tls == SmtpTls::StartTls {
+                    conn.starttls(self.tls()?, &self.hello).await.map_err(|e| {
+                        SendError::Transient(format!("STARTTLS with {host}:{port}: {e}"))
+                    })?;
+                }
+                conn
+            }
+        };
+        if let Some(credentials) = &self.credentials {
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await
+                .map_err(classify)?;
+        }
+        Ok(conn)
+    }
+
+    async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<(), SendError> {
+        let reused = {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            idle.retain(|c| !c.has_broken());
+            idle.pop()
+        };
+        let mut conn = match reused {
+            Some(conn) => conn,
+            None => self.connect().await?,
+        };
+        // On an error the connection is dropped: the next message starts
+        // on a fresh one.
+        conn.send(envelope, message).await.map_err(classify)?;
+        self.idle
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(conn);
+        Ok(())
+    }
+}
+
+/// 5xx replies are permanent; everything else (4xx, I/O, TLS) is worth
+/// another try.
+fn classify(e: lettre::transport::smtp::Error) -> SendError {
+    if e.is_permanent() {
+        SendError::Permanent(e.to_string())
+    } else {
+        SendError::Transient(e.to_string())
+    }
 }
 
 impl Transport {
@@ -66,11 +167,7 @@ impl Transport {
             }),
             Transport::Smtp(smtp) => {
                 let envelope = envelope(from, to)?;
-                match smtp.send_raw(&envelope, message).await {
-                    Ok(_) => Ok(()),
-                    Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
-                    Err(e) => Err(SendError::Transient(e.to_string())),
-                }
+                smtp.send(&envelope, message).await
             }
         }
     }
@@ -86,32 +183,25 @@ fn envelope(from: &str, to: &str) -> Result<Envelope, SendError> {
     Envelope::new(Some(from), vec![to]).map_err(|e| SendError::Permanent(e.to_string()))
 }
 
-fn smtp_transport(
-    smtp: &SmtpSettings,
-    timeout_seconds: u32,
-) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let tls = |host: &str| {
-        TlsParameters::new(host.to_string())
-            .map_err(|e| format!("cannot set up TLS for {host}: {e}"))
+fn smtp_transport(smtp: &SmtpSettings, timeout_seconds: u32) -> Result<Smtp, String> {
+    let credentials = match (&smtp.username, &smtp.password_env) {
+        (Some(user), Some(var)) => {
+            let password = std::env::var(var).map_err(|_| {
+                format!(
+                    "the SMTP password's environment variable {var} (`password_env` in [mail.smtp]) is not set"
+                )
+            })?;
+            Some(Credentials::new(user.clone(), password))
+        }
+        _ => None,
     };
-    let mode = match smtp.tls {
-        SmtpTls::None => Tls::None,
-        SmtpTls::StartTls => Tls::Required(tls(&smtp.host)?),
-        SmtpTls::Tls => Tls::Wrapper(tls(&smtp.host)?),
-    };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(smtp.host.clone())
-        .port(smtp.port)
-        .tls(mode)
-        .timeout(Some(Duration::from_secs(u64::from(timeout_seconds))));
-    if let (Some(user), Some(var)) = (&smtp.username, &smtp.password_env) {
-        let password = std::env::var(var).map_err(|_| {
-            format!(
-                "the SMTP password's environment variable {var} (`password_env` in [mail.smtp]) is not set"
-            )
-        })?;
-        builder = builder.credentials(Credentials::new(user.clone(), password));
-    }
-    Ok(builder.build())
+    Ok(Smtp {
+        settings: smtp.clone(),
+        credentials,
+        timeout: Duration::from_secs(u64::from(timeout_seconds)),
+        hello: ClientId::default(),
+        idle: Mutex::new(Vec::new()),
+    })
 }
 
 /// The `.eml` file name of a Message-ID: its characters outside

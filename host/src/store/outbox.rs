@@ -366,6 +366,70 @@ impl Outbox {
         Ok(row)
     }
 
+    /// Claims up to `limit` queued rows due at `now`, earliest first, in one
+    /// transaction (each marked `sending` as [`Outbox::claim_next`] does).
+    pub fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Claimed>, StoreError> {
+        let path = self.path.clone();
+        let err = |e| StoreError::from_sqlite(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let rows = {
+            let mut stmt = tx
+                .prepare_cached(
+                    "SELECT key, message_id, address, attempts, message FROM outbox \
+                     WHERE state = 'queued' AND next_attempt_at <= ?1 \
+                     AND (expires_at IS NULL OR expires_at > ?1) \
+                     ORDER BY next_attempt_at, key LIMIT ?2",
+                )
+                .map_err(err)?;
+            let rows = stmt
+                .query_map(params![secs(now), limit as i64], |r| {
+                    Ok(Claimed {
+                        key: r.get(0)?,
+                        message_id: r.get(1)?,
+                        address: r.get(2)?,
+                        attempts: r.get(3)?,
+                        message: r.get(4)?,
+                    })
+                })
+                .map_err(err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(err)?;
+            let mut mark = tx
+                .prepare_cached(
+                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE key = ?1",
+                )
+                .map_err(err)?;
+            for c in &rows {
+                mark.execute(params![c.key]).map_err(err)?;
+            }
+            rows
+        };
+        tx.commit().map_err(err)?;
+        Ok(rows)
+    }
+
+    /// Runs `f` in one transaction (the outcomes of a batch of sends).
+    pub fn in_transaction<R>(
+        &mut self,
+        f: impl FnOnce(&mut Outbox) -> Result<R, String>,
+    ) -> Result<R, String> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e).to_string())?;
+        match f(self) {
+            Ok(r) => {
+                self.conn
+                    .execute_batch("COMMIT")
+                    .map_err(|e| self.err(e).to_string())?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     /// The server accepted the message.
     pub fn mark_sent(&mut self, key: &str, now: Timestamp) -> Result<(), StoreError> {
         self.conn

@@ -71,7 +71,9 @@ const MIGRATIONS: &[&str] = &[
         sent_at         INTEGER,
         message         BLOB NOT NULL
     ) STRICT;
-    CREATE INDEX outbox_ready ON outbox (state, next_attempt_at);
+    -- claim_next walks this index in order; expire finds due rows by it.
+    CREATE INDEX outbox_ready ON outbox (state, next_attempt_at, key);
+    CREATE INDEX outbox_expiry ON outbox (state, expires_at);
     CREATE TABLE mail_alerts (
         group_id TEXT PRIMARY KEY NOT NULL,
         kind     TEXT NOT NULL,
