@@ -14,6 +14,7 @@ parts="${*:-http mail memory}"
 rounds="${ROUNDS:-3}"
 duration="${DURATION:-10s}"
 work="$(mktemp -d)"
+chmod 755 "$work" # nginx's workers run as an unprivileged user
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -59,20 +60,21 @@ rss() { # VmRSS and VmHWM of a process, in MiB
 
 if [[ " $parts " == *" http "* ]]; then
   echo
-  echo "== http: one feed from examples/clinic, wrk -t2 -c64 -d$duration, $rounds rounds each, alternating"
+  echo "== http: feeds from examples/clinic, wrk -t2 -c64 -d$duration, $rounds rounds each, alternating"
   org="$work/clinic"
   cp -r "$root/examples/clinic" "$org"
   sed -i "s#\.\./\.\./plugins/#$root/plugins/#" "$org/peerwell.toml"
   export PEERWELL_DATA_DIR="$work/clinic-state"
   start_daemon "$org" "$work/serve.log" --now 2026-03-02T08:00:00-06:00
-  # The largest member feed: the most sessions per response.
-  feed="$("$bin" feeds "$org" --base-url "$daemon_url" --format json | python3 -c '
+  # Two feeds: the median-sized one (what a typical member fetches) and the
+  # largest (the most sessions per response), each against nginx.
+  "$bin" feeds "$org" --base-url "$daemon_url" --format json | python3 -c '
 import json, sys, urllib.request
-feeds = [f for f in json.load(sys.stdin) if f["kind"] == "member"]
-sizes = [(len(urllib.request.urlopen(f["feed"]).read()), f["feed"]) for f in feeds]
-print(max(sizes)[1])')"
+feeds = json.load(sys.stdin)
+sizes = sorted((len(urllib.request.urlopen(f["feed_url"]).read()), f["feed_url"]) for f in feeds)
+print("median", sizes[len(sizes) // 2][1])
+print("largest", sizes[-1][1])' >"$work/feeds.txt"
   mkdir -p "$work/www"
-  curl -sf "$feed" -o "$work/www/feed.ics"
   port="$(free_port)"
   mkdir -p "$work/nginx/logs"
   cat >"$work/nginx/nginx.conf" <<EOF
@@ -90,7 +92,8 @@ http {
   tcp_nopush on;
   keepalive_requests 1000000;
   keepalive_timeout 60s;
-  open_file_cache max=16 valid=60s;
+  open_file_cache max=16;
+  open_file_cache_valid 60s;
   server {
     listen 127.0.0.1:$port;
     root $work/www;
@@ -99,36 +102,39 @@ http {
 EOF
   nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
   pids+=("$!")
-  sleep 1
-  nginx_url="http://127.0.0.1:$port/feed.ics"
-  curl -sf "$nginx_url" -o "$work/nginx.ics"
-  curl -sf "$feed" -o "$work/peerwell.ics"
-  cmp "$work/nginx.ics" "$work/peerwell.ics"
-  echo "   same $(wc -c <"$work/peerwell.ics") bytes from both; content types:" \
-    "peerwell \"$(curl -sI "$feed" | sed -n 's/^[Cc]ontent-[Tt]ype: //p' | tr -d '\r')\"," \
-    "nginx \"$(curl -sI "$nginx_url" | sed -n 's/^[Cc]ontent-[Tt]ype: //p' | tr -d '\r')\""
-  run_wrk() {
-    wrk -t2 -c64 -d"$duration" --latency "$1" >"$work/wrk.out"
-    local rps p50 p99
-    rps="$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")"
-    p50="$(awk '$1 == "50%" {print $2}' "$work/wrk.out")"
-    p99="$(awk '$1 == "99%" {print $2}' "$work/wrk.out")"
-    if grep -q "Non-2xx\|Socket errors" "$work/wrk.out"; then
-      grep "Non-2xx\|Socket errors" "$work/wrk.out" | sed 's/^/      /'
-    fi
-    echo "$rps $p50 $p99"
-  }
-  wrk -t2 -c64 -d3s "$feed" >/dev/null
-  wrk -t2 -c64 -d3s "$nginx_url" >/dev/null
-  : >"$work/rps"
-  for r in $(seq 1 "$rounds"); do
-    read -r prps p50 p99 <<<"$(run_wrk "$feed")"
-    echo "   round $r peerwell: $prps req/s (p50 $p50, p99 $p99)"
-    read -r nrps n50 n99 <<<"$(run_wrk "$nginx_url")"
-    echo "   round $r nginx:    $nrps req/s (p50 $n50, p99 $n99)"
-    echo "$prps $nrps" >>"$work/rps"
-  done
-  python3 - "$work/rps" <<'EOF'
+  while read -r label feed <&3; do
+    curl -sf "$feed" -o "$work/www/$label.ics"
+    echo "  -- the $label feed"
+    nginx_url="http://127.0.0.1:$port/$label.ics"
+    for _ in $(seq 1 50); do curl -sf -o /dev/null "$nginx_url" && break; sleep 0.1; done
+    curl -sf "$nginx_url" -o "$work/nginx.ics"
+    curl -sf "$feed" -o "$work/peerwell.ics"
+    cmp "$work/nginx.ics" "$work/peerwell.ics"
+    echo "   same $(wc -c <"$work/peerwell.ics") bytes from both; content types:" \
+      "peerwell \"$(curl -sI "$feed" | sed -n 's/^[Cc]ontent-[Tt]ype: //p' | tr -d '\r')\"," \
+      "nginx \"$(curl -sI "$nginx_url" | sed -n 's/^[Cc]ontent-[Tt]ype: //p' | tr -d '\r')\""
+    run_wrk() {
+      wrk -t2 -c64 -d"$duration" --latency "$1" >"$work/wrk.out"
+      local rps p50 p99
+      rps="$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.out")"
+      p50="$(awk '$1 == "50%" {print $2}' "$work/wrk.out")"
+      p99="$(awk '$1 == "99%" {print $2}' "$work/wrk.out")"
+      if grep -q "Non-2xx\|Socket errors" "$work/wrk.out"; then
+        grep "Non-2xx\|Socket errors" "$work/wrk.out" | sed 's/^/      /'
+      fi
+      echo "$rps $p50 $p99"
+    }
+    wrk -t2 -c64 -d3s "$feed" >/dev/null
+    wrk -t2 -c64 -d3s "$nginx_url" >/dev/null
+    : >"$work/rps"
+    for r in $(seq 1 "$rounds"); do
+      read -r prps p50 p99 <<<"$(run_wrk "$feed")"
+      echo "   round $r peerwell: $prps req/s (p50 $p50, p99 $p99)"
+      read -r nrps n50 n99 <<<"$(run_wrk "$nginx_url")"
+      echo "   round $r nginx:    $nrps req/s (p50 $n50, p99 $n99)"
+      echo "$prps $nrps" >>"$work/rps"
+    done
+    python3 - "$work/rps" <<'EOF'
 import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
 p = statistics.median(r[0] for r in rows)
@@ -137,6 +143,7 @@ ratios = [r[0] / r[1] for r in rows]
 print(f"   median: peerwell {p:,.0f} req/s, nginx {n:,.0f} req/s: {100 * p / n:.0f}% of nginx"
       f" (per round {', '.join(f'{100 * x:.0f}%' for x in ratios)})")
 EOF
+  done 3<"$work/feeds.txt"
   echo "   daemon memory after the runs: $(rss "$daemon_pid")"
   kill "$daemon_pid"
   unset PEERWELL_DATA_DIR
@@ -211,7 +218,7 @@ EOF
 import json, sys, urllib.request
 feeds = json.load(sys.stdin)
 for f in feeds[::50]:
-    urllib.request.urlopen(f["feed"]).read()
+    urllib.request.urlopen(f["feed_url"]).read()
 print(f"   fetched {len(feeds[::50])} of {len(feeds)} feeds")'
   echo "   after serving feeds: $(rss "$daemon_pid")"
   curl -sf "$daemon_url/metrics" | grep -E '^peerwell_(plans|sessions|reminders_queued|reminders_sent)' | sed 's/^/   /'
