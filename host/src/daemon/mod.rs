@@ -61,6 +61,8 @@ pub struct Shared {
     /// The reminder sender, started after the first good pass (the outbox
     /// lives beside the state file the policy names); awaited at shutdown.
     pub mail_sender: Arc<Mutex<Option<JoinHandle<()>>>>,
+    /// Held while a pass's reminders are queued (one pass at a time).
+    pub mail_queue: Arc<Mutex<()>>,
 }
 
 impl Shared {
@@ -77,6 +79,7 @@ impl Shared {
             shutdown: stop_rx,
             tokens: Arc::default(),
             mail_sender: Arc::default(),
+            mail_queue: Arc::default(),
         };
         (shared, stop_tx)
     }
@@ -101,9 +104,18 @@ pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
     if let Err(e) = crate::web::refresh(shared, snapshot) {
         tracing::error!(error = %e, "cannot update the feed tokens; the previous ones keep serving");
     }
-    if let Err(e) = crate::mail::after_pass(shared, snapshot) {
-        tracing::error!(error = %e, "reminders were not queued; the plan still serves");
-    }
+    // Queuing reminders can take seconds for a large organization: it runs
+    // beside the loop, one pass at a time, and skips a plan already replaced.
+    let (s, snap) = (shared.clone(), snapshot.clone());
+    tokio::task::spawn_blocking(move || {
+        let _one = s.mail_queue.lock().unwrap_or_else(|p| p.into_inner());
+        let current = s.current().is_some_and(|c| Arc::ptr_eq(&c, &snap));
+        if current && let Err(e) = crate::mail::after_pass(&s, &snap) {
+            tracing::error!(error = %e, "reminders were not queued; the plan still serves");
+        }
+        drop(snap);
+        release_free_memory();
+    });
     let mut sender = shared.mail_sender.lock().unwrap_or_else(|p| p.into_inner());
     if sender.is_none() {
         let config = crate::mail::SenderConfig::for_snapshot(snapshot);
@@ -112,6 +124,18 @@ pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
             config,
             shared.shutdown.clone(),
         ));
+    }
+}
+
+/// Gives memory freed by a pass (the planner's working set, the replaced
+/// snapshot) back to the system: glibc keeps freed heap otherwise, and a
+/// large organization's pass would hold its peak for good.
+#[allow(unsafe_code)]
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

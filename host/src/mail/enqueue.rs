@@ -280,6 +280,9 @@ fn render_changed(
     out
 }
 
+/// Messages rendered and written per transaction.
+const RENDER_CHUNK: usize = 2000;
+
 /// Writes what `snapshot` gives rise to at `now` into `outbox`.
 pub fn enqueue(
     outbox: &mut Outbox,
@@ -300,11 +303,15 @@ pub fn enqueue(
     items.extend(hr_items);
 
     let existing = outbox.fingerprints()?;
-    let messages = render_changed(snapshot, &items, &existing, now, &mut done.problems);
-    let up = outbox.upsert(&messages, now)?;
-    done.queued = up.queued;
-    done.replaced = up.replaced;
-    done.expired = up.expired;
+    // Rendered and written a chunk at a time, so that a large organization's
+    // first pass (hundreds of thousands of messages) never holds them all.
+    for chunk in items.chunks(RENDER_CHUNK) {
+        let messages = render_changed(snapshot, chunk, &existing, now, &mut done.problems);
+        let up = outbox.upsert(&messages, now)?;
+        done.queued += up.queued;
+        done.replaced += up.replaced;
+        done.expired += up.expired;
+    }
     for (group, alert) in alert_updates {
         outbox.set_alert(&group, alert.as_ref().map(|(k, t)| (k.as_str(), *t)))?;
     }
