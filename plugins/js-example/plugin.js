@@ -421,6 +421,41 @@ export const format = {
 
   planSession: guarded(planSession),
 
+  /**
+   * The whole series in one call: each session planned as `planSession`
+   * would, its history the fixed sessions and the ones planned before it.
+   */
+  planSeries(request) {
+    const { group, members, items } = request;
+    const history = [];
+    const plans = [];
+    for (const item of items) {
+      if (item.tag === 'fixed') {
+        history.push(item.val);
+        continue;
+      }
+      const s = item.val;
+      let plan;
+      try {
+        plan = guarded(planSession)({
+          group,
+          index: s.index,
+          date: s.date,
+          start: s.start,
+          attendees: s.attendees,
+          absentees: s.absentees,
+          history,
+          members,
+        });
+      } catch (error) {
+        return { plans, error };
+      }
+      history.push({ date: s.date, attendees: s.attendees, roles: plan.roles });
+      plans.push(plan);
+    }
+    return { plans, error: undefined };
+  },
+
   /** The whole group meets: `ok(none)`. */
   partition: guarded(() => undefined),
 

@@ -165,6 +165,32 @@ test('opener rotates fairly across absences', () => {
   assert.deepEqual(openers, weeks.map(([, who]) => who));
 });
 
+test('planSeries gives the plans of planSession one by one, after fixed sessions', () => {
+  const g = group();
+  const fixed = { date: { year: 2025, month: 3, day: 4 }, attendees: g.members, roles: [{ role: 'opener', member: 'ana' }] };
+  const absences = [['ben'], [], ['dee'], []];
+  const items = [{ tag: 'fixed', val: fixed }];
+  absences.forEach((absent, i) => {
+    const r = request(g, i + 1, absent, []);
+    items.push({ tag: 'plan', val: { index: r.index, date: r.date, start: r.start, attendees: r.attendees, absentees: r.absentees } });
+  });
+  const out = format.planSeries({ group: g, members, items });
+  assert.equal(out.error, undefined);
+  const history = [fixed];
+  absences.forEach((absent, i) => {
+    const req = request(g, i + 1, absent, history.slice());
+    const plan = format.planSession(req);
+    assert.deepEqual(out.plans[i], plan, `session ${i + 1}`);
+    history.push({ date: req.date, attendees: req.attendees, roles: plan.roles });
+  });
+  // Planning stops at the first error, keeping the plans before it.
+  const stop = request(g, 9, g.members, []);
+  items.splice(2, 0, { tag: 'plan', val: { index: 9, date: stop.date, start: stop.start, attendees: [], absentees: g.members } });
+  const cut = format.planSeries({ group: g, members, items });
+  assert.equal(cut.plans.length, 1);
+  assert.equal(cut.error.tag, 'cannot-plan');
+});
+
 test('agenda adds up to the duration; the opener speaks first', () => {
   for (const duration of [20, 30, 45, 60]) {
     for (const absent of [[], ['ana'], ['ana', 'cai', 'dee']]) {

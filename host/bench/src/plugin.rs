@@ -3,9 +3,12 @@
 //! - `plugin calls NAME=FILE... [--rounds N]`: per-session planning cost
 //!   of each plugin over the same realistic requests (6 members, history
 //!   growing to 11 past sessions, one absentee each time): a warm call on
-//!   one [`PluginInstance`], the planner's path through [`PluginFormat`]
-//!   (a fresh instance per call), and the built-in `check-in` format as the
-//!   reference in the same run. Median and p90 per call after warm-up.
+//!   one [`PluginInstance`]; [`PluginFormat`] outside a planning pass (a
+//!   fresh instance per call); the planner's path since, one planning pass
+//!   per series (an instance per group and pass), session by session and
+//!   as one `plan_series` call (time per session: the call's / sessions);
+//!   and the built-in `check-in` format as the reference in the same run.
+//!   Median and p90 per call after warm-up.
 //! - `plugin load NAME=FILE... [--runs N]`: [`Plugin::load`] with an empty
 //!   cache folder (compile) and with a warm one (deserialize).
 //! - `plugin org BUILTIN_DIR PLUGIN_DIR [--runs N]`: the same organization
@@ -113,6 +116,28 @@ fn time_calls(
     Ok(samples)
 }
 
+/// Times `plan_series` (a whole series of `n` sessions) `rounds` times
+/// after `warmup` unmeasured rounds; returns one sample per session (the
+/// series' time divided by `n`), comparable with [`time_calls`].
+fn time_series(
+    n: usize,
+    warmup: usize,
+    rounds: usize,
+    mut plan: impl FnMut() -> anyhow::Result<()>,
+) -> anyhow::Result<Vec<Duration>> {
+    for _ in 0..warmup {
+        plan()?;
+    }
+    let mut samples = Vec::with_capacity(rounds * n);
+    for _ in 0..rounds {
+        let t = Instant::now();
+        plan()?;
+        let each = t.elapsed() / n.max(1) as u32;
+        samples.extend(std::iter::repeat_n(each, n));
+    }
+    Ok(samples)
+}
+
 fn line(label: &str, samples: &mut [Duration]) {
     let (median, p90) = median_p90(samples);
     println!(
@@ -123,17 +148,20 @@ fn line(label: &str, samples: &mut [Duration]) {
     );
 }
 
-/// `plugin calls`: warm, instantiate-per-call and native, per session.
-/// `--only warm|fresh|native` runs one of the three (for profiling).
+/// `plugin calls`: warm, instantiate-per-call, one pass per series
+/// (session by session, and as one `plan_series`) and native, per session.
+/// `--only warm|fresh|pass|series|native` runs one of them (for profiling).
 fn calls(args: &[String]) -> anyhow::Result<()> {
     let mut only = None;
     let mut rest = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         if a == "--only" {
-            let v = it.next().context("--only needs warm, fresh or native")?;
-            if !["warm", "fresh", "native"].contains(&v.as_str()) {
-                bail!("--only {v}: expected warm, fresh or native");
+            let v = it
+                .next()
+                .context("--only needs warm, fresh, pass, series or native")?;
+            if !["warm", "fresh", "pass", "series", "native"].contains(&v.as_str()) {
+                bail!("--only {v}: expected warm, fresh, pass, series or native");
             }
             only = Some(v.clone());
         } else {
@@ -196,6 +224,47 @@ fn calls(args: &[String]) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("{e}"))
             })?;
             line("instantiate-per-call (PluginFormat)", &mut s);
+        }
+        // The planner's path since instances are kept per group and pass:
+        // one planning pass per round of the series (the first call makes
+        // the instance), session by session and as one `plan-series` call.
+        if runs("pass") {
+            let mut s = time_calls(&series, warmup, rounds, |i| {
+                if i == 0 {
+                    format.end_pass();
+                    format.begin_pass();
+                }
+                Format::plan_session(&format, &series.request(i))
+                    .map_err(|e| anyhow::anyhow!("{e}"))
+            })?;
+            format.end_pass();
+            line("one pass per series (plan_session)", &mut s);
+        }
+        if runs("series") {
+            let items = series.items();
+            let request = series.series_request(&items);
+            let mut plans = Vec::new();
+            let mut s = time_series(series.len(), warmup, rounds, || {
+                format.begin_pass();
+                let out = Format::plan_series(&format, &request);
+                format.end_pass();
+                plans = out.map_err(|e| anyhow::anyhow!("{e}"))?;
+                Ok(())
+            })?;
+            line("one pass per series (plan_series)", &mut s);
+            let same = (0..series.len()).all(|i| {
+                plans.get(i)
+                    == Format::plan_session(&format, &series.request(i))
+                        .ok()
+                        .as_ref()
+            });
+            println!(
+                "  plan_series gives the plans of plan_session: {}",
+                if same { "yes" } else { "NO" }
+            );
+            if !same {
+                bail!("plan_series planned differently from plan_session");
+            }
         }
 
         // The reference: the built-in check-in format on the same requests,

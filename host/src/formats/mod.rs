@@ -254,6 +254,15 @@ pub trait Format: Send + Sync {
     /// Plans one session: title, agenda, roles.
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError>;
 
+    /// Plans the [`SeriesItem::Plan`] sessions of a series, in order, each
+    /// exactly as [`Format::plan_session`] would with as history the items
+    /// before it (a fixed one as given, a planned one with its attendees and
+    /// the roles planned for it); stops at the first error. The default
+    /// does just that, one `plan_session` after another.
+    fn plan_series(&self, request: &SeriesRequest<'_>) -> Result<Vec<SessionPlan>, FormatError> {
+        series::one_by_one(self, request)
+    }
+
     /// Splits the group into subgroups that meet separately this cycle,
     /// each at its own common free time (e.g. buddy pairs). `None`, the
     /// default, means the whole group meets together at its series time.
@@ -274,6 +283,31 @@ pub trait Format: Send + Sync {
         let _ = request;
         Ok(None)
     }
+
+    /// A planning pass begins (see [`Formats::pass`]): until the matching
+    /// [`Format::end_pass`], the format may reuse work between calls about
+    /// the same group, as long as every answer stays what a fresh call would
+    /// give. The default does nothing.
+    fn begin_pass(&self) {}
+
+    /// The planning pass begun by [`Format::begin_pass`] ends: anything kept
+    /// for it is dropped. The default does nothing.
+    fn end_pass(&self) {}
+}
+
+/// An open planning pass over every format of a [`Formats`]; dropping it
+/// ends the pass.
+#[must_use = "the pass ends when this is dropped"]
+pub struct Pass<'f> {
+    formats: &'f Formats,
+}
+
+impl Drop for Pass<'_> {
+    fn drop(&mut self) {
+        for f in self.formats.by_name.values() {
+            f.end_pass();
+        }
+    }
 }
 
 mod balint;
@@ -283,6 +317,7 @@ mod debrief;
 mod pairing;
 mod rotation;
 mod schwartz;
+mod series;
 mod settings;
 
 pub use balint::Balint;
@@ -291,6 +326,7 @@ pub use checkin::CheckIn;
 pub use debrief::Debrief;
 pub use rotation::{next_in_rotation, rotate};
 pub use schwartz::SchwartzRounds;
+pub use series::{SeriesItem, SeriesRequest, SeriesSession, one_by_one};
 
 /// The planning moment shared by every plugin of one [`Formats`]: the time
 /// the host plans "as of" (the pipeline's `now`), never the wall clock.
@@ -383,6 +419,17 @@ impl Formats {
     /// Sets the planning moment (the pipeline's `now` or `--now`).
     pub fn set_planning_time(&self, now: jiff::Timestamp) {
         self.clock.set(now);
+    }
+
+    /// Opens a planning pass on every format until the returned guard is
+    /// dropped: plugins keep one warm instance per group and remember
+    /// answers that cannot change within the pass (see
+    /// [`crate::plugin::PluginFormat`]). Passes may nest.
+    pub fn pass(&self) -> Pass<'_> {
+        for f in self.by_name.values() {
+            f.begin_pass();
+        }
+        Pass { formats: self }
     }
 }
 

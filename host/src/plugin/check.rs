@@ -119,19 +119,46 @@ impl OutputSize for guest::ReminderText {
 /// Text a plugin returns: not empty where `required`, and no control
 /// characters except newline and tab.
 fn text(what: &str, s: &str, required: bool) -> Result<(), String> {
+    match fault(s, required) {
+        None => Ok(()),
+        Some(f) => Err(f.describe(what)),
+    }
+}
+
+/// What is wrong with a text a plugin returned.
+enum Fault {
+    Empty,
+    Control(char),
+}
+
+impl Fault {
+    fn describe(&self, what: &str) -> String {
+        match self {
+            Fault::Empty => format!("{what} is empty"),
+            Fault::Control(c) => {
+                format!("{what} contains the control character U+{:04X}", *c as u32)
+            }
+        }
+    }
+}
+
+/// [`text`]'s check without naming the text: the first control character
+/// (Unicode `Cc`: C0 but newline and tab, DEL, C1) found by scanning bytes,
+/// since every one of them starts with a byte that appears in no other
+/// character (C1 ones are `0xC2` followed by `0x80..=0x9F` in UTF-8).
+fn fault(s: &str, required: bool) -> Option<Fault> {
     if required && s.trim().is_empty() {
-        return Err(format!("{what} is empty"));
+        return Some(Fault::Empty);
     }
-    if let Some(c) = s
-        .chars()
-        .find(|c| c.is_control() && *c != '\n' && *c != '\t')
-    {
-        return Err(format!(
-            "{what} contains the control character U+{:04X}",
-            c as u32
-        ));
-    }
-    Ok(())
+    let b = s.as_bytes();
+    let at = b.iter().enumerate().position(|(i, &c)| {
+        (c < 0x20 && c != b'\n' && c != b'\t')
+            || c == 0x7F
+            || (c == 0xC2 && b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)))
+    })?;
+    s.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map(Fault::Control)
 }
 
 /// Checks a plan against the request: roles name attending members, the
@@ -141,8 +168,12 @@ pub fn plan(p: &SessionPlan, attendees: &[String], duration: u32) -> Result<(), 
     text("the notes", &p.notes, false)?;
     let mut total: u64 = 0;
     for (i, a) in p.agenda.iter().enumerate() {
-        text(&format!("agenda item {} title", i + 1), &a.title, true)?;
-        text(&format!("agenda item {} detail", i + 1), &a.detail, false)?;
+        if let Some(f) = fault(&a.title, true) {
+            return Err(f.describe(&format!("agenda item {} title", i + 1)));
+        }
+        if let Some(f) = fault(&a.detail, false) {
+            return Err(f.describe(&format!("agenda item {} detail", i + 1)));
+        }
         total += u64::from(a.minutes);
     }
     if total > u64::from(duration) {
@@ -282,6 +313,41 @@ mod tests {
         assert!(plan(&p, &ids(&["ana"]), 60).is_err_and(|e| e.contains("U+0007")));
         p.title = " ".to_string();
         assert!(plan(&p, &ids(&["ana"]), 60).is_err_and(|e| e.contains("title is empty")));
+    }
+
+    #[test]
+    fn control_characters_are_found_as_char_is_control_finds_them() {
+        let samples = [
+            "plain",
+            "tab\tand\nnewline",
+            "em — dash",
+            "é ü ß 漢字 🙂",
+            "bell\u{7}",
+            "del\u{7f}",
+            "c1 \u{85} next line",
+            "c1 \u{9f}",
+            "nbsp\u{a0}",
+            "\u{80}",
+            "\u{2028} line sep",
+            "\r",
+            "",
+        ];
+        for s in samples {
+            let want = s
+                .chars()
+                .find(|c| c.is_control() && *c != '\n' && *c != '\t');
+            let got = match fault(s, false) {
+                Some(Fault::Control(c)) => Some(c),
+                Some(Fault::Empty) | None => None,
+            };
+            assert_eq!(got, want, "{s:?}");
+        }
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let s = format!("a{c}b");
+            let want = c.is_control() && c != '\n' && c != '\t';
+            assert_eq!(fault(&s, false).is_some(), want, "U+{:04X}", c as u32);
+        }
+        assert!(matches!(fault(" ", true), Some(Fault::Empty)));
     }
 
     #[test]

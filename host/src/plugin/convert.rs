@@ -12,8 +12,8 @@ use jiff::civil::{Date, Time, Weekday};
 use super::bindings::{guest, types};
 use crate::formats::{
     AgendaItem, Deadline, FormatInfo, PartitionRequest, PastSession, ReminderKind, ReminderRequest,
-    ReminderText, Requirements, RoleAssignment, SessionPlan, SessionRequest, SettingDiagnostic,
-    SettingInfo, Window,
+    ReminderText, Requirements, RoleAssignment, SeriesItem, SeriesRequest, SessionPlan,
+    SessionRequest, SettingDiagnostic, SettingInfo, Window,
 };
 use crate::model::{Cadence, Group, Person, RequiredRole};
 
@@ -232,6 +232,29 @@ pub fn session_request(r: &SessionRequest<'_>) -> guest::SessionRequest {
         absentees: r.absentees.to_vec(),
         history: r.history.iter().map(past_out).collect(),
         members: members(r.group, r.people),
+    }
+}
+
+/// A series request for the plugin: the group and its members once, then
+/// every session in index order.
+pub fn series_request(r: &SeriesRequest<'_>) -> guest::SeriesRequest {
+    guest::SeriesRequest {
+        group: group(r.group),
+        members: members(r.group, r.people),
+        items: r
+            .items
+            .iter()
+            .map(|i| match i {
+                SeriesItem::Fixed(p) => guest::SeriesItem::Fixed(past_out(p)),
+                SeriesItem::Plan(s) => guest::SeriesItem::Plan(guest::SeriesSession {
+                    index: s.index,
+                    date: date_out(s.date),
+                    start: time_out(s.start),
+                    attendees: s.attendees.clone(),
+                    absentees: s.absentees.clone(),
+                }),
+            })
+            .collect(),
     }
 }
 

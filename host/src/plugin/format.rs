@@ -1,16 +1,37 @@
-//! Plugins as [`Format`]s: every call instantiates a fresh instance (so no
-//! state leaks between calls and plans stay deterministic) and every
-//! failure becomes a [`FormatError`] for that group alone.
+//! Plugins as [`Format`]s, and what a planning pass may reuse.
+//!
+//! Isolation is per group and per planning pass. Outside a pass every call
+//! runs in a fresh instance. Between [`Format::begin_pass`] and
+//! [`Format::end_pass`] (the planner opens one around each plan) a group's
+//! calls share one warm instance, so a plugin's calls for one group may see
+//! each other's memory, never another group's or another pass's. A call
+//! that fails (a trap, a limit, an error it returns, invalid output)
+//! discards its instance, and the failure blocks the group as before.
+//! Within a pass, `requirements` is asked once per group and planning
+//! moment (formats are deterministic and see only the request and the
+//! planning moment), and a group's series is planned in one `plan-series`
+//! call. A plugin that answers `unsupported` to `plan-series`, `partition`
+//! or `compose-reminder` is not asked again while it is loaded: the host's
+//! default is used, exactly as for that answer.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use jiff::Timestamp;
+
+use super::call::{Cause, PluginInstance};
 use super::load::{LoadError, Plugin};
 use crate::formats::{
     Format, FormatError, FormatInfo, PartitionRequest, ReminderRequest, ReminderText, Requirements,
-    SessionPlan, SessionRequest, SettingDiagnostic,
+    SeriesRequest, SessionPlan, SessionRequest, SettingDiagnostic, one_by_one,
 };
 use crate::model::Group;
+
+/// Warm instances one plugin keeps during a pass (most recently used
+/// groups); the planner works through groups one after another, so a few
+/// are enough, and the engine's instance pool stays free for other plugins.
+const WARM: usize = 8;
 
 /// A loaded plugin used as a group format.
 pub struct PluginFormat {
@@ -19,6 +40,38 @@ pub struct PluginFormat {
     durations: Mutex<BTreeMap<String, u32>>,
     /// Per group: why `validate` failed, reported by `requirements`.
     failed: Mutex<BTreeMap<String, String>>,
+    /// The plugin answered `unsupported` to `plan-series`.
+    no_series: AtomicBool,
+    /// The plugin answered `unsupported` to `partition`.
+    no_partition: AtomicBool,
+    /// The plugin answered `unsupported` to `compose-reminder`.
+    no_reminder: AtomicBool,
+    pass: Mutex<Pass>,
+}
+
+/// What one planning pass keeps.
+#[derive(Default)]
+struct Pass {
+    /// Open passes (nested `begin_pass`); nothing is kept at 0.
+    depth: u32,
+    /// Warm instances by group id, least recently used first.
+    instances: Vec<(String, PluginInstance)>,
+    /// `requirements` answers by group id, with the exact group and
+    /// planning moment they were made for.
+    requirements: BTreeMap<String, Asked>,
+}
+
+struct Asked {
+    group: Group,
+    now: Timestamp,
+    answer: Result<Requirements, Cause>,
+}
+
+impl Pass {
+    fn clear(&mut self) {
+        self.instances.clear();
+        self.requirements.clear();
+    }
 }
 
 fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -32,6 +85,10 @@ impl PluginFormat {
             plugin,
             durations: Mutex::new(BTreeMap::new()),
             failed: Mutex::new(BTreeMap::new()),
+            no_series: AtomicBool::new(false),
+            no_partition: AtomicBool::new(false),
+            no_reminder: AtomicBool::new(false),
+            pass: Mutex::new(Pass::default()),
         }
     }
 
@@ -55,6 +112,58 @@ impl PluginFormat {
         }
         Ok(self.requirements(group)?.duration_minutes)
     }
+
+    /// Runs `call` on the group's warm instance in a pass, or on a fresh
+    /// one; a successful instance goes back for the group's next call.
+    fn with_instance<T>(
+        &self,
+        group: &Group,
+        call: impl FnOnce(&mut PluginInstance) -> Result<T, Cause>,
+    ) -> Result<T, Cause> {
+        let warm = {
+            let mut pass = locked(&self.pass);
+            let at = pass.instances.iter().position(|(g, _)| *g == group.id);
+            at.map(|i| pass.instances.remove(i).1)
+        };
+        let mut instance = match warm {
+            Some(i) => i,
+            None => self.plugin.instance_for(group)?,
+        };
+        let out = call(&mut instance)?;
+        let mut pass = locked(&self.pass);
+        if pass.depth > 0 {
+            if pass.instances.len() >= WARM {
+                pass.instances.remove(0);
+            }
+            pass.instances.push((group.id.clone(), instance));
+        }
+        Ok(out)
+    }
+
+    /// `requirements`, asked once per group and planning moment in a pass.
+    fn requirements_call(&self, group: &Group) -> Result<Requirements, Cause> {
+        let now = self.plugin.clock.get();
+        {
+            let pass = locked(&self.pass);
+            if let Some(a) = pass.requirements.get(&group.id)
+                && a.now == now
+                && a.group == *group
+            {
+                return a.answer.clone();
+            }
+        }
+        let answer = self.with_instance(group, |i| i.requirements(group));
+        let mut pass = locked(&self.pass);
+        if pass.depth > 0 {
+            let asked = Asked {
+                group: group.clone(),
+                now,
+                answer: answer.clone(),
+            };
+            pass.requirements.insert(group.id.clone(), asked);
+        }
+        answer
+    }
 }
 
 impl Format for PluginFormat {
@@ -71,11 +180,7 @@ impl Format for PluginFormat {
     /// A failing call is not a settings problem: it is remembered and
     /// blocks the group when it is planned.
     fn validate_group(&self, group: &Group) -> Vec<SettingDiagnostic> {
-        match self
-            .plugin
-            .instance_for(group)
-            .and_then(|mut i| i.validate(group))
-        {
+        match self.with_instance(group, |i| i.validate(group)) {
             Ok(list) => list,
             Err(cause) => {
                 locked(&self.failed)
@@ -90,9 +195,7 @@ impl Format for PluginFormat {
             return Err(self.error(&group.id, cause.clone()));
         }
         let r = self
-            .plugin
-            .instance_for(group)
-            .and_then(|mut i| i.requirements(group))
+            .requirements_call(group)
             .map_err(|c| self.error(&group.id, c))?;
         locked(&self.durations).insert(group.id.clone(), r.duration_minutes);
         Ok(r)
@@ -101,32 +204,83 @@ impl Format for PluginFormat {
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {
         let group = request.group;
         let duration = self.duration(group)?;
-        self.plugin
-            .instance_for(group)
-            .and_then(|mut i| i.plan_session(request, duration))
+        self.with_instance(group, |i| i.plan_session(request, duration))
             .map_err(|c| self.error(&group.id, c))
     }
 
+    /// One `plan-series` call for the whole series (the group and members
+    /// sent once, the history built by the plugin). A plugin answering
+    /// `unsupported` is asked session by session instead, from then on.
+    fn plan_series(&self, request: &SeriesRequest<'_>) -> Result<Vec<SessionPlan>, FormatError> {
+        if self.no_series.load(Ordering::Relaxed) {
+            return one_by_one(self, request);
+        }
+        let group = request.group;
+        let duration = self.duration(group)?;
+        let plans = self
+            .with_instance(group, |i| i.plan_series(request, duration))
+            .map_err(|c| self.error(&group.id, c))?;
+        match plans {
+            Some(plans) => Ok(plans),
+            None => {
+                self.no_series.store(true, Ordering::Relaxed);
+                one_by_one(self, request)
+            }
+        }
+    }
+
+    /// Once the plugin has answered `unsupported`, the whole group meets
+    /// without asking it again.
     fn partition(
         &self,
         request: &PartitionRequest<'_>,
     ) -> Result<Option<Vec<Vec<String>>>, FormatError> {
+        if self.no_partition.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let group = request.group;
-        self.plugin
-            .instance_for(group)
-            .and_then(|mut i| i.partition(request))
-            .map_err(|c| self.error(&group.id, c))
+        let answer = self
+            .with_instance(group, |i| i.partition_offered(request))
+            .map_err(|c| self.error(&group.id, c))?;
+        if answer.is_none() {
+            self.no_partition.store(true, Ordering::Relaxed);
+        }
+        Ok(answer.flatten())
     }
 
+    /// Once the plugin has answered `unsupported`, the host's text is used
+    /// without asking it again.
     fn compose_reminder(
         &self,
         request: &ReminderRequest<'_>,
     ) -> Result<Option<ReminderText>, FormatError> {
+        if self.no_reminder.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let group = request.group;
-        self.plugin
-            .instance_for(group)
-            .and_then(|mut i| i.compose_reminder(request))
-            .map_err(|c| self.error(&group.id, c))
+        let answer = self
+            .with_instance(group, |i| i.compose_reminder_offered(request))
+            .map_err(|c| self.error(&group.id, c))?;
+        if answer.is_none() {
+            self.no_reminder.store(true, Ordering::Relaxed);
+        }
+        Ok(answer.flatten())
+    }
+
+    fn begin_pass(&self) {
+        let mut pass = locked(&self.pass);
+        if pass.depth == 0 {
+            pass.clear();
+        }
+        pass.depth += 1;
+    }
+
+    fn end_pass(&self) {
+        let mut pass = locked(&self.pass);
+        pass.depth = pass.depth.saturating_sub(1);
+        if pass.depth == 0 {
+            pass.clear();
+        }
     }
 }
 

@@ -18,11 +18,12 @@ pub const PACKAGE: &str = "peerwell:format";
 /// The interface version this host implements.
 pub const INTERFACE_VERSION: &str = "0.1.0";
 /// The exported interface's functions, in WIT order.
-pub const EXPORTS: [&str; 6] = [
+pub const EXPORTS: [&str; 7] = [
     "describe",
     "validate",
     "requirements",
     "plan-session",
+    "plan-series",
     "partition",
     "compose-reminder",
 ];

@@ -69,6 +69,9 @@ pub struct CallState {
     log_lines: u32,
     log_bytes: usize,
     log_dropped: bool,
+    /// Calls the current call counts as (a series: one per session); the
+    /// log caps are multiplied by it.
+    calls: u32,
     debug: bool,
 }
 
@@ -91,8 +94,21 @@ impl CallState {
             log_lines: 0,
             log_bytes: 0,
             log_dropped: false,
+            calls: 1,
             debug: std::env::var("PEERWELL_LOG").is_ok_and(|v| v == "debug"),
         }
+    }
+}
+
+impl CallState {
+    /// Starts a call that counts as `calls` calls (at least one): clean
+    /// memory flag, empty log budget.
+    pub fn start_call(&mut self, calls: u32) {
+        self.memory_refused = false;
+        self.log_lines = 0;
+        self.log_bytes = 0;
+        self.log_dropped = false;
+        self.calls = calls.max(1);
     }
 }
 
@@ -140,11 +156,15 @@ impl host::Host for CallState {
             host::Level::Debug | host::Level::Info => self.debug,
             host::Level::Warn | host::Level::Error => true,
         };
-        if self.log_lines >= LOG_LINES || self.log_bytes + message.len() > LOG_BYTES {
+        let (lines, bytes) = (
+            LOG_LINES.saturating_mul(self.calls),
+            LOG_BYTES.saturating_mul(self.calls as usize),
+        );
+        if self.log_lines >= lines || self.log_bytes + message.len() > bytes {
             if !self.log_dropped {
                 self.log_dropped = true;
                 eprintln!(
-                    "plugin {}, group {}: further log lines dropped (at most {LOG_LINES} lines and {LOG_BYTES} bytes per call)",
+                    "plugin {}, group {}: further log lines dropped (at most {LOG_LINES} lines and {LOG_BYTES} bytes per call or planned session)",
                     self.plugin, self.group
                 );
             }

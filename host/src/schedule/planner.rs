@@ -149,6 +149,7 @@ pub fn plan_with(
     formats: &Formats,
     previous: &Previous,
 ) -> Plan {
+    let _pass = formats.pass();
     let planner = Planner::new(org, availability, horizon, formats);
     let index_of: BTreeMap<&str, usize> = org
         .groups

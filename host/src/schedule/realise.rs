@@ -17,7 +17,7 @@ use super::evaluate::{self, Context, Setup, Skip};
 use super::members::Bookings;
 use super::series::{self, place};
 use super::{SeriesTime, Session, Skipped};
-use crate::formats::{Format, PastSession, SessionRequest};
+use crate::formats::{Format, PastSession, SeriesItem, SeriesRequest, SeriesSession};
 use crate::model::{Horizon, Interval, ShortOfQuorum};
 
 /// The planning horizon and holidays, for searches that book as they go.
@@ -230,10 +230,10 @@ pub fn move_or_skip(
 }
 
 /// Builds the group's sessions from its frozen sessions (kept verbatim) and
-/// its held occurrences, in index order, each planned by the format with
-/// the earlier ones as history. `(past, frozen)`: the group's published
-/// sessions that already started with an index before every planned one
-/// open the history.
+/// its held occurrences, in index order, planned by the format in one
+/// series with the earlier ones as history. `(past, frozen)`: the group's
+/// published sessions that already started with an index before every
+/// planned one open the history.
 pub fn sessions(
     setup: &Setup<'_, '_>,
     format: &dyn Format,
@@ -257,15 +257,21 @@ pub fn sessions(
         .filter(|s| s.group == group.id && first.is_some_and(|f| s.index < f))
         .collect();
     before.sort_by_key(|s| s.index);
-    let mut history: Vec<PastSession> = before
+    // The series in index order: the published past and frozen sessions as
+    // history, held ones to plan (each with its occurrence, to build its
+    // session afterwards). `order` follows the items after the past ones.
+    let mut items: Vec<SeriesItem> = before
         .into_iter()
-        .map(|s| PastSession {
-            date: s.date,
-            attendees: s.attendees.clone(),
-            roles: s.plan.roles.clone(),
+        .map(|s| {
+            SeriesItem::Fixed(PastSession {
+                date: s.date,
+                attendees: s.attendees.clone(),
+                roles: s.plan.roles.clone(),
+            })
         })
         .collect();
-    let mut out = Vec::new();
+    let opening = items.len();
+    let mut order: Vec<Result<&Session, Held>> = Vec::new();
     let (mut f, mut h) = (frozen.into_iter().peekable(), held.into_iter().peekable());
     loop {
         let take_frozen = match (f.peek(), h.peek()) {
@@ -276,42 +282,62 @@ pub fn sessions(
         };
         if take_frozen {
             if let Some(s) = f.next() {
-                history.push(PastSession {
+                items.push(SeriesItem::Fixed(PastSession {
                     date: s.date,
                     attendees: s.attendees.clone(),
                     roles: s.plan.roles.clone(),
-                });
-                out.push(s.clone());
+                }));
+                order.push(Ok(s));
             }
             continue;
         }
         let Some(occ) = h.next() else { break };
-        let attendees: Vec<String> = occ.attending.iter().filter_map(id).collect();
-        let absentees: Vec<String> = occ.absent.iter().filter_map(id).collect();
-        let request = SessionRequest {
-            group,
+        items.push(SeriesItem::Plan(SeriesSession {
             index: occ.index,
             date: occ.date,
             start: occ.slot.start.to_zoned(group.zone.tz.clone()).time(),
-            attendees: &attendees,
-            absentees: &absentees,
-            history: &history,
+            attendees: occ.attending.iter().filter_map(id).collect(),
+            absentees: occ.absent.iter().filter_map(id).collect(),
+        }));
+        order.push(Err(occ));
+    }
+    let mut plans = if items.iter().any(|i| matches!(i, SeriesItem::Plan(_))) {
+        let request = SeriesRequest {
+            group,
+            items: &items,
             people,
         };
-        let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
-        history.push(PastSession {
-            date: occ.date,
-            attendees: attendees.clone(),
-            roles: plan.roles.clone(),
-        });
+        format
+            .plan_series(&request)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+    } else {
+        Vec::new().into_iter()
+    };
+    let mut out = Vec::with_capacity(order.len());
+    for (entry, item) in order.into_iter().zip(items.into_iter().skip(opening)) {
+        let (occ, session) = match (entry, item) {
+            (Ok(s), _) => {
+                out.push(s.clone());
+                continue;
+            }
+            (Err(occ), SeriesItem::Plan(session)) => (occ, session),
+            (Err(_), SeriesItem::Fixed(_)) => continue,
+        };
+        let plan = plans.next().ok_or_else(|| {
+            format!(
+                "format `{}` planned fewer sessions than group `{}` holds",
+                group.format, group.id
+            )
+        })?;
         out.push(Session {
             group: group.id.clone(),
             index: occ.index,
             date: occ.date,
             start: occ.slot.start,
             end: occ.slot.end,
-            attendees,
-            absentees,
+            attendees: session.attendees,
+            absentees: session.absentees,
             plan,
             moved_from: occ.moved_from,
         });

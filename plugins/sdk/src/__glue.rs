@@ -92,6 +92,55 @@ impl<E: Export> f::Guest for E {
             .map_err(Into::into)
     }
 
+    /// Plans the series by calling the format's `plan_session` for each
+    /// session in turn, on one request whose history grows as it goes (the
+    /// group and members are lifted once for the whole series).
+    fn plan_series(request: f::SeriesRequest) -> f::SeriesPlans {
+        let format = E::F::default();
+        let mut session = crate::SessionRequest {
+            group: request.group.into(),
+            index: 0,
+            date: Default::default(),
+            start: Default::default(),
+            attendees: Vec::new(),
+            absentees: Vec::new(),
+            history: Vec::with_capacity(request.items.len()),
+            members: request.members.into_iter().map(Into::into).collect(),
+        };
+        let mut plans = Vec::with_capacity(request.items.len());
+        for item in request.items {
+            let s = match item {
+                f::SeriesItem::Fixed(past) => {
+                    session.history.push(past.into());
+                    continue;
+                }
+                f::SeriesItem::Plan(s) => s,
+            };
+            session.index = s.index;
+            session.date = s.date.into();
+            session.start = s.start.into();
+            session.attendees = s.attendees;
+            session.absentees = s.absentees;
+            match format.plan_session(&session) {
+                Ok(plan) => {
+                    session.history.push(crate::PastSession {
+                        date: session.date,
+                        attendees: std::mem::take(&mut session.attendees),
+                        roles: plan.roles.clone(),
+                    });
+                    plans.push(plan.into());
+                }
+                Err(e) => {
+                    return f::SeriesPlans {
+                        plans,
+                        error: Some(e.into()),
+                    };
+                }
+            }
+        }
+        f::SeriesPlans { plans, error: None }
+    }
+
     fn partition(request: f::PartitionRequest) -> Result<Option<Vec<Vec<String>>>, t::FormatError> {
         let request = crate::PartitionRequest {
             group: request.group.into(),

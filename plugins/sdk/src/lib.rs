@@ -85,24 +85,28 @@ pub trait Format {
     /// Plans one session: title, agenda, roles, notes, deadlines.
     fn plan_session(&self, request: &SessionRequest) -> Result<SessionPlan, FormatError>;
 
-    /// Splits the group into subgroups meeting separately this cycle. The
-    /// default, `Ok(None)`, means the whole group meets.
+    /// Splits the group into subgroups meeting separately this cycle;
+    /// `Ok(None)` means the whole group meets. The default answers
+    /// [`FormatError::Unsupported`]: the whole group meets, and the host
+    /// stops asking this plugin (so a format that partitions some groups
+    /// must implement this and answer `Ok(None)` for the others).
     fn partition(
         &self,
         request: &PartitionRequest,
     ) -> Result<Option<Vec<Vec<String>>>, FormatError> {
         let _ = request;
-        Ok(None)
+        Err(FormatError::Unsupported)
     }
 
-    /// Composes a reminder or role notice. The default, `Ok(None)`, lets the
-    /// host use its standard text.
+    /// Composes a reminder or role notice; `Ok(None)` lets the host use its
+    /// standard text. The default answers [`FormatError::Unsupported`]: the
+    /// host's text, and the host stops asking this plugin.
     fn compose_reminder(
         &self,
         request: &ReminderRequest,
     ) -> Result<Option<ReminderText>, FormatError> {
         let _ = request;
-        Ok(None)
+        Err(FormatError::Unsupported)
     }
 }
 

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::{Date, Time, Weekday, date, time};
-use peerwell::formats::{PastSession, SessionPlan, SessionRequest};
+use peerwell::formats::{
+    PastSession, SeriesItem, SeriesRequest, SeriesSession, SessionPlan, SessionRequest,
+};
 use peerwell::model::{Cadence, Charter, Group, Person, WorkingHours, Zone};
 
 /// Sessions in a series (history grows to `SESSIONS - 1` past sessions).
@@ -133,6 +135,32 @@ impl Series {
     /// Number of sessions.
     pub fn len(&self) -> usize {
         self.slots.len()
+    }
+
+    /// The whole series as [`SeriesItem`]s, every session to plan.
+    pub fn items(&self) -> Vec<SeriesItem> {
+        self.slots
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                SeriesItem::Plan(SeriesSession {
+                    index: i as u32,
+                    date: slot.date,
+                    start: slot.start,
+                    attendees: slot.attendees.clone(),
+                    absentees: slot.absentees.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The series request over `items` (from [`Series::items`]).
+    pub fn series_request<'a>(&'a self, items: &'a [SeriesItem]) -> SeriesRequest<'a> {
+        SeriesRequest {
+            group: &self.group,
+            items,
+            people: &self.people,
+        }
     }
 
     /// The request for session `i` (its history: sessions `0..i`).
