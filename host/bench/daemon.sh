@@ -212,8 +212,16 @@ print(f"   first pass served after {float(sys.argv[3]) - float(sys.argv[2]):.1f}
       f"status {h['status']}, {h['sessions']} sessions, {h['feeds']} feeds")
 EOF
   echo "   after the first pass: $(rss "$daemon_pid")"
-  sleep 5
-  echo "   5 s later (reminders queued and being written): $(rss "$daemon_pid")"
+  start="$(date +%s.%N)"
+  for _ in $(seq 1 3000); do
+    q="$(curl -sf "$daemon_url/metrics" | awk '/^peerwell_reminders_queued_total/ {print $2}')"
+    [ "${q:-0}" -gt 0 ] && break
+    sleep 0.2
+  done
+  end="$(date +%s.%N)"
+  sleep 2
+  python3 -c "print(f'   reminders queued $q in {$end - $start:.1f} s after the first pass')"
+  echo "   then: $(rss "$daemon_pid")"
   "$bin" feeds "$org" --base-url "$daemon_url" --format json | python3 -c '
 import json, sys, urllib.request
 feeds = json.load(sys.stdin)

@@ -388,3 +388,78 @@ fn hr_hears_once_when_a_group_loses_its_time_or_an_occurrence() {
     assert_eq!(hr_sent, 2);
     assert_no_canary(&dir);
 }
+
+#[test]
+fn a_holiday_that_cancels_a_session_tells_its_attendees_and_withdraws_its_reminders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("clinic");
+    clinic(&dir, "reminders = [\"1h\"]");
+    let now = t("2026-03-01T12:00:00Z");
+    let first = pass(&dir, now, None);
+    let i = walk_index(&first);
+    let snap = first.current().unwrap();
+    let walk = snap
+        .plan
+        .sessions
+        .iter()
+        .find(|s| s.group == "morning-walk" && s.index == i)
+        .unwrap()
+        .clone();
+    let reminder = format!("morning-walk/{i}/upcoming-60m/amara");
+    assert!(
+        rows(&dir)
+            .iter()
+            .any(|r| r.key == reminder && r.state == MailState::Queued)
+    );
+
+    // The walk's day becomes a holiday: the published session is cancelled.
+    let toml = dir.join("peerwell.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    assert!(text.contains("dates = [2026-05-25]"));
+    std::fs::write(
+        &toml,
+        text.replace("dates = [2026-05-25]", "dates = [2026-03-10, 2026-05-25]"),
+    )
+    .unwrap();
+    let later = t("2026-03-01T13:00:00Z");
+    let second = pass(&dir, later, Some(&first));
+    let snap = second.current().unwrap();
+    assert!(
+        snap.commit
+            .changes
+            .cancelled
+            .iter()
+            .any(|c| c.group == "morning-walk" && c.index == i),
+        "the walk is cancelled"
+    );
+
+    let all = rows(&dir);
+    // Its reminders are withdrawn, never sent.
+    let withdrawn = all.iter().find(|r| r.key == reminder).unwrap();
+    assert_eq!(withdrawn.state, MailState::Withdrawn);
+    // Each attendee of the cancelled session is told, at once.
+    let notices: Vec<&OutboxRow> = all.iter().filter(|r| r.kind == "cancelled").collect();
+    let mut told: Vec<&str> = notices.iter().map(|r| r.recipient.as_str()).collect();
+    told.sort();
+    let mut attendees: Vec<&str> = walk.attendees.iter().map(String::as_str).collect();
+    attendees.sort();
+    assert_eq!(told, attendees);
+    assert!(
+        notices
+            .iter()
+            .all(|r| r.send_at == later && r.state == MailState::Queued)
+    );
+    let text = message(&dir, &notices[0].key);
+    assert!(text.contains("Subject: Cancelled: Morning walk"), "{text}");
+
+    // Sent once; a pass with nothing new announces nothing again.
+    send_due(&second);
+    let third = pass(&dir, t("2026-03-01T14:00:00Z"), Some(&second));
+    assert_eq!(rows(&dir).len(), all.len());
+    let sent: Vec<OutboxRow> = rows(&dir)
+        .into_iter()
+        .filter(|r| r.kind == "cancelled")
+        .collect();
+    assert!(sent.iter().all(|r| r.state == MailState::Sent), "{sent:?}");
+    drop(third);
+}

@@ -13,6 +13,7 @@ mod formats;
 mod mail;
 mod mail_crash;
 mod mail_notices;
+mod mail_tls;
 mod plugin_formats;
 mod plugins;
 mod reminders;

@@ -2,6 +2,12 @@
 """A real SMTP server on loopback for peerwell's tests, with failure injection.
 
 Usage: faulty_smtpd.py --out DIR [--rules JSON] [--port N]
+                      [--tls starttls|tls --cert PEM --key PEM] [--auth USER:PASSWORD]
+
+`--tls starttls` offers STARTTLS and refuses MAIL before it (530); `--tls tls`
+speaks TLS from the first byte (implicit TLS). `--auth` requires AUTH PLAIN or
+LOGIN with exactly these credentials (over TLS when TLS is on) before MAIL;
+wrong credentials get 535.
 
 Prints "listening PORT" on stdout once it accepts connections. Every message
 it accepts (250 after DATA) is written to DIR as NNNNNN.eml (numbered in the
@@ -19,9 +25,10 @@ import argparse
 import asyncio
 import json
 import os
+import ssl
 import sys
 
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Handler:
@@ -74,19 +81,53 @@ class Handler:
         return "250 2.0.0 accepted"
 
 
+def authenticator(expected):
+    user, password = expected.split(":", 1)
+
+    def check(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login.decode() == user
+            and auth_data.password.decode() == password
+        )
+        return AuthResult(success=ok, handled=False)
+
+    return check
+
+
 async def main():
     p = argparse.ArgumentParser()
     p.add_argument("--out", required=True)
     p.add_argument("--rules", default="{}")
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--tls", choices=["starttls", "tls"])
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--auth")
     args = p.parse_args()
     os.makedirs(args.out, exist_ok=True)
     handler = Handler(args.out, json.loads(args.rules))
+    context = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    options = {"hostname": "faulty.test", "decode_data": False}
+    if args.tls == "starttls":
+        options.update(tls_context=context, require_starttls=True)
+    if args.auth:
+        options.update(
+            authenticator=authenticator(args.auth),
+            auth_required=True,
+            # aiosmtpd only knows of STARTTLS; with implicit TLS every
+            # connection is encrypted from the start.
+            auth_require_tls=args.tls == "starttls",
+        )
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="faulty.test", decode_data=False),
+        lambda: SMTP(handler, **options),
         host="127.0.0.1",
         port=args.port,
+        ssl=context if args.tls == "tls" else None,
     )
     port = server.sockets[0].getsockname()[1]
     print("listening %d" % port, flush=True)

@@ -21,6 +21,12 @@ impl SmtpPeer {
     /// Starts the peer with failure-injection `rules` (JSON, see the
     /// script), writing accepted messages to `dir`.
     pub fn start(dir: &Path, rules: &str) -> SmtpPeer {
+        SmtpPeer::start_with(dir, rules, &[])
+    }
+
+    /// [`SmtpPeer::start`] with more of the script's options (`--tls`,
+    /// `--cert`, `--key`, `--auth`).
+    pub fn start_with(dir: &Path, rules: &str, options: &[&str]) -> SmtpPeer {
         let python = root().join("tests/.venv/bin/python");
         assert!(
             python.exists(),
@@ -32,6 +38,7 @@ impl SmtpPeer {
             .arg(dir)
             .arg("--rules")
             .arg(rules)
+            .args(options)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

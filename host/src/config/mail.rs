@@ -29,7 +29,7 @@ const KEYS: &[&str] = &[
     "hr",
 ];
 
-const SMTP_KEYS: &[&str] = &["host", "port", "tls", "username", "password_env"];
+const SMTP_KEYS: &[&str] = &["host", "port", "tls", "username", "password_env", "ca_file"];
 
 /// Reads `[mail]` from the org file's root table; defaults when absent.
 pub(super) fn read_org(t: &Table<'_, '_>, org_name: &str, out: &mut Out) -> MailSettings {
@@ -172,12 +172,17 @@ fn smtp(s: &Table<'_, '_>, out: &mut Out) -> Option<SmtpSettings> {
         ));
         return None;
     }
+    let ca_file = s
+        .get("ca_file")
+        .and_then(|v| text(src, v, out))
+        .map(|f| src.resolve(&f));
     Some(SmtpSettings {
         host: host?,
         port,
         tls: tls?,
         username,
         password_env,
+        ca_file,
     })
 }
 

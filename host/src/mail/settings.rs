@@ -86,6 +86,9 @@ pub struct SmtpSettings {
     /// The environment variable holding the password (never the password
     /// itself: it does not belong in a policy file).
     pub password_env: Option<String>,
+    /// Extra CA certificates (PEM) trusted for the server's certificate,
+    /// beside the system's (`ca_file`, for an internal CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// How the SMTP connection is protected.

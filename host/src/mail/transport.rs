@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 
@@ -54,10 +54,20 @@ pub struct Smtp {
 }
 
 impl Smtp {
+    /// TLS for the server's name, trusting the system's roots and
+    /// `ca_file`'s certificates.
     fn tls(&self) -> Result<TlsParameters, SendError> {
-        TlsParameters::new(self.settings.host.clone()).map_err(|e| {
-            SendError::Transient(format!("cannot set up TLS for {}: {e}", self.settings.host))
-        })
+        let host = &self.settings.host;
+        let fail = |e: String| SendError::Transient(format!("cannot set up TLS for {host}: {e}"));
+        let mut builder = TlsParameters::builder(host.clone());
+        if let Some(path) = &self.settings.ca_file {
+            let pem = std::fs::read(path)
+                .map_err(|e| fail(format!("cannot read ca_file {}: {e}", path.display())))?;
+            let cert = Certificate::from_pem(&pem)
+                .map_err(|e| fail(format!("ca_file {}: {e}", path.display())))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        builder.build().map_err(|e| fail(e.to_string()))
     }
 
     async fn connect(&self) -> Result<AsyncSmtpConnection, SendError> {
