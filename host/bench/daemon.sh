@@ -170,7 +170,8 @@ EOF
   sink_pid=$!
   pids+=("$sink_pid")
   sleep 0.5
-  sink_count() { tr '\r' '\n' <"$work/sink.out" | grep -E '^ *[0-9]+ *$' | tail -n 1 | tr -d ' ' || true; }
+  # smtp-sink -c keeps a running "sess=N quit=N mesg=N" line.
+  sink_count() { tr '\r' '\n' <"$work/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1; }
   for r in $(seq 1 "$rounds"); do
     before="$(sink_count)"
     rm -rf "$work/mailstate"
