@@ -16,9 +16,10 @@ use crate::mail::{NOW, clinic_with_mail, outbox, wait_settled};
 fn sigkill_during_a_send_burst_loses_no_reminder() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("clinic");
-    // Every message takes the server 40 ms to accept, so a burst lasts
-    // seconds and kills land in the middle of exchanges.
-    let peer = SmtpPeer::start(&tmp.path().join("accepted"), r#"{"delay_ms": 40}"#);
+    // Every message takes the server 250 ms to accept; with the sender's 8
+    // connections a burst lasts seconds and kills land in the middle of
+    // exchanges, with up to 8 messages in flight.
+    let peer = SmtpPeer::start(&tmp.path().join("accepted"), r#"{"delay_ms": 250}"#);
     clinic_with_mail(
         &dir,
         &format!(
