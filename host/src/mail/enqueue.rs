@@ -121,46 +121,46 @@ pub(super) fn item<'a>(
     })
 }
 
-/// Every reminder of every session starting after `now`, and the sessions
-/// whose format failed (their queued rows are left alone).
-fn reminders_ahead<'a>(
+/// Every reminder of `group`'s sessions starting after `now` (the earlier
+/// of two already due to one member superseded); sessions whose format
+/// failed go into `failed` (their queued rows are left alone).
+fn reminders_of<'a>(
     snapshot: &'a Snapshot,
+    group: &'a Group,
     now: Timestamp,
     problems: &mut Vec<String>,
-) -> (Vec<Item<'a>>, BTreeSet<(String, u32)>) {
+    failed: &mut BTreeSet<(String, u32)>,
+) -> Vec<Item<'a>> {
     let org = &snapshot.loaded.org;
     let mut items = Vec::new();
-    let mut failed = BTreeSet::new();
-    for group in &org.groups {
-        let Some(format) = snapshot.loaded.formats.get(&group.format) else {
-            continue;
-        };
-        let timing = timing(&org.org.mail, group);
-        for session in snapshot
-            .plan
-            .sessions
-            .iter()
-            .filter(|s| s.group == group.id && s.start > now)
-        {
-            match reminders::for_session(org, group, session, format, &timing) {
-                Ok(list) => {
-                    for r in list {
-                        let k = key(&group.id, session.index, &r.kind, &r.recipient);
-                        items.extend(item(snapshot, group, session, r, k));
-                    }
+    let Some(format) = snapshot.loaded.formats.get(&group.format) else {
+        return items;
+    };
+    let timing = timing(&org.org.mail, group);
+    for session in snapshot
+        .plan
+        .sessions
+        .iter()
+        .filter(|s| s.group == group.id && s.start > now)
+    {
+        match reminders::for_session(org, group, session, format, &timing) {
+            Ok(list) => {
+                for r in list {
+                    let k = key(&group.id, session.index, &r.kind, &r.recipient);
+                    items.extend(item(snapshot, group, session, r, k));
                 }
-                Err(e) => {
-                    problems.push(format!(
-                        "group `{}` session {}: {e}",
-                        group.id, session.index
-                    ));
-                    failed.insert((group.id.clone(), session.index));
-                }
+            }
+            Err(e) => {
+                problems.push(format!(
+                    "group `{}` session {}: {e}",
+                    group.id, session.index
+                ));
+                failed.insert((group.id.clone(), session.index));
             }
         }
     }
     supersede(&mut items, now);
-    (items, failed)
+    items
 }
 
 /// Of the upcoming reminders to one member about one session that are
@@ -295,23 +295,38 @@ pub fn enqueue(
     }
     // Reminders of sessions that started are expired, never withdrawn.
     outbox.expire(now)?;
-    let (mut items, failed) = reminders_ahead(snapshot, now, &mut done.problems);
-    let wanted: BTreeSet<String> = items.iter().map(|i| i.key.clone()).collect();
-    items.extend(notices::changes(snapshot, now, &mut done.problems));
-    let alerts = outbox.alerts()?;
-    let (hr_items, alert_updates) = notices::hr(snapshot, now, &alerts);
-    items.extend(hr_items);
-
     let existing = outbox.fingerprints()?;
-    // Rendered and written a chunk at a time, so that a large organization's
-    // first pass (hundreds of thousands of messages) never holds them all.
-    for chunk in items.chunks(RENDER_CHUNK) {
-        let messages = render_changed(snapshot, chunk, &existing, now, &mut done.problems);
+    // Composed, rendered and written a group at a time (in transactions of
+    // at least RENDER_CHUNK messages), so that a large organization's first
+    // pass (hundreds of thousands of messages) never holds them all.
+    let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let mut failed = BTreeSet::new();
+    let mut pending: Vec<Item<'_>> = Vec::new();
+    let write = |pending: &mut Vec<Item<'_>>,
+                 done: &mut Enqueued,
+                 outbox: &mut Outbox|
+     -> Result<(), StoreError> {
+        let messages = render_changed(snapshot, pending, &existing, now, &mut done.problems);
+        pending.clear();
         let up = outbox.upsert(&messages, now)?;
         done.queued += up.queued;
         done.replaced += up.replaced;
         done.expired += up.expired;
+        Ok(())
+    };
+    for group in &snapshot.loaded.org.groups {
+        let items = reminders_of(snapshot, group, now, &mut done.problems, &mut failed);
+        wanted.extend(items.iter().map(|i| i.key.clone()));
+        pending.extend(items);
+        if pending.len() >= RENDER_CHUNK {
+            write(&mut pending, &mut done, outbox)?;
+        }
     }
+    pending.extend(notices::changes(snapshot, now, &mut done.problems));
+    let alerts = outbox.alerts()?;
+    let (hr_items, alert_updates) = notices::hr(snapshot, now, &alerts);
+    pending.extend(hr_items);
+    write(&mut pending, &mut done, outbox)?;
     for (group, alert) in alert_updates {
         outbox.set_alert(&group, alert.as_ref().map(|(k, t)| (k.as_str(), *t)))?;
     }
