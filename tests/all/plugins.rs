@@ -383,3 +383,41 @@ fn a_loop_with_little_fuel_runs_out_of_fuel_first() {
         run.stderr
     );
 }
+
+#[test]
+fn a_group_keeps_one_instance_for_its_calls_in_a_planning_pass() {
+    // More groups than a plugin kept instances for before (8): each one's
+    // `requirements` (before the solver) and its series (after it) still
+    // share an instance, and no two groups share one.
+    let dir = policy(&["stateful"]);
+    let ids: Vec<String> = std::iter::once("g-stateful".to_string())
+        .chain((2..=12).map(|i| format!("g-stateful-{i}")))
+        .collect();
+    for id in &ids[1..] {
+        group(dir.path(), id, "stateful");
+    }
+    let path = dir.path().to_str().expect("utf-8 path");
+    let run = peerwell(&["plan", path, "--format", "json"]);
+    run.assert_code(0);
+    let plan: Value = serde_json::from_str(&run.stdout).expect("JSON");
+    for id in &ids {
+        assert_eq!(status(&plan, id)["status"], "scheduled", "{id}: {plan}");
+        let mut sessions: Vec<&Value> = plan["sessions"]
+            .as_array()
+            .expect("sessions")
+            .iter()
+            .filter(|s| s["group"] == id.as_str())
+            .collect();
+        sessions.sort_by_key(|s| s["index"].as_u64());
+        assert!(sessions.len() >= 3, "{id}: {sessions:?}");
+        for (k, s) in sessions.iter().enumerate() {
+            // Asked for its requirements once, then its plans in order, all
+            // in the one instance.
+            assert_eq!(
+                s["title"],
+                format!("requirements 1, plans {}", k + 1),
+                "{id}: {s}"
+            );
+        }
+    }
+}

@@ -4,17 +4,21 @@
 //! budget and a wall-clock deadline; the wasm stack is bounded so that deep
 //! recursion traps instead of exhausting the host's stack.
 //!
-//! Instances come from wasmtime's pooling allocator: the planner makes a
-//! fresh instance for every call, and reusing pre-reserved memory slots
-//! (copy-on-write images, no `mmap`/`munmap` per instance) makes that
-//! several times cheaper (see BENCHMARKS.md, "Plugins"). Where the pool's
-//! address space cannot be reserved (e.g. a `ulimit -v`), the engine falls
-//! back to allocating each instance on demand.
+//! Instances come from wasmtime's pooling allocator: every group gets fresh
+//! instances, and reusing pre-reserved memory slots (copy-on-write images,
+//! no `mmap`/`munmap` per instance) makes that several times cheaper (see
+//! BENCHMARKS.md, "Plugins"). Where the kernel can report which pages an
+//! instance dirtied (Linux 6.7 and later, `PAGEMAP_SCAN`), a slot is reset
+//! by writing back just those pages and they stay mapped: the next instance
+//! in the slot takes no page faults and no `madvise` (with its TLB
+//! shootdowns) runs. Where the pool's address space cannot be reserved
+//! (e.g. a `ulimit -v`), the engine falls back to allocating each instance
+//! on demand.
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
 /// How often the background thread advances the engine's epoch.
 pub const TICK: Duration = Duration::from_millis(5);
@@ -28,7 +32,8 @@ static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
 pub fn engine() -> Result<&'static Engine, String> {
     ENGINE
         .get_or_init(|| {
-            let engine = Engine::new(&pooled(config()))
+            let engine = Engine::new(&pooled(config(), true))
+                .or_else(|_| Engine::new(&pooled(config(), false)))
                 .or_else(|_| Engine::new(&config()))
                 .map_err(|e| format!("cannot start the WebAssembly engine: {e:#}"))?;
             start_ticker(engine.clone())?;
@@ -48,15 +53,27 @@ fn config() -> Config {
     config
 }
 
-/// Instances (and their memories) that may be live at once; more than the
-/// planner's threads plus a few warm instances will ever hold.
-const POOL_INSTANCES: u32 = 256;
+/// Instances (and their memories) that may be live at once: the warm
+/// instances planning passes keep ([`super::format::WARM_TOTAL`], half of
+/// these) and the ones calls are using.
+pub const POOL_INSTANCES: u32 = 1024;
+
+/// Dirty bytes of a memory or table reset in place when its instance ends
+/// (with `PAGEMAP_SCAN`: only the pages written); beyond this they are
+/// handed back to the kernel. A planning call dirties tens of KiB; idle
+/// slots (wasmtime keeps up to 100) hold at most this much each.
+const KEEP_RESIDENT: usize = 256 << 10;
 
 /// `config` with instances taken from a pool of pre-reserved slots. Every
 /// per-instance bound is at least the one [`super::state`] enforces with
 /// clear messages (memory up to the 4096 MiB a policy may allow, 100,000
-/// table elements), so the pool never refuses first.
-fn pooled(mut config: Config) -> Config {
+/// table elements), so the pool never refuses first. With `scan`, slots are
+/// reset through `PAGEMAP_SCAN` (the engine fails to start where the kernel
+/// lacks it, and the caller tries again without); without it, dirty memory
+/// is handed back to the kernel when an instance ends (zeroing a fixed
+/// prefix by hand instead measured slower: a Rust plugin's stack takes the
+/// first MiB of its memory, mostly untouched).
+fn pooled(mut config: Config, scan: bool) -> Config {
     let mut pool = PoolingAllocationConfig::new();
     pool.total_component_instances(POOL_INSTANCES)
         .total_core_instances(POOL_INSTANCES * 8)
@@ -66,9 +83,12 @@ fn pooled(mut config: Config) -> Config {
         .table_elements(100_000)
         .max_core_instance_size(8 << 20)
         .max_component_instance_size(16 << 20)
-        // Dirty memory is handed back to the kernel when an instance ends
-        // (the default): zeroing even 64 KiB of it by hand measured slower.
         .max_memory_size(4 << 30);
+    if scan {
+        pool.pagemap_scan(Enabled::Yes)
+            .linear_memory_keep_resident(KEEP_RESIDENT)
+            .table_keep_resident(KEEP_RESIDENT);
+    }
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     config
 }

@@ -16,7 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 
@@ -28,10 +28,33 @@ use crate::formats::{
 };
 use crate::model::Group;
 
-/// Warm instances one plugin keeps during a pass (most recently used
-/// groups); the planner works through groups one after another, so a few
-/// are enough, and the engine's instance pool stays free for other plugins.
-const WARM: usize = 8;
+/// Warm instances all plugins together keep during passes. A group's first
+/// call in a pass (`requirements`, asked for every group before the
+/// solver) and its last (`plan-series`, after it) are far apart, so a
+/// group keeps its instance for the whole pass; an idle instance holds
+/// only the pages its calls touched (tens of KiB). Past this many, further
+/// groups' instances are dropped after each call (the ones kept stay), and
+/// the engine's pool keeps room for the instances calls are using.
+pub const WARM_TOTAL: usize = super::engine::POOL_INSTANCES as usize / 2;
+
+/// Warm instances kept now, across all plugins and passes.
+static WARM_KEPT: AtomicUsize = AtomicUsize::new(0);
+
+/// Takes one place in [`WARM_TOTAL`], if one is free.
+fn reserve_warm() -> bool {
+    WARM_KEPT
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < WARM_TOTAL).then_some(n + 1)
+        })
+        .is_ok()
+}
+
+/// Gives back `n` places in [`WARM_TOTAL`].
+fn release_warm(n: usize) {
+    if n > 0 {
+        WARM_KEPT.fetch_sub(n, Ordering::AcqRel);
+    }
+}
 
 /// A loaded plugin used as a group format.
 pub struct PluginFormat {
@@ -54,8 +77,8 @@ pub struct PluginFormat {
 struct Pass {
     /// Open passes (nested `begin_pass`); nothing is kept at 0.
     depth: u32,
-    /// Warm instances by group id, least recently used first.
-    instances: Vec<(String, PluginInstance)>,
+    /// Warm instances by group id, each holding a place in [`WARM_TOTAL`].
+    instances: BTreeMap<String, PluginInstance>,
     /// `requirements` answers by group id, with the exact group and
     /// planning moment they were made for.
     requirements: BTreeMap<String, Asked>,
@@ -69,8 +92,21 @@ struct Asked {
 
 impl Pass {
     fn clear(&mut self) {
+        release_warm(self.instances.len());
         self.instances.clear();
         self.requirements.clear();
+    }
+
+    /// The group's warm instance, taken out for a call (its place in
+    /// [`WARM_TOTAL`] stays taken until it is put back or dropped).
+    fn take(&mut self, group: &str) -> Option<PluginInstance> {
+        self.instances.remove(group)
+    }
+}
+
+impl Drop for Pass {
+    fn drop(&mut self) {
+        release_warm(self.instances.len());
     }
 }
 
@@ -114,30 +150,28 @@ impl PluginFormat {
     }
 
     /// Runs `call` on the group's warm instance in a pass, or on a fresh
-    /// one; a successful instance goes back for the group's next call.
+    /// one; a successful instance is kept for the group's next call in the
+    /// pass while [`WARM_TOTAL`] allows.
     fn with_instance<T>(
         &self,
         group: &Group,
         call: impl FnOnce(&mut PluginInstance) -> Result<T, Cause>,
     ) -> Result<T, Cause> {
-        let warm = {
-            let mut pass = locked(&self.pass);
-            let at = pass.instances.iter().position(|(g, _)| *g == group.id);
-            at.map(|i| pass.instances.remove(i).1)
-        };
+        let warm = locked(&self.pass).take(&group.id);
+        let reserved = warm.is_some();
         let mut instance = match warm {
             Some(i) => i,
             None => self.plugin.instance_for(group)?,
         };
-        let out = call(&mut instance)?;
+        let out = call(&mut instance);
         let mut pass = locked(&self.pass);
-        if pass.depth > 0 {
-            if pass.instances.len() >= WARM {
-                pass.instances.remove(0);
-            }
-            pass.instances.push((group.id.clone(), instance));
+        let keep = out.is_ok() && pass.depth > 0 && (reserved || reserve_warm());
+        if keep {
+            pass.instances.insert(group.id.clone(), instance);
+        } else if reserved {
+            release_warm(1);
         }
-        Ok(out)
+        out
     }
 
     /// `requirements`, asked once per group and planning moment in a pass.
@@ -197,7 +231,10 @@ impl Format for PluginFormat {
         let r = self
             .requirements_call(group)
             .map_err(|c| self.error(&group.id, c))?;
-        locked(&self.durations).insert(group.id.clone(), r.duration_minutes);
+        let mut durations = locked(&self.durations);
+        if durations.get(&group.id) != Some(&r.duration_minutes) {
+            durations.insert(group.id.clone(), r.duration_minutes);
+        }
         Ok(r)
     }
 
