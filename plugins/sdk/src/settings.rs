@@ -83,7 +83,22 @@ impl<'a> Settings<'a> {
 
     /// The top-level key `key`, if present.
     pub fn entry(&self, key: &str) -> Option<Entry<'a>> {
-        self.top_level().remove(key)
+        // What `top_level().remove(key)` gives (the last entry under `key`
+        // wins), without building the map on every lookup.
+        let mut found = None;
+        for s in self.entries {
+            match s.key.split_once('.') {
+                None if s.key == key => {
+                    found = Some(match &s.value {
+                        SettingValue::EmptyTable => Entry::Table,
+                        v => Entry::Value(v),
+                    });
+                }
+                Some((top, _)) if top == key => found = Some(Entry::Table),
+                _ => {}
+            }
+        }
+        found
     }
 
     /// The top-level keys, sorted, each as a value or a table.
@@ -369,6 +384,26 @@ pub(crate) mod tests {
                 ("e", Entry::Table)
             ]
         );
+    }
+
+    #[test]
+    fn entry_is_the_top_level_entry() {
+        let g = group(&[
+            ("a", int(1)),
+            ("a.x", int(2)),
+            ("b.x", int(3)),
+            ("b", int(4)),
+            ("a-b", text("v")),
+            ("e", SettingValue::EmptyTable),
+            ("e.z", int(5)),
+            ("f", SettingValue::EmptyTable),
+        ]);
+        let s = Settings::of(&g);
+        for key in ["a", "a.x", "b", "a-b", "e", "f", "x", "", "a-"] {
+            assert_eq!(s.entry(key), s.top_level().remove(key), "{key}");
+        }
+        assert_eq!(s.entry("b"), Some(Entry::Value(&int(4))));
+        assert_eq!(s.entry("a"), Some(Entry::Table));
     }
 
     #[test]
