@@ -86,14 +86,24 @@ impl Agenda {
     }
 
     /// Adds a phase of exactly `minutes`.
-    pub fn fixed(mut self, title: &str, detail: &str, minutes: u32) -> Agenda {
+    pub fn fixed(
+        mut self,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+        minutes: u32,
+    ) -> Agenda {
         self.push(title, detail, Size::Fixed(minutes));
         self
     }
 
     /// Adds a phase taking a `weight`ed share of the time left after the
     /// fixed phases.
-    pub fn share(mut self, title: &str, detail: &str, weight: u32) -> Agenda {
+    pub fn share(
+        mut self,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+        weight: u32,
+    ) -> Agenda {
         self.push(
             title,
             detail,
@@ -106,10 +116,10 @@ impl Agenda {
         self
     }
 
-    fn push(&mut self, title: &str, detail: &str, size: Size) {
+    fn push(&mut self, title: impl Into<String>, detail: impl Into<String>, size: Size) {
         self.phases.push(Phase {
-            title: title.to_string(),
-            detail: detail.to_string(),
+            title: title.into(),
+            detail: detail.into(),
             size,
             optional: false,
         });
@@ -150,8 +160,14 @@ impl Agenda {
     /// Fits the phases into `total` minutes; the items' minutes add up to
     /// `total` exactly.
     pub fn build(&self, total: u32) -> Result<Vec<AgendaItem>, AgendaError> {
-        let mut active: Vec<&Phase> = self.phases.iter().collect();
-        let needed = |a: &[&Phase]| a.iter().map(|p| u64::from(p.least())).sum::<u64>();
+        self.clone().into_items(total)
+    }
+
+    /// [`Agenda::build`], moving the phases' texts into the items instead
+    /// of copying them.
+    pub fn into_items(self, total: u32) -> Result<Vec<AgendaItem>, AgendaError> {
+        let mut active: Vec<Phase> = self.phases;
+        let needed = |a: &[Phase]| a.iter().map(|p| u64::from(p.least())).sum::<u64>();
         while needed(&active) > u64::from(total) {
             match active.iter().rposition(|p| p.optional) {
                 Some(i) => {
@@ -165,19 +181,19 @@ impl Agenda {
         }
         let minutes = allocate(&active, total)?;
         Ok(active
-            .iter()
+            .into_iter()
             .zip(minutes)
             .map(|(p, minutes)| AgendaItem {
                 minutes,
-                title: p.title.clone(),
-                detail: p.detail.clone(),
+                title: p.title,
+                detail: p.detail,
             })
             .collect())
     }
 }
 
 /// Minutes per phase; assumes the minimums fit in `total`.
-fn allocate(phases: &[&Phase], total: u32) -> Result<Vec<u32>, AgendaError> {
+fn allocate(phases: &[Phase], total: u32) -> Result<Vec<u32>, AgendaError> {
     let mut out: Vec<Option<u64>> = vec![None; phases.len()];
     let mut left = u64::from(total);
     for (i, p) in phases.iter().enumerate() {
@@ -287,6 +303,14 @@ mod tests {
             }
             assert_eq!(items[0].minutes, 5);
             assert_eq!(items[items.len() - 1].minutes, 2);
+        }
+    }
+
+    #[test]
+    fn into_items_gives_what_build_gives() {
+        let a = sample().share(String::from("Owned title"), "detail", 2);
+        for total in 0..=400 {
+            assert_eq!(a.clone().into_items(total), a.build(total), "{total}");
         }
     }
 

@@ -23,13 +23,36 @@ pub fn rotate(
     role: &str,
     k: usize,
 ) -> Vec<String> {
+    pick(order, eligible, history, role, k)
+}
+
+/// [`rotate`] with the eligible ids borrowed (e.g. attendees filtered
+/// without copying them).
+pub fn rotate_among(
+    order: &[String],
+    eligible: &[&str],
+    history: &[PastSession],
+    role: &str,
+    k: usize,
+) -> Vec<String> {
+    pick(order, eligible, history, role, k)
+}
+
+fn pick<E: AsRef<str>>(
+    order: &[String],
+    eligible: &[E],
+    history: &[PastSession],
+    role: &str,
+    k: usize,
+) -> Vec<String> {
     // Groups are small: plain scans over the member order beat building
     // maps and sets on every call.
     let mut all: Vec<&str> = order.iter().map(String::as_str).collect();
     let known = all.len();
     for e in eligible {
-        if !all.contains(&e.as_str()) {
-            all.push(e.as_str());
+        let e = e.as_ref();
+        if !all.contains(&e) {
+            all.push(e);
         }
     }
     let mut counts = vec![0usize; all.len()];
@@ -44,7 +67,7 @@ pub fn rotate(
     }
     let start = last.map_or(0, |i| i + 1);
     let n = all.len();
-    let present = |i: usize| i >= known || eligible.iter().any(|e| e == all[i]);
+    let present = |i: usize| i >= known || eligible.iter().any(|e| e.as_ref() == all[i]);
     let mut due: Vec<(usize, usize, usize)> = (0..n)
         .map(|step| (start + step) % n)
         .filter(|&i| present(i))
@@ -255,10 +278,19 @@ mod tests {
                 .collect();
             let k = 1 + next(3);
             for role in roles {
+                let want = rotate_by_the_rule(&order, &eligible, &history, role, k);
+                let context =
+                    format!("case {case}: order {order:?}, eligible {eligible:?}, role {role}");
                 assert_eq!(
                     rotate(&order, &eligible, &history, role, k),
-                    rotate_by_the_rule(&order, &eligible, &history, role, k),
-                    "case {case}: order {order:?}, eligible {eligible:?}, role {role}"
+                    want,
+                    "{context}"
+                );
+                let borrowed: Vec<&str> = eligible.iter().map(String::as_str).collect();
+                assert_eq!(
+                    rotate_among(&order, &borrowed, &history, role, k),
+                    want,
+                    "{context}"
                 );
             }
         }

@@ -13,7 +13,7 @@
 //! turn); a moderator rotates too and never presents. Each case gets 60 to
 //! 90 minutes.
 
-use peerwell_plugin_sdk::rotation::rotate;
+use peerwell_plugin_sdk::rotation::{rotate, rotate_among};
 use peerwell_plugin_sdk::settings::{self, Settings};
 use peerwell_plugin_sdk::{
     Deadline, Diagnostic, Format, FormatError, FormatInfo, Group, ReminderRequest, ReminderText,
@@ -183,8 +183,8 @@ impl Format for StructuredPeerSupervision {
         let agenda = text::agenda(group.duration_minutes, &options)
             .map_err(|e| FormatError::InvalidSettings(e.to_string()))?;
         let mut roles: Vec<RoleAssignment> = presenters
-            .iter()
-            .map(|p| RoleAssignment::new(PRESENTER, p.clone()))
+            .into_iter()
+            .map(|p| RoleAssignment::new(PRESENTER, p))
             .collect();
         roles.push(RoleAssignment::new(MODERATOR, moderator));
         let title = match options.cases {
@@ -221,23 +221,23 @@ fn pick_moderator(
     options: &Options,
     presenters: &[String],
 ) -> Option<String> {
-    let free: Vec<String> = request
+    let free: Vec<&str> = request
         .attendees
         .iter()
-        .filter(|a| !presenters.contains(a))
-        .cloned()
+        .map(String::as_str)
+        .filter(|a| !presenters.iter().any(|p| p == a))
         .collect();
-    let tagged: Vec<String> = match &options.moderator_tag {
+    let tagged: Vec<&str> = match &options.moderator_tag {
         Some(tag) => free
             .iter()
+            .copied()
             .filter(|a| request.member(a).is_some_and(|m| m.has_tag(tag)))
-            .cloned()
             .collect(),
         None => Vec::new(),
     };
     let eligible = if tagged.is_empty() { free } else { tagged };
     let group = &request.group;
-    rotate(&group.members, &eligible, &request.history, MODERATOR, 1)
+    rotate_among(&group.members, &eligible, &request.history, MODERATOR, 1)
         .into_iter()
         .next()
 }

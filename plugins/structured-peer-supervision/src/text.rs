@@ -7,31 +7,37 @@ use crate::{MODERATOR, Options, PRESENTER};
 
 /// One case's phases, titled with `label` ("" for a single case).
 fn case(agenda: Agenda, label: &str) -> Agenda {
-    let t = |phase: &str| format!("{label}{phase}");
+    let t = |phase: &str| {
+        if label.is_empty() {
+            phase.to_string()
+        } else {
+            format!("{label}{phase}")
+        }
+    };
     agenda
         .share(
-            &t("Request for assistance"),
+            t("Request for assistance"),
             "The presenter states the case briefly, de-identified, and asks one focused question.",
             8,
         )
         .min(5)
         .max(15)
         .share(
-            &t("Questioning round"),
+            t("Questioning round"),
             "Members ask clarifying questions one at a time and the presenter answers; no advice \
              yet.",
             20,
         )
         .min(10)
         .share(
-            &t("Feedback statements"),
+            t("Feedback statements"),
             "Each member in turn offers one statement: \"If this were my client, I would…\". The \
              supervisee stays silent and takes notes.",
             25,
         )
         .min(15)
         .share(
-            &t("Pause"),
+            t("Pause"),
             "A short silent pause: the supervisee reads their notes before responding; nobody \
              speaks.",
             5,
@@ -39,7 +45,7 @@ fn case(agenda: Agenda, label: &str) -> Agenda {
         .min(3)
         .max(10)
         .share(
-            &t("Supervisee response"),
+            t("Supervisee response"),
             "The supervisee says which statements were useful and why; members listen without \
              debating.",
             12,
@@ -70,7 +76,7 @@ pub fn agenda(duration: u32, options: &Options) -> Result<Vec<AgendaItem>, Agend
             .max(20)
             .optional();
     }
-    agenda.build(duration)
+    agenda.into_items(duration)
 }
 
 /// Guidance for the session's description.
