@@ -57,7 +57,7 @@ export PEERWELL_CACHE_DIR="$work/cache"
 "$bin" plugin check "$checkin" >/dev/null
 "$bin" check "$work/plugin" >/dev/null 2>&1 || true
 ls "$PEERWELL_CACHE_DIR"/*.cwasm >/dev/null || { echo "plugin cache was not filled" >&2; exit 1; }
-"$bench" plugin org "$work/builtin" "$work/plugin" --runs 7
+"$bench" plugin org "$work/builtin" "$work/plugin" --runs 31
 
 plan() { "$bin" plan "$1" --now "$now" --data-dir "$work/state-$2" --format json; }
 plan "$work/builtin" a >"$work/builtin.json"

@@ -3,7 +3,8 @@
 //! - `plugin calls NAME=FILE... [--rounds N]`: per-session planning cost
 //!   of each plugin over the same realistic requests (6 members, history
 //!   growing to 11 past sessions, one absentee each time): a warm call on
-//!   one [`PluginInstance`]; [`PluginFormat`] outside a planning pass (a
+//!   one [`PluginInstance`], session by session and the whole series in
+//!   one `plan_series` call; [`PluginFormat`] outside a planning pass (a
 //!   fresh instance per call); the planner's path since, one planning pass
 //!   per series (an instance per group and pass), session by session and
 //!   as one `plan_series` call (time per session: the call's / sessions);
@@ -211,6 +212,17 @@ fn calls(args: &[String]) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::anyhow!("warm plan-session {i}: {e}"))
             })?;
             line("warm (one PluginInstance)", &mut s);
+            // The planner's call on a warm instance: the whole series at
+            // once, the history built inside the plugin.
+            let items = series.items();
+            let request = series.series_request(&items);
+            let mut s = time_series(series.len(), warmup, rounds, || {
+                warm.plan_series(&request, duration)
+                    .map_err(|e| anyhow::anyhow!("warm plan-series: {e}"))?
+                    .context("plan-series answered unsupported")?;
+                Ok(())
+            })?;
+            line("warm, series per call (plan_series)", &mut s);
         }
         drop(warm);
 

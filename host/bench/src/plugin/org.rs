@@ -96,6 +96,15 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         ms(plugin_load)
     );
     let [mut tb, mut tp] = times;
+    // Each run planned both, one right after the other: the ratio within a
+    // pair is what drift and other load on the machine disturb least.
+    let mut ratios: Vec<f64> = tb
+        .iter()
+        .zip(&tp)
+        .map(|(b, p)| p.as_secs_f64() / b.as_secs_f64().max(1e-9))
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let paired = ratios.get(ratios.len() / 2).copied().unwrap_or(1.0);
     let (mb, _) = median_p90(&mut tb);
     let (mp, _) = median_p90(&mut tp);
     let range = |s: &[Duration]| {
@@ -120,14 +129,31 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let overhead = |p: Duration, b: Duration| {
         (p.as_secs_f64() - b.as_secs_f64()) / b.as_secs_f64().max(1e-9) * 100.0
     };
+    let sessions = a.sessions.len().max(1) as u32;
+    let per_session = |p: Duration, b: Duration| {
+        super::us(
+            p.saturating_sub(b)
+                .checked_div(sessions)
+                .unwrap_or_default(),
+        )
+    };
     println!(
         "  overhead on planning (medians): {:+.1}%  ({} per session)",
         overhead(mp, mb),
-        super::us(
-            (mp.saturating_sub(mb))
-                .checked_div(a.sessions.len().max(1) as u32)
-                .unwrap_or_default()
-        )
+        per_session(mp, mb)
+    );
+    println!(
+        "  overhead on planning (median of the {} paired runs): {:+.1}%",
+        ratios.len(),
+        (paired - 1.0) * 100.0
+    );
+    let (bb, bp) = (tb[0], tp[0]);
+    println!(
+        "  overhead on planning (fastest of each, {} vs {}): {:+.1}%  ({} per session)",
+        ms(bb),
+        ms(bp),
+        overhead(bp, bb),
+        per_session(bp, bb)
     );
     println!(
         "  overhead on load + plan: {:+.1}%",
