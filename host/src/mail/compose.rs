@@ -11,6 +11,8 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
+use crate::web::html::escape;
+
 /// Everything one message says.
 #[derive(Debug, Clone)]
 pub struct Draft<'a> {
@@ -42,31 +44,15 @@ fn hex(text: &str, bytes: usize) -> String {
     digest[..bytes].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// The HTML part: the text's paragraphs (blank-line separated) as `<p>`,
 /// its lines joined with `<br>`, every character escaped.
 pub fn html(subject: &str, body: &str) -> String {
     let mut out = String::from("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
-    out.push_str(&escape_html(subject));
+    out.push_str(&escape(subject));
     out.push_str("</title></head>\n<body style=\"font-family: sans-serif; line-height: 1.4\">\n");
     for para in body.split("\n\n").filter(|p| !p.trim().is_empty()) {
         out.push_str("<p>");
-        let lines: Vec<String> = para.lines().map(escape_html).collect();
+        let lines: Vec<String> = para.lines().map(escape).collect();
         out.push_str(&lines.join("<br>\n"));
         out.push_str("</p>\n");
     }
