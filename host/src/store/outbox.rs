@@ -328,46 +328,9 @@ impl Outbox {
             .map_err(|e| self.err(e))
     }
 
-    /// Claims the queued row due earliest (at or before `now`), marking it
-    /// `sending` in its own transaction before it is handed to a server.
-    pub fn claim_next(&mut self, now: Timestamp) -> Result<Option<Claimed>, StoreError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        let row = tx
-            .query_row(
-                "SELECT key, message_id, address, attempts, message FROM outbox \
-                 WHERE state = 'queued' AND next_attempt_at <= ?1 \
-                 AND (expires_at IS NULL OR expires_at > ?1) \
-                 ORDER BY next_attempt_at, key LIMIT 1",
-                params![secs(now)],
-                |r| {
-                    Ok(Claimed {
-                        key: r.get(0)?,
-                        message_id: r.get(1)?,
-                        address: r.get(2)?,
-                        attempts: r.get(3)?,
-                        message: r.get(4)?,
-                    })
-                },
-            )
-            .optional()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        if let Some(c) = &row {
-            tx.execute(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE key = ?1",
-                params![c.key],
-            )
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        }
-        tx.commit()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        Ok(row)
-    }
-
-    /// Claims up to `limit` queued rows due at `now`, earliest first, in one
-    /// transaction (each marked `sending` as [`Outbox::claim_next`] does).
+    /// Claims up to `limit` queued rows due at `now` (not expired), earliest
+    /// first, marking each `sending` in one transaction before they are
+    /// handed to a server.
     pub fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Claimed>, StoreError> {
         let path = self.path.clone();
         let err = |e| StoreError::from_sqlite(&path, e);

@@ -71,7 +71,7 @@ const MIGRATIONS: &[&str] = &[
         sent_at         INTEGER,
         message         BLOB NOT NULL
     ) STRICT;
-    -- claim_next walks this index in order; expire finds due rows by it.
+    -- claim_due walks this index in order; expire finds due rows by it.
     CREATE INDEX outbox_ready ON outbox (state, next_attempt_at, key);
     CREATE INDEX outbox_expiry ON outbox (state, expires_at);
     CREATE TABLE mail_alerts (
