@@ -85,40 +85,16 @@ impl<'a> Settings<'a> {
     pub fn entry(&self, key: &str) -> Option<Entry<'a>> {
         // What `top_level().remove(key)` gives (the last entry under `key`
         // wins), without building the map on every lookup.
-        let mut found = None;
-        for s in self.entries {
-            match s.key.split_once('.') {
-                None if s.key == key => {
-                    found = Some(match &s.value {
-                        SettingValue::EmptyTable => Entry::Table,
-                        v => Entry::Value(v),
-                    });
-                }
-                Some((top, _)) if top == key => found = Some(Entry::Table),
-                _ => {}
-            }
-        }
-        found
+        self.entries
+            .iter()
+            .map(top_entry)
+            .rfind(|(top, _)| *top == key)
+            .map(|(_, e)| e)
     }
 
     /// The top-level keys, sorted, each as a value or a table.
     pub fn top_level(&self) -> BTreeMap<&'a str, Entry<'a>> {
-        let mut out = BTreeMap::new();
-        for s in self.entries {
-            match s.key.split_once('.') {
-                None => {
-                    let entry = match &s.value {
-                        SettingValue::EmptyTable => Entry::Table,
-                        v => Entry::Value(v),
-                    };
-                    out.insert(s.key.as_str(), entry);
-                }
-                Some((top, _)) => {
-                    out.insert(top, Entry::Table);
-                }
-            }
-        }
-        out
+        self.entries.iter().map(top_entry).collect()
     }
 
     /// The integer under `key`, or `default`.
@@ -154,6 +130,16 @@ impl<'a> Settings<'a> {
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect()
         })
+    }
+}
+
+/// A flattened entry's top-level key, and what sits there: a dotted key
+/// (`a.b`) or an empty table means a table, anything else a value.
+fn top_entry(s: &Setting) -> (&str, Entry<'_>) {
+    match (s.key.split_once('.'), &s.value) {
+        (Some((top, _)), _) => (top, Entry::Table),
+        (None, SettingValue::EmptyTable) => (s.key.as_str(), Entry::Table),
+        (None, v) => (s.key.as_str(), Entry::Value(v)),
     }
 }
 
