@@ -21,8 +21,12 @@ const RUNTIME: [(&str, &str); 6] = [
 ];
 
 /// Fixtures refused at load, with the refusal.
-const REFUSED: [(&str, &str); 2] = [
+const REFUSED: [(&str, &str); 3] = [
     ("missing-export", "is missing the export `"),
+    (
+        "foreign-import",
+        "imports fixture:sneaky/net, which peerwell does not offer (plugins get only peerwell:format/host",
+    ),
     (
         "old-version",
         "targets peerwell:format@0.0.1; this peerwell supports peerwell:format@0.1.x — rebuild it against plugins/wit of this release",
@@ -172,7 +176,8 @@ fn the_loop_is_stopped_near_its_deadline() {
 
 #[test]
 fn check_reports_refused_plugins_and_exits_1() {
-    let dir = policy(&["missing-export", "old-version"]);
+    let refused: Vec<&str> = REFUSED.iter().map(|(f, _)| *f).collect();
+    let dir = policy(&refused);
     let run = peerwell(&["check", dir.path().to_str().expect("utf-8 path")]);
     run.assert_code(1);
     for (fixture, refusal) in REFUSED {
