@@ -202,6 +202,8 @@ fn plugin_check_runs_the_check_in_plugin() {
     run.assert_code(0);
     for want in [
         "interface:  peerwell:format@0.1.",
+        // The SDK's version, embedded in the plugin by the SDK.
+        "sdk:        0.1.",
         "format:     check-in",
         "session 4 on 2026-03-23",
         "ok: every call succeeded within the limits",
