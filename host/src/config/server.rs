@@ -17,6 +17,7 @@ const KEYS: &[&str] = &[
     "fetch_timeout_seconds",
     "max_calendar_mib",
     "log_format",
+    "max_connections_per_client",
 ];
 
 /// How the daemon writes its log lines.
@@ -46,6 +47,10 @@ pub struct ServerSettings {
     /// Refuse a calendar larger than this many MiB (default 20).
     pub max_calendar_mib: u32,
     pub log_format: LogFormat,
+    /// HTTP connections one client address may hold at once (default: a
+    /// quarter of the connection cap; `$PEERWELL_HTTP_MAX_CONNECTIONS_PER_CLIENT`
+    /// overrides it).
+    pub max_connections_per_client: Option<u32>,
 }
 
 impl Default for ServerSettings {
@@ -58,6 +63,7 @@ impl Default for ServerSettings {
             fetch_timeout_seconds: 20,
             max_calendar_mib: 20,
             log_format: LogFormat::Text,
+            max_connections_per_client: None,
         }
     }
 }
@@ -202,6 +208,9 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
         out,
     );
     s.max_calendar_mib = int("max_calendar_mib", 1..=1024, s.max_calendar_mib, out);
+    s.max_connections_per_client = t
+        .integer("max_connections_per_client", 1..=1_000_000, out)
+        .and_then(|n| u32::try_from(n).ok());
     if let Some(v) = t.get("log_format")
         && let Some(text) = string(src, v, out)
     {

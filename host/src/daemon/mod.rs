@@ -37,7 +37,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::server::ServerSettings;
 use crate::pipeline::{self, FetchUrls, Overrides};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use jiff::Timestamp;
 
 /// What the HTTP side and the background tasks share.
@@ -63,6 +63,12 @@ pub struct Shared {
     pub mail_sender: Arc<Mutex<Option<JoinHandle<()>>>>,
     /// Held while a pass's reminders are queued (one pass at a time).
     pub mail_queue: Arc<Mutex<()>>,
+    /// Why the last write after a good pass (queuing its reminders and
+    /// notices) failed, until one succeeds; `/healthz` reports it.
+    pub state_error: Arc<ArcSwapOption<String>>,
+    /// Asks the loop for another pass after a back-off (a write after a
+    /// good pass failed).
+    pub retry: Arc<tokio::sync::Notify>,
 }
 
 impl Shared {
@@ -80,6 +86,8 @@ impl Shared {
             tokens: Arc::default(),
             mail_sender: Arc::default(),
             mail_queue: Arc::default(),
+            state_error: Arc::new(ArcSwapOption::empty()),
+            retry: Arc::new(tokio::sync::Notify::new()),
         };
         (shared, stop_tx)
     }
@@ -110,8 +118,8 @@ pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
     tokio::task::spawn_blocking(move || {
         let _one = s.mail_queue.lock().unwrap_or_else(|p| p.into_inner());
         let current = s.current().is_some_and(|c| Arc::ptr_eq(&c, &snap));
-        if current && let Err(e) = crate::mail::after_pass(&s, &snap) {
-            tracing::error!(error = %e, "reminders were not queued; the plan still serves");
+        if current {
+            queued(&s, crate::mail::after_pass(&s, &snap).map(drop));
         }
         drop(snap);
         release_free_memory();
@@ -127,6 +135,27 @@ pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
     }
 }
 
+/// Records how queuing a pass's messages went: a failure is reported on
+/// `/healthz` and the loop retries the pass (the notices it owes stay in
+/// the state file meanwhile); a success clears the report.
+fn queued(shared: &Shared, result: Result<(), StoreError>) {
+    match result {
+        Ok(()) => {
+            if shared.state_error.swap(None).is_some() {
+                tracing::info!("the planning state is writable again; owed messages are queued");
+            }
+        }
+        Err(e) => {
+            tracing::error!(
+                error = %e,
+                "reminders and change notices were not queued; the plan still serves and the pass is retried"
+            );
+            shared.state_error.store(Some(Arc::new(e.to_string())));
+            shared.retry.notify_one();
+        }
+    }
+}
+
 /// Gives memory freed by a pass (the planner's working set, the replaced
 /// snapshot) back to the system: glibc keeps freed heap otherwise, and a
 /// large organization's pass would hold its peak for good.
@@ -139,16 +168,39 @@ pub fn release_free_memory() {
     }
 }
 
+/// Why a planning pass failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PassError {
+    /// The inputs: a policy error, an unreadable holiday calendar. A pass
+    /// runs again when they change.
+    #[error("{0}")]
+    Input(String),
+    /// The state file could not be used; nothing was written.
+    #[error("{0}")]
+    State(#[from] StoreError),
+}
+
+impl PassError {
+    /// True when the pass should be retried by itself, without waiting
+    /// for a change: the state could not be read or written (a full disk,
+    /// a read-only folder, out of file descriptors, a damaged file that may
+    /// be restored).
+    pub fn retry(&self) -> bool {
+        matches!(self, PassError::State(_))
+    }
+}
+
 /// One planning pass at `now`: loads `dir` (URL calendars through `urls`),
-/// plans stably against the state file, records the plan as published and
-/// builds the snapshot to serve. `previous` carries Last-Modified over for
-/// feeds whose bytes did not change.
+/// plans stably against the state file, records the plan as published (with
+/// the change notices it owes members when mail is on, in the same
+/// transaction) and builds the snapshot to serve. `previous` carries
+/// Last-Modified over for feeds whose bytes did not change.
 pub fn plan_pass(
     dir: &Path,
     now: Timestamp,
     previous: Option<&Snapshot>,
     urls: &FetchUrls<'_>,
-) -> Result<Snapshot, String> {
+) -> Result<Snapshot, PassError> {
     let loaded = pipeline::load_with(
         dir,
         Overrides {
@@ -157,13 +209,16 @@ pub fn plan_pass(
         },
         urls,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| PassError::Input(e.to_string()))?;
     let path = pipeline::state_path(&loaded.org, None);
-    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
-    let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-    let commit = store
-        .commit(&plan, now, &loaded.zones())
-        .map_err(|e| e.to_string())?;
+    let mut store = Store::open(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let zones = loaded.zones();
+    let commit = if loaded.org.org.mail.enabled {
+        store.commit_announcing(&plan, now, &zones)?
+    } else {
+        store.commit(&plan, now, &zones)?
+    };
     Ok(Snapshot::build(loaded, plan, commit, now, previous))
 }
 
@@ -175,7 +230,7 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
     let file = match crate::config::server::load(dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", e.public());
             eprintln!("warning: [server] settings could not be read; using the defaults");
             ServerSettings::default()
         }
@@ -187,11 +242,32 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
     Ok(s)
 }
 
+/// Raises the soft limit on open files to the hard limit: systemd starts a
+/// service at 1,024 (its hard limit is far higher), and every connection,
+/// calendar read and state file costs one. A failure is logged; the
+/// connection cap follows whatever limit holds ([`descriptor_limit`]).
+pub fn raise_descriptor_limit() {
+    let before = descriptor_limit();
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(now) if now > before => {
+            tracing::info!(from = before, to = now, "raised the open-file limit");
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, limit = before, "cannot raise the open-file limit"),
+    }
+}
+
+/// The process's soft limit on open files (1,024 when it cannot be read).
+pub fn descriptor_limit() -> u64 {
+    rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
+}
+
 /// Runs `peerwell serve`: plans, serves on the configured address and keeps
 /// the plan current until SIGTERM or SIGINT, then shuts down gracefully.
 pub fn serve(dir: &Path, listen: Option<SocketAddr>, clock: Clock) -> Result<(), String> {
     let settings = settings(dir, listen).map_err(|e| format!("error: {e}"))?;
     logging::init(settings.log_format).map_err(|e| format!("error: {e}"))?;
+    raise_descriptor_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

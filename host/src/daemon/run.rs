@@ -17,12 +17,18 @@ use tokio::signal::unix::{SignalKind, signal};
 
 use super::sources::Fetcher;
 use super::watch::{FileWatch, debounce};
-use super::{Clock, Metrics, Shared, Snapshot, Status, after_pass, plan_pass};
+use super::{Clock, Metrics, PassError, Shared, Snapshot, Status, after_pass, plan_pass};
 use crate::config::server::ServerSettings;
 use crate::schedule::GroupOutcome;
 
 /// How long in-flight requests may take to finish after SIGTERM.
 pub const GRACE: Duration = Duration::from_secs(10);
+
+/// The first wait before a pass is retried after a state or resource
+/// error; it doubles with each failure in a row up to [`RETRY_MAX`].
+pub const RETRY_FIRST: Duration = Duration::from_secs(2);
+/// The longest wait between retries.
+pub const RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// Why a pass runs.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +40,9 @@ pub enum Cause {
     Timer,
     /// A URL calendar's bytes changed.
     Fetched,
+    /// The last pass, or queuing its messages, could not use the state
+    /// file or ran out of file descriptors: tried again after a back-off.
+    Retry,
 }
 
 impl std::fmt::Display for Cause {
@@ -44,6 +53,7 @@ impl std::fmt::Display for Cause {
             Cause::Hangup => write!(f, "SIGHUP"),
             Cause::Timer => write!(f, "replan timer"),
             Cause::Fetched => write!(f, "URL calendar changed"),
+            Cause::Retry => write!(f, "retry after a state or resource error"),
         }
     }
 }
@@ -67,13 +77,15 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
         shared: shared.clone(),
         fetcher: fetcher.clone(),
         fetch_problems: Vec::new(),
+        failures: 0,
+        retry_at: None,
     };
     loop_state.pass(Cause::Startup).await;
     println!("listening on http://{addr}");
     tracing::info!(%addr, public_url = %shared.settings.public_url(), "listening");
 
     let public_url = crate::web::PublicUrl::parse(&shared.settings.public_url())?;
-    let web_config = crate::web::WebConfig::from_env(public_url)?;
+    let web_config = web_config(public_url, &shared.settings)?;
     let server_shared = shared.clone();
     let mut server = tokio::spawn(async move {
         let stop = server_shared.clone();
@@ -115,6 +127,11 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
                 Cause::Files(paths.iter().map(|p| relative(&dir, p)).collect())
             }
             _ = tokio::time::sleep_until(next_replan) => Cause::Timer,
+            () = shared.retry.notified() => {
+                loop_state.schedule_retry();
+                continue;
+            }
+            _ = sleep_until_some(loop_state.retry_at) => Cause::Retry,
             _ = tokio::time::sleep_until(next_fetch) => {
                 next_fetch = tokio::time::Instant::now() + fetch;
                 if !loop_state.fetch_all().await {
@@ -170,6 +187,39 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
     Ok(())
 }
 
+/// The HTTP server's setup: limits from the environment, then
+/// `max_connections_per_client` from `[server]` unless the environment set
+/// it, and the connection cap fitted below the open-file limit.
+fn web_config(
+    public_url: crate::web::PublicUrl,
+    settings: &ServerSettings,
+) -> Result<crate::web::WebConfig, String> {
+    let mut config = crate::web::WebConfig::from_env(public_url)?;
+    let limits = &mut config.limits;
+    if limits.max_connections_per_client.is_none() {
+        limits.max_connections_per_client = settings
+            .max_connections_per_client
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    }
+    let descriptors = super::descriptor_limit();
+    *limits = limits.fit_descriptors(descriptors, crate::web::server::RESERVED_DESCRIPTORS);
+    tracing::info!(
+        max_connections = limits.max_connections,
+        max_connections_per_client = limits.per_client(),
+        open_file_limit = descriptors,
+        "connection limits"
+    );
+    Ok(config)
+}
+
+/// Sleeps until `at`, or forever when it is `None`.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// What the loop carries between passes.
 struct Loop {
     dir: PathBuf,
@@ -177,9 +227,27 @@ struct Loop {
     fetcher: Arc<Fetcher>,
     /// Problems of the last fetch round, shown with the pass's problems.
     fetch_problems: Vec<String>,
+    /// State or resource errors in a row (passes and queuing).
+    failures: u32,
+    /// When the next retry pass runs, if one is due.
+    retry_at: Option<tokio::time::Instant>,
 }
 
 impl Loop {
+    /// Schedules a retry pass after a back-off that doubles with each
+    /// failure in a row.
+    fn schedule_retry(&mut self) {
+        self.failures = self.failures.saturating_add(1);
+        let factor = 1u32 << self.failures.saturating_sub(1).min(10);
+        let wait = RETRY_FIRST.saturating_mul(factor).min(RETRY_MAX);
+        tracing::warn!(
+            retry_in_ms = wait.as_millis() as u64,
+            failures = self.failures,
+            "retrying the pass after a state or resource error"
+        );
+        self.retry_at = Some(tokio::time::Instant::now() + wait);
+    }
+
     /// Fetches every URL calendar again; true when some bytes changed.
     async fn fetch_all(&mut self) -> bool {
         let Some(snap) = self.shared.snapshot.load_full() else {
@@ -238,8 +306,11 @@ impl Loop {
                 }
                 result
             }
-            Err(e) => Err(format!("error: the planning pass failed: {e}")),
+            Err(e) => Err(PassError::Input(format!(
+                "error: the planning pass failed: {e}"
+            ))),
         };
+        self.retry_at = None;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match result {
             Ok(snapshot) => {
@@ -256,6 +327,12 @@ impl Loop {
                 for p in &problems {
                     tracing::warn!(problem = %p, "input problem");
                 }
+                if self.shared.state_error.load().is_none() {
+                    self.failures = 0;
+                }
+                if problems.iter().any(|p| out_of_descriptors(p)) {
+                    self.schedule_retry();
+                }
                 let snapshot = Arc::new(snapshot);
                 self.shared.snapshot.store(Some(snapshot.clone()));
                 self.shared.status.store(Arc::new(Status {
@@ -271,6 +348,10 @@ impl Loop {
                 after_pass(&self.shared, &snapshot);
             }
             Err(error) => {
+                if error.retry() || out_of_descriptors(&error.to_string()) {
+                    self.schedule_retry();
+                }
+                let error = error.to_string();
                 Metrics::inc(&self.shared.metrics.plan_failures);
                 let serving = self.shared.snapshot.load().is_some();
                 tracing::error!(
@@ -336,6 +417,12 @@ impl Loop {
             tracing::warn!(%problem, "file watch");
         }
     }
+}
+
+/// True when `text` reports the process or system out of file descriptors
+/// (EMFILE, ENFILE): a pass that met it is retried.
+fn out_of_descriptors(text: &str) -> bool {
+    text.contains("(os error 24)") || text.contains("(os error 23)")
 }
 
 /// `path` relative to the policy folder when inside it.

@@ -27,6 +27,7 @@ use crate::reminders::{self, Reminder};
 use crate::schedule::Session;
 use crate::store::StoreError;
 use crate::store::outbox::{MailState, NewMessage, Outbox};
+use crate::store::pending::PendingNotice;
 
 /// One message the plan gives rise to, before rendering.
 pub(super) struct Item<'a> {
@@ -303,12 +304,13 @@ pub fn enqueue(
     let mut failed = BTreeSet::new();
     let mut pending: Vec<Item<'_>> = Vec::new();
     let write = |pending: &mut Vec<Item<'_>>,
+                 settled: &[PendingNotice],
                  done: &mut Enqueued,
                  outbox: &mut Outbox|
      -> Result<(), StoreError> {
         let messages = render_changed(snapshot, pending, &existing, now, &mut done.problems);
         pending.clear();
-        let up = outbox.upsert(&messages, now)?;
+        let up = outbox.upsert_settling(&messages, now, settled)?;
         done.queued += up.queued;
         done.replaced += up.replaced;
         done.expired += up.expired;
@@ -319,14 +321,18 @@ pub fn enqueue(
         wanted.extend(items.iter().map(|i| i.key.clone()));
         pending.extend(items);
         if pending.len() >= RENDER_CHUNK {
-            write(&mut pending, &mut done, outbox)?;
+            write(&mut pending, &[], &mut done, outbox)?;
         }
     }
-    pending.extend(notices::changes(snapshot, now, &mut done.problems));
+    // Change notices owed by earlier commits too (their queuing failed, or
+    // their plan was replaced first): written with the rows that settle them.
+    let owed = outbox.pending_notices()?;
+    let (notices, settled) = notices::changes(snapshot, &owed, now, &mut done.problems);
+    pending.extend(notices);
     let alerts = outbox.alerts()?;
     let (hr_items, alert_updates) = notices::hr(snapshot, now, &alerts);
     pending.extend(hr_items);
-    write(&mut pending, &mut done, outbox)?;
+    write(&mut pending, &settled, &mut done, outbox)?;
     for (group, alert) in alert_updates {
         outbox.set_alert(&group, alert.as_ref().map(|(k, t)| (k.as_str(), *t)))?;
     }

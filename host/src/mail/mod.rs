@@ -44,6 +44,7 @@ pub use send::{SenderConfig, drain, spawn_sender};
 pub use settings::{GroupMail, HrContact, MailSettings, PersonMail, QuietHours};
 
 use crate::daemon::{Shared, Snapshot};
+use crate::store::StoreError;
 use crate::store::outbox::Outbox;
 
 /// Wakes every sender of this process: something new may be due.
@@ -59,12 +60,14 @@ pub fn wake() {
 /// Writes what `snapshot` gives rise to into its outbox at the shared
 /// clock's now, counts it in the metrics and wakes the sender. Problems
 /// with single sessions are logged and do not stop the others; an outbox
-/// that cannot be opened is an error (the plan still serves).
-pub fn after_pass(shared: &Shared, snapshot: &Snapshot) -> Result<Enqueued, String> {
+/// that cannot be opened or written is an error (the plan still serves;
+/// change notices stay owed in the state file until a later call queues
+/// them).
+pub fn after_pass(shared: &Shared, snapshot: &Snapshot) -> Result<Enqueued, StoreError> {
     let config = SenderConfig::for_snapshot(snapshot);
     let now = shared.clock.now();
-    let mut outbox = Outbox::open(&config.state).map_err(|e| e.to_string())?;
-    let done = enqueue::enqueue(&mut outbox, snapshot, now).map_err(|e| e.to_string())?;
+    let mut outbox = Outbox::open(&config.state)?;
+    let done = enqueue::enqueue(&mut outbox, snapshot, now)?;
     let m = &shared.metrics;
     m.reminders_queued
         .fetch_add((done.queued + done.replaced) as u64, Ordering::Relaxed);

@@ -5,7 +5,7 @@
 //! planner's explanation, which names members, rules and calendar files,
 //! never the text of a calendar event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -14,17 +14,102 @@ use super::enqueue::{Item, item};
 use crate::daemon::Snapshot;
 use crate::formats::ReminderKind;
 use crate::reminders;
-use crate::schedule::{self, GroupOutcome};
+use crate::schedule::{self, GroupOutcome, Session};
+use crate::store::pending::{PendingKind, PendingNotice};
 
-/// Change notices to the attendees of each session this pass moved or
-/// cancelled, due now. The key holds the session's new (or cancelled)
-/// start, so each change is announced once.
+/// A change notice to compose for each attendee of `session`.
+struct Wanted<'a> {
+    session: &'a Session,
+    kind: ReminderKind,
+    /// `moved-<new start>` or `cancelled-<start>`: each change is
+    /// announced once.
+    tag: String,
+    /// The owed notice this announces, settled once composed.
+    owed: Option<&'a PendingNotice>,
+}
+
+/// Change notices to the attendees of each session moved or cancelled and
+/// not yet announced, due now: the notices `owed` (recorded by the commits
+/// that made the changes) that match this plan, then this pass's own
+/// changes not among them. Returns the items and the owed notices they
+/// settle.
 pub(super) fn changes<'a>(
     snapshot: &'a Snapshot,
+    owed: &'a [PendingNotice],
     now: Timestamp,
     problems: &mut Vec<String>,
-) -> Vec<Item<'a>> {
+) -> (Vec<Item<'a>>, Vec<PendingNotice>) {
     let org = &snapshot.loaded.org;
+    let mut wanted: Vec<Wanted<'a>> = owed.iter().filter_map(|n| from_owed(snapshot, n)).collect();
+    let covered: BTreeSet<(&str, u32)> = wanted
+        .iter()
+        .map(|w| (w.session.group.as_str(), w.session.index))
+        .collect();
+    wanted.extend(
+        from_commit(snapshot)
+            .into_iter()
+            .filter(|w| !covered.contains(&(w.session.group.as_str(), w.session.index))),
+    );
+    let mut out = Vec::new();
+    let mut settled = Vec::new();
+    for w in wanted.into_iter().filter(|w| w.session.start > now) {
+        let Some(group) = org.groups.iter().find(|g| g.id == w.session.group) else {
+            continue;
+        };
+        let Some(format) = snapshot.loaded.formats.get(&group.format) else {
+            continue;
+        };
+        let mut composed = true;
+        for person in w.session.attendees.iter().filter_map(|m| org.people.get(m)) {
+            let kind = w.kind.clone();
+            match reminders::compose(org, group, w.session, format, kind, person, now) {
+                Ok(r) => {
+                    let key = format!("{}/{}/{}/{}", group.id, w.session.index, w.tag, person.id);
+                    out.extend(item(snapshot, group, w.session, r, key));
+                }
+                Err(e) => {
+                    composed = false;
+                    problems.push(format!(
+                        "group `{}` session {}: {e}",
+                        group.id, w.session.index
+                    ));
+                }
+            }
+        }
+        if composed && let Some(n) = w.owed {
+            settled.push(n.clone());
+        }
+    }
+    (out, settled)
+}
+
+/// The notice `n` owes, when this plan holds the session where `n` says.
+fn from_owed<'a>(snapshot: &'a Snapshot, n: &'a PendingNotice) -> Option<Wanted<'a>> {
+    let at = |s: &&Session| s.group == n.group && s.index == n.index && s.start == n.at.start;
+    let tag = |what: &str| format!("{what}-{}", n.at.start.as_second());
+    match n.kind {
+        PendingKind::Moved => {
+            let session = snapshot.plan.sessions.iter().find(at)?;
+            let from = moved_from(snapshot, &n.group, n.from.start)?;
+            Some(Wanted {
+                session,
+                kind: ReminderKind::Moved(from),
+                tag: tag("moved"),
+                owed: Some(n),
+            })
+        }
+        PendingKind::Cancelled => Some(Wanted {
+            session: snapshot.commit.cancelled.iter().find(at)?,
+            kind: ReminderKind::Cancelled(None),
+            tag: tag("cancelled"),
+            owed: Some(n),
+        }),
+    }
+}
+
+/// This pass's own moves and cancellations (a commit that recorded no
+/// owed notices, e.g. in a test or a library caller).
+fn from_commit(snapshot: &Snapshot) -> Vec<Wanted<'_>> {
     let changes = &snapshot.commit.changes;
     let mut wanted = Vec::new();
     for m in &changes.moved {
@@ -33,16 +118,16 @@ pub(super) fn changes<'a>(
             .sessions
             .iter()
             .find(|s| s.group == m.group && s.index == m.index);
-        if let Some(session) = session.filter(|s| s.start > now) {
-            let from = org
-                .groups
-                .iter()
-                .find(|g| g.id == m.group)
-                .map(|g| m.from.start.to_zoned(g.zone.tz.clone()).time());
-            if let Some(from) = from {
-                let tag = format!("moved-{}", m.to.start.as_second());
-                wanted.push((session, ReminderKind::Moved(from), tag));
-            }
+        if let (Some(session), Some(from)) = (session, moved_from(snapshot, &m.group, m.from.start))
+        {
+            let tag = format!("moved-{}", m.to.start.as_second());
+            let kind = ReminderKind::Moved(from);
+            wanted.push(Wanted {
+                session,
+                kind,
+                tag,
+                owed: None,
+            });
         }
     }
     for c in &changes.cancelled {
@@ -51,36 +136,25 @@ pub(super) fn changes<'a>(
             .cancelled
             .iter()
             .find(|s| s.group == c.group && s.index == c.index);
-        if let Some(session) = session.filter(|s| s.start > now) {
+        if let Some(session) = session {
             let tag = format!("cancelled-{}", c.time.start.as_second());
-            wanted.push((session, ReminderKind::Cancelled(None), tag));
+            let kind = ReminderKind::Cancelled(None);
+            wanted.push(Wanted {
+                session,
+                kind,
+                tag,
+                owed: None,
+            });
         }
     }
-    let mut out = Vec::new();
-    for (session, kind, tag) in wanted {
-        let Some(group) = org.groups.iter().find(|g| g.id == session.group) else {
-            continue;
-        };
-        let Some(format) = snapshot.loaded.formats.get(&group.format) else {
-            continue;
-        };
-        for member in &session.attendees {
-            let Some(person) = org.people.get(member) else {
-                continue;
-            };
-            match reminders::compose(org, group, session, format, kind.clone(), person, now) {
-                Ok(r) => {
-                    let key = format!("{}/{}/{tag}/{}", group.id, session.index, person.id);
-                    out.extend(item(snapshot, group, session, r, key));
-                }
-                Err(e) => problems.push(format!(
-                    "group `{}` session {}: {e}",
-                    group.id, session.index
-                )),
-            }
-        }
-    }
-    out
+    wanted
+}
+
+/// The local time of day `start` had in `group`'s zone.
+fn moved_from(snapshot: &Snapshot, group: &str, start: Timestamp) -> Option<jiff::civil::Time> {
+    let org = &snapshot.loaded.org;
+    let g = org.groups.iter().find(|g| g.id == group)?;
+    Some(start.to_zoned(g.zone.tz.clone()).time())
 }
 
 /// Alert state changes: group id → the new (kind, since), or `None` to

@@ -29,6 +29,7 @@ use crate::schedule::{Plan, Previous, Session};
 mod changes;
 mod codec;
 pub mod outbox;
+pub mod pending;
 mod rows;
 mod schema;
 mod tokens;
@@ -46,7 +47,7 @@ pub const FILE_NAME: &str = "state.sqlite3";
 pub enum StoreError {
     /// The file is not a peerwell state database, or is damaged.
     #[error(
-        "error: the planning state {path} is damaged or not a peerwell state file ({detail})\n  = hint: move it aside (keep it for support); the next `peerwell export` starts a new state and republishes every session. The policy files were not changed."
+        "error: the planning state {path} is damaged or not a peerwell state file ({detail})\n  = hint: restore it from a backup; or move it aside (keep it for support) to start a new state, which gives every feed a new token (members must subscribe again) and republishes every session. Until then nothing is written; the policy files were not changed."
     )]
     Corrupt { path: PathBuf, detail: String },
     /// The file was written by a newer peerwell.
@@ -68,6 +69,16 @@ pub enum StoreError {
         "error: the planning state {path} is locked by another peerwell process\n  = hint: wait for it to finish and run again."
     )]
     Busy { path: PathBuf },
+    /// The file system holding the file is full.
+    #[error(
+        "error: cannot write the planning state {path}: the disk is full\n  = hint: free space on the file system that holds it. Nothing was written; the daemon keeps serving the last good plan and retries, queuing every notice still owed, once a write succeeds."
+    )]
+    Full { path: PathBuf },
+    /// The file, its folder or its file system is read-only.
+    #[error(
+        "error: cannot write the planning state {path}: {detail}\n  = hint: make the file and its folder writable for the user peerwell runs as (a read-only mount or file mode). Nothing was written; the daemon keeps serving the last good plan and retries."
+    )]
+    ReadOnly { path: PathBuf, detail: String },
     /// The file or its folder could not be read or written.
     #[error("error: cannot use the planning state {path}: {message}")]
     Io { path: PathBuf, message: String },
@@ -83,6 +94,11 @@ impl StoreError {
                 detail: e.to_string(),
             },
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy { path },
+            Some(ErrorCode::DiskFull) => StoreError::Full { path },
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
+                path,
+                detail: e.to_string(),
+            },
             _ => StoreError::Io {
                 path,
                 message: e.to_string(),
@@ -95,6 +111,19 @@ impl StoreError {
             path: path.to_path_buf(),
             detail: detail.into(),
         }
+    }
+
+    /// True when the file is there and sound but could not be written or
+    /// opened just now (a full disk, a read-only mount, out of file
+    /// descriptors, locked): trying again later can succeed by itself.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Full { .. }
+                | StoreError::ReadOnly { .. }
+                | StoreError::Busy { .. }
+                | StoreError::Io { .. }
+        )
     }
 }
 
@@ -230,6 +259,29 @@ impl Store {
         now: Timestamp,
         zones: &BTreeMap<String, String>,
     ) -> Result<Commit, StoreError> {
+        self.commit_inner(plan, now, zones, false)
+    }
+
+    /// As [`Store::commit`], and records in the same transaction the change
+    /// notices the commit owes members ([`pending`]), so that they are
+    /// queued even when queuing them fails at first (a full disk) or the
+    /// plan is replaced before its notices were queued.
+    pub fn commit_announcing(
+        &mut self,
+        plan: &Plan,
+        now: Timestamp,
+        zones: &BTreeMap<String, String>,
+    ) -> Result<Commit, StoreError> {
+        self.commit_inner(plan, now, zones, true)
+    }
+
+    fn commit_inner(
+        &mut self,
+        plan: &Plan,
+        now: Timestamp,
+        zones: &BTreeMap<String, String>,
+        announce: bool,
+    ) -> Result<Commit, StoreError> {
         let stored = self.sessions()?;
         let changes = changes::compare(&stored, plan, now);
         let tx = self
@@ -237,6 +289,9 @@ impl Store {
             .transaction()
             .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
         rows::write(&tx, &self.path, &stored, plan, now, zones)?;
+        if announce {
+            pending::record(&tx, &self.path, &changes, now)?;
+        }
         tx.commit()
             .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
         let after = self.sessions()?;

@@ -22,6 +22,7 @@ use std::path::{Path, PathBuf};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::pending::{self, PendingNotice};
 use super::{StoreError, schema};
 
 /// Where a message is in its life.
@@ -208,6 +209,24 @@ impl Outbox {
         messages: &[NewMessage],
         now: Timestamp,
     ) -> Result<Upserted, StoreError> {
+        self.upsert_settling(messages, now, &[])
+    }
+
+    /// The change notices still owed to members ([`super::pending`]).
+    pub fn pending_notices(&self) -> Result<Vec<PendingNotice>, StoreError> {
+        Ok(pending::list(&self.conn, &self.path)?
+            .into_values()
+            .collect())
+    }
+
+    /// As [`Outbox::upsert`], and in the same transaction marks `settled`
+    /// (the owed notices `messages` announce) as no longer owed.
+    pub fn upsert_settling(
+        &mut self,
+        messages: &[NewMessage],
+        now: Timestamp,
+        settled: &[PendingNotice],
+    ) -> Result<Upserted, StoreError> {
         let existing = self.fingerprints()?;
         let mut done = Upserted::default();
         let tx = self
@@ -279,6 +298,7 @@ impl Outbox {
                 Some(_) => {}
             }
         }
+        pending::settle(&tx, &self.path, settled)?;
         tx.commit()
             .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
         Ok(done)

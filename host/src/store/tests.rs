@@ -279,3 +279,78 @@ fn bad_rows_are_corrupt_not_panics() {
     let e = store.sessions().expect_err("an error");
     assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
 }
+
+fn owed(store: &Store) -> Vec<(String, u32, pending::PendingKind, Timestamp, Timestamp)> {
+    pending::list(&store.conn, &store.path)
+        .expect("owed notices")
+        .into_values()
+        .map(|n| (n.group, n.index, n.kind, n.from.start, n.at.start))
+        .collect()
+}
+
+#[test]
+fn owed_notices_merge_until_settled() {
+    use pending::PendingKind::{Cancelled, Moved};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = open(&dir);
+    let now = at(1, 0);
+    store
+        .commit_announcing(&plan(base()), now, &zones())
+        .expect("commit");
+    assert!(owed(&store).is_empty(), "new sessions owe no notice");
+
+    // Moved twice: one move from the time members know.
+    let mut next = base();
+    next[1] = session("walk", 1, 10, 9);
+    next.remove(4); // rounds #1 cancelled
+    store
+        .commit_announcing(&plan(next.clone()), now, &zones())
+        .expect("commit");
+    next[1] = session("walk", 1, 12, 9);
+    store
+        .commit_announcing(&plan(next.clone()), now, &zones())
+        .expect("commit");
+    let w = "walk".to_string();
+    let r = "rounds".to_string();
+    assert_eq!(
+        owed(&store),
+        vec![
+            (r.clone(), 1, Cancelled, at(11, 12), at(11, 12)),
+            (w.clone(), 1, Moved, at(9, 9), at(12, 9)),
+        ]
+    );
+    // A plain commit records nothing more.
+    store
+        .commit(&plan(next.clone()), now, &zones())
+        .expect("commit");
+    assert_eq!(owed(&store).len(), 2);
+
+    // Moved back and planned again where members know them: nothing owed.
+    store
+        .commit_announcing(&plan(base()), now, &zones())
+        .expect("commit");
+    assert!(owed(&store).is_empty(), "{:?}", owed(&store));
+
+    // Settling removes only the notice as listed; one changed since stays.
+    store
+        .commit_announcing(&plan(next.clone()), now, &zones())
+        .expect("commit");
+    let listed: Vec<_> = pending::list(&store.conn, &store.path)
+        .expect("list")
+        .into_values()
+        .collect();
+    next[1] = session("walk", 1, 13, 9);
+    store
+        .commit_announcing(&plan(next), at(1, 1), &zones())
+        .expect("commit");
+    let tx = store.conn.transaction().expect("tx");
+    pending::settle(&tx, &dir.path().join("x"), &listed).expect("settle");
+    tx.commit().expect("commit");
+    assert_eq!(owed(&store), vec![(w, 1, Moved, at(9, 9), at(13, 9))]);
+
+    // Owed notices of sessions that started are dropped.
+    store
+        .commit_announcing(&plan(base()), at(14, 0), &zones())
+        .expect("commit");
+    assert!(owed(&store).is_empty());
+}

@@ -11,12 +11,16 @@ use crate::daemon::Shared;
 
 /// `/healthz`: `status` is `ok`; `degraded` when the last planning attempt
 /// failed (the last good plan keeps serving, `detail` says so) or reported
-/// problems — both 200, the daemon is serving; `unavailable` with 503 while
-/// no plan has succeeded yet.
+/// problems, or when queuing its messages failed (`state_error`: a full
+/// disk, a read-only folder; retried) — all 200, the daemon is serving;
+/// `unavailable` with 503 while no plan has succeeded yet (a damaged state
+/// file at start is reported so, in `last_error`).
 pub fn healthz(shared: &Shared) -> Response<Body> {
     let snapshot = shared.snapshot.load();
     let status = shared.status.load();
-    let degraded = status.last_error.is_some() || !status.problems.is_empty();
+    let state_error = shared.state_error.load_full();
+    let degraded =
+        status.last_error.is_some() || !status.problems.is_empty() || state_error.is_some();
     let (code, state) = match (snapshot.as_ref(), degraded) {
         (None, _) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
         (Some(_), true) => (StatusCode::OK, "degraded"),
@@ -34,6 +38,7 @@ pub fn healthz(shared: &Shared) -> Response<Body> {
         "planned_at": snapshot.as_ref().map(|s| s.planned_at.to_string()),
         "last_attempt": status.last_attempt.map(|t| t.to_string()),
         "last_error": status.last_error,
+        "state_error": state_error.as_deref(),
         "problems": status.problems,
         "sessions": snapshot.as_ref().map(|s| s.plan.sessions.len()),
         "feeds": snapshot.as_ref().map(|s| s.feeds.len()),

@@ -6,15 +6,24 @@
 //! moves no bytes for `idle_timeout` is closed (after finishing its
 //! response if it can); at most `max_connections` are open at once — the
 //! accept loop waits for a free slot, so further clients wait in the
-//! kernel's backlog instead of costing memory. When `shutdown` completes
+//! kernel's backlog instead of costing memory. The cap is kept below the
+//! process's file-descriptor limit ([`WebLimits::fit_descriptors`]) so that
+//! planning, the state file and calendar reads always have descriptors
+//! left. One client address holds at most `max_connections_per_client` of
+//! them: a further connection from it is answered 503 and closed at once,
+//! so one client's idle connections never delay others. A failing accept
+//! (out of descriptors) backs off, up to a second, and the loop goes on.
+//! When `shutdown` completes
 //! the loop stops accepting, open connections finish their response and
 //! close, and [`serve`] returns once all have. Every
 //! [`WebConfig::token_reload`] the token map is re-read from the state file
 //! (see [`super::refresh`]), so a revoked token stops working within
 //! seconds without a planning pass.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::io;
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,6 +49,13 @@ pub const HEADER_TIMEOUT_ENV: &str = "PEERWELL_HTTP_HEADER_TIMEOUT_MS";
 pub const IDLE_TIMEOUT_ENV: &str = "PEERWELL_HTTP_IDLE_TIMEOUT_MS";
 /// See [`HEADER_TIMEOUT_ENV`].
 pub const MAX_CONNECTIONS_ENV: &str = "PEERWELL_HTTP_MAX_CONNECTIONS";
+/// Overrides `max_connections_per_client` of `[server]`.
+pub const MAX_PER_CLIENT_ENV: &str = "PEERWELL_HTTP_MAX_CONNECTIONS_PER_CLIENT";
+
+/// File descriptors the connection cap leaves for everything else: the
+/// state file (three per connection to it), calendar and policy reads on
+/// every core, plugins, URL fetches, the file watch, logging.
+pub const RESERVED_DESCRIPTORS: u64 = 96;
 /// Overrides [`WebConfig::token_reload`] (milliseconds).
 pub const TOKEN_RELOAD_ENV: &str = "PEERWELL_TOKEN_RELOAD_MS";
 
@@ -50,8 +66,13 @@ pub struct WebLimits {
     pub header_read_timeout: Duration,
     /// A connection moving no bytes this long is closed (default 60 s).
     pub idle_timeout: Duration,
-    /// Connections open at once (default 1024).
+    /// Connections open at once (default 1024, and below the descriptor
+    /// limit: see [`WebLimits::fit_descriptors`]).
     pub max_connections: usize,
+    /// Connections open at once from one client address (default: a
+    /// quarter of `max_connections`). Behind a reverse proxy every
+    /// connection comes from the proxy: raise it to `max_connections`.
+    pub max_connections_per_client: Option<usize>,
 }
 
 impl Default for WebLimits {
@@ -60,6 +81,7 @@ impl Default for WebLimits {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_connections_per_client: None,
         }
     }
 }
@@ -77,7 +99,30 @@ impl WebLimits {
         if let Some(n) = read(MAX_CONNECTIONS_ENV)? {
             limits.max_connections = usize::try_from(n).unwrap_or(usize::MAX);
         }
+        if let Some(n) = read(MAX_PER_CLIENT_ENV)? {
+            limits.max_connections_per_client = Some(usize::try_from(n).unwrap_or(usize::MAX));
+        }
         Ok(limits)
+    }
+
+    /// Lowers `max_connections` so that `reserve` of the process's
+    /// `descriptors` (its soft `RLIMIT_NOFILE`) stay free for planning;
+    /// never below a quarter of the limit, nor below 1.
+    pub fn fit_descriptors(mut self, descriptors: u64, reserve: u64) -> WebLimits {
+        let room = descriptors
+            .saturating_sub(reserve)
+            .max(descriptors / 4)
+            .max(1);
+        let room = usize::try_from(room).unwrap_or(usize::MAX);
+        self.max_connections = self.max_connections.min(room).max(1);
+        self
+    }
+
+    /// Connections one client address may hold at once.
+    pub fn per_client(&self) -> usize {
+        self.max_connections_per_client
+            .unwrap_or(self.max_connections / 4)
+            .clamp(1, self.max_connections.max(1))
     }
 }
 
@@ -187,11 +232,13 @@ pub async fn serve(
         page_headers: html::PageHeaders::new(),
     });
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let clients = Clients::new(limits.per_client());
     let (stop, stopped) = watch::channel(false);
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
+    let mut backoff = AcceptBackoff::default();
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -201,33 +248,69 @@ pub async fn serve(
                 Err(_) => break,
             },
         };
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,
             r = listener.accept() => match r {
-                Ok((stream, _)) => stream,
+                Ok(accepted) => {
+                    backoff.accepted();
+                    accepted
+                }
                 Err(e) => {
                     // Out of descriptors and the like: back off, keep serving.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    backoff.failed(&e).await;
                     continue;
                 }
             },
         };
+        let Some(seat) = clients.seat(peer.ip()) else {
+            refuse(stream);
+            continue;
+        };
+        let conn = Connection {
+            http: &http,
+            site: &site,
+            idle_timeout: limits.idle_timeout,
+            stopped: stopped.clone(),
+        };
+        conn.spawn(stream, (permit, seat));
+    }
+    if let Some(task) = reload {
+        task.abort();
+    }
+    let _ = stop.send(true);
+    drop(stopped);
+    stop.closed().await;
+    Ok(())
+}
+
+/// One accepted connection's setup.
+struct Connection<'a> {
+    http: &'a http1::Builder,
+    site: &'a Arc<Site>,
+    idle_timeout: Duration,
+    stopped: watch::Receiver<bool>,
+}
+
+impl Connection<'_> {
+    /// Serves `stream` on its own task until it closes, is idle for
+    /// `idle_timeout` or the server stops; `hold` (its slots) is released
+    /// then.
+    fn spawn<H: Send + 'static>(self, stream: tokio::net::TcpStream, hold: H) {
         let _ = stream.set_nodelay(true);
         let activity = Arc::new(Activity::new());
         let io = Idle {
             inner: TokioIo::new(stream),
             activity: activity.clone(),
         };
-        let site = site.clone();
-        let conn = http.serve_connection(
+        let site = self.site.clone();
+        let conn = self.http.serve_connection(
             io,
             service_fn(move |req| {
                 let res = site.handle(&req);
                 std::future::ready(Ok::<_, Infallible>(res))
             }),
         );
-        let mut stopped = stopped.clone();
+        let (idle_timeout, mut stopped) = (self.idle_timeout, self.stopped);
         tokio::spawn(async move {
             tokio::pin!(conn);
             let mut closing = false;
@@ -244,7 +327,7 @@ pub async fn serve(
                         conn.as_mut().graceful_shutdown();
                         closing = true;
                     }
-                    () = activity.idle_for(limits.idle_timeout) => {
+                    () = activity.idle_for(idle_timeout) => {
                         if closing {
                             // It did not finish within another idle period.
                             break;
@@ -255,17 +338,93 @@ pub async fn serve(
                     }
                 }
             }
-            drop(permit);
+            drop(hold);
             drop(stopped);
         });
     }
-    if let Some(task) = reload {
-        task.abort();
+}
+
+/// Answers a connection over its client's cap with a bare 503 (if the
+/// socket takes it at once) and closes it.
+fn refuse(stream: tokio::net::TcpStream) {
+    const BUSY: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n\
+        Connection: close\r\nContent-Length: 0\r\n\r\n";
+    let _ = stream.try_write(BUSY);
+    tracing::debug!("a client is over its connection cap; refused");
+}
+
+/// Open connections per client address.
+struct Clients {
+    cap: usize,
+    open: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Clients {
+    fn new(cap: usize) -> Clients {
+        Clients {
+            cap,
+            open: Arc::default(),
+        }
     }
-    let _ = stop.send(true);
-    drop(stopped);
-    stop.closed().await;
-    Ok(())
+
+    /// A seat for one more connection from `ip`, unless it holds its cap.
+    fn seat(&self, ip: IpAddr) -> Option<Seat> {
+        let ip = ip.to_canonical();
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.cap {
+            return None;
+        }
+        *n += 1;
+        Some(Seat {
+            ip,
+            open: self.open.clone(),
+        })
+    }
+}
+
+/// One connection's place in its client's count, given back on drop.
+struct Seat {
+    ip: IpAddr,
+    open: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Failed accepts in a row: each waits twice as long as the one before,
+/// from 10 ms up to a second, so an exhausted descriptor table costs no CPU;
+/// the first of a run is logged, and the recovery.
+#[derive(Default)]
+struct AcceptBackoff {
+    failures: u32,
+}
+
+impl AcceptBackoff {
+    async fn failed(&mut self, e: &io::Error) {
+        self.failures = self.failures.saturating_add(1);
+        if self.failures == 1 {
+            tracing::warn!(error = %e, "accept failed; backing off until it works again");
+        }
+        let wait = Duration::from_millis(10 << self.failures.min(7)).min(Duration::from_secs(1));
+        tokio::time::sleep(wait).await;
+    }
+
+    fn accepted(&mut self) {
+        if self.failures > 0 {
+            tracing::info!(failed = self.failures, "accepting connections again");
+            self.failures = 0;
+        }
+    }
 }
 
 /// When a connection last moved bytes, in milliseconds since `base`.
