@@ -17,7 +17,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::busy::{PersonBusy, person_busy};
 use crate::calendar::{CalendarError, read_calendar, read_holiday_dates};
-use crate::config::{self, Diagnostics};
+use crate::config::files::ReadError;
+use crate::config::{self, Diagnostics, FileAccess};
 use crate::formats::Formats;
 use crate::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use crate::schedule::{self, Availability, GroupOutcome, Plan, Previous};
@@ -59,10 +60,14 @@ pub enum LoadError {
     Holidays(Vec<CalendarError>),
 }
 
+/// `{}` is for what leaves the process (the daemon's log, `/healthz`): no
+/// quoted text of any file ([`Diagnostics::public`]). `{:#}` is for a
+/// terminal: each policy error quotes and underlines its line.
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            LoadError::Config(d) => write!(f, "{d}"),
+            LoadError::Config(d) if f.alternate() => write!(f, "{d}"),
+            LoadError::Config(d) => write!(f, "{}", d.public()),
             LoadError::Holidays(errors) => {
                 for e in errors {
                     writeln!(f, "error: holiday calendar {e}")?;
@@ -161,7 +166,7 @@ pub fn calendar_urls(org: &Organization) -> Vec<(String, String)> {
 }
 
 fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<Loaded, LoadError> {
-    let mut org = config::load(dir).map_err(LoadError::Config)?;
+    let (mut org, access) = config::load_with_access(dir).map_err(LoadError::Config)?;
     let wanted = calendar_urls(&org);
     let urls = if wanted.is_empty() {
         UrlBodies::new()
@@ -178,7 +183,7 @@ fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<
     let mut holiday_errors = Vec::new();
     for path in &org.org.holiday_calendars {
         let label = relative_label(dir, path);
-        match std::fs::read(path) {
+        match access.read_calendar(path) {
             Ok(data) => match read_holiday_dates(&label, &data, window, &org.org.zone.tz) {
                 Ok(dates) => org.org.holidays.extend(dates),
                 Err(e) => holiday_errors.push(e),
@@ -196,7 +201,7 @@ fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<
     let people: Vec<&Person> = org.people.values().collect();
     let read = crate::parallel::map(&people, crate::parallel::threads(), |person| {
         let mut warnings = Vec::new();
-        let busy = read_person(person, &horizon, urls, &mut warnings);
+        let busy = read_person(person, &horizon, urls, &access, &mut warnings);
         (busy, warnings)
     });
     let mut availability = Availability::new();
@@ -231,6 +236,7 @@ fn read_person(
     person: &Person,
     horizon: &Horizon,
     urls: &UrlBodies,
+    access: &FileAccess,
     warnings: &mut Vec<String>,
 ) -> Result<PersonBusy, CalendarError> {
     let window = horizon.window();
@@ -244,7 +250,9 @@ fn read_person(
                 None => return Err(url_error(&source.label, "not fetched yet")),
             },
             None => {
-                fetched = std::fs::read(&source.path).map_err(|e| io_error(&source.label, &e))?;
+                fetched = access
+                    .read_calendar(&source.path)
+                    .map_err(|e| io_error(&source.label, &e))?;
                 &fetched
             }
         };
@@ -273,13 +281,13 @@ fn url_error(label: &str, why: &str) -> CalendarError {
     }
 }
 
-fn io_error(label: &str, e: &std::io::Error) -> CalendarError {
-    let message = match e.kind() {
-        std::io::ErrorKind::NotFound => {
+/// Why a calendar file was not read. The message never quotes the file.
+fn io_error(label: &str, e: &ReadError) -> CalendarError {
+    let message = match e {
+        ReadError::NotFound => {
             "file not found (check the path; it is relative to the policy file)".to_string()
         }
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => format!("cannot be read: {e}"),
+        e => e.to_string(),
     };
     CalendarError {
         file: label.to_string(),

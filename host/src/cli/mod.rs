@@ -348,7 +348,8 @@ fn load_with_state(
 }
 
 fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, String> {
-    pipeline::load(dir, overrides).map_err(|e| e.to_string())
+    // A terminal: policy errors quote and underline their line.
+    pipeline::load(dir, overrides).map_err(|e| format!("{e:#}"))
 }
 
 /// Prints calendar errors and warnings to stderr.

@@ -11,6 +11,7 @@
 
 mod charter;
 mod diagnostic;
+pub mod files;
 mod groups;
 mod mail;
 mod org;
@@ -26,6 +27,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Diagnostics};
+pub use files::FileAccess;
 pub(crate) use suggest::closest;
 
 use crate::formats::Formats;
@@ -40,16 +42,29 @@ use walk::Out;
 /// applied, member ids and tags expanded, zones looked up, and paths made
 /// relative to the file that names them. On failure, returns every problem
 /// found, sorted by file, line and column, with paths relative to `dir`.
+/// Files that resolve outside the policy folder (and every folder
+/// `allow_outside` lists) are refused unread.
 pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
+    load_with_access(dir).map(|(org, _)| org)
+}
+
+/// As [`load`], with the rules for reading calendar files: which folders
+/// they may be in and how large they may be.
+pub fn load_with_access(dir: &Path) -> Result<(Organization, FileAccess), Diagnostics> {
     let mut out: Out = Vec::new();
+    let mut access = FileAccess::new(dir);
     let org_path = dir.join("peerwell.toml");
-    let org_file = match read_source(dir, &org_path, &mut out) {
+    let org_file = match read_source(dir, &access, &org_path, &mut out) {
         Some(src) => match parse(&src, &mut out) {
             Some(root) => org::read(&src, &root, dir.to_path_buf(), &mut out),
             None => org::fallback(dir.to_path_buf()),
         },
         None => return Err(finish(out)),
     };
+    for folder in &org_file.allow_outside {
+        access.allow(folder.clone());
+    }
+    access.set_calendar_mib(org_file.calendar_mib);
     let org = org_file.org;
     let mut formats = Formats::builtin();
     crate::plugin::register(
@@ -62,11 +77,15 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
         complete: true,
         ..Default::default()
     };
+    let files = Files {
+        dir,
+        access: &access,
+    };
     match &org_file.people {
-        Some(PeopleSource::File(path)) => read_people(dir, path, &org, &mut people, &mut out),
+        Some(PeopleSource::File(path)) => read_people(&files, path, &org, &mut people, &mut out),
         Some(PeopleSource::Folder(folder)) => {
-            for path in toml_files(dir, folder, "people", &mut out) {
-                read_people(dir, &path, &org, &mut people, &mut out);
+            for path in toml_files(&files, folder, "people", &mut out) {
+                read_people(&files, &path, &org, &mut people, &mut out);
             }
         }
         None => people.complete = false,
@@ -79,27 +98,8 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
     };
     let mut groups = Vec::new();
     if let Some(folder) = &org_file.groups {
-        for path in toml_files(dir, folder, "groups", &mut out) {
-            let Some(src) = read_source(dir, &path, &mut out) else {
-                continue;
-            };
-            let Some(root) = parse(&src, &mut out) else {
-                continue;
-            };
-            let settings = toml::from_str::<toml::Table>(&src.text)
-                .ok()
-                .and_then(|mut t| t.remove("settings"))
-                .and_then(|v| match v {
-                    toml::Value::Table(t) => Some(t),
-                    _ => None,
-                });
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if let Some(group) = groups::read(&src, &root, &stem, settings, &cx, &mut out) {
-                groups.push(group);
-            }
+        for path in toml_files(&files, folder, "groups", &mut out) {
+            groups.extend(read_group(&files, &path, &cx, &mut out));
         }
     }
 
@@ -108,22 +108,51 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
     }
     groups.sort_by(|a, b| a.id.cmp(&b.id));
     let people: BTreeMap<_, _> = people.by_id;
-    Ok(Organization {
+    let org = Organization {
         org,
         people,
         groups,
         formats: std::sync::Arc::new(formats),
-    })
+    };
+    Ok((org, access))
+}
+
+/// The policy folder and the rules for reading files from it.
+struct Files<'a> {
+    dir: &'a Path,
+    access: &'a FileAccess,
+}
+
+fn read_group(
+    files: &Files<'_>,
+    path: &Path,
+    cx: &groups::Context<'_>,
+    out: &mut Out,
+) -> Option<crate::model::Group> {
+    let src = read_source(files.dir, files.access, path, out)?;
+    let root = parse(&src, out)?;
+    let settings = toml::from_str::<toml::Table>(&src.text)
+        .ok()
+        .and_then(|mut t| t.remove("settings"))
+        .and_then(|v| match v {
+            toml::Value::Table(t) => Some(t),
+            _ => None,
+        });
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    groups::read(&src, &root, &stem, settings, cx, out)
 }
 
 fn read_people(
-    dir: &Path,
+    files: &Files<'_>,
     path: &Path,
     org: &crate::model::Org,
     people: &mut people::People,
     out: &mut Out,
 ) {
-    let Some(src) = read_source(dir, path, out) else {
+    let Some(src) = read_source(files.dir, files.access, path, out) else {
         people.complete = false;
         return;
     };
@@ -146,37 +175,26 @@ fn relative(dir: &Path, path: &Path) -> PathBuf {
         .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
-fn read_source(dir: &Path, path: &Path, out: &mut Out) -> Option<SourceFile> {
+/// Reads the policy file at `path` (only a regular file, inside the
+/// folders `access` allows, of at most 4 MiB, in UTF-8), or reports why not.
+fn read_source(dir: &Path, access: &FileAccess, path: &Path, out: &mut Out) -> Option<SourceFile> {
     let name = relative(dir, path);
-    match std::fs::read(path) {
+    let problem = |message: String, hint: Option<String>| file_error(&name, message, hint);
+    match access.read_policy(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Some(SourceFile::new(name, path.to_path_buf(), text)),
-            Err(_) => {
-                out.push(file_error(
-                    &name,
-                    "the file is not valid UTF-8 text",
-                    Some("save it as UTF-8".to_string()),
-                ));
-                None
-            }
+            Ok(text) => return Some(SourceFile::new(name, path.to_path_buf(), text)),
+            Err(_) => out.push(problem(
+                "the file is not valid UTF-8 text".to_string(),
+                Some("save it as UTF-8".to_string()),
+            )),
         },
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            out.push(file_error(
-                &name,
-                "file not found",
-                Some(format!("create {}", name.display())),
-            ));
-            None
-        }
-        Err(e) => {
-            out.push(file_error(
-                &name,
-                format!("cannot read the file: {e}"),
-                None,
-            ));
-            None
-        }
+        Err(files::ReadError::NotFound) => out.push(problem(
+            "file not found".to_string(),
+            Some(format!("create {}", name.display())),
+        )),
+        Err(e) => out.push(problem(format!("the file {e}"), None)),
     }
+    None
 }
 
 /// Parses TOML keeping spans. On a syntax error, reports the first one
@@ -185,7 +203,7 @@ fn parse<'i>(src: &'i SourceFile, out: &mut Out) -> Option<toml::de::DeTable<'i>
     let (root, errors) = toml::de::DeTable::parse_recoverable(&src.text);
     if let Some(e) = errors.first() {
         let span = e.span().unwrap_or(0..0);
-        out.push(src.error(
+        out.push(src.syntax_error(
             span,
             format!("invalid TOML: {}", e.message()),
             Some("fix the syntax; the rest of this file is checked once it parses".to_string()),
@@ -195,30 +213,41 @@ fn parse<'i>(src: &'i SourceFile, out: &mut Out) -> Option<toml::de::DeTable<'i>
     Some(root.into_inner())
 }
 
-/// The `*.toml` files directly in `folder`, sorted by name.
-fn toml_files(dir: &Path, folder: &Path, what: &str, out: &mut Out) -> Vec<PathBuf> {
+/// The `*.toml` files directly in `folder`, sorted by name; none when the
+/// folder resolves outside the folders files may be read from. Entries
+/// that are not regular files are kept, so that reading them reports why.
+fn toml_files(files: &Files<'_>, folder: &Path, what: &str, out: &mut Out) -> Vec<PathBuf> {
+    let name = relative(files.dir, folder);
+    if let Err(e) = files.access.resolve(folder) {
+        let message = match e {
+            files::ReadError::NotFound => format!("the {what} folder does not exist"),
+            e => format!("the {what} folder {e}"),
+        };
+        out.push(file_error(&name, message, None));
+        return Vec::new();
+    }
     let entries = match std::fs::read_dir(folder) {
         Ok(entries) => entries,
         Err(e) => {
             out.push(file_error(
-                &relative(dir, folder),
+                &name,
                 format!("cannot read the {what} folder: {e}"),
                 None,
             ));
             return Vec::new();
         }
     };
-    let mut files: Vec<PathBuf> = entries
+    let mut found: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
-            p.is_file()
+            !p.is_dir()
                 && p.extension().is_some_and(|x| x == "toml")
                 && !p
                     .file_name()
                     .is_some_and(|n| n.to_string_lossy().starts_with('.'))
         })
         .collect();
-    files.sort();
-    files
+    found.sort();
+    found
 }

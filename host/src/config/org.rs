@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "plugins",
     "server",
     "mail",
+    "allow_outside",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -48,12 +49,18 @@ pub(crate) struct OrgFile {
     pub groups: Option<PathBuf>,
     /// `[plugins.<name>]`, in name order.
     pub plugins: Vec<crate::plugin::PluginSpec>,
+    /// Folders outside the policy folder that policy and calendar files may
+    /// be read from (`allow_outside`), resolved.
+    pub allow_outside: Vec<PathBuf>,
+    /// Largest calendar file, in MiB (`max_calendar_mib` in `[server]`,
+    /// or `PEERWELL_MAX_CALENDAR_MIB`).
+    pub calendar_mib: u32,
 }
 
 /// Org settings used when `peerwell.toml` cannot be read, so that the other
 /// files can still be checked.
 pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
-    let people = if dir.join("people.toml").is_file() {
+    let people = if dir.join("people.toml").exists() {
         Some(PeopleSource::File(dir.join("people.toml")))
     } else {
         Some(PeopleSource::Folder(dir.join("people")))
@@ -83,6 +90,8 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
         people,
         groups,
         plugins: Vec::new(),
+        allow_outside: Vec::new(),
+        calendar_mib: super::server::ServerSettings::default().max_calendar_mib,
     }
 }
 
@@ -163,9 +172,40 @@ pub(crate) fn read(
     file.plugins = super::plugins::read(&t, out);
     // Checked here so `check` reports it; the daemon reads it with
     // `config::server::load`.
-    super::server::read(&t, out);
+    let server = super::server::read(&t, out);
+    file.calendar_mib = server
+        .clone()
+        .with_env(|k| std::env::var(k).ok())
+        .unwrap_or(server)
+        .max_calendar_mib;
     file.org.mail = super::mail::read_org(&t, &file.org.name, out);
+    file.allow_outside = allow_outside(&t, out);
     file
+}
+
+/// `allow_outside`: folders outside the policy folder that files may be
+/// read from; each must exist.
+fn allow_outside(t: &Table<'_, '_>, out: &mut Out) -> Vec<PathBuf> {
+    let Some(v) = t.get(super::files::ALLOW_OUTSIDE) else {
+        return Vec::new();
+    };
+    let mut folders = Vec::new();
+    for (s, at) in strings(t.src, v, out) {
+        match t.src.resolve(&s).canonicalize() {
+            Ok(p) if p.is_dir() => folders.push(p),
+            _ => out.push(
+                t.src.error(
+                    at,
+                    "this folder does not exist",
+                    Some(
+                        "list existing folders, e.g. allow_outside = [\"/srv/exports/calendars\"]"
+                            .to_string(),
+                    ),
+                ),
+            ),
+        }
+    }
+    folders
 }
 
 fn client_facing(c: &Table<'_, '_>, out: &mut Out) -> ClientFacing {
@@ -232,7 +272,8 @@ fn people(t: &Table<'_, '_>, out: &mut Out) -> Option<PeopleSource> {
             let path = folder.join(&s);
             if path.is_dir() {
                 Some(PeopleSource::Folder(path))
-            } else if path.is_file() {
+            } else if path.exists() {
+                // Read (or refused, when it is not a regular file) as a file.
                 Some(PeopleSource::File(path))
             } else {
                 out.push(t.src.error(
@@ -243,7 +284,7 @@ fn people(t: &Table<'_, '_>, out: &mut Out) -> Option<PeopleSource> {
                 None
             }
         }
-        None if folder.join("people.toml").is_file() => {
+        None if folder.join("people.toml").exists() => {
             Some(PeopleSource::File(folder.join("people.toml")))
         }
         None if folder.join("people").is_dir() => Some(PeopleSource::Folder(folder.join("people"))),

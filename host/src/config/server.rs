@@ -230,7 +230,8 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
 /// the first planning pass). Problems come back with file:line:column.
 pub fn load(dir: &Path) -> Result<ServerSettings, Diagnostics> {
     let mut out: Out = Vec::new();
-    let Some(src) = read_source(dir, &dir.join("peerwell.toml"), &mut out) else {
+    let access = super::FileAccess::new(dir);
+    let Some(src) = read_source(dir, &access, &dir.join("peerwell.toml"), &mut out) else {
         return Err(finish(out));
     };
     let Some(root) = parse(&src, &mut out) else {

@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 
-use super::diagnostic::Diagnostic;
+use super::diagnostic::{Diagnostic, SNIPPET_CHARS};
 
 /// A policy file read into memory, with the name used in messages.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of a byte offset, the text of
     /// that line, and the column width of `span` on that line.
-    fn locate(&self, span: &Range<usize>) -> (usize, usize, String, usize) {
+    fn locate(&self, span: &Range<usize>) -> (usize, usize, &str, usize) {
         let start = floor_boundary(&self.text, span.start.min(self.text.len()));
         let index = self.line_index(start);
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -75,25 +75,53 @@ impl SourceFile {
         let column = self.text[line_start..start].chars().count() + 1;
         let end = floor_boundary(&self.text, span.end.clamp(start, line_end));
         let width = self.text[start..end].chars().count();
-        (line_no, column, line_text.to_string(), width)
+        (line_no, column, line_text, width)
     }
 
-    /// A diagnostic pointing at `span`.
+    /// A diagnostic pointing at `span`. When `span` is a value, the public
+    /// rendering names the key it belongs to (a key peerwell knows: the
+    /// value of an unknown key is never checked).
     pub fn error(
         &self,
         span: Range<usize>,
         message: impl Into<String>,
         hint: Option<String>,
     ) -> Diagnostic {
-        let (line, column, snippet, width) = self.locate(&span);
+        self.diagnostic(span, message.into(), hint, true)
+    }
+
+    /// A diagnostic pointing at `span`, naming no key (for TOML syntax
+    /// errors, where the text before `=` need not be a key at all).
+    pub fn syntax_error(
+        &self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Diagnostic {
+        self.diagnostic(span, message.into(), hint, false)
+    }
+
+    fn diagnostic(
+        &self,
+        span: Range<usize>,
+        message: String,
+        hint: Option<String>,
+        name_key: bool,
+    ) -> Diagnostic {
+        let (line, column, text, width) = self.locate(&span);
+        let quoted = quoted_from(text, [Some(message.as_str()), hint.as_deref()]);
+        let (snippet, caret, width) = window(text, column, width.max(1));
         Diagnostic {
             file: self.name.clone(),
             line,
             column,
-            message: message.into(),
+            message,
             snippet: Some(snippet),
-            width: width.max(1),
+            width,
             hint,
+            caret,
+            key: if name_key { key_of(text, column) } else { None },
+            quoted,
         }
     }
 
@@ -102,6 +130,67 @@ impl SourceFile {
         let (line, column, _, _) = self.locate(span);
         format!("{}:{line}:{column}", self.name.display())
     }
+}
+
+/// The key before the first `=` of `line`, when the text there is a plain
+/// (possibly dotted) key and `column` lies after the `=` (so the problem is
+/// the key's value).
+fn key_of(line: &str, column: usize) -> Option<String> {
+    let eq = line.find('=')?;
+    if line[..eq].chars().count() + 1 >= column {
+        return None;
+    }
+    let key = line[..eq].trim();
+    let plain = !key.is_empty()
+        && key.len() <= 64
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '));
+    plain.then(|| key.split_whitespace().collect::<String>())
+}
+
+/// The pieces of `texts` between backticks or double quotes that are text
+/// of `line`.
+fn quoted_from(line: &str, texts: [Option<&str>; 2]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for text in texts.into_iter().flatten() {
+        for mark in ['`', '"'] {
+            for piece in text.split(mark).skip(1).step_by(2) {
+                if !piece.is_empty() && line.contains(piece) && !out.iter().any(|q| q == piece) {
+                    out.push(piece.to_string());
+                }
+            }
+        }
+    }
+    // Longest first, so that a piece inside another is not replaced first.
+    out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    out
+}
+
+/// At most [`SNIPPET_CHARS`] characters of `line` around 1-based `column`,
+/// with `…` where text is cut; the 0-based offset of the column in the
+/// result and the underline width, cut to the window.
+fn window(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    let at = column.saturating_sub(1);
+    if chars.len() <= SNIPPET_CHARS {
+        return (line.to_string(), at, width);
+    }
+    let start = at
+        .saturating_sub(SNIPPET_CHARS / 3)
+        .min(chars.len() - SNIPPET_CHARS);
+    let end = start + SNIPPET_CHARS;
+    let mut snippet = String::new();
+    if start > 0 {
+        snippet.push('…');
+    }
+    snippet.extend(&chars[start..end]);
+    if end < chars.len() {
+        snippet.push('…');
+    }
+    let caret = at - start + usize::from(start > 0);
+    let width = width.min(end.saturating_sub(at)).max(1);
+    (snippet, caret, width)
 }
 
 /// A diagnostic about a whole file (line 0: no position).
@@ -118,6 +207,9 @@ pub(crate) fn file_error(
         snippet: None,
         width: 0,
         hint,
+        caret: 0,
+        key: None,
+        quoted: Vec::new(),
     }
 }
 
@@ -150,6 +242,54 @@ mod tests {
         let f = file("a = [\n 1,\n]\n");
         let d = f.error(4..12, "bad", None);
         assert_eq!((d.line, d.column, d.width), (1, 5, 1));
+    }
+
+    #[test]
+    fn a_long_line_is_quoted_in_a_window_around_the_column() {
+        let line = format!("a = \"{}\"", "x".repeat(10_000));
+        let f = file(&line);
+        let d = f.error(5_000..5_003, "bad", None);
+        let snippet = d.snippet.clone().unwrap_or_default();
+        assert_eq!(snippet.chars().count(), SNIPPET_CHARS + 2);
+        assert!(
+            snippet.starts_with('…') && snippet.ends_with('…'),
+            "{snippet}"
+        );
+        assert_eq!((d.column, d.caret, d.width), (5_001, 41, 3));
+        let text = d.to_string();
+        assert!(text.len() < 400, "{text}");
+        let underline = text.lines().nth(3).unwrap_or_default();
+        assert_eq!(underline.find('^'), Some("  | ".len() + 41), "{text}");
+    }
+
+    #[test]
+    fn the_public_rendering_quotes_no_text_of_the_file() {
+        let f = file("name = \"ok\"\nmode = \"s3cret\"\n\"p@ss\" = 1\n");
+        let at = |s: &str| {
+            let i = f.text.find(s).unwrap_or(0);
+            i..i + s.len()
+        };
+        let value = f.error(
+            at("\"s3cret\""),
+            "expected \"all\" or \"matching\", found \"s3cret\"",
+            Some("did you mean `matching`?".to_string()),
+        );
+        let public = value.public().to_string();
+        assert_eq!(
+            public,
+            "error: a.toml:2:8: expected \"all\" or \"matching\", found \"…\" (the value of `mode`)\n  = hint: did you mean `matching`?\n"
+        );
+        assert!(value.to_string().contains("mode = \"s3cret\""));
+        let key = f.error(at("\"p@ss\""), "unknown key `p@ss` in the file", None);
+        assert_eq!(
+            key.public().to_string(),
+            "error: a.toml:3:1: unknown key `…` in the file\n"
+        );
+        let syntax = f.syntax_error(at("s3cret"), "invalid TOML: oops", None);
+        assert_eq!(
+            syntax.public().to_string(),
+            "error: a.toml:2:9: invalid TOML: oops\n"
+        );
     }
 
     #[test]

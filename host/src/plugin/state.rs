@@ -49,6 +49,8 @@ impl Limits {
 pub const LOG_LINES: u32 = 50;
 /// Most log bytes one call may write.
 pub const LOG_BYTES: usize = 8 * 1024;
+/// Most characters of one log line shown; the rest is cut (`…`).
+pub const LOG_LINE_CHARS: usize = 500;
 /// Largest table (elements) and number of instances a plugin may create.
 const TABLE_ELEMENTS: usize = 100_000;
 const INSTANCES: usize = 100;
@@ -179,10 +181,7 @@ impl host::Host for CallState {
                 host::Level::Warn => "warning",
                 host::Level::Error => "error",
             };
-            let clean: String = message
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
+            let clean = log_line(&message);
             eprintln!(
                 "plugin {}, group {}: {name}: {clean}",
                 self.plugin, self.group
@@ -193,6 +192,23 @@ impl host::Host for CallState {
     fn now(&mut self) -> host::Instant {
         instant(self.clock.get(), &self.zone)
     }
+}
+
+/// A plugin's log message as one safe line: control characters and
+/// bidirectional-text controls become spaces (a message cannot forge a
+/// second log line or reorder the terminal's text), and it is cut to
+/// [`LOG_LINE_CHARS`] characters.
+pub fn log_line(message: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in message.chars().enumerate() {
+        if i == LOG_LINE_CHARS {
+            out.push_str("… (cut)");
+            break;
+        }
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        out.push(if c.is_control() || bidi { ' ' } else { c });
+    }
+    out
 }
 
 /// `t` as the WIT `instant`, with its local date and time in `zone`.
@@ -249,5 +265,18 @@ mod tests {
         }
         assert_eq!(s.log_lines, LOG_LINES);
         assert!(s.log_dropped);
+    }
+
+    #[test]
+    fn a_log_line_is_one_line_of_bounded_length() {
+        let long = "x".repeat(100_000);
+        let line = log_line(&long);
+        assert_eq!(
+            line.chars().count(),
+            LOG_LINE_CHARS + "… (cut)".chars().count()
+        );
+        assert!(line.ends_with("… (cut)"));
+        assert_eq!(log_line("a\nb\r\u{1b}[2Jc\u{202e}d"), "a b  [2Jc d");
+        assert_eq!(log_line("short"), "short");
     }
 }
