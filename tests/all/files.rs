@@ -313,3 +313,22 @@ fn a_long_line_is_quoted_in_a_short_window() {
         r.stderr
     );
 }
+
+#[test]
+fn a_peerwell_toml_linked_outside_the_policy_folder_is_refused() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let outside = tempfile::tempdir().expect("temp dir");
+    minimal_policy(tmp.path(), "", false);
+    let toml = tmp.path().join("peerwell.toml");
+    std::fs::rename(&toml, outside.path().join("peerwell.toml")).expect("move");
+    std::os::unix::fs::symlink(outside.path().join("peerwell.toml"), &toml).expect("symlink");
+    let r = check(tmp.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "error: peerwell.toml: the file resolves (through a link) outside the policy folder; refused"
+        ),
+        "{}",
+        r.stderr
+    );
+}

@@ -53,13 +53,8 @@ pub fn load(dir: &Path) -> Result<Organization, Diagnostics> {
 pub fn load_with_access(dir: &Path) -> Result<(Organization, FileAccess), Diagnostics> {
     let mut out: Out = Vec::new();
     let mut access = FileAccess::new(dir);
-    let org_path = dir.join("peerwell.toml");
-    let org_file = match read_source(dir, &access, &org_path, &mut out) {
-        Some(src) => match parse(&src, &mut out) {
-            Some(root) => org::read(&src, &root, dir.to_path_buf(), &mut out),
-            None => org::fallback(dir.to_path_buf()),
-        },
-        None => return Err(finish(out)),
+    let Some(org_file) = read_org_file(dir, &access, &mut out) else {
+        return Err(finish(out));
     };
     for folder in &org_file.allow_outside {
         access.allow(folder.clone());
@@ -73,23 +68,11 @@ pub fn load_with_access(dir: &Path) -> Result<(Organization, FileAccess), Diagno
         crate::plugin::cache::default_dir().as_deref(),
     );
 
-    let mut people = people::People {
-        complete: true,
-        ..Default::default()
-    };
     let files = Files {
         dir,
         access: &access,
     };
-    match &org_file.people {
-        Some(PeopleSource::File(path)) => read_people(&files, path, &org, &mut people, &mut out),
-        Some(PeopleSource::Folder(folder)) => {
-            for path in toml_files(&files, folder, "people", &mut out) {
-                read_people(&files, &path, &org, &mut people, &mut out);
-            }
-        }
-        None => people.complete = false,
-    }
+    let people = read_all_people(&files, org_file.people.as_ref(), &org, &mut out);
 
     let cx = groups::Context {
         org: &org,
@@ -115,6 +98,31 @@ pub fn load_with_access(dir: &Path) -> Result<(Organization, FileAccess), Diagno
         formats: std::sync::Arc::new(formats),
     };
     Ok((org, access))
+}
+
+/// Reads `peerwell.toml`: its settings, or fallback settings (so the other
+/// files are still checked) when it does not parse; `None` when it cannot
+/// be read at all.
+fn read_org_file(dir: &Path, access: &FileAccess, out: &mut Out) -> Option<org::OrgFile> {
+    let path = dir.join("peerwell.toml");
+    if let Err(files::ReadError::Outside) = access.resolve(&path) {
+        // `allow_outside` is read from this file, so it cannot allow it.
+        out.push(file_error(
+            Path::new("peerwell.toml"),
+            "the file resolves (through a link) outside the policy folder; refused",
+            Some(
+                "peerwell.toml itself must be inside the policy folder; \
+                 run peerwell on the folder that holds it"
+                    .to_string(),
+            ),
+        ));
+        return None;
+    }
+    let src = read_source(dir, access, &path, out)?;
+    Some(match parse(&src, out) {
+        Some(root) => org::read(&src, &root, dir.to_path_buf(), out),
+        None => org::fallback(dir.to_path_buf()),
+    })
 }
 
 /// The policy folder and the rules for reading files from it.
@@ -143,6 +151,29 @@ fn read_group(
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     groups::read(&src, &root, &stem, settings, cx, out)
+}
+
+/// Everyone in the people file or folder.
+fn read_all_people(
+    files: &Files<'_>,
+    source: Option<&PeopleSource>,
+    org: &crate::model::Org,
+    out: &mut Out,
+) -> people::People {
+    let mut people = people::People {
+        complete: true,
+        ..Default::default()
+    };
+    match source {
+        Some(PeopleSource::File(path)) => read_people(files, path, org, &mut people, out),
+        Some(PeopleSource::Folder(folder)) => {
+            for path in toml_files(files, folder, "people", out) {
+                read_people(files, &path, org, &mut people, out);
+            }
+        }
+        None => people.complete = false,
+    }
+    people
 }
 
 fn read_people(
