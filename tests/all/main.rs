@@ -8,6 +8,7 @@ mod daemon_reload;
 mod daemon_urls;
 mod deploy;
 mod e2e;
+mod faults_fd;
 mod faults_state;
 mod feeds_oracle;
 mod files;

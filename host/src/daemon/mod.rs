@@ -246,6 +246,8 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
 /// service at 1,024 (its hard limit is far higher), and every connection,
 /// calendar read and state file costs one. A failure is logged; the
 /// connection cap follows whatever limit holds ([`descriptor_limit`]).
+/// (glibc sets limits with the `prlimit64` system call, which the unit's
+/// `SystemCallFilter=~@resources` allows; `setrlimit` it would deny.)
 pub fn raise_descriptor_limit() {
     let before = descriptor_limit();
     match rlimit::increase_nofile_limit(u64::MAX) {

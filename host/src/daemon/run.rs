@@ -63,9 +63,7 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
     // Bound first so that `public_url` names the real port (port 0 picks
     // one); accepting starts after the first pass.
     let listen = settings.listen;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
+    let listener = bind(listen).map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
     let addr = listener
         .local_addr()
         .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
@@ -185,6 +183,23 @@ pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Re
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Connections the kernel queues while every connection slot is taken.
+const BACKLOG: u32 = 1024;
+
+/// A listening socket on `addr` with a [`BACKLOG`]-deep accept queue (the
+/// default of 128 overflows in a burst, and clients then wait for SYN
+/// retries).
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
 }
 
 /// The HTTP server's setup: limits from the environment, then
