@@ -29,6 +29,9 @@ pub fn healthz(shared: &Shared) -> Response<Body> {
     let detail = match (snapshot.as_ref(), &status.last_error) {
         (None, _) => Some("no plan yet: the first planning attempt has not succeeded"),
         (Some(_), Some(_)) => Some("last attempt failed; the last good plan keeps serving"),
+        _ if state_error.is_some() => Some(
+            "the plan serves, but its reminders and change notices could not be written; the pass is retried",
+        ),
         _ => None,
     };
     let body = json!({
