@@ -22,3 +22,4 @@ mod stability;
 mod store;
 mod subscribe;
 mod web;
+mod what_members_see;

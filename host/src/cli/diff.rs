@@ -53,7 +53,9 @@ fn span(i: Interval, tz: &TimeZone) -> String {
     )
 }
 
-/// The table for people.
+/// The table for people. A session is named by its group and its local
+/// date and time in the group's zone (a moved one by where it was), as
+/// everywhere else; the internal index never shows.
 pub fn table(loaded: &Loaded, c: &Changes) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", summary(c));
@@ -63,42 +65,28 @@ pub fn table(loaded: &Loaded, c: &Changes) -> String {
     let _ = writeln!(out);
     for s in &c.added {
         let tz = zone(loaded, &s.group);
-        let _ = writeln!(
-            out,
-            "+ added      {} #{}  {}",
-            s.group,
-            s.index,
-            span(s.time, &tz)
-        );
+        let _ = writeln!(out, "+ added      {}  {}", s.group, span(s.time, &tz));
     }
     for m in &c.moved {
         let tz = zone(loaded, &m.group);
         let _ = writeln!(
             out,
-            "~ moved      {} #{}  {} → {}",
+            "~ moved      {}  {} → {}",
             m.group,
-            m.index,
             span(m.from, &tz),
             span(m.to, &tz)
         );
     }
     for s in &c.cancelled {
         let tz = zone(loaded, &s.group);
-        let _ = writeln!(
-            out,
-            "- cancelled  {} #{}  {}",
-            s.group,
-            s.index,
-            span(s.time, &tz)
-        );
+        let _ = writeln!(out, "- cancelled  {}  {}", s.group, span(s.time, &tz));
     }
     for s in &c.changed {
         let tz = zone(loaded, &s.group);
         let _ = writeln!(
             out,
-            "* changed    {} #{}  {}  ({})",
+            "* changed    {}  {}  ({})",
             s.group,
-            s.index,
             span(s.time, &tz),
             s.what.join(", ")
         );

@@ -147,6 +147,7 @@ fn opts() -> FeedOptions {
         dtstamp: "2026-03-01T00:00:00Z".parse().unwrap(),
         sequence: BTreeMap::from([(("morning-walk".to_string(), 8), 3)]),
         cancelled: Default::default(),
+        revised: Default::default(),
     }
 }
 

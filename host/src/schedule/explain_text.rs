@@ -95,7 +95,9 @@ impl fmt::Display for Explanation {
             )?;
             writeln!(f, "{}", if c.preferred { ", preferred" } else { "" })?;
             for p in &c.problems {
-                write!(f, "     #{} {}: ", p.index + 1, p.date)?;
+                // Named by date, as in `plan` and `diff`: never by index.
+                let day = &super::weekday_name(p.date.weekday())[..3];
+                write!(f, "     {day} {}: ", p.date)?;
                 match &p.skipped {
                     Some(why) => write!(f, "not held ({why})")?,
                     None => write!(f, "held")?,

@@ -78,6 +78,9 @@ pub struct Commit {
     /// SEQUENCE per (group id, index) of every planned session and every
     /// cancelled session in `cancelled`.
     pub sequences: BTreeMap<(String, u32), u32>,
+    /// When each session in `sequences` was last revised: the `now` of the
+    /// commit that inserted it or last raised its SEQUENCE (its DTSTAMP).
+    pub revised: BTreeMap<(String, u32), Timestamp>,
     /// Cancelled sessions to publish (STATUS:CANCELLED), ending after the
     /// start of the plan's horizon, sorted by start, group, index; this
     /// includes ones cancelled by earlier commits.

@@ -246,19 +246,25 @@ impl Store {
             .map(|s| (s.group.as_str(), s.index))
             .collect();
         let mut sequences = BTreeMap::new();
+        let mut revised = BTreeMap::new();
         let mut cancelled = Vec::new();
         let horizon_start = plan.horizon.window().start;
         for ((group, index), s) in after {
-            if planned.contains(&(group.as_str(), index)) {
-                sequences.insert((group, index), s.sequence);
-            } else if s.status == Status::Cancelled && s.session.end > horizon_start {
-                sequences.insert((group, index), s.sequence);
+            let published = planned.contains(&(group.as_str(), index));
+            let withdrawn = s.status == Status::Cancelled && s.session.end > horizon_start;
+            if !(published || withdrawn) {
+                continue;
+            }
+            revised.insert((group.clone(), index), s.changed_at);
+            sequences.insert((group, index), s.sequence);
+            if !published {
                 cancelled.push(s.session);
             }
         }
         cancelled.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
         Ok(Commit {
             sequences,
+            revised,
             cancelled,
             changes,
         })

@@ -306,5 +306,6 @@ pub fn options() -> FeedOptions {
         dtstamp: "2026-02-20T09:00:00Z".parse().unwrap(),
         sequence,
         cancelled: Default::default(),
+        revised: Default::default(),
     }
 }
