@@ -13,7 +13,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::feeds::describe::{Audience, appendix, description};
+use crate::feeds::describe::{Audience, appendix, description, partners};
 use crate::formats::{Format, FormatError, ReminderKind, ReminderRequest, ReminderText};
 use crate::model::{Group, Organization, Person};
 use crate::schedule::Session;
@@ -171,6 +171,11 @@ pub fn compose(
     let (text, by_format) = match format.compose_reminder(&request)? {
         Some(text) => {
             let mut body = text.body.trim_end().to_string();
+            // A format's own text still names the reader's buddy.
+            if let Some(p) = partners(org, group, session, person) {
+                body.push_str("\n\n");
+                body.push_str(&p);
+            }
             let extra = appendix(group);
             if !extra.is_empty() {
                 body.push_str("\n\n");

@@ -70,6 +70,7 @@ fn org() -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::new(),
             name: "Riverbend Community Mental Health".to_string(),
             zone: zone("America/New_York"),

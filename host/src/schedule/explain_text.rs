@@ -71,6 +71,9 @@ impl fmt::Display for Explanation {
             GroupOutcome::Unscheduled { reason } => writeln!(f, "Outcome: no time: {reason}")?,
             GroupOutcome::Blocked { reason } => writeln!(f, "Outcome: blocked: {reason}")?,
         }
+        if let Some(pairs) = &self.pairs {
+            return write!(f, "{}", super::explain_pairs::Cycles(pairs));
+        }
         if self.candidates.is_empty() {
             return writeln!(
                 f,

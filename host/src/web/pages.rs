@@ -23,7 +23,7 @@ use jiff::tz::TimeZone;
 use super::html::{PageHeaders, escape, page};
 use super::{Body, PublicUrl, not_found};
 use crate::daemon::{FeedKey, Shared, Snapshot};
-use crate::model::{Escalation, Group};
+use crate::model::{Escalation, Group, Person};
 use crate::schedule::Session;
 
 /// Sessions listed on a page.
@@ -85,7 +85,7 @@ fn group_page(
         &sessions,
         &group.zone.tz,
         &group.zone.name,
-        false,
+        None,
     ));
     let names: Vec<String> = group
         .members
@@ -134,7 +134,7 @@ fn member_page(
         &sessions,
         &person.zone.tz,
         &person.zone.name,
-        true,
+        Some(person),
     ));
     let mut resources: Vec<Escalation> = Vec::new();
     for g in &groups {
@@ -219,8 +219,9 @@ fn sessions_table(
     sessions: &[(&Session, bool)],
     tz: &TimeZone,
     zone: &str,
-    with_group: bool,
+    reader: Option<&Person>,
 ) -> String {
+    let with_group = reader.is_some();
     let mut out = String::from(
         "<section aria-labelledby=\"sessions\"><h2 id=\"sessions\">Next sessions</h2>\n",
     );
@@ -244,14 +245,25 @@ fn sessions_table(
             "<tr>"
         });
         if with_group {
-            let name = snap
-                .loaded
-                .org
-                .groups
-                .iter()
-                .find(|g| g.id == s.group)
-                .map_or(s.group.as_str(), |g| g.name.as_str());
-            out.push_str(&format!("<td>{}</td>", escape(name)));
+            let org = &snap.loaded.org;
+            let group = org.groups.iter().find(|g| g.id == s.group);
+            let name = group.map_or(s.group.as_str(), |g| g.name.as_str());
+            out.push_str(&format!("<td>{}", escape(name)));
+            // A buddy pair's row names the reader's buddy (first name only).
+            if let (Some(g), Some(p)) = (group, reader)
+                && let Some(ids) = crate::feeds::describe::partner_ids(g, s, &p.id)
+            {
+                let names: Vec<String> = ids
+                    .iter()
+                    .filter_map(|id| org.people.get(*id))
+                    .map(|q| escape(q.first_name()))
+                    .collect();
+                out.push_str(&format!(
+                    "<br><span class=\"partner\">with {}</span>",
+                    names.join(" and ")
+                ));
+            }
+            out.push_str("</td>");
         }
         out.push_str(&format!(
             "<td>{}</td><td>{}–{}</td><td>{} ({})</td><td class=\"state\">{}</td></tr>\n",

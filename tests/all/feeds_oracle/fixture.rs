@@ -190,6 +190,7 @@ pub fn organization() -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::from("/nonexistent"),
             name: ORG_NAME.to_string(),
             zone: zone("America/New_York"),
