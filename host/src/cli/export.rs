@@ -8,10 +8,10 @@ use crate::schedule::Plan;
 use crate::store::Commit;
 
 /// The options every feed of this run shares. Each event's DTSTAMP is the
-/// time of its last revision recorded in the state (when it was first
-/// published or its SEQUENCE last rose), never the clock of this run, so
-/// the same inputs and state give the same bytes and no DTSTAMP lies in the
-/// future. SEQUENCEs and cancellations come from the commit too.
+/// time of its last revision recorded in the state (see
+/// `StoredSession::changed_at`), never the clock of this run, so the same
+/// inputs and state give the same bytes and no DTSTAMP lies in the future.
+/// SEQUENCEs and cancellations come from the commit too.
 pub fn options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
     // Only for an event the commit does not know (none in practice): the
     // latest revision, else the Unix epoch.

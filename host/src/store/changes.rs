@@ -78,8 +78,8 @@ pub struct Commit {
     /// SEQUENCE per (group id, index) of every planned session and every
     /// cancelled session in `cancelled`.
     pub sequences: BTreeMap<(String, u32), u32>,
-    /// When each session in `sequences` was last revised: the `now` of the
-    /// commit that inserted it or last raised its SEQUENCE (its DTSTAMP).
+    /// When each session in `sequences` was last revised, its DTSTAMP (see
+    /// [`super::StoredSession::changed_at`]).
     pub revised: BTreeMap<(String, u32), Timestamp>,
     /// Cancelled sessions to publish (STATUS:CANCELLED), ending after the
     /// start of the plan's horizon, sorted by start, group, index; this

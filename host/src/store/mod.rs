@@ -122,7 +122,9 @@ pub struct StoredSession {
     pub status: Status,
     /// The content hash of `session` (see [`content_hash`]).
     pub hash: String,
-    /// When it was last inserted or changed (the `now` of that commit).
+    /// When it was last revised, its DTSTAMP: the `now` of the commit that
+    /// last raised its SEQUENCE, or for its first publication that `now`
+    /// but no later than the start of the horizon it was planned in.
     pub changed_at: Timestamp,
 }
 
