@@ -9,6 +9,7 @@ mod daemon_urls;
 mod deploy;
 mod e2e;
 mod feeds_oracle;
+mod first_week;
 mod formats;
 mod mail;
 mod mail_crash;

@@ -35,8 +35,9 @@ impl fmt::Display for Diagnostic {
         } else {
             writeln!(f, "error: {}: {}", self.file.display(), self.message)?;
         }
+        // The `|` and `=` lines line up with the line number's width.
+        let gutter = self.line.to_string().len();
         if let Some(snippet) = &self.snippet {
-            let gutter = self.line.to_string().len();
             writeln!(f, "{:gutter$} |", "")?;
             writeln!(f, "{} | {}", self.line, snippet)?;
             writeln!(
@@ -48,7 +49,7 @@ impl fmt::Display for Diagnostic {
             )?;
         }
         if let Some(hint) = &self.hint {
-            writeln!(f, "  = hint: {hint}")?;
+            writeln!(f, "{:gutter$} = hint: {hint}", "")?;
         }
         Ok(())
     }

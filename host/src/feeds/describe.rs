@@ -1,6 +1,6 @@
 //! The DESCRIPTION text of a session: agenda with clock times, roles by
-//! first name, the charter, escalation resources, where to meet, and the
-//! format's notes. Plain text with `\n` line breaks; escaping happens when
+//! first name, the format's notes, the charter, escalation resources and
+//! where to meet. Plain text with `\n` line breaks; escaping happens when
 //! the line is written.
 
 use jiff::SignedDuration;
@@ -38,19 +38,14 @@ pub fn description(
     if let Some(roles) = roles(org, session, audience) {
         sections.push(roles);
     }
-    if let Some(charter) = charter(group) {
-        sections.push(charter);
-    }
-    if let Some(escalation) = escalation(group) {
-        sections.push(escalation);
-    }
-    if let Some(place) = place(group) {
-        sections.push(place);
-    }
+    // The format's notes come before the charter and the escalation
+    // contacts, which they point to as "the escalation contacts below".
     let notes = session.plan.notes.trim();
     if !notes.is_empty() {
         sections.push(format!("Notes\n{notes}"));
     }
+    sections.push(appendix(group));
+    sections.retain(|s| !s.is_empty());
     sections.join("\n\n")
 }
 

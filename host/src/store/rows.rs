@@ -155,10 +155,7 @@ pub fn write(
         )
         .map_err(sql_err)?;
     for ((group, index), old) in stored {
-        if old.status == Status::Active
-            && old.session.start >= now
-            && !planned.contains(&(group.as_str(), *index))
-        {
+        if super::changes::cancels(old, plan, now) && !planned.contains(&(group.as_str(), *index)) {
             cancel
                 .execute(params![
                     Status::Cancelled.as_str(),
