@@ -50,46 +50,8 @@ pub fn misses(
     plan: &Plan,
 ) -> Misses {
     let planner = Planner::new(org, availability, plan.horizon, formats);
-    let index: BTreeMap<&str, usize> = org
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.id.as_str(), i))
-        .collect();
-    let mut bookings = Bookings::default();
-    for s in &plan.sessions {
-        let (Some(&g), slot) = (index.get(s.group.as_str()), Interval::new(s.start, s.end)) else {
-            continue;
-        };
-        for a in &s.attendees {
-            if let Some(m) = planner.members.get(a.as_str()) {
-                bookings.book(a, slot, g, m.week(slot));
-            }
-        }
-    }
-    // (member, group) → (missed, of, reason counts)
-    let mut tally: BTreeMap<(&str, &str), (u32, u32, BTreeMap<String, u32>)> = BTreeMap::new();
-    for s in &plan.sessions {
-        let slot = Interval::new(s.start, s.end);
-        for a in &s.attendees {
-            tally.entry((a, &s.group)).or_default().1 += 1;
-        }
-        for a in &s.absentees {
-            let t = tally.entry((a, &s.group)).or_default();
-            t.0 += 1;
-            t.1 += 1;
-            let kind = match planner.members.get(a.as_str()) {
-                Some(m) => match m.check(slot, &bookings) {
-                    Err(why) => block(m, slot, why, org).kind().to_string(),
-                    Ok(()) => "not placed".to_string(),
-                },
-                None => "not a known person".to_string(),
-            };
-            *t.2.entry(kind).or_default() += 1;
-        }
-    }
     let mut members: BTreeMap<String, Vec<Missed>> = BTreeMap::new();
-    for ((member, group), (missed, of, kinds)) in tally {
+    for ((member, group), (missed, of, kinds)) in tally(&planner, org, plan) {
         if missed == 0 {
             continue;
         }
@@ -108,6 +70,57 @@ pub fn misses(
         skipped,
         unplanned,
     }
+}
+
+/// One member in one group: sessions missed, sessions planned for, and
+/// the rule kinds behind the misses with counts.
+type Tally = (u32, u32, BTreeMap<String, u32>);
+
+/// Every session's attendees booked, as the plan has them.
+fn bookings(planner: &Planner<'_>, org: &Organization, plan: &Plan) -> Bookings {
+    let mut bookings = Bookings::default();
+    for s in &plan.sessions {
+        let Some(g) = org.groups.iter().position(|g| g.id == s.group) else {
+            continue;
+        };
+        let slot = Interval::new(s.start, s.end);
+        for a in &s.attendees {
+            if let Some(m) = planner.members.get(a.as_str()) {
+                bookings.book(a, slot, g, m.week(slot));
+            }
+        }
+    }
+    bookings
+}
+
+/// (member, group) → [`Tally`] over every session of `plan`.
+fn tally<'p>(
+    planner: &Planner<'_>,
+    org: &Organization,
+    plan: &'p Plan,
+) -> BTreeMap<(&'p str, &'p str), Tally> {
+    let bookings = bookings(planner, org, plan);
+    let mut out: BTreeMap<(&str, &str), Tally> = BTreeMap::new();
+    for s in &plan.sessions {
+        let slot = Interval::new(s.start, s.end);
+        for a in &s.attendees {
+            out.entry((a, &s.group)).or_default().1 += 1;
+        }
+        for a in &s.absentees {
+            let t = out.entry((a, &s.group)).or_default();
+            t.0 += 1;
+            t.1 += 1;
+            let kind = match planner.members.get(a.as_str()) {
+                Some(m) => match m.check(slot, &bookings) {
+                    Err(why) => block(m, slot, why, org).kind().to_string(),
+                    Ok(()) => "not placed".to_string(),
+                },
+                None => "not a known person".to_string(),
+            };
+            *t.2.entry(kind).or_default() += 1;
+        }
+    }
+    out
 }
 
 type Skips = Vec<(String, jiff::civil::Date, String)>;
