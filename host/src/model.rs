@@ -289,6 +289,22 @@ pub struct Org {
     pub store: StoreSettings,
     /// Reminder emails (`[mail]`).
     pub mail: crate::mail::MailSettings,
+    /// What members who meet in pairs or trios learn about each other
+    /// besides the first name (`partner_contact`).
+    pub partner_contact: PartnerContact,
+}
+
+/// What the members of a pair or trio (e.g. resilience buddies) are told
+/// about each other besides the first name, in their own feed and
+/// reminders only (`partner_contact` in `peerwell.toml`). Group feeds and
+/// subscribe pages show first names at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PartnerContact {
+    /// The first name only (the default).
+    #[default]
+    None,
+    /// The first name and the email address from the people file.
+    Email,
 }
 
 /// Planning-state settings (`data_dir`, `freeze_hours` in `peerwell.toml`).

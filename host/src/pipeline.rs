@@ -346,6 +346,18 @@ impl Loaded {
             .series
             .retain(|group, _| stored_series.get(group).map(|s| &s.zone) == zones.get(group));
         previous.frozen.retain(|s| zones.contains_key(&s.group));
+        let from = self.horizon.window().start;
+        let stored = store.sessions()?;
+        // Published sessions before a later horizon start (`--from`) are
+        // history too: role rotation continues from them rather than
+        // restarting where the horizon starts.
+        previous.past.extend(
+            stored
+                .values()
+                .filter(|s| s.status == Status::Active)
+                .filter(|s| now <= s.session.start && s.session.start < from)
+                .map(|s| s.session.clone()),
+        );
         let mut plan = self.plan_with(&previous);
 
         let blocked: std::collections::BTreeSet<&str> = plan
@@ -354,10 +366,8 @@ impl Loaded {
             .filter(|(_, o)| matches!(o, GroupOutcome::Blocked { .. }))
             .map(|(g, _)| g.as_str())
             .collect();
-        let from = self.horizon.window().start;
         let until = now.checked_add(freeze).unwrap_or(Timestamp::MAX);
-        let keep: Vec<_> = store
-            .sessions()?
+        let keep: Vec<_> = stored
             .into_values()
             .filter(|s| s.status == Status::Active && zones.contains_key(&s.session.group))
             .filter(|s| {

@@ -13,7 +13,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::feeds::describe::{Audience, appendix, description};
+use crate::feeds::describe::{Audience, appendix, description, partners};
 use crate::formats::{Format, FormatError, ReminderKind, ReminderRequest, ReminderText};
 use crate::model::{Group, Organization, Person};
 use crate::schedule::Session;
@@ -171,6 +171,11 @@ pub fn compose(
     let (text, by_format) = match format.compose_reminder(&request)? {
         Some(text) => {
             let mut body = text.body.trim_end().to_string();
+            // A format's own text still names the reader's buddy.
+            if let Some(p) = partners(org, group, session, person) {
+                body.push_str("\n\n");
+                body.push_str(&p);
+            }
             let extra = appendix(group);
             if !extra.is_empty() {
                 body.push_str("\n\n");
@@ -184,7 +189,7 @@ pub fn compose(
                 true,
             )
         }
-        None => (standard(org, group, session, &kind, person, &roles), false),
+        None => (standard(org, group, session, &kind, person), false),
     };
     Ok(Reminder {
         group: group.id.clone(),
@@ -206,7 +211,6 @@ fn standard(
     session: &Session,
     kind: &ReminderKind,
     person: &Person,
-    roles: &[String],
 ) -> ReminderText {
     let local = session.start.to_zoned(person.zone.tz.clone());
     let end = session.end.to_zoned(person.zone.tz.clone());
@@ -226,7 +230,10 @@ fn standard(
         ),
         ReminderKind::RoleNotice(role) => (
             format!("Your role: {role} — {title}, {short}"),
-            format!("You are {} this time at {title} on {when}.", article(role)),
+            format!(
+                "You are the {} this time at {title} on {when}.",
+                holder(role)
+            ),
         ),
         ReminderKind::Deadline(d) => (
             format!("Due: {} — {title}, {short}", d.label),
@@ -251,10 +258,9 @@ fn standard(
             },
         ),
     };
+    // The description names the reader's own roles ("Your role this
+    // time: …"); the opening does not repeat them.
     let mut body = format!("Hi {},\n\n{opening}", person.first_name());
-    if !roles.is_empty() && !matches!(kind, ReminderKind::RoleNotice(_)) {
-        body.push_str(&format!(" Your role this time: {}.", roles.join(", ")));
-    }
     body.push_str("\n\n");
     body.push_str(&description(org, group, session, Audience::Member(person)));
     ReminderText { subject, body }
@@ -280,9 +286,14 @@ fn days(n: u32) -> String {
     }
 }
 
-/// "the presenter" style wording for a role name.
-fn article(role: &str) -> String {
-    format!("the {role}")
+/// The person who holds `role`, as a noun: "presenter" stays, the check-in
+/// formats' "strategy" (the member who shares a coping strategy) becomes
+/// "strategy sharer".
+fn holder(role: &str) -> String {
+    match role {
+        "strategy" => "strategy sharer".to_string(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -296,5 +307,11 @@ mod tests {
         assert_eq!(ahead(60), "in 1 hour");
         assert_eq!(ahead(120), "in 2 hours");
         assert_eq!(ahead(45), "in 45 minutes");
+    }
+
+    #[test]
+    fn role_holders_read_as_people() {
+        assert_eq!(holder("strategy"), "strategy sharer");
+        assert_eq!(holder("presenter"), "presenter");
     }
 }

@@ -73,6 +73,7 @@ fn org() -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),
             zone: london(),

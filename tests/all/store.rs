@@ -386,7 +386,8 @@ fn plan_and_diff_write_nothing() {
     diff.assert_code(0);
     assert!(diff.stdout.contains("moved"), "{}", diff.stdout);
     assert!(
-        diff.stdout.contains("~ moved      morning-walk #0"),
+        diff.stdout
+            .contains("~ moved      morning-walk  Tue 2026-03-03 08:00"),
         "{}",
         diff.stdout
     );

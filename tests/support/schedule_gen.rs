@@ -286,6 +286,7 @@ pub fn organization(seed: u64) -> Generated {
         .collect();
     let org = Org {
         mail: Default::default(),
+        partner_contact: Default::default(),
         dir: PathBuf::from("."),
         name: "Generated clinic".to_string(),
         zone: zone(zones[0]),

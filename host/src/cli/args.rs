@@ -152,10 +152,15 @@ pub(super) enum Command {
 #[derive(Debug, Subcommand)]
 pub(super) enum PluginCommand {
     /// Load a plugin, show its interface version and describe() output, and run
-    /// every call against a built-in sample group within the limits.
+    /// every call against a built-in sample group within the limits; with
+    /// --policy, also against each group of that policy folder that uses it.
     Check {
         /// The plugin's .wasm file.
         file: PathBuf,
+        /// A policy folder whose `[plugins.<name>]` names FILE: its groups
+        /// on that format are validated and planned with their real settings.
+        #[arg(long, value_name = "DIR")]
+        policy: Option<PathBuf>,
         /// Wall-clock deadline per call, in milliseconds.
         #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=60_000))]
         timeout_ms: u64,
@@ -177,7 +182,8 @@ pub(super) enum PluginCommand {
         /// Folder to create NAME in (default: the current folder).
         #[arg(long, value_name = "DIR", default_value = ".")]
         dir: PathBuf,
-        /// The SDK to depend on (default: plugins/sdk next to this build).
+        /// An SDK folder to depend on (default: the crate gets its own copy of
+        /// this release's SDK in NAME/sdk).
         #[arg(long, value_name = "PATH")]
         sdk: Option<PathBuf>,
     },

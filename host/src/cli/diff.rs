@@ -53,7 +53,9 @@ fn span(i: Interval, tz: &TimeZone) -> String {
     )
 }
 
-/// The table for people.
+/// The table for people. A session is named by its group and its local
+/// date and time in the group's zone (a moved one by where it was), as
+/// everywhere else; the internal index never shows.
 pub fn table(loaded: &Loaded, c: &Changes) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", summary(c));
@@ -63,42 +65,28 @@ pub fn table(loaded: &Loaded, c: &Changes) -> String {
     let _ = writeln!(out);
     for s in &c.added {
         let tz = zone(loaded, &s.group);
-        let _ = writeln!(
-            out,
-            "+ added      {} #{}  {}",
-            s.group,
-            s.index,
-            span(s.time, &tz)
-        );
+        let _ = writeln!(out, "+ added      {}  {}", s.group, span(s.time, &tz));
     }
     for m in &c.moved {
         let tz = zone(loaded, &m.group);
         let _ = writeln!(
             out,
-            "~ moved      {} #{}  {} → {}",
+            "~ moved      {}  {} → {}",
             m.group,
-            m.index,
             span(m.from, &tz),
             span(m.to, &tz)
         );
     }
     for s in &c.cancelled {
         let tz = zone(loaded, &s.group);
-        let _ = writeln!(
-            out,
-            "- cancelled  {} #{}  {}",
-            s.group,
-            s.index,
-            span(s.time, &tz)
-        );
+        let _ = writeln!(out, "- cancelled  {}  {}", s.group, span(s.time, &tz));
     }
     for s in &c.changed {
         let tz = zone(loaded, &s.group);
         let _ = writeln!(
             out,
-            "* changed    {} #{}  {}  ({})",
+            "* changed    {}  {}  ({})",
             s.group,
-            s.index,
             span(s.time, &tz),
             s.what.join(", ")
         );
@@ -106,13 +94,16 @@ pub fn table(loaded: &Loaded, c: &Changes) -> String {
     out
 }
 
-/// The JSON document for tools.
-pub fn json(c: &Changes) -> String {
-    let utc = TimeZone::UTC;
-    let at = |i: Interval| json!({"start": rfc3339(i.start, &utc), "end": rfc3339(i.end, &utc)});
+/// The JSON document for tools. Times are RFC 3339 with the group zone's
+/// offset, as in `plan --format json`.
+pub fn json(loaded: &Loaded, c: &Changes) -> String {
+    let at = |group: &str, i: Interval| {
+        let tz = zone(loaded, group);
+        json!({"start": rfc3339(i.start, &tz), "end": rfc3339(i.end, &tz)})
+    };
     let refs = |list: &[crate::store::SessionRef]| -> Vec<Value> {
         list.iter()
-            .map(|s| json!({"group": s.group, "index": s.index, "time": at(s.time)}))
+            .map(|s| json!({"group": s.group, "index": s.index, "time": at(&s.group, s.time)}))
             .collect()
     };
     let doc = json!({
@@ -121,14 +112,14 @@ pub fn json(c: &Changes) -> String {
         "moved": c.moved.iter().map(|m| json!({
             "group": m.group,
             "index": m.index,
-            "from": at(m.from),
-            "to": at(m.to),
+            "from": at(&m.group, m.from),
+            "to": at(&m.group, m.to),
         })).collect::<Vec<_>>(),
         "cancelled": refs(&c.cancelled),
         "changed": c.changed.iter().map(|s| json!({
             "group": s.group,
             "index": s.index,
-            "time": at(s.time),
+            "time": at(&s.group, s.time),
             "what": s.what,
         })).collect::<Vec<_>>(),
         "unchanged": c.unchanged,

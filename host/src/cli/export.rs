@@ -7,20 +7,24 @@ use crate::pipeline::Loaded;
 use crate::schedule::Plan;
 use crate::store::Commit;
 
-/// The options every feed of this run shares. DTSTAMP is derived from the
-/// inputs (the horizon's first day, midnight UTC), never from the clock, so
-/// the same inputs give the same bytes. SEQUENCEs and cancellations come
-/// from the commit.
-pub fn options(loaded: &Loaded, commit: &Commit) -> FeedOptions {
-    let dtstamp = loaded
-        .horizon
-        .start
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
+/// The options every feed of this run shares. Each event's DTSTAMP is the
+/// time of its last revision recorded in the state (see
+/// `StoredSession::changed_at`), never the clock of this run, so the same
+/// inputs and state give the same bytes and no DTSTAMP lies in the future.
+/// SEQUENCEs and cancellations come from the commit too.
+pub fn options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
+    // Only for an event the commit does not know (none in practice): the
+    // latest revision, else the Unix epoch.
+    let dtstamp = commit
+        .revised
+        .values()
+        .max()
+        .copied()
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     FeedOptions {
         dtstamp,
         sequence: commit.sequences.clone(),
+        revised: commit.revised.clone(),
         cancelled: commit
             .cancelled
             .iter()

@@ -31,12 +31,30 @@ pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store)
     Ok((org, store))
 }
 
-/// The base URL `[server]` in `peerwell.toml` names (`public_url`, else
-/// the `listen` address), when the file has a valid `[server]` table.
-fn configured_url(dir: &Path) -> Option<String> {
-    crate::config::server::load(dir)
-        .ok()
-        .map(|s| s.public_url())
+/// The base URL the daemon hands out: the same settings `peerwell serve`
+/// reads (`[server]` in `peerwell.toml`, then the `PEERWELL_*`
+/// environment): `public_url`, else `http://<listen>`. Says on stderr when
+/// the links name the listening address itself, which a daemon started
+/// with `--listen` elsewhere does not serve.
+fn configured_url(dir: &Path) -> Result<String, String> {
+    let settings = crate::daemon::settings(dir, None).map_err(|e| format!("error: {e}"))?;
+    if settings.public_url.is_none() {
+        eprintln!(
+            "note: the links use http://{}, the address `peerwell serve` listens on              ([server] listen or PEERWELL_LISTEN); a daemon started with --listen elsewhere              is not there: pass --base-url, or set [server] public_url to the address members reach",
+            settings.listen
+        );
+    }
+    Ok(settings.public_url())
+}
+
+/// The base of the links: `--base-url` when given, else what the daemon
+/// uses (see [`configured_url`]).
+fn base(dir: &Path, flag: Option<&str>) -> Result<PublicUrl, String> {
+    let configured = match flag {
+        Some(_) => None,
+        None => Some(configured_url(dir)?),
+    };
+    PublicUrl::resolve(flag, configured.as_deref(), DEFAULT_PUBLIC_URL)
 }
 
 /// Every feed of `org`: groups in policy order, then members by id.
@@ -60,7 +78,7 @@ pub fn list(
     json: bool,
     now: Timestamp,
 ) -> Result<String, String> {
-    let base = PublicUrl::resolve(base_url, configured_url(dir).as_deref(), DEFAULT_PUBLIC_URL)?;
+    let base = base(dir, base_url)?;
     let (org, mut store) = open(dir, data_dir)?;
     let keys = keys(&org);
     let tokens = store
@@ -107,18 +125,19 @@ fn as_json(rows: &[Row]) -> String {
 fn table(rows: &[Row]) -> String {
     let w =
         |f: fn(&Row) -> usize, head: &str| rows.iter().map(f).max().unwrap_or(0).max(head.len());
-    let (wk, wi, wn) = (
+    let (wk, wi, wn, wf) = (
         w(|r| r.kind.len(), "KIND"),
         w(|r| r.id.chars().count(), "ID"),
         w(|r| r.name.chars().count(), "NAME"),
+        w(|r| r.feed.chars().count(), "FEED URL"),
     );
     let mut out = format!(
-        "{:wk$}  {:wi$}  {:wn$}  FEED URL  SUBSCRIBE PAGE\n",
-        "KIND", "ID", "NAME"
+        "{:wk$}  {:wi$}  {:wn$}  {:wf$}  SUBSCRIBE PAGE\n",
+        "KIND", "ID", "NAME", "FEED URL"
     );
     for r in rows {
         out.push_str(&format!(
-            "{:wk$}  {:wi$}  {:wn$}  {}  {}\n",
+            "{:wk$}  {:wi$}  {:wn$}  {:wf$}  {}\n",
             r.kind, r.id, r.name, r.feed, r.subscribe
         ));
     }
@@ -183,7 +202,7 @@ pub fn rotate(
     base_url: Option<&str>,
     now: Timestamp,
 ) -> Result<String, String> {
-    let base = PublicUrl::resolve(base_url, configured_url(dir).as_deref(), DEFAULT_PUBLIC_URL)?;
+    let base = base(dir, base_url)?;
     let (org, mut store) = open(dir, data_dir)?;
     if !keys(&org).iter().any(|(k, _)| *k == feed) {
         return Err(format!(

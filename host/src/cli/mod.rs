@@ -13,6 +13,8 @@ mod feeds;
 mod outbox;
 mod plan;
 mod plugin;
+mod plugin_groups;
+mod probe;
 mod reminders;
 mod scaffold;
 mod text;
@@ -61,13 +63,17 @@ fn run(cli: Cli) -> Outcome {
             let loaded = load(&dir, Overrides::default())?;
             report_inputs(&loaded);
             let broken = report_plugins(&loaded, "error");
+            let broken = probe::report(&loaded) || broken;
             let people = loaded.org.people.len();
             let groups = loaded.org.groups.len();
             let calendars: usize = loaded.org.people.values().map(|p| p.calendars.len()).sum();
             if loaded.calendar_errors.is_empty() && !broken {
                 println!(
-                    "ok: {} — {people} people, {groups} groups, {calendars} calendars read",
-                    loaded.org.org.name
+                    "ok: {} — {}, {}, {} read",
+                    loaded.org.org.name,
+                    text::count(people, "person", "people"),
+                    text::count(groups, "group", "groups"),
+                    text::count(calendars, "calendar", "calendars"),
                 );
                 Ok(ExitCode::SUCCESS)
             } else {
@@ -97,7 +103,7 @@ fn run(cli: Cli) -> Outcome {
                 (false, OutputFormat::Json) => plan::json(&loaded, &plan, group.as_deref()),
             };
             print!("{out}");
-            Ok(exit_for(&loaded))
+            Ok(exit_for(&loaded, &plan))
         }
         Command::Serve { dir, listen, now } => {
             let clock = match now {
@@ -145,7 +151,7 @@ fn run(cli: Cli) -> Outcome {
             let written = export::write_all(&loaded, &plan, &commit, &out)?;
             println!("wrote {written} feeds to {}", out.display());
             println!("{}", diff::summary(&commit.changes));
-            Ok(exit_for(&loaded))
+            Ok(exit_for(&loaded, &plan))
         }
         Command::Diff {
             dir,
@@ -159,10 +165,10 @@ fn run(cli: Cli) -> Outcome {
             let changes = store.changes(&plan, now).map_err(|e| e.to_string())?;
             let out = match format {
                 OutputFormat::Table => diff::table(&loaded, &changes),
-                OutputFormat::Json => diff::json(&changes),
+                OutputFormat::Json => diff::json(&loaded, &changes),
             };
             print!("{out}");
-            Ok(exit_for(&loaded))
+            Ok(exit_for(&loaded, &plan))
         }
         Command::Reminders {
             dir,
@@ -193,7 +199,7 @@ fn run(cli: Cli) -> Outcome {
             };
             print!("{out}");
             if errors.is_empty() {
-                Ok(exit_for(&loaded))
+                Ok(exit_for(&loaded, &plan))
             } else {
                 Ok(ExitCode::from(1))
             }
@@ -300,6 +306,7 @@ fn run(cli: Cli) -> Outcome {
             command:
                 PluginCommand::Check {
                     file,
+                    policy,
                     timeout_ms,
                     fuel,
                     memory_mib,
@@ -312,7 +319,7 @@ fn run(cli: Cli) -> Outcome {
                 memory_mib,
                 output_kib,
             };
-            match plugin::check(&file, limits) {
+            match plugin::check(&file, limits, policy.as_deref()) {
                 Ok(report) => {
                     print!("{report}");
                     Ok(ExitCode::SUCCESS)
@@ -399,12 +406,44 @@ fn report_plugins(loaded: &Loaded, level: &str) -> bool {
     any
 }
 
-fn exit_for(loaded: &Loaded) -> ExitCode {
-    if loaded.calendar_errors.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+/// The one exit rule of the commands that plan: 1 when a calendar could not
+/// be read or any group is blocked, whatever blocks it (a member's
+/// calendar, a plugin that did not load, a plugin call that failed), else
+/// 0. A blocked group whose cause was not reported yet is named on stderr
+/// with it.
+fn exit_for(loaded: &Loaded, plan: &crate::schedule::Plan) -> ExitCode {
+    let mut blocked = false;
+    for (id, outcome) in &plan.outcomes {
+        let crate::schedule::GroupOutcome::Blocked { reason } = outcome else {
+            continue;
+        };
+        blocked = true;
+        if !cause_reported(loaded, id) {
+            eprintln!("error: group `{id}` is not planned: {reason}");
+        }
     }
+    if blocked || !loaded.calendar_errors.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Whether the input that blocks group `id` was already reported: a
+/// member's unreadable calendar or its format's plugin that did not load.
+fn cause_reported(loaded: &Loaded, id: &str) -> bool {
+    let Some(group) = loaded.org.groups.iter().find(|g| g.id == id) else {
+        return false;
+    };
+    let calendar = loaded
+        .calendar_errors
+        .iter()
+        .any(|(person, _)| group.members.contains(person));
+    calendar
+        || loaded
+            .formats
+            .broken()
+            .any(|(name, _)| name == group.format)
 }
 
 fn check_group(loaded: &Loaded, id: &str) -> Result<(), String> {

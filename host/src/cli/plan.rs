@@ -240,10 +240,15 @@ pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
     s
 }
 
-/// Explanations for one group, or for every group that is not fully
-/// scheduled when none is named.
+/// Explanations for one group; when none is named, who misses what across
+/// all groups, then the explanation of every group that is not fully
+/// scheduled.
 pub fn explain(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
     let mut out = String::new();
+    if only.is_none() {
+        let m = schedule::misses(&loaded.org, &loaded.availability, &loaded.formats, plan);
+        let _ = writeln!(out, "{m}");
+    }
     for group in selected(loaded, only) {
         let needs = only.is_some()
             || match outcome(plan, &group.id) {
@@ -265,8 +270,11 @@ pub fn explain(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
             let _ = writeln!(out, "{e}");
         }
     }
-    if out.is_empty() {
-        out.push_str("every group is scheduled for every occurrence; nothing to explain\n");
+    if only.is_none() {
+        out.push_str(
+            "For one group's candidate times and the rules behind each absence: \
+             peerwell plan DIR --explain --group ID\n",
+        );
     }
     out
 }

@@ -21,13 +21,25 @@ const MEMBERS: [&str; 6] = ["ana", "ben", "chen", "dara", "eli", "fay"];
 /// The sample sessions: Mondays at 10:00 from this date.
 const FIRST: Date = date(2026, 3, 2);
 
-/// Runs the check; `Ok(report)` when every call succeeded, else the report
-/// so far and the error.
-pub fn check(file: &Path, limits: Limits) -> Result<String, (String, String)> {
-    let name = file
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "plugin".to_string());
+/// Runs the check, and with `policy` the check of that folder's groups on
+/// the plugin; `Ok(report)` when every call succeeded, else the report so
+/// far and the error.
+pub fn check(
+    file: &Path,
+    limits: Limits,
+    policy: Option<&Path>,
+) -> Result<String, (String, String)> {
+    let uses = policy
+        .map(|dir| super::plugin_groups::load(dir, file, FIRST))
+        .transpose()
+        .map_err(|e| (String::new(), e))?;
+    let name = match &uses {
+        Some(u) => u.name.clone(),
+        None => file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plugin".to_string()),
+    };
     let spec = PluginSpec {
         name: name.clone(),
         path: file.to_path_buf(),
@@ -42,7 +54,11 @@ pub fn check(file: &Path, limits: Limits) -> Result<String, (String, String)> {
         .map_err(|e| (out.clone(), format!("error: {e}")))?;
     describe(&plugin, &mut out);
     let format = PluginFormat::new(plugin);
-    match run(&format, &mut out) {
+    let checked = run(&format, &mut out).and_then(|()| match &uses {
+        Some(u) => super::plugin_groups::run(&format, u, &mut out),
+        None => Ok(()),
+    });
+    match checked {
         Ok(()) => {
             let _ = writeln!(out, "\nok: every call succeeded within the limits");
             Ok(out)

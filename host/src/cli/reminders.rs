@@ -39,10 +39,13 @@ pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Remind
             .iter()
             .filter(|s| s.group == group.id && s.start > sel.now)
             .collect();
-        // The next session is every subgroup's meeting of the first index
-        // still ahead (buddy pairs meet separately under one index).
-        let next = ahead.first().map(|s| s.index);
-        let chosen = ahead.iter().filter(|s| sel.all || Some(s.index) == next);
+        // The next session is every meeting in the week (in the group's
+        // zone) of the first one still ahead: a series meets at most once a
+        // week, and the pairs of a buddies cycle each meet on their own in
+        // their cycle's week, so every pair of the next cycle is shown.
+        let week = |s: &Session| crate::model::monday_of(s.date);
+        let next = ahead.first().map(|s| week(s));
+        let chosen = ahead.iter().filter(|s| sel.all || Some(week(s)) == next);
         for session in chosen {
             match reminders::for_session(&loaded.org, group, session, format, &timing) {
                 Ok(mut r) => out.append(&mut r),
@@ -71,12 +74,11 @@ pub fn table(reminders: &[Reminder]) -> String {
     for r in reminders {
         let _ = writeln!(
             out,
-            "── due {} · to {} · {} · {} #{}",
+            "── due {} · to {} · {} · {}",
             rfc3339(r.due, &TimeZone::UTC),
             r.recipient,
             kind_label(&r.kind),
-            r.group,
-            r.index
+            r.group
         );
         let _ = writeln!(out, "Subject: {}\n", r.subject);
         let _ = writeln!(out, "{}\n", r.body);

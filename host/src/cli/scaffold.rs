@@ -1,5 +1,7 @@
 //! `peerwell plugin new NAME`: a plugin crate from the SDK's template that
-//! builds as it is (`./build`) and passes `peerwell plugin check`.
+//! builds as it is (`./build`) and passes `peerwell plugin check`. The
+//! crate carries its own copy of this release's SDK (`sdk/`, `wit/`), so
+//! the binary needs no source checkout; `--sdk PATH` depends on another.
 
 use std::path::{Path, PathBuf};
 
@@ -33,9 +35,82 @@ const FILES: &[(&str, &str, bool)] = &[
     ),
 ];
 
-/// Where this build of peerwell finds the SDK when `--sdk` is not given.
-fn default_sdk() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk")
+/// The SDK crate and the interface it binds to, embedded so that an
+/// installed peerwell, far from any source checkout, scaffolds a plugin
+/// that builds: (path in the new crate, text). `sdk/Cargo.toml` is written
+/// by [`sdk_manifest`].
+const SDK: &[(&str, &str)] = &[
+    (
+        "sdk/src/lib.rs",
+        include_str!("../../../plugins/sdk/src/lib.rs"),
+    ),
+    (
+        "sdk/src/__glue.rs",
+        include_str!("../../../plugins/sdk/src/__glue.rs"),
+    ),
+    (
+        "sdk/src/agenda.rs",
+        include_str!("../../../plugins/sdk/src/agenda.rs"),
+    ),
+    (
+        "sdk/src/calls.rs",
+        include_str!("../../../plugins/sdk/src/calls.rs"),
+    ),
+    (
+        "sdk/src/host.rs",
+        include_str!("../../../plugins/sdk/src/host.rs"),
+    ),
+    (
+        "sdk/src/rotation.rs",
+        include_str!("../../../plugins/sdk/src/rotation.rs"),
+    ),
+    (
+        "sdk/src/settings.rs",
+        include_str!("../../../plugins/sdk/src/settings.rs"),
+    ),
+    (
+        "sdk/src/types.rs",
+        include_str!("../../../plugins/sdk/src/types.rs"),
+    ),
+    (
+        "wit/format.wit",
+        include_str!("../../../plugins/wit/format.wit"),
+    ),
+];
+
+/// The SDK's manifest and the plugins' workspace manifest it inherits from.
+const SDK_MANIFEST: &str = include_str!("../../../plugins/sdk/Cargo.toml");
+const PLUGINS_MANIFEST: &str = include_str!("../../../plugins/Cargo.toml");
+
+/// The SDK's `Cargo.toml` standing alone: what it inherits from the
+/// plugins' workspace (edition, license, `publish`, the `wit-bindgen`
+/// dependency) written out.
+fn sdk_manifest() -> Result<String, String> {
+    let workspace: toml::Table = PLUGINS_MANIFEST
+        .parse()
+        .map_err(|e| format!("error: the embedded plugins manifest: {e}"))?;
+    let ws = &workspace["workspace"];
+    let package = &ws["package"];
+    let wit_bindgen = &ws["dependencies"]["wit-bindgen"];
+    let line = |key: &str, value: &toml::Value| format!("{key} = {value}");
+    let mut out = String::new();
+    for l in SDK_MANIFEST.lines() {
+        let replaced = match l.trim() {
+            "edition.workspace = true" => line("edition", &package["edition"]),
+            "license.workspace = true" => line("license", &package["license"]),
+            "publish.workspace = true" => line("publish", &package["publish"]),
+            "wit-bindgen.workspace = true" => line("wit-bindgen", wit_bindgen),
+            other if other.contains(".workspace") => {
+                return Err(format!(
+                    "error: the embedded SDK manifest inherits `{other}`, which the scaffold cannot write out"
+                ));
+            }
+            _ => l.to_string(),
+        };
+        out.push_str(&replaced);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 /// Checks that `name` can be a format name and a crate name.
@@ -62,19 +137,25 @@ fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// Writes the crate `name` under `into` (as `into/name`) against the SDK at
-/// `sdk` (default: the one next to this build). Returns the new folder.
+/// `sdk`, or, without one, against its own copy of this release's SDK in
+/// `into/name/sdk` (with the interface in `into/name/wit`). Returns the
+/// new folder.
 pub fn scaffold(name: &str, into: &Path, sdk: Option<&Path>) -> Result<PathBuf, String> {
     check_name(name)?;
-    let sdk = sdk.map(Path::to_path_buf).unwrap_or_else(default_sdk);
-    let sdk = std::fs::canonicalize(&sdk)
-        .ok()
-        .filter(|p| p.join("Cargo.toml").is_file())
-        .ok_or_else(|| {
-            format!(
-                "error: no SDK at {}\n  = hint: pass --sdk PATH to peerwell's plugins/sdk folder",
-                sdk.display()
-            )
-        })?;
+    let sdk = match sdk {
+        Some(sdk) => Some(
+            std::fs::canonicalize(sdk)
+                .ok()
+                .filter(|p| p.join("Cargo.toml").is_file())
+                .ok_or_else(|| {
+                    format!(
+                        "error: no SDK at {}\n  = hint: pass --sdk PATH to a peerwell-plugin-sdk folder, or leave it out to get a copy of this release's SDK",
+                        sdk.display()
+                    )
+                })?,
+        ),
+        None => None,
+    };
     let root = into.join(name);
     if root.exists()
         && std::fs::read_dir(&root)
@@ -87,25 +168,39 @@ pub fn scaffold(name: &str, into: &Path, sdk: Option<&Path>) -> Result<PathBuf, 
         ));
     }
     let lib = name.replace('-', "_");
-    let sdk_text = sdk.to_string_lossy().replace('\\', "/");
+    let sdk_text = match &sdk {
+        Some(path) => path.to_string_lossy().replace('\\', "/"),
+        None => "sdk".to_string(),
+    };
     for (path, text, executable) in FILES {
         let text = text
             .replace("{{name}}", name)
             .replace("{{crate}}", name)
             .replace("{{lib}}", &lib)
             .replace("{{sdk}}", &sdk_text);
-        let file = root.join(path);
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("error: cannot create {}: {e}", parent.display()))?;
-        }
-        std::fs::write(&file, text)
-            .map_err(|e| format!("error: cannot write {}: {e}", file.display()))?;
-        if *executable {
-            make_executable(&file)?;
+        write(&root.join(path), &text, *executable)?;
+    }
+    if sdk.is_none() {
+        write(&root.join("sdk/Cargo.toml"), &sdk_manifest()?, false)?;
+        for (path, text) in SDK {
+            write(&root.join(path), text, false)?;
         }
     }
     Ok(root)
+}
+
+/// Writes `text` to `file`, creating its folder.
+fn write(file: &Path, text: &str, executable: bool) -> Result<(), String> {
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("error: cannot create {}: {e}", parent.display()))?;
+    }
+    std::fs::write(file, text)
+        .map_err(|e| format!("error: cannot write {}: {e}", file.display()))?;
+    if executable {
+        make_executable(file)?;
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -146,5 +241,23 @@ mod tests {
             scaffold("quiet-hour", tmp.path(), None).is_err(),
             "no overwrite"
         );
+        assert!(cargo.contains("path = \"sdk\""), "{cargo}");
+        let sdk = std::fs::read_to_string(root.join("sdk/Cargo.toml")).unwrap();
+        assert!(!sdk.contains(".workspace"), "{sdk}");
+        assert!(sdk.contains("wit-bindgen = {"), "{sdk}");
+        assert!(root.join("wit/format.wit").is_file());
+    }
+
+    /// Every file of the SDK's source is embedded.
+    #[test]
+    fn the_whole_sdk_is_embedded() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../plugins/sdk/src");
+        for entry in std::fs::read_dir(src).unwrap().flatten() {
+            let name = format!("sdk/src/{}", entry.file_name().to_string_lossy());
+            assert!(
+                SDK.iter().any(|(p, _)| *p == name),
+                "{name} is not embedded"
+            );
+        }
     }
 }

@@ -24,3 +24,12 @@ pub fn clock(ts: Timestamp, tz: &TimeZone) -> String {
 }
 
 pub use crate::schedule::weekday_name;
+
+/// "1 calendar", "3 calendars": `n` with the singular or plural noun.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}

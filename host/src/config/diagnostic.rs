@@ -48,8 +48,9 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.headline(f, &self.message)?;
         writeln!(f)?;
+        // The `|` and `=` lines line up with the line number's width.
+        let gutter = self.line.to_string().len();
         if let Some(snippet) = &self.snippet {
-            let gutter = self.line.to_string().len();
             writeln!(f, "{:gutter$} |", "")?;
             writeln!(f, "{} | {}", self.line, snippet)?;
             writeln!(
@@ -61,7 +62,7 @@ impl fmt::Display for Diagnostic {
             )?;
         }
         if let Some(hint) = &self.hint {
-            writeln!(f, "  = hint: {hint}")?;
+            writeln!(f, "{:gutter$} = hint: {hint}", "")?;
         }
         Ok(())
     }

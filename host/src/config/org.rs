@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use super::source::{SourceFile, file_error};
 use super::values::{HOURS_KEYS, default_hours, working_hours, zone};
 use super::walk::{Out, Table, array, date, string, strings, text};
-use crate::model::{ClientFacing, FeedSettings, Org, StoreSettings, Zone};
+use crate::model::{ClientFacing, FeedSettings, Org, PartnerContact, StoreSettings, Zone};
 
 const KEYS: &[&str] = &[
     "version",
@@ -27,6 +27,7 @@ const KEYS: &[&str] = &[
     "server",
     "mail",
     "allow_outside",
+    "partner_contact",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -86,6 +87,7 @@ pub(crate) fn fallback(dir: PathBuf) -> OrgFile {
             store,
             weekly_cap_minutes: None,
             mail: crate::mail::MailSettings::default(),
+            partner_contact: PartnerContact::None,
         },
         people,
         groups,
@@ -180,6 +182,7 @@ pub(crate) fn read(
         .max_calendar_mib;
     file.org.mail = super::mail::read_org(&t, &file.org.name, out);
     file.allow_outside = allow_outside(&t, out);
+    file.org.partner_contact = partner_contact(&t, out);
     file
 }
 
@@ -206,6 +209,32 @@ fn allow_outside(t: &Table<'_, '_>, out: &mut Out) -> Vec<PathBuf> {
         }
     }
     folders
+}
+
+/// `partner_contact`: what pairs learn about each other besides the first
+/// name.
+fn partner_contact(t: &Table<'_, '_>, out: &mut Out) -> PartnerContact {
+    let Some(v) = t.get("partner_contact") else {
+        return PartnerContact::None;
+    };
+    match string(t.src, v, out).as_deref() {
+        Some("email") => PartnerContact::Email,
+        Some("none") | None => PartnerContact::None,
+        Some(other) => {
+            out.push(
+                t.src.error(
+                    v.span(),
+                    format!("expected \"none\" or \"email\", found \"{other}\""),
+                    Some(
+                        "\"none\": pairs learn each other's first name only; \"email\": also \
+                     the email address, in their own feed and reminders"
+                            .to_string(),
+                    ),
+                ),
+            );
+            PartnerContact::None
+        }
+    }
 }
 
 fn client_facing(c: &Table<'_, '_>, out: &mut Out) -> ClientFacing {

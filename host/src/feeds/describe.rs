@@ -1,12 +1,12 @@
 //! The DESCRIPTION text of a session: agenda with clock times, roles by
-//! first name, the charter, escalation resources, where to meet, and the
-//! format's notes. Plain text with `\n` line breaks; escaping happens when
+//! first name, the format's notes, the charter, escalation resources and
+//! where to meet. Plain text with `\n` line breaks; escaping happens when
 //! the line is written.
 
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 
-use crate::model::{Group, Organization, Person};
+use crate::model::{Group, Organization, PartnerContact, Person};
 use crate::schedule::Session;
 
 /// Who a feed is for; member feeds name the reader's own role.
@@ -30,22 +30,22 @@ pub fn description(
         sections.push(moved);
     }
     sections.push(agenda(group, session, audience));
+    if let Audience::Member(person) = audience
+        && let Some(partners) = partners(org, group, session, person)
+    {
+        sections.push(partners);
+    }
     if let Some(roles) = roles(org, session, audience) {
         sections.push(roles);
     }
-    if let Some(charter) = charter(group) {
-        sections.push(charter);
-    }
-    if let Some(escalation) = escalation(group) {
-        sections.push(escalation);
-    }
-    if let Some(place) = place(group) {
-        sections.push(place);
-    }
+    // The format's notes come before the charter and the escalation
+    // contacts, which they point to as "the escalation contacts below".
     let notes = session.plan.notes.trim();
     if !notes.is_empty() {
         sections.push(format!("Notes\n{notes}"));
     }
+    sections.push(appendix(group));
+    sections.retain(|s| !s.is_empty());
     sections.join("\n\n")
 }
 
@@ -197,6 +197,53 @@ fn place(group: &Group) -> Option<String> {
         lines.push(format!("Video: {}", url.trim()));
     }
     (lines.len() > 1).then(|| lines.join("\n"))
+}
+
+/// The others `person` meets in `session` when it is the meeting of a
+/// subgroup (a buddy pair or trio): attendees that are only part of the
+/// group, with nobody absent (a subgroup meets only when all of it can).
+/// `None` for a whole-group session or one `person` does not attend.
+pub fn partner_ids<'s>(group: &Group, session: &'s Session, person: &str) -> Option<Vec<&'s str>> {
+    let subgroup = session.absentees.is_empty()
+        && session.attendees.len() < group.members.len()
+        && session.attendees.iter().all(|a| group.members.contains(a));
+    if !subgroup || !session.attendees.iter().any(|a| a == person) {
+        return None;
+    }
+    let others: Vec<&str> = session
+        .attendees
+        .iter()
+        .map(String::as_str)
+        .filter(|a| *a != person)
+        .collect();
+    (!others.is_empty()).then_some(others)
+}
+
+/// "Your buddy this time: Ben" (with the email address when the
+/// organization's `partner_contact` allows it): only ever in the reader's
+/// own feed and reminders, never in a group feed, so that nobody can read
+/// from a shared feed which pairs never meet.
+pub fn partners(
+    org: &Organization,
+    group: &Group,
+    session: &Session,
+    person: &Person,
+) -> Option<String> {
+    let others = partner_ids(group, session, &person.id)?;
+    let names: Vec<String> = others
+        .iter()
+        .filter_map(|id| org.people.get(*id))
+        .map(|p| match org.org.partner_contact {
+            PartnerContact::Email => format!("{} ({})", p.first_name(), p.email.trim()),
+            PartnerContact::None => p.first_name().to_string(),
+        })
+        .collect();
+    let label = match (group.format.as_str(), names.len()) {
+        ("buddies", 1) => "Your buddy this time",
+        ("buddies", _) => "Your buddies this time",
+        _ => "You meet this time with",
+    };
+    (!names.is_empty()).then(|| format!("{label}: {}", names.join(" and ")))
 }
 
 /// What replaces an email address in a group feed.

@@ -61,12 +61,10 @@ pub fn write_event(
     };
     w.begin("VEVENT");
     w.text("UID", &super::session_uid(org, session));
-    w.raw("DTSTAMP", &[], &utc_stamp(opts.dtstamp));
-    let sequence = opts
-        .sequence
-        .get(&(session.group.clone(), session.index))
-        .copied()
-        .unwrap_or(0);
+    let key = (session.group.clone(), session.index);
+    let stamp = opts.revised.get(&key).copied().unwrap_or(opts.dtstamp);
+    w.raw("DTSTAMP", &[], &utc_stamp(stamp));
+    let sequence = opts.sequence.get(&key).copied().unwrap_or(0);
     w.raw("SEQUENCE", &[], &sequence.to_string());
     let zone = &group.zone;
     let local = !is_utc(zone) && reads_back(zone, session.start) && reads_back(zone, session.end);
@@ -93,7 +91,6 @@ pub fn write_event(
     if group.neutral_title {
         w.raw("CLASS", &[], "PRIVATE");
     }
-    let key = (session.group.clone(), session.index);
     let status = if opts.cancelled.contains(&key) {
         "CANCELLED"
     } else {

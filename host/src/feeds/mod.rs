@@ -34,10 +34,16 @@ use writer::Writer;
 /// How feeds are stamped and versioned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedOptions {
-    /// DTSTAMP for every event; derived from inputs by the caller (never the wall clock).
+    /// DTSTAMP of an event missing from `revised`; derived from inputs by
+    /// the caller (never the wall clock).
     pub dtstamp: Timestamp,
     /// SEQUENCE per (group id, session index); missing = 0.
     pub sequence: BTreeMap<(String, u32), u32>,
+    /// DTSTAMP per (group id, session index): when the session was last
+    /// revised (created, or its SEQUENCE raised), as recorded in the
+    /// planning state, so it is never in the future and the bytes stay the
+    /// same for the same inputs and state.
+    pub revised: BTreeMap<(String, u32), Timestamp>,
     /// Sessions, by (group id, index), written as `STATUS:CANCELLED`: a
     /// cancelled session stays in the feed under its UID so subscribers
     /// drop it. The caller includes them in the plan's sessions.

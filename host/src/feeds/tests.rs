@@ -70,6 +70,7 @@ fn org() -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::new(),
             name: "Riverbend Community Mental Health".to_string(),
             zone: zone("America/New_York"),
@@ -147,6 +148,7 @@ fn opts() -> FeedOptions {
         dtstamp: "2026-03-01T00:00:00Z".parse().unwrap(),
         sequence: BTreeMap::from([(("morning-walk".to_string(), 8), 3)]),
         cancelled: Default::default(),
+        revised: Default::default(),
     }
 }
 

@@ -84,6 +84,7 @@ fn org(people: Vec<Person>, g: Group, holiday: bool) -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),
             zone: chicago(),

@@ -11,6 +11,7 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 
 use super::evaluate::{self, Evaluation, Setup, Skip};
+use super::explain_pairs::{self, CycleReport};
 use super::members::{Absence, Bookings, Member};
 use super::planner::Planner;
 use super::relax::{Base, Relaxation};
@@ -147,10 +148,14 @@ pub struct Explanation {
     /// What relaxing one rule would gain, most gain first (only rules that
     /// gain something).
     pub relaxations: Vec<Relaxation>,
+    /// For a group its format splits (buddy pairs): each cycle's subgroups
+    /// with their own candidate times, instead of whole-group candidates
+    /// (`candidates`, `members` and `relaxations` are then empty).
+    pub pairs: Option<Vec<CycleReport>>,
 }
 
 /// Refines a coarse absence into the rule and source that caused it.
-fn block(m: &Member<'_>, slot: Interval, why: Absence, org: &Organization) -> Block {
+pub(super) fn block(m: &Member<'_>, slot: Interval, why: Absence, org: &Organization) -> Block {
     match why {
         Absence::Unreadable => Block::UnreadableCalendar,
         Absence::BeforeStart(d) => Block::BeforeStartDate(d),
@@ -328,7 +333,18 @@ pub fn explain(
         }
     }
     let frozen = BTreeSet::new();
-    let ranked = evaluate::ranked(&setup, &planner.context(&bookings, &frozen));
+    let pairs = match (&blocked, formats.get(&setup.group.format)) {
+        (None, Some(format)) => {
+            let _pass = formats.pass();
+            let cx = planner.context(&bookings, &frozen);
+            explain_pairs::cycles(&setup, format, org, &cx, &plan)
+        }
+        _ => None,
+    };
+    let ranked = match pairs {
+        Some(_) => Vec::new(),
+        None => evaluate::ranked(&setup, &planner.context(&bookings, &frozen)),
+    };
     let candidates: Vec<CandidateReport> = ranked
         .iter()
         .take(SHOWN)
@@ -384,5 +400,6 @@ pub fn explain(
         candidates,
         members,
         relaxations,
+        pairs,
     })
 }

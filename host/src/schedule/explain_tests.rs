@@ -65,6 +65,7 @@ fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::from("."),
             name: "Clinic".to_string(),
             zone: london(),

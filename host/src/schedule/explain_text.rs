@@ -71,6 +71,9 @@ impl fmt::Display for Explanation {
             GroupOutcome::Unscheduled { reason } => writeln!(f, "Outcome: no time: {reason}")?,
             GroupOutcome::Blocked { reason } => writeln!(f, "Outcome: blocked: {reason}")?,
         }
+        if let Some(pairs) = &self.pairs {
+            return write!(f, "{}", super::explain_pairs::Cycles(pairs));
+        }
         if self.candidates.is_empty() {
             return writeln!(
                 f,
@@ -95,7 +98,9 @@ impl fmt::Display for Explanation {
             )?;
             writeln!(f, "{}", if c.preferred { ", preferred" } else { "" })?;
             for p in &c.problems {
-                write!(f, "     #{} {}: ", p.index + 1, p.date)?;
+                // Named by date, as in `plan` and `diff`: never by index.
+                let day = &super::weekday_name(p.date.weekday())[..3];
+                write!(f, "     {day} {}: ", p.date)?;
                 match &p.skipped {
                     Some(why) => write!(f, "not held ({why})")?,
                     None => write!(f, "held")?,

@@ -23,9 +23,11 @@ use crate::model::Horizon;
 
 mod evaluate;
 mod explain;
+mod explain_pairs;
 mod explain_text;
 mod joint;
 mod members;
+mod misses;
 mod partition;
 mod planner;
 mod realise;
@@ -34,6 +36,8 @@ mod series;
 pub mod solver;
 
 pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
+pub use explain_pairs::{CycleReport, PairReport};
+pub use misses::{Missed, Misses, misses};
 pub use planner::{plan, plan_with};
 pub use relax::Relaxation;
 

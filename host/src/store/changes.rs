@@ -45,8 +45,8 @@ pub struct Changes {
     /// Planned sessions never published, or published and cancelled before.
     pub added: Vec<SessionRef>,
     pub moved: Vec<Moved>,
-    /// Published active sessions in the future (starting at or after now)
-    /// that the plan no longer holds.
+    /// Published active sessions in the future (starting at or after now
+    /// and the horizon's start) that the plan no longer holds.
     pub cancelled: Vec<SessionRef>,
     pub changed: Vec<Changed>,
     /// Planned sessions identical to what was published.
@@ -78,12 +78,24 @@ pub struct Commit {
     /// SEQUENCE per (group id, index) of every planned session and every
     /// cancelled session in `cancelled`.
     pub sequences: BTreeMap<(String, u32), u32>,
+    /// When each session in `sequences` was last revised, its DTSTAMP (see
+    /// [`super::StoredSession::changed_at`]).
+    pub revised: BTreeMap<(String, u32), Timestamp>,
     /// Cancelled sessions to publish (STATUS:CANCELLED), ending after the
     /// start of the plan's horizon, sorted by start, group, index; this
     /// includes ones cancelled by earlier commits.
     pub cancelled: Vec<Session>,
     /// What this commit changed.
     pub changes: Changes,
+}
+
+/// Whether `plan` cancels the published session `old` when it does not
+/// hold it: only an active one that has not started and starts inside the
+/// plan's horizon or after it. A session before the horizon's start (a
+/// later `--from`) is outside what the plan looked at, not cancelled.
+pub fn cancels(old: &StoredSession, plan: &Plan, now: Timestamp) -> bool {
+    let start = now.max(plan.horizon.window().start);
+    old.status == Status::Active && old.session.start >= start
 }
 
 /// Compares `plan` with `stored` at `now`.
@@ -128,10 +140,7 @@ pub fn compare(
         }
     }
     for ((group, index), old) in stored {
-        if old.status == Status::Active
-            && old.session.start >= now
-            && !planned.contains(&(group.as_str(), *index))
-        {
+        if cancels(old, plan, now) && !planned.contains(&(group.as_str(), *index)) {
             out.cancelled.push(SessionRef {
                 group: group.clone(),
                 index: *index,

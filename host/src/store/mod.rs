@@ -151,7 +151,9 @@ pub struct StoredSession {
     pub status: Status,
     /// The content hash of `session` (see [`content_hash`]).
     pub hash: String,
-    /// When it was last inserted or changed (the `now` of that commit).
+    /// When it was last revised, its DTSTAMP: the `now` of the commit that
+    /// last raised its SEQUENCE, or for its first publication that `now`
+    /// but no later than the start of the horizon it was planned in.
     pub changed_at: Timestamp,
 }
 
@@ -301,19 +303,25 @@ impl Store {
             .map(|s| (s.group.as_str(), s.index))
             .collect();
         let mut sequences = BTreeMap::new();
+        let mut revised = BTreeMap::new();
         let mut cancelled = Vec::new();
         let horizon_start = plan.horizon.window().start;
         for ((group, index), s) in after {
-            if planned.contains(&(group.as_str(), index)) {
-                sequences.insert((group, index), s.sequence);
-            } else if s.status == Status::Cancelled && s.session.end > horizon_start {
-                sequences.insert((group, index), s.sequence);
+            let published = planned.contains(&(group.as_str(), index));
+            let withdrawn = s.status == Status::Cancelled && s.session.end > horizon_start;
+            if !(published || withdrawn) {
+                continue;
+            }
+            revised.insert((group.clone(), index), s.changed_at);
+            sequences.insert((group, index), s.sequence);
+            if !published {
                 cancelled.push(s.session);
             }
         }
         cancelled.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
         Ok(Commit {
             sequences,
+            revised,
             cancelled,
             changes,
         })

@@ -108,13 +108,22 @@ pub fn write(
              sequence = excluded.sequence, status = 'active', changed_at = excluded.changed_at",
         )
         .map_err(sql_err)?;
+    // `changed_at` is the event's DTSTAMP. A first publication is stamped
+    // no later than the start of the horizon it was planned in, so a fresh
+    // state gives the same bytes for the same horizon whatever the clock;
+    // a revision (SEQUENCE raised) is stamped with this commit's moment.
+    let first = plan
+        .horizon
+        .start
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map_or(now, |z| z.timestamp().min(now));
     for s in &plan.sessions {
         let hash = codec::content_hash(s);
         let old = stored.get(&(s.group.clone(), s.index));
-        let sequence = match old {
+        let (sequence, revised) = match old {
             Some(o) if o.status == Status::Active && same(o, s, &hash) => continue,
-            Some(o) => o.sequence.saturating_add(1),
-            None => 0,
+            Some(o) => (o.sequence.saturating_add(1), now),
+            None => (0, first),
         };
         upsert
             .execute(params![
@@ -130,7 +139,7 @@ pub fn write(
                 codec::plan_json(&s.plan),
                 hash,
                 sequence,
-                seconds(now),
+                seconds(revised),
             ])
             .map_err(sql_err)?;
     }
@@ -146,10 +155,7 @@ pub fn write(
         )
         .map_err(sql_err)?;
     for ((group, index), old) in stored {
-        if old.status == Status::Active
-            && old.session.start >= now
-            && !planned.contains(&(group.as_str(), *index))
-        {
+        if super::changes::cancels(old, plan, now) && !planned.contains(&(group.as_str(), *index)) {
             cancel
                 .execute(params![
                     Status::Cancelled.as_str(),

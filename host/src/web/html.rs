@@ -19,10 +19,13 @@ ul.links a:focus,ul.links a:hover{background:#1f3a4d;outline:3px solid #f2b33d}\
 .copy input{flex:1;min-width:18rem;padding:.45rem;font:14px ui-monospace,monospace;border:1px solid #999;border-radius:.3rem;background:#fff;color:#1d1d1b}\
 .copy button{padding:.45rem .9rem;border:0;border-radius:.3rem;background:#1f3a4d;color:#fff;font-weight:600;cursor:pointer}\
 table{border-collapse:collapse;width:100%}\
-th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #d9d9d4;white-space:nowrap}\
+th,td{text-align:left;padding:.35rem .6rem;border-bottom:1px solid #d9d9d4;vertical-align:top}\
 tr.cancelled td{color:#7a2323;text-decoration:line-through}\
 tr.cancelled td.state{text-decoration:none;font-weight:600}\
-.note{color:#555;font-size:.92rem}";
+.note{color:#555;font-size:.92rem}\
+p.where{margin:.2rem 0}\
+main,header{overflow-wrap:anywhere}\
+@media (max-width:40rem){header{padding:1rem}main{padding:.5rem 1rem 2rem}th,td{padding:.3rem .35rem}.copy input{min-width:0;width:100%}}";
 
 /// The pages' only script: shows the Copy button and copies the feed URL.
 /// Without it the URL stays selectable in its read-only field.

@@ -23,7 +23,7 @@ use jiff::tz::TimeZone;
 use super::html::{PageHeaders, escape, page};
 use super::{Body, PublicUrl, not_found};
 use crate::daemon::{FeedKey, Shared, Snapshot};
-use crate::model::{Escalation, Group};
+use crate::model::{Escalation, Group, Person};
 use crate::schedule::Session;
 
 /// Sessions listed on a page.
@@ -79,13 +79,19 @@ fn group_page(
     let group = org.groups.iter().find(|g| g.id == id)?;
     let mut body = links(url, token, &group.name);
     body.push_str(&charter(group));
+    let where_ = place(group);
+    if !where_.is_empty() {
+        body.push_str("<section aria-labelledby=\"where\"><h2 id=\"where\">Where</h2>\n");
+        body.push_str(&where_);
+        body.push_str("</section>\n");
+    }
     let sessions = upcoming(snap, now, |s| s.group == group.id);
     body.push_str(&sessions_table(
         snap,
         &sessions,
         &group.zone.tz,
         &group.zone.name,
-        false,
+        None,
     ));
     let names: Vec<String> = group
         .members
@@ -122,6 +128,7 @@ fn member_page(
         if !g.charter.purpose.trim().is_empty() {
             body.push_str(&format!(" — {}", escape(g.charter.purpose.trim())));
         }
+        body.push_str(&place(g));
         body.push_str("</li>\n");
     }
     if groups.is_empty() {
@@ -134,18 +141,59 @@ fn member_page(
         &sessions,
         &person.zone.tz,
         &person.zone.name,
-        true,
+        Some(person),
     ));
-    let mut resources: Vec<Escalation> = Vec::new();
-    for g in &groups {
-        for e in &g.escalation {
-            if !resources.contains(e) {
-                resources.push(e.clone());
-            }
+    body.push_str(&escalation(&contacts(&groups)));
+    Some(page(&title, &org.org.name, &body))
+}
+
+/// Every escalation contact of `groups` once, in group order: entries
+/// with the same contact (compared by its letters and digits, so
+/// `1-800-555-0142` and `1 800 555 0142` are one) are one resource, named
+/// as the first group names it.
+fn contacts(groups: &[&Group]) -> Vec<Escalation> {
+    let key = |e: &Escalation| -> String {
+        e.contact
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for e in groups.iter().flat_map(|g| &g.escalation) {
+        if seen.insert(key(e)) {
+            out.push(e.clone());
         }
     }
-    body.push_str(&escalation(&resources));
-    Some(page(&title, &org.org.name, &body))
+    out
+}
+
+/// Where the group meets, as the feed's LOCATION and "Where" section say
+/// it: `<p class="where">` lines for the location and the video link;
+/// empty when the policy names neither.
+fn place(group: &Group) -> String {
+    let mut out = String::new();
+    if let Some(loc) = group
+        .location
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
+        out.push_str(&format!(
+            "<p class=\"where\">Location: {}</p>\n",
+            escape(loc)
+        ));
+    }
+    if let Some(url) = group
+        .video_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        out.push_str(&format!("<p class=\"where\">Video: {}</p>\n", escape(url)));
+    }
+    out
 }
 
 /// The next sessions matching `keep` (cancelled ones too), by start.
@@ -219,8 +267,9 @@ fn sessions_table(
     sessions: &[(&Session, bool)],
     tz: &TimeZone,
     zone: &str,
-    with_group: bool,
+    reader: Option<&Person>,
 ) -> String {
+    let with_group = reader.is_some();
     let mut out = String::from(
         "<section aria-labelledby=\"sessions\"><h2 id=\"sessions\">Next sessions</h2>\n",
     );
@@ -244,14 +293,25 @@ fn sessions_table(
             "<tr>"
         });
         if with_group {
-            let name = snap
-                .loaded
-                .org
-                .groups
-                .iter()
-                .find(|g| g.id == s.group)
-                .map_or(s.group.as_str(), |g| g.name.as_str());
-            out.push_str(&format!("<td>{}</td>", escape(name)));
+            let org = &snap.loaded.org;
+            let group = org.groups.iter().find(|g| g.id == s.group);
+            let name = group.map_or(s.group.as_str(), |g| g.name.as_str());
+            out.push_str(&format!("<td>{}", escape(name)));
+            // A buddy pair's row names the reader's buddy (first name only).
+            if let (Some(g), Some(p)) = (group, reader)
+                && let Some(ids) = crate::feeds::describe::partner_ids(g, s, &p.id)
+            {
+                let names: Vec<String> = ids
+                    .iter()
+                    .filter_map(|id| org.people.get(*id))
+                    .map(|q| escape(q.first_name()))
+                    .collect();
+                out.push_str(&format!(
+                    "<br><span class=\"partner\">with {}</span>",
+                    names.join(" and ")
+                ));
+            }
+            out.push_str("</td>");
         }
         out.push_str(&format!(
             "<td>{}</td><td>{}–{}</td><td>{} ({})</td><td class=\"state\">{}</td></tr>\n",

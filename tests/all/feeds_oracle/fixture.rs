@@ -190,6 +190,7 @@ pub fn organization() -> Organization {
         formats: Default::default(),
         org: Org {
             mail: Default::default(),
+            partner_contact: Default::default(),
             dir: PathBuf::from("/nonexistent"),
             name: ORG_NAME.to_string(),
             zone: zone("America/New_York"),
@@ -306,5 +307,6 @@ pub fn options() -> FeedOptions {
         dtstamp: "2026-02-20T09:00:00Z".parse().unwrap(),
         sequence,
         cancelled: Default::default(),
+        revised: Default::default(),
     }
 }
