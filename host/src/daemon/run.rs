@@ -256,12 +256,17 @@ impl Loop {
                 for p in &problems {
                     tracing::warn!(problem = %p, "input problem");
                 }
+                let calendar_warnings = snapshot.loaded.warnings.clone();
+                for w in &calendar_warnings {
+                    tracing::warn!(warning = %w, "calendar read leniently");
+                }
                 let snapshot = Arc::new(snapshot);
                 self.shared.snapshot.store(Some(snapshot.clone()));
                 self.shared.status.store(Arc::new(Status {
                     last_attempt: Some(now),
                     last_error: None,
                     problems,
+                    calendar_warnings,
                 }));
                 self.shared
                     .metrics
@@ -289,6 +294,7 @@ impl Loop {
                     last_attempt: Some(now),
                     last_error: Some(error),
                     problems: old.problems.clone(),
+                    calendar_warnings: old.calendar_warnings.clone(),
                 }));
             }
         }

@@ -35,6 +35,7 @@ pub fn healthz(shared: &Shared) -> Response<Body> {
         "last_attempt": status.last_attempt.map(|t| t.to_string()),
         "last_error": status.last_error,
         "problems": status.problems,
+        "calendar_warnings": status.calendar_warnings,
         "sessions": snapshot.as_ref().map(|s| s.plan.sessions.len()),
         "feeds": snapshot.as_ref().map(|s| s.feeds.len()),
     });
