@@ -168,9 +168,9 @@ pub(crate) fn read_event(
         ));
         return Ok(None);
     };
-    let start = zones.when(label, dtstart, &dtstart.value)?;
+    let mut start = zones.when(label, dtstart, &dtstart.value)?;
     let mut open_end = false;
-    let end = match read_end(label, c, &start, zones, warnings) {
+    let end = match read_end(label, c, &mut start, zones, warnings) {
         Ok(end) => end,
         Err(e) => {
             soft(e, OPEN_END, warnings);
@@ -215,16 +215,20 @@ pub(crate) fn read_event(
 /// How the event's end follows from its start (DTEND, DURATION, or the
 /// default). A DTEND before DTSTART is kept (the span between them is
 /// busy) with a warning; a timed DTEND after a DATE start ends the span
-/// that starts at the date's local midnight.
+/// that starts at the date's midnight in DTEND's zone (as the libraries
+/// read it), which then becomes the start's zone.
 fn read_end(
     label: &str,
     c: &Comp,
-    start: &When,
+    start: &mut When,
     zones: &mut Zones,
     warnings: &mut Vec<String>,
 ) -> Result<EndSpec, CalendarError> {
     let end = if let Some(p) = c.prop("DTEND") {
         let e = zones.when(label, p, &p.value)?;
+        if start.date && !e.date {
+            start.tz = zones.zone_of_timed_end(&e.tz);
+        }
         let spec = if start.date && e.date {
             EndSpec::Nominal(Dur {
                 days: (e.local - start.local).div_euclid(86_400),

@@ -98,7 +98,8 @@ fn date_start_with_timed_end_is_busy_from_local_midnight() {
         "BEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:20260302\nDTEND:20260302T170000Z\nEND:VEVENT",
     );
     assert_eq!(spans(&c), ["2026-03-02T00:00:00Z/2026-03-02T17:00:00Z"]);
-    // In the member's zone: midnight in New York is 05:00Z.
+    // In DTEND's zone (UTC here), whatever the member's zone; a TZID'd
+    // DTEND gives midnight in that zone.
     let ny = TimeZone::get("America/New_York").unwrap_or_else(|e| panic!("{e}"));
     let c = read_calendar(
         "q.ics",
@@ -110,7 +111,18 @@ fn date_start_with_timed_end_is_busy_from_local_midnight() {
         &ny,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(spans(&c), ["2026-03-02T05:00:00Z/2026-03-02T17:00:00Z"]);
+    assert_eq!(spans(&c), ["2026-03-02T00:00:00Z/2026-03-02T17:00:00Z"]);
+    let c = read(
+        "BEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:20260303\n\
+         DTEND;TZID=America/New_York:20260303T120000\nRRULE:FREQ=DAILY;COUNT=2\nEND:VEVENT",
+    );
+    assert_eq!(
+        spans(&c),
+        [
+            "2026-03-03T05:00:00Z/2026-03-03T17:00:00Z",
+            "2026-03-04T05:00:00Z/2026-03-04T17:00:00Z",
+        ]
+    );
 }
 
 #[test]

@@ -309,6 +309,8 @@ pub(crate) struct Zones {
     pub floating: Tz,
     /// The zone floating date-times are read in.
     wall: Tz,
+    /// Whether `wall` comes from X-WR-TIMEZONE.
+    has_wall: bool,
     until_year: i16,
     /// What was read leniently (unknown TZIDs, capped VTIMEZONEs).
     pub warnings: Vec<String>,
@@ -328,9 +330,20 @@ impl Zones {
             embedded: file.timezones.clone(),
             cache: HashMap::new(),
             wall: file.wall.clone().map_or(floating.clone(), Tz::Iana),
+            has_wall: file.wall.is_some(),
             floating,
             until_year,
             warnings: Vec::new(),
+        }
+    }
+
+    /// The zone a DATE start is read in when its DTEND, in `end`, is timed:
+    /// DTEND's own zone, except that a UTC DTEND in a calendar with
+    /// X-WR-TIMEZONE is read in that zone (as `recurring-ical-events` does).
+    pub(crate) fn zone_of_timed_end(&self, end: &Tz) -> Tz {
+        match end {
+            Tz::Utc if self.has_wall => self.wall.clone(),
+            other => other.clone(),
         }
     }
 
