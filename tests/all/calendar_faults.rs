@@ -229,3 +229,42 @@ fn busy_shows_calendar_warnings_without_event_text() {
         }
     }
 }
+
+/// The daemon starts on a calendar with 100,000 nested blocks (it once
+/// aborted at every start) and reports what was read leniently in its log
+/// and on `/healthz`, without event text, staying ok.
+#[test]
+fn serve_reports_calendar_warnings_in_log_and_healthz() {
+    let tmp = tempfile::tempdir().unwrap();
+    let levels = 100_000;
+    let mut body = format!(
+        "BEGIN:VEVENT\r\nUID:q\r\nSUMMARY:{MARKER}\r\nDTSTART:20260303T170000Z\r\n\
+         DTEND:20260303T090000Z\r\nEND:VEVENT\r\n"
+    );
+    body.push_str(&"BEGIN:VEVENT\r\n".repeat(levels));
+    body.push_str(&"END:VEVENT\r\n".repeat(levels));
+    policy(tmp.path(), &calendar(&body), &calendar(PLAIN));
+    let mut daemon =
+        peerwell_tests::daemon::Daemon::start(tmp.path(), &["--now", "2026-03-02T08:00:00Z"]);
+    let (code, text) = daemon.get("/healthz");
+    assert_eq!(code, 200, "{text}");
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["status"], "ok", "{text}");
+    let warnings = doc["calendar_warnings"].to_string();
+    assert!(
+        warnings.contains("zed.ics: line 8: DTEND is before DTSTART"),
+        "{text}"
+    );
+    assert!(warnings.contains("nest deeper"), "{text}");
+    let log = daemon
+        .wait_for_line(
+            "DTEND is before DTSTART",
+            std::time::Duration::from_secs(30),
+        )
+        .unwrap_or_else(|| panic!("no warning in the log: {:?}", daemon.output()));
+    assert!(log.contains("zed.ics: line 8"), "{log}");
+    let all = format!("{text}\n{}", daemon.output().join("\n"));
+    for word in ["PWCANARY", "Rosa", "Diaz"] {
+        assert!(!all.contains(word), "{word} leaked: {all}");
+    }
+}

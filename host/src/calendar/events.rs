@@ -180,7 +180,7 @@ pub(crate) fn read_event(
     };
     let rules = read_rules(label, c, &mut open_end, warnings);
     let (rdates, exdates) = read_dates(label, c, &mut open_end, zones, warnings)?;
-    let (uid, rid) = read_rid(label, c, zones, warnings)?;
+    let (uid, rid) = read_rid(label, c, zones, warnings);
     let flag = |name: &str, want: &str| {
         c.prop(name)
             .is_some_and(|p| p.value.trim().eq_ignore_ascii_case(want))
@@ -329,6 +329,9 @@ fn read_dates(
 
 type DateLists = (Vec<(When, Option<EndSpec>)>, Vec<When>);
 
+/// A RECURRENCE-ID and whether it has RANGE=THISANDFUTURE.
+type Rid = (When, bool);
+
 /// UID and RECURRENCE-ID. An override whose RECURRENCE-ID cannot be read
 /// is read as an event of its own (it replaces nothing).
 fn read_rid(
@@ -336,23 +339,23 @@ fn read_rid(
     c: &Comp,
     zones: &mut Zones,
     warnings: &mut Vec<String>,
-) -> Result<(Option<String>, Option<(When, bool)>), CalendarError> {
+) -> (Option<String>, Option<Rid>) {
     let uid = c.prop("UID").map(|p| p.value.clone());
     let Some(p) = c.prop("RECURRENCE-ID") else {
-        return Ok((uid, None));
+        return (uid, None);
     };
     match zones.when(label, p, &p.value) {
-        Ok(w) => Ok((
+        Ok(w) => (
             uid,
             Some((
                 w,
                 p.param("RANGE")
                     .is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE")),
             )),
-        )),
+        ),
         Err(e) => {
             soft(e, "the override is read as an event of its own", warnings);
-            Ok((None, None))
+            (None, None)
         }
     }
 }
@@ -551,12 +554,11 @@ pub(crate) fn master_starts(ev: &Ev, b: &Bounds, warnings: &mut Vec<String>) -> 
         list: Vec::new(),
         busy_from: None,
     };
-    if ev.rules.is_empty() {
-        if (b.lo..=b.hi).contains(&ev.start.local)
-            && let Some(at) = ev.start.instant()
-        {
-            out.list.push((ev.start.local, at, None));
-        }
+    if ev.rules.is_empty()
+        && (b.lo..=b.hi).contains(&ev.start.local)
+        && let Some(at) = ev.start.instant()
+    {
+        out.list.push((ev.start.local, at, None));
     }
     for (rule, line) in &ev.rules {
         expand_rule(ev, rule, *line, b, &excluded, &mut out, warnings);
