@@ -155,7 +155,7 @@ pub fn event_quirks(cal: &mut Cal) {
 
 fn timed(cal: &mut Cal) -> (Form, DateTime) {
     let form = if cal.x_wr.is_some() || cal.r.chance(50) {
-        Form::Tzid(*cal.r.pick(&["America/New_York", "Europe/London"]))
+        Form::Tzid(cal.r.choose(&["America/New_York", "Europe/London"]))
     } else {
         Form::Utc
     };
@@ -232,6 +232,11 @@ fn capped_minutely(cal: &mut Cal) {
 /// Events in a zone the file defines itself, whose TZID matches an IANA
 /// name case-insensitively but whose offsets differ from IANA's.
 fn own_vtimezone(cal: &mut Cal) {
+    // x-wr-timezone takes zones of the file for floating times in some
+    // calendars; the classes are generated apart.
+    if cal.x_wr.is_some() {
+        return;
+    }
     let z = *cal.r.pick(&zones::OWN_IANA_CASE);
     cal.tag("own-vtimezone-iana-case");
     for _ in 0..1 + cal.r.below(2) {
@@ -242,7 +247,7 @@ fn own_vtimezone(cal: &mut Cal) {
 
 /// Floating events in a calendar that declares X-WR-TIMEZONE.
 fn x_wr_floating(cal: &mut Cal) {
-    if cal.flavour == Flavour::Outlook {
+    if cal.flavour == Flavour::Outlook || cal.classes.contains("own-vtimezone-iana-case") {
         return;
     }
     if cal.x_wr.is_none() {

@@ -44,7 +44,7 @@ pub fn is_windows(tzid: &str) -> bool {
 /// A TZID in the style of `flavour`.
 pub fn tzid_for(r: &mut Rng, flavour: Flavour) -> &'static str {
     match flavour {
-        Flavour::Plain => *r.pick(&[
+        Flavour::Plain => r.choose(&[
             "America/New_York",
             "Europe/London",
             "Australia/Sydney",
@@ -54,8 +54,8 @@ pub fn tzid_for(r: &mut Rng, flavour: Flavour) -> &'static str {
             "AUS Eastern Standard Time",
             "Custom Eastern",
         ]),
-        Flavour::Outlook => *r.pick(&WINDOWS),
-        _ => *r.pick(&IANA),
+        Flavour::Outlook => r.choose(&WINDOWS),
+        _ => r.choose(&IANA),
     }
 }
 
