@@ -454,7 +454,11 @@ fn override_of(
     rid: DateTime,
     seq: Option<u64>,
 ) -> Vec<String> {
-    let range = seq.is_none() && cal.r.chance(25);
+    // recurring-ical-events does not carry a THISANDFUTURE override of a
+    // floating series on once x-wr-timezone has given it a zone (ical.js
+    // and peerwell do): generated apart.
+    let floating_x_wr = form == Form::Floating && cal.x_wr.is_some();
+    let range = seq.is_none() && cal.r.chance(25) && !floating_x_wr;
     if range {
         cal.tag("thisandfuture");
     }
