@@ -236,16 +236,12 @@ impl FileZones {
                 }
             }
         }
-        let wall = [&b"\nX-WR-TIMEZONE"[..], b"\nx-wr-timezone"]
-            .iter()
-            .find_map(|pat| memchr::memmem::find(data, pat))
-            .and_then(|at| next_value(&data[at + 1..], b"X-WR-TIMEZONE", 1))
-            .and_then(|name| {
-                let name = strip_quotes(&name);
-                TimeZone::get(name)
-                    .ok()
-                    .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))
-            });
+        let wall = header_value(data, b"X-WR-TIMEZONE").and_then(|name| {
+            let name = strip_quotes(&name);
+            TimeZone::get(name)
+                .ok()
+                .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))
+        });
         FileZones {
             member: member.clone(),
             wall,
@@ -257,14 +253,21 @@ impl FileZones {
 /// The VTIMEZONE that starts `data` (up to its END line), read as a
 /// component of a calendar; nothing when it does not read.
 fn read_timezone(label: &str, data: &[u8], lines_before: usize) -> Vec<Comp> {
-    let end = [&b"\nEND:VTIMEZONE"[..], b"\nend:vtimezone"]
-        .iter()
-        .filter_map(|pat| memchr::memmem::find(data, pat))
-        .min();
-    let Some(end) = end else {
+    // The first END:VTIMEZONE line (any case) ends it.
+    let mut stop = None;
+    let mut pos = 0;
+    while pos < data.len() {
+        let next = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |n| pos + n + 1);
+        let line = data[pos..next].trim_ascii_end();
+        pos = next;
+        if line.eq_ignore_ascii_case(b"END:VTIMEZONE") {
+            stop = Some(next);
+            break;
+        }
+    }
+    let Some(stop) = stop else {
         return Vec::new();
     };
-    let stop = memchr::memchr(b'\n', &data[end + 1..]).map_or(data.len(), |n| end + 2 + n);
     let start = super::lines::Start {
         lines_before,
         in_calendar: true,
@@ -280,6 +283,27 @@ fn read_timezone(label: &str, data: &[u8], lines_before: usize) -> Vec<Comp> {
         out.clear();
     }
     out
+}
+
+/// The value of calendar property `name` (any case) among the lines
+/// before the calendar's first component, where RFC 5545 puts them.
+fn header_value(data: &[u8], name: &[u8]) -> Option<String> {
+    let mut pos = 0;
+    let mut first = true;
+    while pos < data.len() {
+        let next = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |n| pos + n + 1);
+        let line = &data[pos..next];
+        pos = next;
+        let begins = line.len() >= 6 && line[..6].eq_ignore_ascii_case(b"BEGIN:");
+        if begins && !first {
+            return None;
+        }
+        first &= !begins;
+        if let Some(v) = next_value(line, name, 0) {
+            return Some(v);
+        }
+    }
+    None
 }
 
 /// The value of the first of the next `lines` lines of `data` named `name`
