@@ -480,12 +480,13 @@ impl Until {
             Raw::Local(dt) => Until::Local(civil_secs(dt)),
             Raw::Date(d) => {
                 let midnight = civil_secs(d.to_datetime(jiff::civil::Time::midnight()));
-                // A DATE UNTIL with a DATE-TIME start covers that whole day.
-                Until::Local(if start_is_date {
-                    midnight
+                // A DATE UNTIL with a DATE-TIME start ends at that date's
+                // midnight UTC, as both calendar libraries read it.
+                if start_is_date {
+                    Until::Local(midnight)
                 } else {
-                    midnight + 86_399
-                })
+                    Until::Instant(Timestamp::from_second(midnight).unwrap_or(Timestamp::MAX))
+                }
             }
         }
     }
