@@ -46,8 +46,11 @@ pub struct Loaded {
     pub availability: Availability,
     /// Calendars that could not be read. Each blocks its owner's groups.
     pub calendar_errors: Vec<(String, CalendarError)>,
-    /// Problems that did not stop a read, prefixed with the file.
+    /// Problems that did not stop a read, prefixed with the file: what was
+    /// read leniently and what was assumed (never event text).
     pub warnings: Vec<String>,
+    /// The same warnings by member id (calendars of that member only).
+    pub member_warnings: BTreeMap<String, Vec<String>>,
     pub formats: std::sync::Arc<Formats>,
 }
 
@@ -207,8 +210,12 @@ fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<
     let mut availability = Availability::new();
     let mut calendar_errors = Vec::new();
     let mut warnings = Vec::new();
-    for (person, (busy, mut w)) in people.into_iter().zip(read) {
-        warnings.append(&mut w);
+    let mut member_warnings = BTreeMap::new();
+    for (person, (busy, w)) in people.into_iter().zip(read) {
+        warnings.extend(w.iter().cloned());
+        if !w.is_empty() {
+            member_warnings.insert(person.id.clone(), w);
+        }
         match busy {
             Ok(busy) => {
                 availability.insert(person.id.clone(), Ok(busy));
@@ -226,6 +233,7 @@ fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<
         availability,
         calendar_errors,
         warnings,
+        member_warnings,
         formats,
     })
 }

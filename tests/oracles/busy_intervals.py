@@ -11,9 +11,20 @@ Busy means what peerwell's read_calendar means: every VEVENT occurrence
 overlapping [start, end) with a positive length, except STATUS:CANCELLED
 and TRANSP:TRANSPARENT; floating times and DATE values are read in "tz"
 (an all-day event is busy from local midnight to local midnight).
+
+Before icalendar sees a file, the damage peerwell's documented rules read
+leniently (README, calendar section: a defect never refuses the whole
+calendar) is repaired the same way in busy_intervals.mjs: a UTF-8
+byte-order mark is dropped, CR-only line ends become CRLF, anything after
+END:VCALENDAR is dropped, empty RRULE:/RDATE:/EXDATE: lines are dropped,
+and a COUNT below 1 beside an UNTIL is dropped (the UNTIL ends the rule).
+X-WR-TIMEZONE (floating times in the calendar's zone) and the newest
+SEQUENCE of a UID and RECURRENCE-ID need nothing here: recurring-ical-events
+does both itself.
 """
 import datetime as dt
 import json
+import re
 import sys
 import zoneinfo
 
@@ -31,9 +42,30 @@ def instant(value, tz):
     raise TypeError(type(value))
 
 
+EMPTY = re.compile(rb"^(RRULE|RDATE|EXDATE)(;[^:]*)?:[ \t]*$", re.IGNORECASE)
+BAD_COUNT = re.compile(rb";?COUNT=(-\d+|0+)(?=;|$)", re.IGNORECASE)
+
+
+def repaired(data):
+    """The file with the damage peerwell reads leniently repaired."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+    out = []
+    for line in lines:
+        if EMPTY.match(line):
+            continue
+        if line[:6].upper() == b"RRULE:" and b"UNTIL=" in line.upper():
+            line = BAD_COUNT.sub(b"", line).replace(b":;", b":")
+        out.append(line)
+        if line.strip().upper() == b"END:VCALENDAR":
+            break
+    return b"\r\n".join(out) + b"\r\n"
+
+
 def busy(path, tz, start, end):
     with open(path, "rb") as f:
-        cal = icalendar.Calendar.from_ical(f.read())
+        cal = icalendar.Calendar.from_ical(repaired(f.read()))
     out = set()
     lo, hi = int(start.timestamp()), int(end.timestamp())
     for ev in recurring_ical_events.of(cal).between(start - dt.timedelta(days=3), end + dt.timedelta(days=3)):

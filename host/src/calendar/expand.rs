@@ -13,7 +13,7 @@ use super::rrule::{Freq, Rule};
 use super::value::{civil_from_days, days_from_civil, days_in_month};
 
 /// Work units (periods plus days examined) one expansion may use.
-const STEP_BUDGET: u64 = 2_000_000;
+pub(crate) const STEP_BUDGET: u64 = 2_000_000;
 /// Candidates one period may hold (e.g. every second of a day is 86,400).
 const PERIOD_CAP: usize = 200_000;
 
@@ -36,6 +36,7 @@ pub(crate) struct Expander<'r> {
     pos: usize,
     emitted: u64,
     work: u64,
+    budget: u64,
     started: bool,
     done: bool,
     /// True when the step budget or a period cap cut the expansion.
@@ -88,10 +89,23 @@ impl<'r> Expander<'r> {
             pos: 0,
             emitted: 0,
             work: 0,
+            budget: STEP_BUDGET,
             started: false,
             done: false,
             capped: false,
         }
+    }
+
+    /// Sets the work budget (default [`STEP_BUDGET`]); past it the
+    /// expansion stops with `capped` set.
+    pub(crate) fn with_budget(mut self, budget: u64) -> Self {
+        self.budget = budget.min(STEP_BUDGET);
+        self
+    }
+
+    /// Work units used so far.
+    pub(crate) fn work(&self) -> u64 {
+        self.work
     }
 
     /// Jumps to the period holding civil time `target` (only for rules
@@ -371,7 +385,7 @@ impl Iterator for Expander<'_> {
                 self.emitted += 1;
                 return Some(v);
             }
-            if self.work > STEP_BUDGET {
+            if self.work > self.budget {
                 self.capped = true;
                 self.done = true;
                 return None;

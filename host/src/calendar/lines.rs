@@ -52,6 +52,8 @@ impl Kind {
                 "UID",
                 "STATUS",
                 "TRANSP",
+                "SEQUENCE",
+                "DTSTAMP",
                 "SUMMARY",
                 "CATEGORIES",
             ],
@@ -66,6 +68,8 @@ impl Kind {
                 "UID",
                 "STATUS",
                 "TRANSP",
+                "SEQUENCE",
+                "DTSTAMP",
             ],
             Kind::FreeBusy => &["FREEBUSY"],
             Kind::Timezone => &["TZID"],
@@ -178,11 +182,44 @@ pub(crate) struct Start {
 }
 
 /// How a span ended: the components still open (kind, BEGIN line), outer
-/// first, and how many VCALENDARs closed inside it.
+/// first, how many VCALENDARs closed inside it, the components nested past
+/// [`MAX_DEPTH`] still open (with the BEGIN line of the outermost), and
+/// what was read leniently.
 #[derive(Debug)]
 pub(crate) struct SpanEnd {
     pub open: Vec<(Kind, usize)>,
     pub roots: usize,
+    pub deep: (usize, usize),
+    pub warnings: Vec<String>,
+}
+
+impl SpanEnd {
+    /// Whether the span ended between the components of one VCALENDAR.
+    pub(crate) fn at_calendar_level(&self) -> bool {
+        self.deep.0 == 0 && matches!(self.open.as_slice(), [(Kind::Calendar, _)])
+    }
+}
+
+/// Components nest at most this deep (VCALENDAR is level 1; real files use
+/// 3: VCALENDAR, VTIMEZONE, STANDARD). Deeper BEGIN/END pairs are counted
+/// and skipped without being kept, so no input can make the component tree
+/// (and the recursive drop of it) deep.
+pub(crate) const MAX_DEPTH: usize = 16;
+
+/// The value given to a property whose line cannot be parsed: no DATE,
+/// DURATION, RRULE or status reads it.
+const UNREADABLE: &str = "\u{0}";
+
+/// The UTF-8 byte-order mark some exporters write first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// A kept line's text, with bytes that are not UTF-8 replaced by U+FFFD
+/// (a Latin-1 name in a property must not refuse the file).
+fn lossy(text: std::borrow::Cow<'_, [u8]>) -> std::borrow::Cow<'_, [u8]> {
+    match std::str::from_utf8(&text) {
+        Ok(_) => text,
+        Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(&text).into_owned().into_bytes()),
+    }
 }
 
 /// Reads every VCALENDAR of `data`, handing each finished component of a
@@ -213,7 +250,8 @@ pub(crate) fn read_components(
 /// The errors of a whole file that ends in state `end`: a component left
 /// open, or no VCALENDAR at all.
 pub(crate) fn check_end(label: &str, end: &SpanEnd) -> Result<(), CalendarError> {
-    if let Some(&(_, line)) = end.open.last() {
+    let deep = (end.deep.0 > 0).then_some(end.deep.1);
+    if let Some(line) = deep.or(end.open.last().map(|o| o.1)) {
         return Err(CalendarError::at(
             label,
             line,
@@ -231,8 +269,10 @@ pub(crate) fn check_end(label: &str, end: &SpanEnd) -> Result<(), CalendarError>
 
 /// Reads one span of a file (whole logical lines) that starts in state
 /// `start`, handing components to `sink` as they end, and says how it
-/// ended. The span is
-/// checked to be UTF-8; line numbers in errors count from the file's start.
+/// ended. Line numbers in errors count from the file's start. A leading
+/// byte-order mark is skipped; lines after the last END:VCALENDAR are
+/// ignored with a warning; bytes that are not UTF-8 are replaced in the
+/// lines kept (none of the lines skipped is ever decoded).
 pub(crate) fn read_span(
     label: &str,
     data: &[u8],
@@ -240,17 +280,20 @@ pub(crate) fn read_span(
     keep_text: bool,
     sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
 ) -> Result<SpanEnd, CalendarError> {
-    if let Err(e) = std::str::from_utf8(data) {
-        let line =
-            start.lines_before + 1 + memchr::memchr_iter(b'\n', &data[..e.valid_up_to()]).count();
-        return Err(CalendarError::at(label, line, "is not valid UTF-8 text"));
-    }
+    let skip = if start.lines_before == 0 && data.starts_with(BOM) {
+        BOM.len()
+    } else {
+        0
+    };
     let mut lines = Logical {
         data,
-        pos: 0,
+        pos: skip,
         line: start.lines_before,
     };
     let mut roots = 0usize;
+    let mut deep = (0usize, 0usize);
+    let mut warnings = Vec::new();
+    let mut trailing = false;
     let mut params = ParamCache::default();
     let mut stack: Vec<Comp> = Vec::new();
     if start.in_calendar {
@@ -271,6 +314,23 @@ pub(crate) fn read_span(
         let raw_name = name_of(folded.as_deref().unwrap_or(first));
         let is_begin = raw_name.eq_ignore_ascii_case(b"BEGIN");
         let is_end = raw_name.eq_ignore_ascii_case(b"END");
+        if (deep.0 > 0 || (stack.is_empty() && roots > 0))
+            && skip_line(
+                &mut lines,
+                folded.as_deref(),
+                first,
+                (is_begin, is_end),
+                &mut deep,
+            )
+        {
+            if stack.is_empty() && !trailing {
+                trailing = true;
+                warnings.push(format!(
+                    "line {this_line}: text after END:VCALENDAR was ignored"
+                ));
+            }
+            continue;
+        }
         if !is_begin && !is_end {
             let Some(top) = stack.last_mut() else {
                 return Err(CalendarError::at(
@@ -298,10 +358,10 @@ pub(crate) fn read_span(
                 lines.skip_rest();
                 continue;
             };
-            let text = match &folded {
+            let text = lossy(match &folded {
                 Some(t) => t.clone(),
                 None => lines.unfold(first),
-            };
+            });
             let prop = match simple_property(&text) {
                 Some(value) => Prop {
                     name,
@@ -309,15 +369,25 @@ pub(crate) fn read_span(
                     value,
                     line: this_line,
                 },
-                None => {
-                    let (params, value) = params.parse(label, this_line, &text)?;
-                    Prop {
+                None => match params.parse(label, this_line, &text) {
+                    Ok((params, value)) => Prop {
                         name,
                         params: Some(params),
                         value,
                         line: this_line,
+                    },
+                    Err(e) => {
+                        // Kept with a value nothing reads: the event then
+                        // fails safe as for any unreadable value.
+                        warnings.push(format!("line {this_line}: {}", e.message));
+                        Prop {
+                            name,
+                            params: None,
+                            value: UNREADABLE.to_string(),
+                            line: this_line,
+                        }
                     }
-                }
+                },
             };
             top.props.push(prop);
             continue;
@@ -339,6 +409,14 @@ pub(crate) fn read_span(
                     this_line,
                     "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
                 ));
+            }
+            if stack.len() >= MAX_DEPTH {
+                deep = (1, this_line);
+                warnings.push(format!(
+                    "line {this_line}: components nest deeper than {MAX_DEPTH} levels; \
+                     this one and everything inside it were ignored"
+                ));
+                continue;
             }
             stack.push(Comp {
                 kind,
@@ -382,5 +460,39 @@ pub(crate) fn read_span(
     Ok(SpanEnd {
         open: stack.iter().map(|c| (c.kind, c.line)).collect(),
         roots,
+        deep,
+        warnings,
     })
+}
+
+/// Handles a line that is not read: inside components nested past
+/// [`MAX_DEPTH`] (`deep` counts their open BEGINs), or after the last
+/// END:VCALENDAR. False when the line must be read after all (a new
+/// BEGIN:VCALENDAR after the last one).
+fn skip_line(
+    lines: &mut Logical<'_>,
+    whole: Option<&[u8]>,
+    first: &[u8],
+    (is_begin, is_end): (bool, bool),
+    deep: &mut (usize, usize),
+) -> bool {
+    let text = whole.unwrap_or(first);
+    if deep.0 == 0 {
+        let value = text
+            .iter()
+            .position(|&b| b == b':')
+            .map(|i| &text[i + 1..])
+            .unwrap_or_default();
+        if is_begin && value.trim_ascii().eq_ignore_ascii_case(b"VCALENDAR") {
+            return false;
+        }
+    } else if is_begin {
+        deep.0 += 1;
+    } else if is_end {
+        deep.0 -= 1;
+    }
+    if whole.is_none() {
+        lines.skip_rest();
+    }
+    true
 }

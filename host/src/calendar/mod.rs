@@ -26,6 +26,8 @@ mod zones;
 #[cfg(test)]
 mod parallel_tests;
 #[cfg(test)]
+mod quirk_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeSet;

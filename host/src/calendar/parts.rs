@@ -1,22 +1,24 @@
 //! From bytes to events and free/busy periods, on several threads when the
 //! file is large.
 //!
-//! A large file is cut into parts at `BEGIN:VEVENT` lines near equal byte
-//! offsets. Each part is read (UTF-8 check, lines, properties, events to
-//! times) on its own thread with a zone table that resolves only UTC and
-//! IANA names; an event that fails there (e.g. it names a zone that a
-//! VTIMEZONE defines) is set aside. Then, in file order, the VTIMEZONEs of
-//! every part complete one table and the set-aside events are read again
-//! with it. Events keep file order, so the result is the same however many
-//! parts there are. A cut that does not fall between the components of one
-//! VCALENDAR, or any error in a part, sends the whole file through a single
-//! part, which reports the first error with its exact line.
+//! The file's VTIMEZONEs are read first ([`FileZones::scan`]). Then a large
+//! file is cut into parts at `BEGIN:VEVENT` lines near equal byte offsets,
+//! and each part is read (lines, properties, events to times) on its own
+//! thread with the same zone table. Events keep file order, so the result
+//! is the same however many parts there are. A cut that does not fall
+//! between the components of one VCALENDAR, or any error in a part, sends
+//! the whole file through a single part, which reports the first error
+//! with its exact line.
+//!
+//! An event that cannot be read at all (its DTSTART, a FREEBUSY value)
+//! never refuses the file: a warning names its line and the whole planning
+//! window is counted busy (fail safe).
 
 use super::CalendarError;
 use super::events::{self, Ev};
 use super::lines::{Comp, Kind, SpanEnd, Start, check_end, read_span};
 use super::read::Options;
-use super::zones::Zones;
+use super::zones::{FileZones, Zones};
 use crate::model::{ClientFacing, Interval};
 use jiff::tz::TimeZone;
 
@@ -40,11 +42,7 @@ pub(crate) struct Gathered {
 /// One part as read on its own thread.
 pub(super) struct Part {
     end: SpanEnd,
-    timezones: Vec<Comp>,
-    /// Events with their ordinal among the part's components.
-    evs: Vec<(u32, Ev)>,
-    /// Components to read again once every VTIMEZONE is known.
-    deferred: Vec<(u32, Comp)>,
+    evs: Vec<Ev>,
     fb: Vec<Interval>,
     warnings: Vec<String>,
 }
@@ -57,16 +55,28 @@ pub(crate) fn gather(
     end_year: i16,
     opts: &Options<'_>,
 ) -> Result<Gathered, CalendarError> {
+    // Lines ended by CR alone (old Mac exports): read as if ended by LF.
+    let converted;
+    let data = if memchr::memchr(b'\n', data).is_none() && memchr::memchr(b'\r', data).is_some() {
+        converted = data
+            .iter()
+            .map(|&b| if b == b'\r' { b'\n' } else { b })
+            .collect::<Vec<u8>>();
+        &converted[..]
+    } else {
+        data
+    };
+    let file = FileZones::scan(label, data, floating);
     let wanted = opts.threads.min(MAX_PARTS).min(data.len() / MIN_PART_BYTES);
     let cuts = cuts(data, wanted);
     if cuts.len() > 2
-        && let Some(parts) = read_parts(label, data, &cuts, floating, end_year, opts)
+        && let Some(parts) = read_parts(label, data, &cuts, &file, end_year, opts)
     {
-        return merge(label, parts, floating, end_year, opts);
+        return Ok(merge(parts));
     }
-    let whole = read_part(label, data, 0, data.len(), floating, end_year, opts)?;
+    let whole = read_part(label, data, 0, data.len(), &file, end_year, opts)?;
     check_end(label, &whole.end)?;
-    merge(label, vec![whole], floating, end_year, opts)
+    Ok(merge(vec![whole]))
 }
 
 /// Byte offsets `0 = c0 < c1 < … < data.len()` cutting `data` into at
@@ -97,7 +107,7 @@ pub(super) fn read_parts(
     label: &str,
     data: &[u8],
     cuts: &[usize],
-    floating: &TimeZone,
+    file: &FileZones,
     end_year: i16,
     opts: &Options<'_>,
 ) -> Option<Vec<Part>> {
@@ -107,31 +117,33 @@ pub(super) fn read_parts(
             .skip(1)
             .map(|w| {
                 let (from, to) = (w[0], w[1]);
-                s.spawn(move || read_part(label, data, from, to, floating, end_year, opts).ok())
+                s.spawn(move || read_part(label, data, from, to, file, end_year, opts).ok())
             })
             .collect();
-        let first = read_part(label, data, 0, cuts[1], floating, end_year, opts).ok();
+        let first = read_part(label, data, 0, cuts[1], file, end_year, opts).ok();
         let mut all = vec![first];
         all.extend(handles.into_iter().map(|h| h.join().ok().flatten()));
         all
     });
     let parts: Vec<Part> = results.into_iter().collect::<Option<_>>()?;
     let (last, inner) = parts.split_last()?;
-    let at_calendar_level = |p: &Part| matches!(p.end.open.as_slice(), [(Kind::Calendar, _)]);
-    if !inner.iter().all(at_calendar_level) || !last.end.open.is_empty() {
+    if !inner.iter().all(|p| p.end.at_calendar_level())
+        || !last.end.open.is_empty()
+        || last.end.deep.0 > 0
+    {
         return None;
     }
     Some(parts)
 }
 
 /// Reads `data[from..to]` (whole lines; inside a VCALENDAR unless `from`
-/// is 0) with a zone table of UTC and IANA names only.
+/// is 0).
 fn read_part(
     label: &str,
     data: &[u8],
     from: usize,
     to: usize,
-    floating: &TimeZone,
+    file: &FileZones,
     end_year: i16,
     opts: &Options<'_>,
 ) -> Result<Part, CalendarError> {
@@ -140,76 +152,41 @@ fn read_part(
         in_calendar: from > 0,
     };
     let keep_text = matches!(opts.client_facing, ClientFacing::Matching { .. }) && !opts.holidays;
-    let mut zones = Zones::new(floating, end_year, false);
-    let mut timezones = Vec::new();
+    let mut zones = Zones::new(file, end_year);
     let mut evs = Vec::new();
-    let mut deferred = Vec::new();
     let mut fb = Vec::new();
     let mut warnings = Vec::new();
-    let mut ordinal = 0u32;
     let end = read_span(label, &data[from..to], start, keep_text, &mut |c| {
-        match c.kind {
-            Kind::Timezone => timezones.push(c),
-            Kind::Event | Kind::FreeBusy => {
-                ordinal += 1;
-                let taken = take(label, &c, &mut zones, opts, &mut warnings);
-                match taken {
-                    Ok(Taken::Event(ev)) => evs.push((ordinal, ev)),
-                    Ok(Taken::Busy(mut b)) => fb.append(&mut b),
-                    Ok(Taken::Nothing) => {}
-                    Err(_) => deferred.push((ordinal, c)),
-                }
+        if matches!(c.kind, Kind::Event | Kind::FreeBusy) {
+            match take(label, &c, &mut zones, opts, &mut warnings) {
+                Taken::Event(ev) => evs.push(ev),
+                Taken::Busy(mut b) => fb.append(&mut b),
+                Taken::Nothing => {}
             }
-            _ => {}
         }
         Ok(())
     })?;
+    warnings.append(&mut zones.warnings);
     Ok(Part {
         end,
-        timezones,
         evs,
-        deferred,
         fb,
         warnings,
     })
 }
 
-/// Completes the zone table with every part's VTIMEZONEs (file order: the
-/// first definition of a TZID wins), reads the set-aside components with it
-/// (the first error in file order is returned) and joins the parts.
-fn merge(
-    label: &str,
-    mut parts: Vec<Part>,
-    floating: &TimeZone,
-    end_year: i16,
-    opts: &Options<'_>,
-) -> Result<Gathered, CalendarError> {
-    let mut zones = Zones::new(floating, end_year, true);
-    for p in &mut parts {
-        for tz in p.timezones.drain(..) {
-            zones.add(tz);
-        }
-    }
+/// Joins the parts in file order.
+fn merge(parts: Vec<Part>) -> Gathered {
     let mut out = Gathered::default();
     out.evs
-        .reserve_exact(parts.iter().map(|p| p.evs.len() + p.deferred.len()).sum());
+        .reserve_exact(parts.iter().map(|p| p.evs.len()).sum());
     for mut p in parts {
-        let resort = !p.deferred.is_empty();
-        for (ordinal, c) in std::mem::take(&mut p.deferred) {
-            match take(label, &c, &mut zones, opts, &mut p.warnings)? {
-                Taken::Event(ev) => p.evs.push((ordinal, ev)),
-                Taken::Busy(mut b) => p.fb.append(&mut b),
-                Taken::Nothing => {}
-            }
-        }
-        if resort {
-            p.evs.sort_by_key(|e| e.0);
-        }
-        out.evs.extend(p.evs.into_iter().map(|e| e.1));
+        out.evs.append(&mut p.evs);
         out.fb.append(&mut p.fb);
+        out.warnings.append(&mut p.end.warnings);
         out.warnings.append(&mut p.warnings);
     }
-    Ok(out)
+    out
 }
 
 /// What one VEVENT or VFREEBUSY yields.
@@ -219,28 +196,39 @@ enum Taken {
     Nothing,
 }
 
-/// Reads one VEVENT or VFREEBUSY; nothing is kept from a failed one.
+/// Reads one VEVENT or VFREEBUSY. One that cannot be read is a warning
+/// and, outside holiday calendars, the whole window busy.
 fn take(
     label: &str,
     c: &Comp,
     zones: &mut Zones,
     opts: &Options<'_>,
     warnings: &mut Vec<String>,
-) -> Result<Taken, CalendarError> {
-    if c.kind == Kind::FreeBusy {
+) -> Taken {
+    let read = if c.kind == Kind::FreeBusy {
         if opts.holidays {
-            return Ok(Taken::Nothing);
+            return Taken::Nothing;
         }
         let mut fb = Vec::new();
-        events::read_freebusy(label, c, zones, &mut fb)?;
-        return Ok(Taken::Busy(fb));
-    }
-    Ok(
-        match events::read_event(label, c, zones, opts.client_facing, warnings)? {
-            Some(ev) => Taken::Event(ev),
-            None => Taken::Nothing,
-        },
-    )
+        events::read_freebusy(label, c, zones, &mut fb).map(|()| Taken::Busy(fb))
+    } else {
+        events::read_event(label, c, zones, opts.client_facing, warnings)
+            .map(|ev| ev.map_or(Taken::Nothing, Taken::Event))
+    };
+    read.unwrap_or_else(|e| {
+        let line = e.line.unwrap_or(c.line);
+        let what = if opts.holidays {
+            "the event was ignored"
+        } else {
+            "the whole planning window is counted busy"
+        };
+        warnings.push(format!("line {line}: {}; {what}", e.message));
+        if opts.holidays {
+            Taken::Nothing
+        } else {
+            Taken::Busy(vec![opts.window])
+        }
+    })
 }
 
 #[cfg(test)]

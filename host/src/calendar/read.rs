@@ -13,6 +13,16 @@ use crate::model::{ClientFacing, Interval};
 /// Busy spans one file may yield in total.
 const FILE_CAP: usize = 1_000_000;
 
+/// Expansion work (see [`super::expand`]) one file may use in total,
+/// shared evenly by its recurring events.
+const FILE_STEPS: u64 = 100_000_000;
+
+/// Work one recurring event may use at least (enough for any real rule).
+const MIN_EVENT_STEPS: u64 = 50_000;
+
+/// Warnings kept per file; the rest are counted in a last line.
+const WARNING_CAP: usize = 50;
+
 /// What to read.
 pub(crate) struct Options<'a> {
     pub window: Interval,
@@ -21,6 +31,12 @@ pub(crate) struct Options<'a> {
     pub holidays: bool,
     /// Threads a large file may be read on (the result does not depend on it).
     pub threads: usize,
+}
+
+/// The work budget of each recurring event of a file with `recurring`
+/// such events: deterministic, whatever the threads.
+fn event_steps(recurring: usize) -> u64 {
+    (FILE_STEPS / recurring.max(1) as u64).clamp(MIN_EVENT_STEPS, super::expand::STEP_BUDGET)
 }
 
 /// The threads this machine runs at once.
@@ -56,9 +72,10 @@ pub(crate) fn read(
         }
     }
     let groups = events::group_by_uid(&evs);
+    let steps = event_steps(evs.iter().filter(|e| !e.rules.is_empty()).count());
     let threads = opts.threads;
     let parallel = (threads > 1 && groups.len() >= MIN_PARALLEL_GROUPS)
-        .then(|| expand_parallel(&evs, &groups, opts, threads.min(MAX_THREADS)))
+        .then(|| expand_parallel(&evs, &groups, opts, threads.min(MAX_THREADS), steps))
         .flatten()
         .filter(|(spans, _)| out.len() + spans.len() <= FILE_CAP);
     match parallel {
@@ -71,17 +88,39 @@ pub(crate) fn read(
                 if out.len() > FILE_CAP {
                     warnings.push(format!(
                         "the file yields more than {FILE_CAP} busy spans in the planning \
-                         window; the rest were ignored"
+                         window; the whole window is counted busy"
                     ));
+                    if !opts.holidays {
+                        push(&mut out, window, window, false);
+                    }
                     break;
                 }
                 let (master, overrides) = g.of(&evs);
-                expand_group(master, &overrides, opts, &mut out, &mut warnings);
+                expand_group(master, &overrides, opts, steps, &mut out, &mut warnings);
             }
         }
     }
     out.sort();
-    Ok((out, warnings))
+    Ok((out, tidy(warnings)))
+}
+
+/// Warnings in line order (the same whatever the threads), at most
+/// [`WARNING_CAP`] of them.
+fn tidy(mut warnings: Vec<String>) -> Vec<String> {
+    let line = |w: &String| {
+        w.strip_prefix("line ")
+            .and_then(|r| r.split(':').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    warnings.sort_by_key(line);
+    warnings.dedup();
+    if warnings.len() > WARNING_CAP {
+        let more = warnings.len() - WARNING_CAP;
+        warnings.truncate(WARNING_CAP);
+        warnings.push(format!("… and {more} more warnings like these"));
+    }
+    warnings
 }
 
 /// Groups (UIDs) below which expansion stays on one thread.
@@ -99,6 +138,7 @@ fn expand_parallel(
     groups: &[Group],
     opts: &Options<'_>,
     threads: usize,
+    steps: u64,
 ) -> Option<(Vec<Busy>, Vec<String>)> {
     let per = groups.len().div_ceil(threads.max(1)).max(1);
     let run = |chunk: &[Group]| {
@@ -109,7 +149,7 @@ fn expand_parallel(
                 return None;
             }
             let (master, overrides) = g.of(evs);
-            expand_group(master, &overrides, opts, &mut out, &mut warnings);
+            expand_group(master, &overrides, opts, steps, &mut out, &mut warnings);
         }
         Some((out, warnings))
     };
@@ -131,8 +171,14 @@ fn expand_parallel(
     Some((out, warnings))
 }
 
-/// Keeps a span that is not empty and overlaps the window.
-fn push(out: &mut Vec<Busy>, window: Interval, i: Interval, client_facing: bool) {
+/// Keeps a span that is not empty and overlaps the window; a span that
+/// ends before it starts (DTEND before DTSTART) covers the time between.
+pub(crate) fn push(out: &mut Vec<Busy>, window: Interval, i: Interval, client_facing: bool) {
+    let i = if i.end < i.start {
+        Interval::new(i.end, i.start)
+    } else {
+        i
+    };
     if i.start < i.end && i.overlaps(&window) {
         out.push(Busy {
             interval: i,
@@ -147,6 +193,7 @@ fn expand_group(
     master: Option<&Ev>,
     overrides: &[&Ev],
     opts: &Options<'_>,
+    steps: u64,
     out: &mut Vec<Busy>,
     warnings: &mut Vec<String>,
 ) {
@@ -191,7 +238,27 @@ fn expand_group(
         .start
         .checked_sub(jiff::SignedDuration::from_secs(slack))
         .unwrap_or(window.start);
-    for (local, at, own_end) in events::master_starts(m, lo, hi, earliest, warnings) {
+    let bounds = events::Bounds {
+        lo,
+        hi,
+        earliest,
+        steps,
+    };
+    let starts = events::master_starts(m, &bounds, warnings);
+    let open_from = if m.open_end { m.start.instant() } else { None };
+    if let Some(from) = starts.busy_from.into_iter().chain(open_from).min()
+        && from < window.end
+        && !opts.holidays
+        && !skip(m)
+    {
+        push(
+            out,
+            window,
+            Interval::new(from, window.end),
+            m.client_facing,
+        );
+    }
+    for (local, at, own_end) in starts.list {
         if replaced.contains(&at) {
             continue;
         }

@@ -41,6 +41,8 @@ pub(crate) struct Rule {
     pub by_month: Vec<i32>,
     pub by_set_pos: Vec<i32>,
     pub wkst: Weekday,
+    /// COUNT was not a positive number beside an UNTIL, and was ignored.
+    pub count_ignored: bool,
 }
 
 /// Parses a weekday code `MO`..`SU`.
@@ -98,7 +100,9 @@ impl Rule {
             by_month: Vec::new(),
             by_set_pos: Vec::new(),
             wkst: Weekday::Monday,
+            count_ignored: false,
         };
+        let mut bad_count = false;
         let mut freq = None;
         for part in value.split(';').filter(|p| !p.trim().is_empty()) {
             let (key, v) = part
@@ -125,12 +129,12 @@ impl Rule {
                         .filter(|n| *n >= 1)
                         .ok_or_else(|| "RRULE INTERVAL is not a positive number".to_string())?
                 }
-                "COUNT" => {
-                    rule.count = Some(
-                        v.parse()
-                            .map_err(|_| "RRULE COUNT is not a number".to_string())?,
-                    )
-                }
+                "COUNT" => match v.parse::<u32>() {
+                    Ok(n) => rule.count = Some(n),
+                    // e.g. COUNT=-1 beside UNTIL (a wiki export): UNTIL
+                    // alone ends the rule, when there is one.
+                    _ => bad_count = true,
+                },
                 "UNTIL" => {
                     rule.until = Some(
                         parse_raw(v)
@@ -177,6 +181,12 @@ impl Rule {
             }
         }
         rule.freq = freq.ok_or_else(|| "RRULE has no FREQ".to_string())?;
+        if bad_count {
+            if rule.until.is_none() {
+                return Err("RRULE COUNT is not a number".into());
+            }
+            rule.count_ignored = true;
+        }
         rule.by_second.iter_mut().for_each(|s| *s = (*s).min(59));
         Ok(rule)
     }

@@ -1,10 +1,14 @@
 //! Time zones of a calendar file: TZID resolution and local → UTC.
 //!
-//! A TZID is resolved, in order, as an IANA name (preferred even when the
-//! file embeds a VTIMEZONE of that name: the tz database is more complete),
-//! the file's own VTIMEZONE definition (evaluated by [`VZone`]), an IANA
-//! name behind a prefix (`/mozilla.org/20050126_1/America/New_York`), then a
-//! Windows name (Outlook). Anything else is an error naming the line.
+//! A TZID is resolved, in order, as the file's own VTIMEZONE definition
+//! (evaluated by [`VZone`]; exact name first, then ignoring case: the file
+//! says what its times mean, as RFC 5545 and the calendar libraries read
+//! it), UTC, an IANA name, an IANA name behind a prefix
+//! (`/mozilla.org/20050126_1/America/New_York`), then a Windows name
+//! (Outlook). Anything else is read as a floating time, with a warning.
+//! Floating date-times are read in the calendar's `X-WR-TIMEZONE` when it
+//! names a known zone (what Google writes), else in the member's zone;
+//! DATE values always in the member's zone.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,50 +70,51 @@ pub(crate) struct VZone {
 /// Onsets one observance may contribute.
 const ONSET_CAP: usize = 5_000;
 
+/// Onsets one VTIMEZONE may hold in total (a real zone has a few hundred).
+const ZONE_ONSET_CAP: usize = 20_000;
+
+/// Expansion work one VTIMEZONE may use in total.
+const ZONE_STEPS: u64 = 4_000_000;
+
+/// What bounds the evaluation of one VTIMEZONE, and what it ran into.
+struct ZoneBudget {
+    onsets: usize,
+    steps: u64,
+    capped: bool,
+}
+
 impl VZone {
     /// Evaluates a VTIMEZONE's STANDARD/DAYLIGHT observances up to the
-    /// start of `until_year`. None when it defines no usable observance.
-    pub(crate) fn build(comp: &Comp, until_year: i16) -> Option<VZone> {
+    /// start of `until_year`, within [`ZONE_ONSET_CAP`] onsets and
+    /// [`ZONE_STEPS`] of expansion (a warning in `warnings` says when
+    /// that cut it). None when it defines no usable observance.
+    pub(crate) fn build(comp: &Comp, until_year: i16, warnings: &mut Vec<String>) -> Option<VZone> {
         let limit = civil_secs(
             jiff::civil::date(until_year, 1, 1).to_datetime(jiff::civil::Time::midnight()),
         );
         let mut onsets: Vec<(i64, i32, i32)> = Vec::new();
+        let mut budget = ZoneBudget {
+            onsets: ZONE_ONSET_CAP,
+            steps: ZONE_STEPS,
+            capped: false,
+        };
         for obs in &comp.children {
             if !matches!(obs.kind, Kind::Standard | Kind::Daylight) {
                 continue;
             }
-            let from = parse_offset(&obs.prop("TZOFFSETFROM")?.value)?;
-            let to = parse_offset(&obs.prop("TZOFFSETTO")?.value)?;
-            let start = match parse_raw(&obs.prop("DTSTART")?.value)? {
-                Raw::Local(dt) | Raw::Utc(dt) => civil_secs(dt),
-                Raw::Date(d) => civil_secs(d.to_datetime(jiff::civil::Time::midnight())),
-            };
-            let before = onsets.len();
-            onsets.push((start - i64::from(from), from, to));
-            if let Some(p) = obs.prop("RRULE") {
-                let rule = Rule::parse(&p.value).ok()?;
-                let until = rule.until.map(|u| match u {
-                    Raw::Utc(dt) => civil_secs(dt),
-                    Raw::Local(dt) => civil_secs(dt) - i64::from(from),
-                    Raw::Date(d) => civil_secs(d.to_datetime(jiff::civil::Time::midnight())),
-                });
-                let start_dt = from_civil_secs(start)?;
-                let rule = rule.with_defaults(start_dt);
-                for local in Expander::new(&rule, start, limit).skip(1) {
-                    let utc = local - i64::from(from);
-                    if until.is_some_and(|u| utc > u) || onsets.len() - before > ONSET_CAP {
-                        break;
-                    }
-                    onsets.push((utc, from, to));
-                }
+            if budget.onsets == 0 || budget.steps == 0 {
+                budget.capped = true;
+                break;
             }
-            for p in obs.props_named("RDATE") {
-                for v in p.value.split(',') {
-                    if let Some(Raw::Local(dt) | Raw::Utc(dt)) = parse_raw(v) {
-                        onsets.push((civil_secs(dt) - i64::from(from), from, to));
-                    }
-                }
-            }
+            observance(obs, limit, &mut budget, &mut onsets)?;
+        }
+        if budget.capped {
+            warnings.push(format!(
+                "line {}: the time zone's observances yield more than {ZONE_ONSET_CAP} \
+                 changes or take too long to expand; later ones were ignored (times in \
+                 this zone may be off)",
+                comp.line
+            ));
         }
         onsets.sort_unstable();
         onsets.dedup_by_key(|o| o.0);
@@ -145,17 +150,194 @@ impl VZone {
     }
 }
 
+/// Adds one observance's onsets (UTC second, offset from, offset to)
+/// within `budget`. None when the observance cannot be read.
+fn observance(
+    obs: &Comp,
+    limit: i64,
+    budget: &mut ZoneBudget,
+    onsets: &mut Vec<(i64, i32, i32)>,
+) -> Option<()> {
+    let from = parse_offset(&obs.prop("TZOFFSETFROM")?.value)?;
+    let to = parse_offset(&obs.prop("TZOFFSETTO")?.value)?;
+    let start = match parse_raw(&obs.prop("DTSTART")?.value)? {
+        Raw::Local(dt) | Raw::Utc(dt) => civil_secs(dt),
+        Raw::Date(d) => civil_secs(d.to_datetime(jiff::civil::Time::midnight())),
+    };
+    let before = onsets.len();
+    onsets.push((start - i64::from(from), from, to));
+    if let Some(p) = obs.prop("RRULE") {
+        let rule = Rule::parse(&p.value).ok()?;
+        let until = rule.until.map(|u| match u {
+            Raw::Utc(dt) => civil_secs(dt),
+            Raw::Local(dt) => civil_secs(dt) - i64::from(from),
+            Raw::Date(d) => civil_secs(d.to_datetime(jiff::civil::Time::midnight())),
+        });
+        let start_dt = from_civil_secs(start)?;
+        let rule = rule.with_defaults(start_dt);
+        let mut it = Expander::new(&rule, start, limit).with_budget(budget.steps);
+        for local in it.by_ref().skip(1) {
+            let utc = local - i64::from(from);
+            if until.is_some_and(|u| utc > u) || onsets.len() - before > ONSET_CAP {
+                break;
+            }
+            if onsets.len() - before >= budget.onsets {
+                budget.capped = true;
+                break;
+            }
+            onsets.push((utc, from, to));
+        }
+        budget.steps = budget.steps.saturating_sub(it.work());
+        budget.capped |= it.capped;
+    }
+    for p in obs.props_named("RDATE") {
+        for v in p.value.split(',') {
+            if let Some(Raw::Local(dt) | Raw::Utc(dt)) = parse_raw(v) {
+                onsets.push((civil_secs(dt) - i64::from(from), from, to));
+            }
+        }
+    }
+    budget.onsets = budget.onsets.saturating_sub(onsets.len() - before);
+    Some(())
+}
+
+/// What a whole file says about zones, read before its events: its
+/// VTIMEZONEs by TZID (the first definition wins), so that every part of a
+/// large file resolves TZIDs with the same complete table, and the zone
+/// floating date-times are read in.
+#[derive(Debug, Clone)]
+pub(crate) struct FileZones {
+    /// The member's zone (DATE values; floating times without X-WR-TIMEZONE).
+    pub member: TimeZone,
+    /// X-WR-TIMEZONE, when it names a known zone.
+    pub wall: Option<TimeZone>,
+    pub timezones: Arc<HashMap<String, Comp>>,
+}
+
+impl FileZones {
+    /// Finds every `BEGIN:VTIMEZONE` line of `data` (upper- or lower-case)
+    /// and reads that component, and the calendar's X-WR-TIMEZONE.
+    pub(crate) fn scan(label: &str, data: &[u8], member: &TimeZone) -> FileZones {
+        let mut timezones = HashMap::new();
+        let mut hits: Vec<usize> = [&b"BEGIN:VTIMEZONE"[..], b"begin:vtimezone"]
+            .iter()
+            .flat_map(|pat| memchr::memmem::find_iter(data, pat).collect::<Vec<_>>())
+            .filter(|&at| at == 0 || data[at - 1] == b'\n')
+            .collect();
+        hits.sort_unstable();
+        let (mut counted, mut lines) = (0usize, 0usize);
+        for at in hits {
+            lines += memchr::memchr_iter(b'\n', &data[counted..at]).count();
+            counted = at;
+            for tz in read_timezone(label, &data[at..], lines) {
+                if let Some(id) = tz.prop("TZID") {
+                    let id = strip_quotes(&id.value).to_string();
+                    timezones.entry(id).or_insert(tz);
+                }
+            }
+        }
+        let wall = header_value(data, b"X-WR-TIMEZONE").and_then(|name| {
+            let name = strip_quotes(&name);
+            TimeZone::get(name)
+                .ok()
+                .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))
+        });
+        FileZones {
+            member: member.clone(),
+            wall,
+            timezones: Arc::new(timezones),
+        }
+    }
+}
+
+/// The VTIMEZONE that starts `data` (up to its END line), read as a
+/// component of a calendar; nothing when it does not read.
+fn read_timezone(label: &str, data: &[u8], lines_before: usize) -> Vec<Comp> {
+    // The first END:VTIMEZONE line (any case) ends it.
+    let mut stop = None;
+    let mut pos = 0;
+    while pos < data.len() {
+        let next = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |n| pos + n + 1);
+        let line = data[pos..next].trim_ascii_end();
+        pos = next;
+        if line.eq_ignore_ascii_case(b"END:VTIMEZONE") {
+            stop = Some(next);
+            break;
+        }
+    }
+    let Some(stop) = stop else {
+        return Vec::new();
+    };
+    let start = super::lines::Start {
+        lines_before,
+        in_calendar: true,
+    };
+    let mut out = Vec::new();
+    let read = super::lines::read_span(label, &data[..stop], start, false, &mut |c| {
+        if c.kind == Kind::Timezone {
+            out.push(c);
+        }
+        Ok(())
+    });
+    if read.is_err() {
+        out.clear();
+    }
+    out
+}
+
+/// The value of calendar property `name` (any case) among the lines
+/// before the calendar's first component, where RFC 5545 puts them.
+fn header_value(data: &[u8], name: &[u8]) -> Option<String> {
+    let mut pos = 0;
+    let mut first = true;
+    while pos < data.len() {
+        let next = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |n| pos + n + 1);
+        let line = &data[pos..next];
+        pos = next;
+        let begins = line.len() >= 6 && line[..6].eq_ignore_ascii_case(b"BEGIN:");
+        if begins && !first {
+            return None;
+        }
+        first &= !begins;
+        if let Some(v) = next_value(line, name, 0) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// The value of the first of the next `lines` lines of `data` named `name`
+/// (case-insensitive, parameters allowed).
+fn next_value(data: &[u8], name: &[u8], lines: usize) -> Option<String> {
+    data.split(|&b| b == b'\n').take(lines + 1).find_map(|l| {
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
+        let head = l.get(..name.len())?;
+        let rest = &l[name.len()..];
+        if !head.eq_ignore_ascii_case(name) || !matches!(rest.first(), Some(b':' | b';')) {
+            return None;
+        }
+        let colon = memchr::memchr(b':', rest)?;
+        Some(
+            String::from_utf8_lossy(&rest[colon + 1..])
+                .trim()
+                .to_string(),
+        )
+    })
+}
+
 /// The zones of one file and the member's zone for floating times.
 pub(crate) struct Zones {
-    embedded: HashMap<String, Comp>,
+    embedded: Arc<HashMap<String, Comp>>,
     cache: HashMap<String, Tz>,
-    /// The zone floating times and DATE values are read in.
+    /// The zone DATE values are read in (the member's).
     pub floating: Tz,
+    /// The zone floating date-times are read in.
+    wall: Tz,
+    /// Whether `wall` comes from X-WR-TIMEZONE.
+    has_wall: bool,
     until_year: i16,
-    /// Whether every VTIMEZONE of the file has been added. Until then only
-    /// names that do not depend on them (UTC, IANA) resolve; others fail
-    /// and the caller retries once the table is complete.
-    complete: bool,
+    /// What was read leniently (unknown TZIDs, capped VTIMEZONEs).
+    pub warnings: Vec<String>,
 }
 
 fn strip_quotes(s: &str) -> &str {
@@ -164,70 +346,70 @@ fn strip_quotes(s: &str) -> &str {
 
 impl Zones {
     /// No embedded zones yet; custom zones are evaluated up to `until_year`.
-    /// A `complete` table resolves every kind of TZID (add the file's
-    /// VTIMEZONEs before resolving); an incomplete one only UTC and IANA
-    /// names, which resolve the same whatever the file defines.
-    pub(crate) fn new(floating: &TimeZone, until_year: i16, complete: bool) -> Zones {
+    /// The zones of a file as [`FileZones::scan`] found them; custom zones
+    /// are evaluated up to `until_year`.
+    pub(crate) fn new(file: &FileZones, until_year: i16) -> Zones {
+        let floating = Tz::Iana(file.member.clone());
         Zones {
-            embedded: HashMap::new(),
+            embedded: file.timezones.clone(),
             cache: HashMap::new(),
-            floating: Tz::Iana(floating.clone()),
+            wall: file.wall.clone().map_or(floating.clone(), Tz::Iana),
+            has_wall: file.wall.is_some(),
+            floating,
             until_year,
-            complete,
+            warnings: Vec::new(),
         }
     }
 
-    /// Adds a VTIMEZONE of the file (the first definition of a TZID wins).
-    pub(crate) fn add(&mut self, tz: Comp) {
-        if let Some(id) = tz.prop("TZID") {
-            let id = strip_quotes(&id.value).to_string();
-            self.embedded.entry(id).or_insert(tz);
+    /// The zone a DATE start is read in when its DTEND, in `end`, is timed:
+    /// DTEND's own zone, except that a UTC DTEND in a calendar with
+    /// X-WR-TIMEZONE is read in that zone (as `recurring-ical-events` does).
+    pub(crate) fn zone_of_timed_end(&self, end: &Tz) -> Tz {
+        match end {
+            Tz::Utc if self.has_wall => self.wall.clone(),
+            other => other.clone(),
         }
+    }
+
+    /// The file's own VTIMEZONE called `name` (exactly, else ignoring case).
+    fn embedded_zone(&mut self, name: &str) -> Option<Tz> {
+        let comp = self.embedded.get(name).or_else(|| {
+            self.embedded
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .min_by(|a, b| a.0.cmp(b.0))
+                .map(|(_, c)| c)
+        })?;
+        VZone::build(comp, self.until_year, &mut self.warnings).map(|z| Tz::Custom(Arc::new(z)))
     }
 
     /// Resolves a TZID parameter value.
-    pub(crate) fn resolve(
-        &mut self,
-        label: &str,
-        line: usize,
-        tzid: &str,
-    ) -> Result<Tz, CalendarError> {
+    pub(crate) fn resolve(&mut self, line: usize, tzid: &str) -> Tz {
         if let Some(tz) = self.cache.get(tzid) {
-            return Ok(tz.clone());
+            return tz.clone();
         }
         let name = strip_quotes(tzid);
-        let found = if name.eq_ignore_ascii_case("UTC") || name.eq_ignore_ascii_case("Etc/UTC") {
-            Some(Tz::Utc)
-        } else if let Ok(tz) = TimeZone::get(name) {
-            Some(Tz::Iana(tz))
-        } else if !self.complete {
-            return Err(CalendarError::at(
-                label,
-                line,
-                "this TZID is resolved once every VTIMEZONE of the file is known",
-            ));
-        } else if let Some(z) = self
-            .embedded
-            .get(name)
-            .and_then(|c| VZone::build(c, self.until_year))
-        {
-            Some(Tz::Custom(Arc::new(z)))
-        } else {
-            prefixed_iana(name)
+        let tz = match self.embedded_zone(name) {
+            Some(tz) => tz,
+            None if is_utc(name) => Tz::Utc,
+            None => match TimeZone::get(name)
+                .ok()
+                .or_else(|| prefixed_iana(name))
                 .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))
-                .map(Tz::Iana)
+            {
+                Some(tz) => Tz::Iana(tz),
+                None => {
+                    self.warnings.push(format!(
+                        "line {line}: unknown time zone in TZID (not defined by a VTIMEZONE in \
+                         the file, nor an IANA or Windows name); its times are read as floating \
+                         times"
+                    ));
+                    self.wall.clone()
+                }
+            },
         };
-        let tz = found.ok_or_else(|| {
-            CalendarError::at(
-                label,
-                line,
-                "unknown time zone in TZID: it is not defined by a VTIMEZONE in the file, \
-                 nor an IANA name (e.g. America/New_York), nor a Windows name \
-                 (e.g. Eastern Standard Time); re-export the calendar with time zones included",
-            )
-        })?;
         self.cache.insert(tzid.to_string(), tz.clone());
-        Ok(tz)
+        tz
     }
 
     /// The local civil seconds and zone of a DATE or DATE-TIME property
@@ -262,13 +444,17 @@ impl Zones {
             Raw::Local(dt) => When {
                 local: civil_secs(dt),
                 tz: match prop.param("TZID") {
-                    Some(id) => self.resolve(label, prop.line, id)?,
-                    None => self.floating.clone(),
+                    Some(id) => self.resolve(prop.line, id),
+                    None => self.wall.clone(),
                 },
                 date: false,
             },
         })
     }
+}
+
+fn is_utc(name: &str) -> bool {
+    name.eq_ignore_ascii_case("UTC") || name.eq_ignore_ascii_case("Etc/UTC")
 }
 
 /// An IANA name behind a path prefix, e.g. `/mozilla.org/20050126_1/Europe/Paris`.

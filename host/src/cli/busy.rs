@@ -81,7 +81,27 @@ pub fn table(loaded: &Loaded, person: &Person) -> String {
         );
     }
     let _ = writeln!(out, "\n{} busy spans", list.len());
+    let warnings = warnings(loaded, person);
+    if !warnings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} warnings (read leniently; what was assumed):",
+            warnings.len()
+        );
+        for w in warnings {
+            let _ = writeln!(out, "warning: {w}");
+        }
+    }
     out
+}
+
+/// What reading the member's calendars warned about: file, line and what
+/// was assumed (never event text).
+fn warnings<'a>(loaded: &'a Loaded, person: &Person) -> &'a [String] {
+    loaded
+        .member_warnings
+        .get(&person.id)
+        .map_or(&[], Vec::as_slice)
 }
 
 pub fn json(loaded: &Loaded, person: &Person) -> String {
@@ -104,6 +124,7 @@ pub fn json(loaded: &Loaded, person: &Person) -> String {
         "buffer_minutes": buffer,
         "horizon": {"start": loaded.horizon.start.to_string(), "weeks": loaded.horizon.weeks},
         "busy": list,
+        "warnings": warnings(loaded, person),
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

@@ -348,12 +348,17 @@ impl Loop {
                 if problems.iter().any(|p| out_of_descriptors(p)) {
                     self.schedule_retry();
                 }
+                let calendar_warnings = snapshot.loaded.warnings.clone();
+                for w in &calendar_warnings {
+                    tracing::warn!(warning = %w, "calendar read leniently");
+                }
                 let snapshot = Arc::new(snapshot);
                 self.shared.snapshot.store(Some(snapshot.clone()));
                 self.shared.status.store(Arc::new(Status {
                     last_attempt: Some(now),
                     last_error: None,
                     problems,
+                    calendar_warnings,
                 }));
                 self.shared
                     .metrics
@@ -385,6 +390,7 @@ impl Loop {
                     last_attempt: Some(now),
                     last_error: Some(error),
                     problems: old.problems.clone(),
+                    calendar_warnings: old.calendar_warnings.clone(),
                 }));
             }
         }

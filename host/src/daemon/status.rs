@@ -13,6 +13,10 @@ pub struct Status {
     /// Problems that did not stop the pass (unreadable calendars, blocked
     /// groups, refused plugins), one line each.
     pub problems: Vec<String>,
+    /// What calendars of the last good pass were read leniently and what
+    /// was assumed ("file: line N: ..."), never event text. Not a problem:
+    /// the status stays ok.
+    pub calendar_warnings: Vec<String>,
 }
 
 impl Status {
@@ -30,6 +34,9 @@ impl Status {
         }
         for p in &self.problems {
             out.push_str(&format!("problem: {p}\n"));
+        }
+        for w in &self.calendar_warnings {
+            out.push_str(&format!("calendar warning: {w}\n"));
         }
         out
     }

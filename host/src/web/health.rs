@@ -43,6 +43,7 @@ pub fn healthz(shared: &Shared) -> Response<Body> {
         "last_error": status.last_error,
         "state_error": state_error.as_deref(),
         "problems": status.problems,
+        "calendar_warnings": status.calendar_warnings,
         "sessions": snapshot.as_ref().map(|s| s.plan.sessions.len()),
         "feeds": snapshot.as_ref().map(|s| s.feeds.len()),
     });
