@@ -10,6 +10,7 @@ mod deploy;
 mod e2e;
 mod feeds_oracle;
 mod formats;
+mod fuzz_regressions;
 mod mail;
 mod mail_crash;
 mod mail_notices;
