@@ -20,6 +20,17 @@ use peerwell_fuzz::plan::{Input, build};
 fuzz_target!(|input: Input| {
     let (org, plan, opts) = build(input);
     let sessions: Vec<&Session> = plan.sessions.iter().collect();
+    if std::env::var_os("PEERWELL_FUZZ_TRACE").is_some() {
+        // How much of a plan a corpus builds.
+        let zones: std::collections::BTreeSet<_> =
+            org.groups.iter().map(|g| &g.zone.name).collect();
+        eprintln!(
+            "plan: {} groups, {} sessions, {} people, zones {zones:?}",
+            org.groups.len(),
+            sessions.len(),
+            org.people.len()
+        );
+    }
     let set = FeedSet::new(&org, sessions.iter().copied());
     for group in &org.groups {
         let feed = set.group(group, &opts);

@@ -186,6 +186,15 @@ fuzz_target!(|input: Input| {
     let etag = res.headers().get(hyper::header::ETAG).cloned();
     let head = req.method() == hyper::Method::HEAD;
     let bytes = body(res.into_body());
+    if std::env::var_os("PEERWELL_FUZZ_TRACE").is_some() {
+        // Which routes and statuses a corpus reaches.
+        eprintln!(
+            "{} {} {status} {}",
+            req.method(),
+            req.uri().path(),
+            bytes.len()
+        );
+    }
     match status {
         StatusCode::OK => {
             // hyper drops other HEAD bodies when it writes the response.
