@@ -118,3 +118,49 @@ fn policy_corpus_replays_without_panic() {
         let _ = load_policy(&std::fs::read(&f).unwrap());
     }
 }
+
+/// A calendar of `events` copies of one event the calendar fuzzer found
+/// slow: it starts in the year 1013, lasts until 2026 and repeats every
+/// weekday, so every occurrence overlaps the planning window.
+fn year_1013_calendar(events: usize) -> String {
+    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+    for i in 0..events {
+        s.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:x{i}\r\nDTSTART;TZID=America/Chicago:10130111T100000\r\n\
+             DTEND;TZID=America/Chicago:20260223T105000\r\n\
+             RRULE:FREQ=WEEKLY;UNTIL=20260630T235959Z;BYDAY=MO,TU,WE,TH,FR\r\nEND:VEVENT\r\n"
+        ));
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
+/// Calendar fuzzer timeout: a holiday calendar of long recurring events
+/// (20,000 occurrences each, each covering the whole window) made
+/// `read_holiday_dates` visit every day of every span: 20 such events,
+/// 3.8 KB, took minutes. Each date is now visited once.
+#[test]
+fn holiday_calendar_of_long_recurring_events_reads_each_date_once() {
+    let zone = TimeZone::get("America/New_York").unwrap();
+    let cal = year_1013_calendar(20);
+    let dates = read_holiday_dates("holidays.ics", cal.as_bytes(), window(), &zone).unwrap();
+    // Every local date the window touches in New York, once each.
+    let first = jiff::civil::date(2025, 12, 31);
+    let want: Vec<_> = (0..366)
+        .map(|i| first.checked_add(jiff::Span::new().days(i)).unwrap())
+        .collect();
+    assert_eq!(dates, want);
+    let read = read_calendar(
+        "busy.ics",
+        cal.as_bytes(),
+        window(),
+        &ClientFacing::All,
+        &zone,
+    )
+    .unwrap();
+    assert!(
+        read.warnings.iter().all(|w| w.starts_with("line ")),
+        "{:?}",
+        read.warnings
+    );
+}
