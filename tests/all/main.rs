@@ -15,6 +15,7 @@ mod feeds_oracle;
 mod files;
 mod first_week;
 mod formats;
+mod fuzz_regressions;
 mod leaks;
 mod mail;
 mod mail_crash;

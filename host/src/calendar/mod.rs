@@ -134,8 +134,13 @@ pub fn read_holiday_dates(
         holidays: true,
         threads: read::available_threads(),
     };
-    let (busy, _) = read::read(label, data, zone, &opts)?;
+    let (mut busy, _) = read::read(label, data, zone, &opts)?;
+    busy.sort_unstable_by_key(|b| b.interval.start);
     let mut dates = BTreeSet::new();
+    // Every date from a span's first date to `done` is already in `dates`
+    // (spans go by start), so each date is visited once however many
+    // spans cover it: thousands of long spans no longer cost days × spans.
+    let mut done: Option<Date> = None;
     for b in busy {
         let first = b
             .interval
@@ -150,7 +155,14 @@ pub fn read_holiday_dates(
             .checked_sub(jiff::SignedDuration::from_nanos(1))
             .unwrap_or(b.interval.start);
         let last = last_instant.to_zoned(zone.clone()).date();
-        let mut d = first;
+        let mut d = match done {
+            Some(x) if x >= first => match x.tomorrow() {
+                Ok(next) => next,
+                Err(_) => continue,
+            },
+            _ => first,
+        };
+        done = done.max(Some(last));
         while d <= last {
             dates.insert(d);
             match d.tomorrow() {

@@ -1,0 +1,109 @@
+//! A planned organization in memory, ready to answer HTTP requests the
+//! way the daemon does: the minimal test policy, planned once at a fixed
+//! moment, its snapshot and feed tokens installed in a [`Shared`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hyper::header::{ALLOW, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use peerwell::config::server::ServerSettings;
+use peerwell::daemon::{Clock, FeedKey, Shared, plan_pass};
+use peerwell::pipeline::UrlBodies;
+use peerwell::web::{Body, PublicUrl, feeds, health, html, not_found, pages};
+
+/// The policy the site serves (tests/config/valid/minimal).
+const FILES: [(&str, &str); 3] = [
+    (
+        "peerwell.toml",
+        include_str!("../../../tests/config/valid/minimal/peerwell.toml"),
+    ),
+    (
+        "people.toml",
+        include_str!("../../../tests/config/valid/minimal/people.toml"),
+    ),
+    (
+        "groups/walk.toml",
+        include_str!("../../../tests/config/valid/minimal/groups/walk.toml"),
+    ),
+];
+
+/// The daemon's request state and what a fuzz input may refer to.
+pub struct Site {
+    pub shared: Shared,
+    pub public_url: PublicUrl,
+    pub page_headers: html::PageHeaders,
+    /// Every active token with the feed it opens.
+    pub tokens: Vec<(String, FeedKey)>,
+    /// Kept so the daemon does not see a shutdown.
+    _stop: tokio::sync::watch::Sender<bool>,
+}
+
+fn folder() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("peerwell-fuzz-http-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for (name, text) in FILES {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("a parent")).expect("scratch folder");
+        std::fs::write(path, text).expect("write the policy");
+    }
+    dir
+}
+
+impl Site {
+    /// Plans the minimal policy at 2026-03-02 and serves its feeds.
+    pub fn new() -> Site {
+        let now = crate::ts("2026-03-02T12:00:00Z");
+        let dir = folder();
+        let snapshot = plan_pass(&dir, now, None, &|_| UrlBodies::new()).expect("plans");
+        let (shared, stop) = Shared::new(ServerSettings::default(), Clock::manual(now));
+        peerwell::web::refresh(&shared, &snapshot).expect("tokens");
+        let map = shared.tokens.load();
+        let tokens = snapshot
+            .feeds
+            .keys()
+            .filter_map(|k| Some((map.token(k)?.to_string(), k.clone())))
+            .collect();
+        shared.snapshot.store(Some(Arc::new(snapshot)));
+        Site {
+            shared,
+            public_url: PublicUrl::parse("https://peerwell.example.org").expect("url"),
+            page_headers: html::PageHeaders::new(),
+            tokens,
+            _stop: stop,
+        }
+    }
+
+    /// The routes of `peerwell serve` (web::server), on the public
+    /// handlers, for a request with any body.
+    pub fn handle<B>(&self, req: &Request<B>) -> Response<Body> {
+        let method = req.method();
+        if method != Method::GET && method != Method::HEAD {
+            let mut res = Response::new(Body::default());
+            *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            res.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            return res;
+        }
+        let path = req.uri().path();
+        if let Some(rest) = path.strip_prefix("/feeds/") {
+            let token = rest.strip_suffix(".ics").unwrap_or("");
+            return feeds::respond(&self.shared, method, req.headers(), token);
+        }
+        if let Some(token) = path.strip_prefix("/subscribe/") {
+            return pages::respond(&self.shared, &self.public_url, &self.page_headers, token);
+        }
+        match path {
+            "/healthz" => health::healthz(&self.shared),
+            "/metrics" => health::metrics(&self.shared),
+            _ => not_found(),
+        }
+    }
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Site::new()
+    }
+}
