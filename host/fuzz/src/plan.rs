@@ -126,6 +126,7 @@ pub fn build(input: Input) -> (Organization, Plan, FeedOptions) {
         dtstamp: base + SignedDuration::from_mins(i64::from(input.dtstamp_minutes % 1_000_000)),
         sequence: BTreeMap::new(),
         cancelled: BTreeSet::new(),
+        revised: BTreeMap::new(),
     };
     let mut groups = Vec::new();
     let mut sessions = Vec::new();
@@ -214,6 +215,9 @@ fn session(group: &Group, s: SessionIn, base: Timestamp, opts: &mut FeedOptions)
     let key = (group.id.clone(), u32::from(s.index));
     if s.sequence > 0 {
         opts.sequence.insert(key.clone(), u32::from(s.sequence));
+        // A revised event is stamped with its revision's time.
+        let revised = opts.dtstamp + SignedDuration::from_mins(i64::from(s.sequence));
+        opts.revised.insert(key.clone(), revised);
     }
     if s.cancelled {
         opts.cancelled.insert(key);
@@ -285,6 +289,7 @@ fn organization(
                 refresh_minutes: u32::from(refresh),
             },
             weekly_cap_minutes: None,
+            partner_contact: Default::default(),
         },
         people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
         groups,

@@ -171,14 +171,24 @@ fn exdates_apply_before_the_occurrence_cap() {
 #[test]
 fn own_vtimezone_wins_over_iana_name_ignoring_case() {
     // The file defines `Europe/lisbon` at +03:00 (IANA's Lisbon is +00:00
-    // in March): the file's own definition is used.
+    // in March): events naming it use the file's own definition; an event
+    // naming IANA's exact `Europe/Lisbon` uses IANA's, as the calendar
+    // libraries match TZIDs exactly.
     let c = read(
         "BEGIN:VTIMEZONE\nTZID:Europe/lisbon\nBEGIN:STANDARD\nDTSTART:19700101T000000\n\
          TZOFFSETFROM:+0300\nTZOFFSETTO:+0300\nEND:STANDARD\nEND:VTIMEZONE\n\
-         BEGIN:VEVENT\nUID:a\nDTSTART;TZID=Europe/Lisbon:20260302T090000\n\
-         DTEND;TZID=Europe/lisbon:20260302T100000\nEND:VEVENT",
+         BEGIN:VEVENT\nUID:a\nDTSTART;TZID=Europe/lisbon:20260302T090000\n\
+         DTEND;TZID=Europe/lisbon:20260302T100000\nEND:VEVENT\n\
+         BEGIN:VEVENT\nUID:b\nDTSTART;TZID=Europe/Lisbon:20260303T090000\n\
+         DTEND;TZID=Europe/Lisbon:20260303T100000\nEND:VEVENT",
     );
-    assert_eq!(spans(&c), ["2026-03-02T06:00:00Z/2026-03-02T07:00:00Z"]);
+    assert_eq!(
+        spans(&c),
+        [
+            "2026-03-02T06:00:00Z/2026-03-02T07:00:00Z",
+            "2026-03-03T09:00:00Z/2026-03-03T10:00:00Z"
+        ]
+    );
 }
 
 #[test]

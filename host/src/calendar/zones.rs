@@ -371,45 +371,53 @@ impl Zones {
         }
     }
 
-    /// The file's own VTIMEZONE called `name` (exactly, else ignoring case).
-    fn embedded_zone(&mut self, name: &str) -> Option<Tz> {
-        let comp = self.embedded.get(name).or_else(|| {
+    /// The file's own VTIMEZONE called `name`: exactly, or (when `loose`)
+    /// ignoring case.
+    fn embedded_zone(&mut self, name: &str, loose: bool) -> Option<Tz> {
+        let comp = if loose {
             self.embedded
                 .iter()
                 .filter(|(k, _)| k.eq_ignore_ascii_case(name))
                 .min_by(|a, b| a.0.cmp(b.0))
                 .map(|(_, c)| c)
-        })?;
+        } else {
+            self.embedded.get(name)
+        }?;
         VZone::build(comp, self.until_year, &mut self.warnings).map(|z| Tz::Custom(Arc::new(z)))
     }
 
-    /// Resolves a TZID parameter value.
+    /// Resolves a TZID parameter value. Order: the file's own VTIMEZONE of
+    /// exactly that name (even when an IANA zone has it), UTC, an IANA or
+    /// Windows name, then the file's own VTIMEZONE ignoring case — as the
+    /// calendar libraries match TZIDs exactly.
     pub(crate) fn resolve(&mut self, line: usize, tzid: &str) -> Tz {
         if let Some(tz) = self.cache.get(tzid) {
             return tz.clone();
         }
         let name = strip_quotes(tzid);
-        let tz = match self.embedded_zone(name) {
+        let tz = match self.embedded_zone(name, false) {
             Some(tz) => tz,
             None if is_utc(name) => Tz::Utc,
-            None => match TimeZone::get(name)
-                .ok()
-                .or_else(|| prefixed_iana(name))
-                .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))
-            {
+            None => match known_zone(name) {
                 Some(tz) => Tz::Iana(tz),
-                None => {
-                    self.warnings.push(format!(
-                        "line {line}: unknown time zone in TZID (not defined by a VTIMEZONE in \
-                         the file, nor an IANA or Windows name); its times are read as floating \
-                         times"
-                    ));
-                    self.wall.clone()
-                }
+                None => match self.embedded_zone(name, true) {
+                    Some(tz) => tz,
+                    None => self.unknown_zone(line),
+                },
             },
         };
         self.cache.insert(tzid.to_string(), tz.clone());
         tz
+    }
+
+    /// A TZID nothing defines: warned, and read as floating time.
+    fn unknown_zone(&mut self, line: usize) -> Tz {
+        self.warnings.push(format!(
+            "line {line}: unknown time zone in TZID (not defined by a VTIMEZONE in \
+             the file, nor an IANA or Windows name); its times are read as floating \
+             times"
+        ));
+        self.wall.clone()
     }
 
     /// The local civil seconds and zone of a DATE or DATE-TIME property
@@ -480,4 +488,12 @@ impl When {
     pub(crate) fn instant(&self) -> Option<Timestamp> {
         self.tz.to_instant(self.local)
     }
+}
+
+/// An IANA zone by name (or with a vendor prefix), or a Windows zone name.
+fn known_zone(name: &str) -> Option<TimeZone> {
+    TimeZone::get(name)
+        .ok()
+        .or_else(|| prefixed_iana(name))
+        .or_else(|| iana_for_windows(name).and_then(|n| TimeZone::get(n).ok()))
 }
