@@ -46,12 +46,14 @@ const NONE: u32 = u32::MAX;
 /// The chosen option per group of `problem` (see [`super::solve`]).
 pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
     let mut usable = State::new(problem).usable;
-    copies::limit(problem, &mut usable);
+    // Set-aside copies keep their share of the step budget out of reach:
+    // the budget follows the groups that still compete.
+    let dropped = copies::limit(problem, &mut usable) as u64;
     let graph = Graph::build(problem, &usable);
     let reduced = reduce::reduce(problem, &graph);
     let mut chosen = reduced.fixed.clone();
     let comps = components(&graph, &reduced);
-    let total: u64 = comps.iter().map(|c| c.len() as u64).sum();
+    let total: u64 = comps.iter().map(|c| c.len() as u64).sum::<u64>() + dropped;
     let mut parts = Parts::new(problem, &graph, &reduced);
     let mut exact_left = EXACT_TOTAL;
     for comp in &comps {
