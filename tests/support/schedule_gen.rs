@@ -257,27 +257,79 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
 /// with client-facing spans and buffers, holidays, start dates, cadences.
 pub fn organization(seed: u64) -> Generated {
     let mut rng = Rng::new(seed);
+    let (horizon, zones, people, availability) = staff(&mut rng, 2);
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let groups: Vec<Group> = (0..rng.range(1, 8) as usize)
+        .map(|i| group(&mut rng, i, &ids, &zones))
+        .collect();
+    assemble(&mut rng, horizon, &zones, people, availability, groups)
+}
+
+/// Many groups over the same few people, the shape of an organization
+/// where one tag feeds many groups: 4–20 people, 1–3 group templates (half
+/// of them holding every person), and 6–40 groups that are copies of the
+/// templates, some with their own duration or window.
+pub fn shared_organization(seed: u64) -> Generated {
+    let mut rng = Rng::new(seed);
+    let (horizon, zones, people, availability) = staff(&mut rng, 4);
+    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
+    let templates: Vec<Group> = (0..rng.range(1, 3) as usize)
+        .map(|i| {
+            let mut g = group(&mut rng, i, &ids, &zones);
+            if rng.chance(50) {
+                g.members = ids.clone();
+            }
+            g
+        })
+        .collect();
+    let groups: Vec<Group> = (0..rng.range(6, 40) as usize)
+        .map(|i| {
+            let mut g = rng.pick(&templates).clone();
+            g.id = format!("g{i:02}");
+            g.name = format!("Group {i}");
+            if rng.chance(20) {
+                g.duration_minutes = *rng.pick(&[30, 45, 60]);
+            }
+            if rng.chance(20) {
+                g.latest = hm((i64::from(g.latest.hour()) * 60 + 60).min(20 * 60));
+            }
+            g
+        })
+        .collect();
+    assemble(&mut rng, horizon, &zones, people, availability, groups)
+}
+
+/// The horizon, zones, people (`least`–20) and their busy time.
+fn staff(rng: &mut Rng, least: i64) -> (Horizon, Vec<&'static str>, Vec<Person>, Availability) {
     let starts: [Date; 2] = [date(2025, 3, 3), date(2025, 10, 20)];
     let start = *rng.pick(&starts);
     let horizon = Horizon::starting(start, rng.range(6, 10) as u32);
     let zones: Vec<&str> = ZONES[..rng.range(1, 3) as usize].to_vec();
-    let n_people = rng.range(2, 20) as usize;
+    let n_people = rng.range(least, 20) as usize;
     let people: Vec<Person> = (0..n_people)
-        .map(|i| person(&mut rng, i, &zones, horizon))
+        .map(|i| person(rng, i, &zones, horizon))
         .collect();
     let mut availability = Availability::new();
     for p in &people {
         let b = if rng.chance(4) {
             Err("calendar `cal.ics` line 3: cannot read".to_string())
         } else {
-            Ok(busy(&mut rng, p, horizon))
+            Ok(busy(rng, p, horizon))
         };
         availability.insert(p.id.clone(), b);
     }
-    let ids: Vec<String> = people.iter().map(|p| p.id.clone()).collect();
-    let groups: Vec<Group> = (0..rng.range(1, 8) as usize)
-        .map(|i| group(&mut rng, i, &ids, &zones))
-        .collect();
+    (horizon, zones, people, availability)
+}
+
+/// The organization around `groups`, with holidays.
+fn assemble(
+    rng: &mut Rng,
+    horizon: Horizon,
+    zones: &[&str],
+    people: Vec<Person>,
+    availability: Availability,
+    groups: Vec<Group>,
+) -> Generated {
     let holidays = (0..rng.range(0, 3))
         .filter_map(|_| {
             let days = i64::from(horizon.weeks) * 7 - 1;

@@ -1,4 +1,5 @@
-//! Solving by independent parts. After the reductions, groups whose
+//! Solving by independent parts. Surplus copies of identical groups are
+//! set aside first (see `copies`). After the reductions, groups whose
 //! remaining options can conflict (directly, or through chains of such
 //! groups), or that share a person whose cap may bind, form a component;
 //! components share no constraint, so each is solved on its own as a small
@@ -19,7 +20,7 @@ use super::graph::Graph;
 use super::reduce::{self, Reduced};
 use super::search::{self, Stop};
 use super::state::{Conflicts, State};
-use super::{Booking, Effort, GroupChoice, Problem, exact, greedy};
+use super::{Booking, Effort, GroupChoice, Problem, copies, exact, greedy};
 
 /// Steps without improvement after which a component's search ends: per
 /// group, times the square of the mean conflict degree (dense conflict
@@ -44,12 +45,15 @@ const NONE: u32 = u32::MAX;
 
 /// The chosen option per group of `problem` (see [`super::solve`]).
 pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
-    let usable = State::new(problem).usable;
+    let mut usable = State::new(problem).usable;
+    // Set-aside copies keep their share of the step budget out of reach:
+    // the budget follows the groups that still compete.
+    let dropped = copies::limit(problem, &mut usable) as u64;
     let graph = Graph::build(problem, &usable);
     let reduced = reduce::reduce(problem, &graph);
     let mut chosen = reduced.fixed.clone();
     let comps = components(&graph, &reduced);
-    let total: u64 = comps.iter().map(|c| c.len() as u64).sum();
+    let total: u64 = comps.iter().map(|c| c.len() as u64).sum::<u64>() + dropped;
     let mut parts = Parts::new(problem, &graph, &reduced);
     let mut exact_left = EXACT_TOTAL;
     for comp in &comps {

@@ -12,6 +12,10 @@ pub(super) const MAX_GROUPS: usize = 16;
 
 struct Bnb {
     order: Vec<usize>,
+    /// Per depth: the group is a copy of the one before it in `order`
+    /// (same members and options), so it takes a later option than that
+    /// one, or none when that one has none (copies are interchangeable).
+    twin: Vec<bool>,
     /// Per depth: the sum of the best option scores from there on.
     rest_score: Vec<i64>,
     best: (usize, i64, Vec<Option<u32>>),
@@ -34,8 +38,20 @@ pub(super) fn exact(st: &mut State, budget: u64) -> (bool, u64) {
             .unwrap_or(0);
         rest_score[i] = rest_score[i + 1] + top;
     }
+    let twin = (0..order.len())
+        .map(|d| {
+            d > 0 && {
+                let (a, b) = (
+                    &st.problem.groups[order[d - 1]],
+                    &st.problem.groups[order[d]],
+                );
+                a == b && st.usable[order[d - 1]] == st.usable[order[d]]
+            }
+        })
+        .collect();
     let mut bnb = Bnb {
         order,
+        twin,
         rest_score,
         best: (st.scheduled, st.score, st.chosen.clone()),
         budget,
@@ -66,6 +82,12 @@ impl Bnb {
         }
         let g = self.order[d];
         let mut options: Vec<u32> = st.usable[g].clone();
+        if self.twin[d] {
+            match st.chosen[self.order[d - 1]] {
+                Some(prev) => options.retain(|&o| o > prev),
+                None => options.clear(),
+            }
+        }
         options.sort_by_key(|&o| (std::cmp::Reverse(st.score_of(g, o)), o));
         for o in options {
             if self.budget == 0 {

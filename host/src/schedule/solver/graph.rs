@@ -8,6 +8,13 @@
 //! whose cap may bind are marked `capped`: their interactions are not
 //! pairwise, so the decomposition keeps all groups of such a person
 //! together and the reductions leave them alone.
+//!
+//! A person in very many overlapping options (many different groups over
+//! the same few people) is treated the same way instead of listing their
+//! conflicts, which would take memory quadratic in their options: past
+//! [`PERSON_PAIRS`] overlapping pairs for one person, or [`TOTAL_PAIRS`]
+//! in all, that person's groups are marked `capped` too, and the search
+//! finds their conflicts by scanning bookings.
 
 use super::Problem;
 
@@ -19,12 +26,19 @@ pub(super) struct Graph {
     pub vertex: Vec<(u32, u32)>,
     /// Per vertex: the conflicting vertices of other groups, sorted.
     pub adj: Vec<Vec<u32>>,
-    /// Per group: some member's cap may bind.
+    /// Per group: some member's cap may bind, or some member's conflicts
+    /// are too many to list.
     pub capped: Vec<bool>,
     /// Groups that must stay in one component because they share a person
-    /// whose cap may bind (each list sorted).
+    /// whose cap may bind or whose conflicts are not listed (each list
+    /// sorted).
     pub cap_links: Vec<Vec<u32>>,
 }
+
+/// Overlapping option pairs of one person listed at most.
+pub(super) const PERSON_PAIRS: u64 = 1_000_000;
+/// Overlapping option pairs listed at most over all people.
+pub(super) const TOTAL_PAIRS: u64 = 8_000_000;
 
 /// One person's use of one vertex while building.
 #[derive(Clone, Copy)]
@@ -79,6 +93,7 @@ impl Graph {
         };
         let mut adj: Vec<Vec<u32>> = vec![Vec::new(); graph.vertex.len()];
         let mut uses: Vec<Use> = Vec::new();
+        let mut listed = 0u64;
         for (p, groups) in of_person.iter_mut().enumerate() {
             groups.sort_unstable();
             groups.dedup();
@@ -87,20 +102,15 @@ impl Graph {
             }
             graph.person_uses(problem, p as u32, groups, &mut uses);
             uses.sort_unstable_by_key(|u| (u.start, u.vertex));
-            for (i, a) in uses.iter().enumerate() {
-                for b in &uses[i + 1..] {
-                    if b.start >= a.end {
-                        break;
-                    }
-                    if a.group != b.group && a.periods & b.periods != 0 {
-                        adj[a.vertex as usize].push(b.vertex);
-                        adj[b.vertex as usize].push(a.vertex);
-                    }
-                }
+            let pairs = overlapping_pairs(&uses, PERSON_PAIRS.min(TOTAL_PAIRS - listed));
+            let dense = pairs > PERSON_PAIRS || listed + pairs > TOTAL_PAIRS;
+            if !dense {
+                listed += pairs;
+                list_pairs(&uses, &mut adj);
             }
-            if let Some(Some(cap)) = problem.caps.get(p)
-                && may_exceed(&uses, &fixed_minutes[p], u64::from(*cap))
-            {
+            let binds = matches!(problem.caps.get(p), Some(Some(cap))
+                if may_exceed(&uses, &fixed_minutes[p], u64::from(*cap)));
+            if dense || binds {
                 for &g in groups.iter() {
                     graph.capped[g as usize] = true;
                 }
@@ -138,6 +148,35 @@ impl Graph {
                         group: g,
                     });
                 }
+            }
+        }
+    }
+}
+
+/// How many pairs of `uses` (sorted by start) overlap in time, counting
+/// up to just past `limit`.
+fn overlapping_pairs(uses: &[Use], limit: u64) -> u64 {
+    let mut pairs = 0u64;
+    for (i, a) in uses.iter().enumerate() {
+        let rest = &uses[i + 1..];
+        pairs += rest.partition_point(|b| b.start < a.end) as u64;
+        if pairs > limit {
+            break;
+        }
+    }
+    pairs
+}
+
+/// Adds the conflicts among one person's `uses` (sorted by start).
+fn list_pairs(uses: &[Use], adj: &mut [Vec<u32>]) {
+    for (i, a) in uses.iter().enumerate() {
+        for b in &uses[i + 1..] {
+            if b.start >= a.end {
+                break;
+            }
+            if a.group != b.group && a.periods & b.periods != 0 {
+                adj[a.vertex as usize].push(b.vertex);
+                adj[b.vertex as usize].push(a.vertex);
             }
         }
     }

@@ -90,6 +90,7 @@ pub struct Solution {
 }
 
 mod check;
+mod copies;
 mod decompose;
 mod exact;
 mod graph;
@@ -116,8 +117,8 @@ impl Effort {
 /// highest total score; nobody booked twice at once, no cap exceeded, no
 /// collision with fixed time. Deterministic for a given problem and effort.
 ///
-/// The problem is reduced (free and dominated options), split into
-/// independent conflict components, and each is solved on its own (greedy,
+/// The problem is reduced (surplus copies of identical groups, free and
+/// dominated options), split into independent conflict components, and each is solved on its own (greedy,
 /// then exact branch-and-bound when small or local search when large; see
 /// `decompose`). Components of 200 groups or more run two seeded walks on
 /// two threads and keep the better (the first on ties).

@@ -108,19 +108,7 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
             pool.add(g);
         }
     }
-    // Groups per person, to find who may fit once someone leaves.
-    let mut of_person: Vec<Vec<u32>> = vec![Vec::new(); st.problem.people as usize];
-    for (g, grp) in st.problem.groups.iter().enumerate() {
-        if !st.usable[g].is_empty() {
-            for &p in &grp.members {
-                if let Some(list) = of_person.get_mut(p as usize)
-                    && list.last() != Some(&(g as u32))
-                {
-                    list.push(g as u32);
-                }
-            }
-        }
-    }
+    let mut refill = Refill::new(st);
     let mut best = (st.scheduled, st.score, st.chosen.clone());
     let mut tabu = vec![0u64; n];
     let mut rng = Rng::new(seed);
@@ -171,6 +159,7 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
         }
         evicted.clear();
         evicted.extend_from_slice(&pick_out);
+        refill.freed(st, &evicted);
         for &b in &evicted {
             st.remove(b as usize);
             pool.add(b as usize);
@@ -179,7 +168,7 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
         st.insert(g, o);
         tabu[g] = step + 2 + rng.below(8) as u64;
         for &b in &evicted {
-            refill(st, &mut pool, &of_person, b as usize, &mut out);
+            refill.run(st, &mut pool, b as usize, &mut out);
         }
         let mut left: Vec<u32> = evicted
             .iter()
@@ -200,24 +189,91 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
     taken
 }
 
-/// After group `b` left: re-books `b` if it fits somewhere, and any
-/// unscheduled group sharing a member with it that now fits.
-fn refill(st: &mut State, pool: &mut Pool, of_person: &[Vec<u32>], b: usize, out: &mut Vec<u32>) {
-    if st.chosen[b].is_none()
-        && let Some(o) = st.best_free(b, out)
-    {
-        st.insert(b, o);
-        pool.take(b);
+/// Re-booking after evictions: who may fit once someone leaves.
+struct Refill {
+    /// Per person, the groups with usable options they are in.
+    of_person: Vec<Vec<u32>>,
+    /// Per group, the pass that last looked at it (each looks once).
+    seen: Vec<u64>,
+    pass: u64,
+    /// Week-minute ranges the evicted groups held, when only options
+    /// overlapping them can have become free (no lists, no caps); `None`
+    /// to look at every option.
+    freed: Option<Vec<(u32, u32)>>,
+}
+
+impl Refill {
+    fn new(st: &State) -> Refill {
+        let mut of_person: Vec<Vec<u32>> = vec![Vec::new(); st.problem.people as usize];
+        for (g, grp) in st.problem.groups.iter().enumerate() {
+            if !st.usable[g].is_empty() {
+                for &p in &grp.members {
+                    if let Some(list) = of_person.get_mut(p as usize)
+                        && list.last() != Some(&(g as u32))
+                    {
+                        list.push(g as u32);
+                    }
+                }
+            }
+        }
+        Refill {
+            of_person,
+            seen: vec![0; st.usable.len()],
+            pass: 0,
+            freed: None,
+        }
     }
-    for &p in &st.problem.groups[b].members {
-        for &h in &of_person[p as usize] {
-            let h = h as usize;
-            if st.chosen[h].is_none()
-                && !st.usable[h].is_empty()
-                && let Some(o) = st.best_free(h, out)
-            {
-                st.insert(h, o);
-                pool.take(h);
+
+    /// Notes what the (still booked) groups `evicted` are about to free.
+    /// Scanning bookings is the costly case (many groups over the same
+    /// people): there, with no cap in play, an unscheduled group can only
+    /// have gained a free option that overlaps a freed range, since every
+    /// unscheduled group had none before (greedy leaves none, and only
+    /// evictions free time).
+    fn freed(&mut self, st: &State, evicted: &[u32]) {
+        let capped = |b: &u32| {
+            st.problem.groups[*b as usize]
+                .members
+                .iter()
+                .any(|&p| matches!(st.problem.caps.get(p as usize), Some(Some(_))))
+        };
+        self.freed = (st.conflicts.is_none() && !evicted.iter().any(capped)).then(|| {
+            evicted
+                .iter()
+                .filter_map(|&b| {
+                    let o = st.chosen[b as usize]?;
+                    let opt = &st.problem.groups[b as usize].options[o as usize];
+                    Some((opt.start, opt.end))
+                })
+                .collect()
+        });
+    }
+
+    /// After group `b` left: re-books `b` if it fits somewhere, and any
+    /// unscheduled group sharing a member with it that now fits.
+    fn run(&mut self, st: &mut State, pool: &mut Pool, b: usize, out: &mut Vec<u32>) {
+        self.pass += 1;
+        if st.chosen[b].is_none()
+            && let Some(o) = st.best_free(b, out)
+        {
+            st.insert(b, o);
+            pool.take(b);
+        }
+        for &p in &st.problem.groups[b].members {
+            for &h in &self.of_person[p as usize] {
+                let h = h as usize;
+                if self.seen[h] == self.pass || st.chosen[h].is_some() || st.usable[h].is_empty() {
+                    continue;
+                }
+                self.seen[h] = self.pass;
+                let free = match &self.freed {
+                    Some(spans) => st.best_free_within(h, spans, out),
+                    None => st.best_free(h, out),
+                };
+                if let Some(o) = free {
+                    st.insert(h, o);
+                    pool.take(h);
+                }
             }
         }
     }

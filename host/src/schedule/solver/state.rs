@@ -367,6 +367,30 @@ impl<'p> State<'p> {
         best.map(|(_, o)| o)
     }
 
+    /// [`State::best_free`] among the options overlapping one of `spans`
+    /// (week-minute ranges) only.
+    pub fn best_free_within(
+        &mut self,
+        g: usize,
+        spans: &[(u32, u32)],
+        out: &mut Vec<u32>,
+    ) -> Option<u32> {
+        let mut best: Option<(i64, u32)> = None;
+        for i in 0..self.usable[g].len() {
+            let o = self.usable[g][i];
+            let s = self.score_of(g, o);
+            if best.is_some_and(|(bs, _)| bs >= s) {
+                continue;
+            }
+            let opt = &self.problem.groups[g].options[o as usize];
+            let near = spans.iter().any(|&(a, b)| opt.start < b && a < opt.end);
+            if near && self.blockers(g, o, 0, out) {
+                best = Some((s, o));
+            }
+        }
+        best.map(|(_, o)| o)
+    }
+
     /// Replaces the assignment with `chosen` (from the same problem).
     pub fn load(&mut self, chosen: &[Option<u32>]) {
         for g in 0..self.chosen.len() {

@@ -426,3 +426,64 @@ fn organization_timing() {
         took.as_secs_f64() * 1e3
     );
 }
+
+/// `copies` groups of the same four people (a walk group copied), each
+/// offered every 45-minute start on the 15-minute grid from 07:30 to 09:15
+/// on five days over 12 weeks; `score(copy, option)` gives the scores.
+fn walk_groups(copies: usize, score: impl Fn(usize, usize) -> i64) -> Problem {
+    let all = (1u128 << 12) - 1;
+    let groups = (0..copies)
+        .map(|c| {
+            let options = (0..40)
+                .map(|k| {
+                    let start = (k / 8) as u32 * 1440 + 450 + (k % 8) as u32 * 15;
+                    opt(start, 45, vec![all; 4], score(c, k))
+                })
+                .collect();
+            group(vec![0, 1, 2, 3], options)
+        })
+        .collect();
+    Problem {
+        people: 4,
+        caps: Vec::new(),
+        fixed: Vec::new(),
+        groups,
+    }
+}
+
+/// At most three 45-minute walks fit in 07:30-10:00, on five days.
+const WALKS_THAT_FIT: usize = 15;
+
+#[test]
+fn copies_of_one_group_are_cut_to_what_can_meet() {
+    let p = walk_groups(1_000, |_, k| 100 - k as i64);
+    let mut usable = State::new(&p).usable;
+    assert_eq!(copies::limit(&p, &mut usable), 1_000 - WALKS_THAT_FIT);
+    let left: Vec<usize> = (0..1_000).filter(|&g| !usable[g].is_empty()).collect();
+    assert_eq!(left, (0..WALKS_THAT_FIT).collect::<Vec<_>>());
+    let s = solve(&p, &Effort::default_for(&p));
+    assert_eq!(check(&p, &s), Ok(()));
+    assert_eq!(s.scheduled, WALKS_THAT_FIT);
+}
+
+#[test]
+fn many_different_groups_over_few_people_are_not_listed_pairwise() {
+    // Scores differ per group, so no two groups are copies.
+    let p = walk_groups(400, |c, k| ((c * 7_919 + k * 104_729) % 1_009) as i64);
+    let usable = State::new(&p).usable;
+    let graph = graph::Graph::build(&p, &usable);
+    let listed: u64 = graph.adj.iter().map(|a| a.len() as u64).sum();
+    assert!(
+        listed <= 2 * graph::TOTAL_PAIRS,
+        "{listed} conflict entries"
+    );
+    assert!(
+        graph.capped.iter().all(|&c| c),
+        "dense people's groups are scanned"
+    );
+    let effort = Effort::default_for(&p);
+    let s = solve(&p, &effort);
+    assert_eq!(check(&p, &s), Ok(()));
+    assert_eq!(solve(&p, &effort), s, "deterministic");
+    assert_eq!(s.scheduled, WALKS_THAT_FIT);
+}
