@@ -358,6 +358,23 @@ mod later_horizon {
                 entry.path().display()
             );
             assert!(!text.contains("SEQUENCE:1"), "{}", entry.path().display());
+            // Every session published by the first export is still ahead
+            // at `--now`, so the later export keeps publishing it.
+            let earlier =
+                std::fs::read_to_string(tmp.path().join("a/groups").join(entry.file_name()))
+                    .expect("the first export's feed");
+            let uids = |t: &str| -> std::collections::BTreeSet<String> {
+                t.lines()
+                    .filter(|l| l.starts_with("UID:"))
+                    .map(str::to_string)
+                    .collect()
+            };
+            let missing: Vec<_> = uids(&earlier).difference(&uids(&text)).cloned().collect();
+            assert!(
+                missing.is_empty(),
+                "{}: dropped {missing:?}",
+                entry.path().display()
+            );
         }
     }
 }

@@ -33,7 +33,8 @@ pub fn options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
     }
 }
 
-/// Writes all feeds: the plan's sessions and the commit's cancelled ones;
+/// Writes all feeds: the plan's sessions, the commit's cancelled ones and
+/// the published ones before the horizon that have not ended;
 /// returns how many files were written.
 pub fn write_all(
     loaded: &Loaded,
@@ -44,7 +45,11 @@ pub fn write_all(
     let opts = options(loaded, commit);
     let feeds = FeedSet::new(
         &loaded.org,
-        plan.sessions.iter().chain(commit.cancelled.iter()),
+        commit
+            .earlier
+            .iter()
+            .chain(&plan.sessions)
+            .chain(&commit.cancelled),
     );
     let groups = out.join("groups");
     let members = out.join("members");

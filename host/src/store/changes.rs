@@ -85,6 +85,10 @@ pub struct Commit {
     /// start of the plan's horizon, sorted by start, group, index; this
     /// includes ones cancelled by earlier commits.
     pub cancelled: Vec<Session>,
+    /// Published active sessions that start before the plan's horizon and
+    /// have not ended at the commit (an export `--from` a later date): they
+    /// stay in the feeds as published, sorted like `cancelled`.
+    pub earlier: Vec<Session>,
     /// What this commit changed.
     pub changes: Changes,
 }

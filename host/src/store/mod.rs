@@ -297,35 +297,55 @@ impl Store {
         tx.commit()
             .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
         let after = self.sessions()?;
-        let planned: std::collections::BTreeSet<(&str, u32)> = plan
-            .sessions
-            .iter()
-            .map(|s| (s.group.as_str(), s.index))
-            .collect();
-        let mut sequences = BTreeMap::new();
-        let mut revised = BTreeMap::new();
-        let mut cancelled = Vec::new();
-        let horizon_start = plan.horizon.window().start;
-        for ((group, index), s) in after {
-            let published = planned.contains(&(group.as_str(), index));
-            let withdrawn = s.status == Status::Cancelled && s.session.end > horizon_start;
-            if !(published || withdrawn) {
-                continue;
-            }
-            revised.insert((group.clone(), index), s.changed_at);
-            sequences.insert((group, index), s.sequence);
-            if !published {
-                cancelled.push(s.session);
-            }
-        }
-        cancelled.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
-        Ok(Commit {
-            sequences,
-            revised,
-            cancelled,
-            changes,
-        })
+        Ok(published(after, plan, now, changes))
     }
+}
+
+/// What the state publishes beside `plan` after a commit at `now`: the
+/// SEQUENCE and revision time of every session it publishes, the
+/// cancelled ones still to show, and the active ones that fall before the
+/// plan's horizon but have not ended (a later `--from`), which stay
+/// published as they are.
+fn published(
+    after: BTreeMap<(String, u32), StoredSession>,
+    plan: &Plan,
+    now: Timestamp,
+    changes: Changes,
+) -> Commit {
+    let planned: std::collections::BTreeSet<(&str, u32)> = plan
+        .sessions
+        .iter()
+        .map(|s| (s.group.as_str(), s.index))
+        .collect();
+    let horizon_start = plan.horizon.window().start;
+    let mut commit = Commit {
+        sequences: BTreeMap::new(),
+        revised: BTreeMap::new(),
+        cancelled: Vec::new(),
+        earlier: Vec::new(),
+        changes,
+    };
+    for ((group, index), s) in after {
+        let in_plan = planned.contains(&(group.as_str(), index));
+        let active = s.status == Status::Active;
+        let withdrawn = !active && s.session.end > horizon_start;
+        let earlier = !in_plan && active && s.session.start < horizon_start && s.session.end > now;
+        if !(in_plan || withdrawn || earlier) {
+            continue;
+        }
+        commit.revised.insert((group.clone(), index), s.changed_at);
+        commit.sequences.insert((group, index), s.sequence);
+        if withdrawn && !in_plan {
+            commit.cancelled.push(s.session);
+        } else if earlier {
+            commit.earlier.push(s.session);
+        }
+    }
+    let order =
+        |a: &Session, b: &Session| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index));
+    commit.cancelled.sort_by(order);
+    commit.earlier.sort_by(order);
+    commit
 }
 
 /// Puts `keep` into `plan` verbatim: each replaces the planned session with
