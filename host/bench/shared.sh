@@ -25,7 +25,7 @@ py="$venv/bin/python"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-(cd "$root" && cargo build --release -q --bin peerwell -p peerwell -p peerwell-bench)
+(cd "$root" && cargo build --release -q -p peerwell --bin peerwell && cargo build --release -q -p peerwell-bench)
 bin="${PEERWELL_BIN:-$root/target/release/peerwell}"
 ours="$root/target/release/peerwell-bench"
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
