@@ -5,13 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use hyper::header::{ALLOW, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response};
 
 use peerwell::config::server::ServerSettings;
 use peerwell::daemon::{Clock, FeedKey, Shared, plan_pass};
 use peerwell::pipeline::UrlBodies;
-use peerwell::web::{Body, PublicUrl, feeds, health, html, not_found, pages};
+use peerwell::web::{Body, PublicUrl, html, server};
 
 /// The policy the site serves (tests/config/valid/minimal).
 const FILES: [(&str, &str); 3] = [
@@ -75,30 +74,10 @@ impl Site {
         }
     }
 
-    /// The routes of `peerwell serve` (web::server), on the public
-    /// handlers, for a request with any body.
+    /// The routes of `peerwell serve`, the same function the daemon's
+    /// accept loop serves requests through.
     pub fn handle<B>(&self, req: &Request<B>) -> Response<Body> {
-        let method = req.method();
-        if method != Method::GET && method != Method::HEAD {
-            let mut res = Response::new(Body::default());
-            *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            res.headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return res;
-        }
-        let path = req.uri().path();
-        if let Some(rest) = path.strip_prefix("/feeds/") {
-            let token = rest.strip_suffix(".ics").unwrap_or("");
-            return feeds::respond(&self.shared, method, req.headers(), token);
-        }
-        if let Some(token) = path.strip_prefix("/subscribe/") {
-            return pages::respond(&self.shared, &self.public_url, &self.page_headers, token);
-        }
-        match path {
-            "/healthz" => health::healthz(&self.shared),
-            "/metrics" => health::metrics(&self.shared),
-            _ => not_found(),
-        }
+        server::route(&self.shared, &self.public_url, &self.page_headers, req)
     }
 }
 

@@ -174,27 +174,39 @@ struct Site {
 
 impl Site {
     fn handle(&self, req: &Request<Incoming>) -> Response<Body> {
-        let method = req.method();
-        if method != Method::GET && method != Method::HEAD {
-            let mut res = Response::new(Body::default());
-            *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            res.headers_mut()
-                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
-            return res;
-        }
-        let path = req.uri().path();
-        if let Some(rest) = path.strip_prefix("/feeds/") {
-            let token = rest.strip_suffix(".ics").unwrap_or("");
-            return feeds::respond(&self.shared, method, req.headers(), token);
-        }
-        if let Some(token) = path.strip_prefix("/subscribe/") {
-            return pages::respond(&self.shared, &self.public_url, &self.page_headers, token);
-        }
-        match path {
-            "/healthz" => health::healthz(&self.shared),
-            "/metrics" => health::metrics(&self.shared),
-            _ => not_found(),
-        }
+        route(&self.shared, &self.public_url, &self.page_headers, req)
+    }
+}
+
+/// The daemon's routes: a GET or HEAD request (any body type) to its
+/// response. The accept loop serves every request through this, and the
+/// HTTP fuzz target drives it in process.
+pub fn route<B>(
+    shared: &Shared,
+    public_url: &PublicUrl,
+    page_headers: &html::PageHeaders,
+    req: &Request<B>,
+) -> Response<Body> {
+    let method = req.method();
+    if method != Method::GET && method != Method::HEAD {
+        let mut res = Response::new(Body::default());
+        *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        res.headers_mut()
+            .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return res;
+    }
+    let path = req.uri().path();
+    if let Some(rest) = path.strip_prefix("/feeds/") {
+        let token = rest.strip_suffix(".ics").unwrap_or("");
+        return feeds::respond(shared, method, req.headers(), token);
+    }
+    if let Some(token) = path.strip_prefix("/subscribe/") {
+        return pages::respond(shared, public_url, page_headers, token);
+    }
+    match path {
+        "/healthz" => health::healthz(shared),
+        "/metrics" => health::metrics(shared),
+        _ => not_found(),
     }
 }
 
