@@ -4,7 +4,7 @@
 //! groups of its owner, so a run always gets as far as it can.
 //!
 //! Stable planning ([`Loaded::plan_stable`]) reads the published state
-//! ([`crate::store`]): the planner keeps published series times where it
+//! ([`peerwell_store`]): the planner keeps published series times where it
 //! can; published sessions that already started or start inside the freeze
 //! window are kept verbatim, and so are the published sessions of groups an
 //! input failure blocks (the last good state keeps serving).
@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::busy::{PersonBusy, person_busy};
-use crate::calendar::{CalendarError, read_calendar, read_holiday_dates};
-use crate::config::files::ReadError;
-use crate::config::{self, Diagnostics, FileAccess};
-use crate::formats::Formats;
-use crate::model::{EPOCH_MONDAY, Horizon, Organization, Person};
-use crate::schedule::{self, Availability, GroupOutcome, Plan, Previous};
-use crate::store::{self, Status, Store, StoreError};
+use peerwell_config::files::ReadError;
+use peerwell_config::{Diagnostics, FileAccess};
+use peerwell_core::busy::{PersonBusy, person_busy};
+use peerwell_core::calendar::{CalendarError, read_calendar, read_holiday_dates};
+use peerwell_core::formats::Formats;
+use peerwell_core::model::{EPOCH_MONDAY, Horizon, Organization, Person};
+use peerwell_core::schedule::{self, Availability, GroupOutcome, Plan, Previous};
+use peerwell_store::{Status, Store, StoreError};
 
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
@@ -109,7 +109,7 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
         }
         (None, None) => org.org.dir.join(&org.org.store.data_dir),
     };
-    dir.join(store::FILE_NAME)
+    dir.join(peerwell_store::FILE_NAME)
 }
 
 /// The horizon a run plans: from `--from` when given, else from the week of
@@ -135,9 +135,21 @@ pub type UrlBodies = BTreeMap<String, Result<std::sync::Arc<[u8]>, String>>;
 /// URLs are fetched once first (`[server]` fetch timeout and size cap).
 pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     load_with(dir, overrides, &|wanted| {
-        let settings = config::server::load(dir).unwrap_or_default();
+        let settings = peerwell_config::server::load(dir).unwrap_or_default();
         crate::daemon::sources::fetch_once(wanted, &settings)
     })
+}
+
+/// The plugin host as the policy reader's loader, with the default compile
+/// cache.
+pub fn plugins() -> peerwell_plugins::Loader {
+    peerwell_plugins::Loader::cached()
+}
+
+/// Reads and checks the policy folder `dir`, loading its plugins: the
+/// policy alone, without calendars or state.
+pub fn policy(dir: &Path) -> Result<Organization, Diagnostics> {
+    peerwell_config::load(dir, &plugins())
 }
 
 /// Gets the bytes of the `(person, url)` calendars a policy names.
@@ -169,7 +181,8 @@ pub fn calendar_urls(org: &Organization) -> Vec<(String, String)> {
 }
 
 fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<Loaded, LoadError> {
-    let (mut org, access) = config::load_with_access(dir).map_err(LoadError::Config)?;
+    let (mut org, access) =
+        peerwell_config::load_with_access(dir, &plugins()).map_err(LoadError::Config)?;
     let wanted = calendar_urls(&org);
     let urls = if wanted.is_empty() {
         UrlBodies::new()
@@ -202,11 +215,12 @@ fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<
 
     // Calendars are read on every core, and merged in person id order.
     let people: Vec<&Person> = org.people.values().collect();
-    let read = crate::parallel::map(&people, crate::parallel::threads(), |person| {
-        let mut warnings = Vec::new();
-        let busy = read_person(person, &horizon, urls, &access, &mut warnings);
-        (busy, warnings)
-    });
+    let read =
+        peerwell_core::parallel::map(&people, peerwell_core::parallel::threads(), |person| {
+            let mut warnings = Vec::new();
+            let busy = read_person(person, &horizon, urls, &access, &mut warnings);
+            (busy, warnings)
+        });
     let mut availability = Availability::new();
     let mut calendar_errors = Vec::new();
     let mut warnings = Vec::new();
@@ -385,7 +399,7 @@ impl Loaded {
             })
             .map(|s| s.session)
             .collect();
-        store::pin(&mut plan, keep);
+        peerwell_store::pin(&mut plan, keep);
         Ok(plan)
     }
 }

@@ -1,7 +1,7 @@
 //! Differential test of calendar reading: calendars from
 //! `peerwell_tests::calendar_gen` (fixed seeds, real-world client styles
 //! and quirk classes) and the named fixtures in `tests/fixtures/calendars`
-//! are read by `peerwell::calendar::read_calendar` and by two independent
+//! are read by `peerwell_core::calendar::read_calendar` and by two independent
 //! libraries: Python `icalendar` + `recurring-ical-events`
 //! (`tests/oracles/busy_intervals.py`) and `ical.js`
 //! (`tests/oracles/busy_intervals.mjs`), each one process for all files.
@@ -27,8 +27,8 @@ use std::time::Instant;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use peerwell::calendar::read_calendar;
-use peerwell::model::{ClientFacing, Interval};
+use peerwell_core::calendar::read_calendar;
+use peerwell_core::model::{ClientFacing, Interval};
 use peerwell_tests::calendar_gen::{self, CLASSES, MARKER};
 
 /// Calendars per run (more with `PEERWELL_ORACLE_CALENDARS=N` for a

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use jiff::civil::{Time, Weekday, date};
-use peerwell::config::load;
-use peerwell::model::{Cadence, ClientFacing, Organization};
+use peerwell::pipeline::policy as load;
+use peerwell_core::model::{Cadence, ClientFacing, Organization};
 
 fn cases(kind: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use peerwell::store::outbox::Outbox;
+use peerwell_store::outbox::Outbox;
 use peerwell_tests::cli::{binary, copy_example};
 use peerwell_tests::daemon::Daemon;
 

@@ -13,10 +13,10 @@ use std::process::Command;
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::{Value, json};
 
-use peerwell::feeds::describe::{Audience, description};
-use peerwell::feeds::{group_feed, member_feed};
-use peerwell::model::Organization;
-use peerwell::schedule::Session;
+use peerwell_core::feeds::describe::{Audience, description};
+use peerwell_core::feeds::{group_feed, member_feed};
+use peerwell_core::model::Organization;
+use peerwell_core::schedule::Session;
 
 use fixture::{ORG_SLUG, options, organization, plan};
 
@@ -63,7 +63,7 @@ fn expected(org: &Organization, sessions: &[&Session], audience: Audience<'_>) -
             if matches!(audience, Audience::Group) {
                 text = text.replace(
                     "eap.help@care.example.com",
-                    peerwell::feeds::describe::EMAIL_WITHHELD,
+                    peerwell_core::feeds::describe::EMAIL_WITHHELD,
                 );
             }
             let start = rfc3339(s.start);
@@ -310,5 +310,5 @@ fn descriptions_name_agenda_times_roles_and_charter() {
 }
 
 fn escape(s: &str) -> String {
-    peerwell::feeds::writer::escape_text(s)
+    peerwell_core::feeds::writer::escape_text(s)
 }

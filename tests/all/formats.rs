@@ -5,10 +5,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, Weekday, date, time};
-use peerwell::formats::{
+use peerwell_core::formats::{
     Format, Formats, PartitionRequest, PastSession, SessionPlan, SessionRequest, SettingDiagnostic,
 };
-use peerwell::model::{Cadence, Charter, Group, Person, RequiredRole, WorkingHours, Zone};
+use peerwell_core::model::{Cadence, Charter, Group, Person, RequiredRole, WorkingHours, Zone};
 use peerwell_tests::schedule_gen::Rng;
 use proptest::prelude::*;
 

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use peerwell::calendar::{read_calendar, read_holiday_dates};
-use peerwell::model::{ClientFacing, Interval};
+use peerwell_core::calendar::{read_calendar, read_holiday_dates};
+use peerwell_core::model::{ClientFacing, Interval};
 
 /// The marker the calendar seeds put into event text (as in host/fuzz).
 const MARKER: &str = "PRIVATEcanary";
@@ -58,7 +58,7 @@ fn read_checked(label: &str, data: &[u8]) -> Vec<String> {
     let mut messages = Vec::new();
     match read_calendar(label, data, window(), &matching, &zone) {
         Ok(read) => {
-            let key = |b: &peerwell::calendar::Busy| (b.interval.start, b.interval.end);
+            let key = |b: &peerwell_core::calendar::Busy| (b.interval.start, b.interval.end);
             assert!(
                 read.busy.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
                 "{label}: spans not sorted"
@@ -89,7 +89,7 @@ fn calendar_corpus_replays_without_panic_or_event_text() {
 
 /// Loads a policy input of the policy target: peerwell.toml, the people
 /// file, then group files, separated by NUL bytes.
-fn load_policy(data: &[u8]) -> Result<peerwell::model::Organization, String> {
+fn load_policy(data: &[u8]) -> Result<peerwell_core::model::Organization, String> {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("groups")).unwrap();
@@ -103,8 +103,8 @@ fn load_policy(data: &[u8]) -> Result<peerwell::model::Organization, String> {
     for (i, g) in parts.take(4).enumerate() {
         std::fs::write(root.join(format!("groups/g{i}.toml")), g).unwrap();
     }
-    let _ = peerwell::config::server::load(root).map_err(|d| d.to_string());
-    peerwell::config::load(root).map_err(|d| {
+    let _ = peerwell_config::server::load(root).map_err(|d| d.to_string());
+    peerwell::pipeline::policy(root).map_err(|d| {
         assert!(!d.0.is_empty(), "a failed load without a diagnostic");
         d.to_string()
     })

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use peerwell::daemon::{Clock, Shared, Snapshot, plan_pass};
 use peerwell::mail::{SenderConfig, after_pass, drain};
-use peerwell::store::outbox::{MailState, Outbox, OutboxRow};
+use peerwell_store::outbox::{MailState, Outbox, OutboxRow};
 use peerwell_tests::cli::copy_example;
 use peerwell_tests::smtp::{eml_files, inspect};
 

@@ -142,11 +142,11 @@ fn hostile_plugins_block_only_their_own_groups() {
 #[test]
 fn the_loop_is_stopped_near_its_deadline() {
     let dir = policy(&["loop"]);
-    let org = peerwell::config::load(dir.path()).expect("policy loads");
+    let org = peerwell::pipeline::policy(dir.path()).expect("policy loads");
     let format = org.formats.get("loop").expect("loop is registered");
     let group = org.groups.iter().find(|g| g.id == "g-loop").expect("group");
     let attendees: Vec<String> = PEOPLE.iter().map(|p| p.to_string()).collect();
-    let request = peerwell::formats::SessionRequest {
+    let request = peerwell_core::formats::SessionRequest {
         group,
         index: 0,
         date: jiff::civil::date(2026, 3, 2),
@@ -280,7 +280,7 @@ fn plugin_config_errors_point_at_the_key() {
         let _ = std::fs::remove_dir_all(&case);
         copy(base.path(), &case);
         write(&case.join("peerwell.toml"), &format!("{org}\n{table}"));
-        let text = match peerwell::config::load(&case) {
+        let text = match peerwell::pipeline::policy(&case) {
             Ok(_) => panic!("loaded with {table}"),
             Err(d) => d.to_string(),
         };
@@ -303,8 +303,8 @@ fn copy(from: &Path, to: &Path) {
 
 #[test]
 fn compiled_plugins_are_cached_on_disk_and_corrupt_entries_recompiled() {
-    use peerwell::plugin::cache::{Source, content_hash};
-    use peerwell::plugin::{Limits, Plugin, PluginSpec};
+    use peerwell_plugins::cache::{Source, content_hash};
+    use peerwell_plugins::{Limits, Plugin, PluginSpec};
     let file = wasm("check-in");
     let bytes = std::fs::read(&file).expect("read wasm");
     let data = tempfile::tempdir().expect("temp dir");
@@ -314,7 +314,7 @@ fn compiled_plugins_are_cached_on_disk_and_corrupt_entries_recompiled() {
         label: "check-in.wasm".to_string(),
         limits: Limits::default(),
     };
-    let clock = peerwell::formats::PlanningClock::default();
+    let clock = peerwell_core::formats::PlanningClock::default();
     let load = || Plugin::load(&spec, Some(data.path()), clock.clone()).expect("loads");
     assert_eq!(load().source(), Source::CompiledAndCached);
     let entries: Vec<_> = std::fs::read_dir(data.path())

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, Weekday};
 use jiff::{SignedDuration, Timestamp, ToSpan};
-use peerwell::model::{Cadence, Group, Horizon, Organization, Person, ShortOfQuorum};
-use peerwell::schedule::{Availability, GroupOutcome, Plan, Session, plan};
+use peerwell_core::model::{Cadence, Group, Horizon, Organization, Person, ShortOfQuorum};
+use peerwell_core::schedule::{Availability, GroupOutcome, Plan, Session, plan};
 use peerwell_tests::schedule_gen::{Generated, formats, organization, shared_organization};
 use proptest::prelude::*;
 
@@ -406,7 +406,7 @@ mod solver_optimum {
     //! total score, with nobody booked twice, no cap exceeded and no
     //! collision with fixed time.
 
-    use peerwell::schedule::solver::{
+    use peerwell_core::schedule::solver::{
         Booking, Effort, GroupChoice, Problem, SlotOption, Solution, check, solve,
     };
     use proptest::prelude::*;

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use jiff::civil::{Weekday, date, time};
-use peerwell::busy::{BusySource, BusySpan, PersonBusy};
-use peerwell::formats::Formats;
-use peerwell::model::*;
-use peerwell::schedule::{Availability, GroupOutcome, Plan, Previous, SeriesTime, plan_with};
+use peerwell_core::busy::{BusySource, BusySpan, PersonBusy};
+use peerwell_core::formats::Formats;
+use peerwell_core::model::*;
+use peerwell_core::schedule::{Availability, GroupOutcome, Plan, Previous, SeriesTime, plan_with};
 
 fn london() -> Zone {
     Zone::iana("Europe/London").expect("bundled zone")

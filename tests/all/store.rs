@@ -472,10 +472,10 @@ fn the_schema_is_versioned_wal_and_migrations_are_idempotent() {
     let s = Scenario::new();
     s.export(BEFORE, "a", &[]);
     let path = s.state_file();
-    let a = peerwell::store::Store::open(&path).unwrap();
+    let a = peerwell_store::Store::open(&path).unwrap();
     let first = a.sessions().unwrap();
     drop(a);
-    let b = peerwell::store::Store::open(&path).unwrap();
+    let b = peerwell_store::Store::open(&path).unwrap();
     assert_eq!(b.sessions().unwrap(), first);
     drop(b);
     let script = r#"
@@ -488,7 +488,7 @@ print(c.execute('PRAGMA integrity_check').fetchone()[0])
 "#;
     let out = python(script, &[path]);
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], peerwell::store::SCHEMA_VERSION.to_string());
+    assert_eq!(lines[0], peerwell_store::SCHEMA_VERSION.to_string());
     assert_eq!(lines[1], "wal");
     assert_eq!(lines[2], first.len().to_string());
     assert_eq!(lines[3], "ok");

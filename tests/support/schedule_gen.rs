@@ -11,12 +11,12 @@ use std::path::PathBuf;
 use jiff::civil::{Date, Time, Weekday, date};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, ToSpan};
-use peerwell::busy::{BusySource, BusySpan, PersonBusy};
-use peerwell::model::{
+use peerwell_core::busy::{BusySource, BusySpan, PersonBusy};
+use peerwell_core::model::{
     Cadence, Charter, ClientFacing, FeedSettings, Group, Horizon, Interval, Org, Organization,
     Person, RequiredRole, WorkingHours, Zone,
 };
-use peerwell::schedule::Availability;
+use peerwell_core::schedule::Availability;
 
 /// A small deterministic generator (SplitMix64).
 pub struct Rng(u64);
@@ -245,9 +245,9 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
         zone: zone(rng.pick::<&str>(zones)),
         settings: toml::Table::new(),
         short_of_quorum: if rng.chance(70) {
-            peerwell::model::ShortOfQuorum::Move
+            peerwell_core::model::ShortOfQuorum::Move
         } else {
-            peerwell::model::ShortOfQuorum::Skip
+            peerwell_core::model::ShortOfQuorum::Skip
         },
     }
 }
@@ -373,9 +373,9 @@ fn assemble(
 /// count is odd.
 pub struct Pairs;
 
-impl peerwell::formats::Format for Pairs {
-    fn describe(&self) -> peerwell::formats::FormatInfo {
-        peerwell::formats::FormatInfo {
+impl peerwell_core::formats::Format for Pairs {
+    fn describe(&self) -> peerwell_core::formats::FormatInfo {
+        peerwell_core::formats::FormatInfo {
             name: "pairs".to_string(),
             version: "0".to_string(),
             summary: "test pairs".to_string(),
@@ -383,15 +383,15 @@ impl peerwell::formats::Format for Pairs {
         }
     }
 
-    fn validate(&self, _: &toml::Table) -> Vec<peerwell::formats::SettingDiagnostic> {
+    fn validate(&self, _: &toml::Table) -> Vec<peerwell_core::formats::SettingDiagnostic> {
         Vec::new()
     }
 
     fn requirements(
         &self,
         group: &Group,
-    ) -> Result<peerwell::formats::Requirements, peerwell::formats::FormatError> {
-        Ok(peerwell::formats::Requirements {
+    ) -> Result<peerwell_core::formats::Requirements, peerwell_core::formats::FormatError> {
+        Ok(peerwell_core::formats::Requirements {
             duration_minutes: group.duration_minutes,
             cadence: group.cadence,
             quorum: 2,
@@ -404,9 +404,9 @@ impl peerwell::formats::Format for Pairs {
 
     fn plan_session(
         &self,
-        request: &peerwell::formats::SessionRequest<'_>,
-    ) -> Result<peerwell::formats::SessionPlan, peerwell::formats::FormatError> {
-        Ok(peerwell::formats::SessionPlan {
+        request: &peerwell_core::formats::SessionRequest<'_>,
+    ) -> Result<peerwell_core::formats::SessionPlan, peerwell_core::formats::FormatError> {
+        Ok(peerwell_core::formats::SessionPlan {
             title: format!("{} pair", request.group.name),
             ..Default::default()
         })
@@ -414,8 +414,8 @@ impl peerwell::formats::Format for Pairs {
 
     fn partition(
         &self,
-        request: &peerwell::formats::PartitionRequest<'_>,
-    ) -> Result<Option<Vec<Vec<String>>>, peerwell::formats::FormatError> {
+        request: &peerwell_core::formats::PartitionRequest<'_>,
+    ) -> Result<Option<Vec<Vec<String>>>, peerwell_core::formats::FormatError> {
         let mut m: Vec<String> = request.members.to_vec();
         if m.len() < 2 {
             return Ok(Some(Vec::new()));
@@ -434,8 +434,8 @@ impl peerwell::formats::Format for Pairs {
 }
 
 /// The built-in formats plus [`Pairs`] as `pairs`.
-pub fn formats() -> peerwell::formats::Formats {
-    let mut f = peerwell::formats::Formats::builtin();
+pub fn formats() -> peerwell_core::formats::Formats {
+    let mut f = peerwell_core::formats::Formats::builtin();
     f.insert("pairs", Box::new(Pairs));
     f
 }

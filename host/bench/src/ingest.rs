@@ -6,8 +6,8 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use peerwell::calendar::read_calendar;
-use peerwell::model::{ClientFacing, Interval};
+use peerwell_core::calendar::read_calendar;
+use peerwell_core::model::{ClientFacing, Interval};
 
 /// Runs `ingest FILE [--from D] [--to D] [--tz Z]`.
 pub fn run(args: &[String]) -> anyhow::Result<()> {

@@ -17,9 +17,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
-use peerwell::config::server::ServerSettings;
 use peerwell::daemon::{Clock, Shared, plan_pass};
 use peerwell::mail::{self, SenderConfig};
+use peerwell_config::server::ServerSettings;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     if args.first().map(String::as_str) != Some("drain") {

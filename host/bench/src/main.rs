@@ -1,7 +1,7 @@
 //! `peerwell-bench`: benchmark drivers, one subcommand each (see BENCHMARKS.md).
 //!
 //! `peerwell-bench ingest FILE.ics [--from DATE] [--to DATE] [--tz ZONE]`
-//! reads one calendar with `peerwell::calendar::read_calendar` over the local
+//! reads one calendar with `peerwell_core::calendar::read_calendar` over the local
 //! window `[from, to)` in `tz` and prints event and occurrence counts and
 //! the time taken.
 //!

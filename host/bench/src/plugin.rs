@@ -24,8 +24,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use peerwell::formats::{CheckIn, Format, SessionPlan};
-use peerwell::plugin::{Limits, Plugin, PluginFormat, PluginSpec};
+use peerwell_core::formats::{CheckIn, Format, SessionPlan};
+use peerwell_plugins::{Limits, Plugin, PluginFormat, PluginSpec};
 
 use requests::Series;
 

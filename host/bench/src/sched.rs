@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use peerwell::schedule::solver::{Effort, GroupChoice, Problem, SlotOption, solve};
+use peerwell_core::schedule::solver::{Effort, GroupChoice, Problem, SlotOption, solve};
 use serde_json::{Map, Value, json};
 
 const SLOTS_PER_DAY: u32 = 40;

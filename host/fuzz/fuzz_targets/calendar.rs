@@ -6,8 +6,8 @@
 use jiff::tz::TimeZone;
 use libfuzzer_sys::fuzz_target;
 
-use peerwell::calendar::{read_calendar, read_holiday_dates};
-use peerwell::model::ClientFacing;
+use peerwell_core::calendar::{read_calendar, read_holiday_dates};
+use peerwell_core::model::ClientFacing;
 use peerwell_fuzz::{MARKER, marker_only_in_event_text, window};
 
 fuzz_target!(|data: &[u8]| {
@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     let mut messages = Vec::new();
     match read_calendar("fuzz.ics", data, window(), &matching, &zone) {
         Ok(read) => {
-            let key = |b: &peerwell::calendar::Busy| (b.interval.start, b.interval.end);
+            let key = |b: &peerwell_core::calendar::Busy| (b.interval.start, b.interval.end);
             assert!(
                 read.busy.windows(2).all(|w| key(&w[0]) <= key(&w[1])),
                 "busy spans not sorted"

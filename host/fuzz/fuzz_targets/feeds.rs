@@ -9,11 +9,11 @@
 
 use libfuzzer_sys::fuzz_target;
 
-use peerwell::feeds::describe::{Audience, description, has_email, withhold_emails};
-use peerwell::feeds::event::NEUTRAL_TITLE;
-use peerwell::feeds::{FeedSet, session_uid};
-use peerwell::model::{Group, Organization};
-use peerwell::schedule::Session;
+use peerwell_core::feeds::describe::{Audience, description, has_email, withhold_emails};
+use peerwell_core::feeds::event::NEUTRAL_TITLE;
+use peerwell_core::feeds::{FeedSet, session_uid};
+use peerwell_core::model::{Group, Organization};
+use peerwell_core::schedule::Session;
 use peerwell_fuzz::ics::{self, Zones, loose, text_round_trip, unescape};
 use peerwell_fuzz::plan::{Input, build};
 
@@ -73,7 +73,7 @@ fn expected(
     g: &Group,
     s: &Session,
     audience: Audience<'_>,
-    opts: &peerwell::feeds::FeedOptions,
+    opts: &peerwell_core::feeds::FeedOptions,
 ) -> Expected {
     let shared = matches!(audience, Audience::Group);
     let clean = |t: &str| {
@@ -117,7 +117,7 @@ fn check(
     feed: &str,
     sessions: &[(&Group, &Session)],
     audience: Audience<'_>,
-    opts: &peerwell::feeds::FeedOptions,
+    opts: &peerwell_core::feeds::FeedOptions,
 ) {
     for line in feed.split_terminator("\r\n") {
         assert!(line.len() <= 75, "line of {} octets: {line:?}", line.len());

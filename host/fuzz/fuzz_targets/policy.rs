@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
-use peerwell::config;
+use peerwell::pipeline;
 use peerwell_fuzz::parts;
 
 /// At most this many group files per input.
@@ -43,7 +43,7 @@ fn write_folder(dir: &Path, files: &[&[u8]]) {
 fuzz_target!(|data: &[u8]| {
     let dir = scratch().join("policy");
     write_folder(&dir, &parts(data));
-    match config::load(&dir) {
+    match pipeline::policy(&dir) {
         Ok(org) => assert!(
             org.groups.windows(2).all(|w| w[0].id < w[1].id),
             "groups not sorted by id, or an id twice"
@@ -63,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = diagnostics.to_string();
         }
     }
-    if let Err(diagnostics) = config::server::load(&dir) {
+    if let Err(diagnostics) = peerwell_config::server::load(&dir) {
         let _ = diagnostics.to_string();
     }
 });

@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 
-use peerwell::model::Interval;
+use peerwell_core::model::Interval;
 
 /// The planning window calendars are read over: all of 2026, which holds
 /// both daylight-saving changes of the northern and southern zones.

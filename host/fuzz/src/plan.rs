@@ -11,13 +11,13 @@ use arbitrary::Arbitrary;
 use jiff::civil::{date, time};
 use jiff::{SignedDuration, Timestamp};
 
-use peerwell::feeds::FeedOptions;
-use peerwell::formats::{AgendaItem, RoleAssignment, SessionPlan};
-use peerwell::model::{
+use peerwell_core::feeds::FeedOptions;
+use peerwell_core::formats::{AgendaItem, RoleAssignment, SessionPlan};
+use peerwell_core::model::{
     Cadence, Charter, ClientFacing, Escalation, FeedSettings, Group, Horizon, Org, Organization,
     Person, ShortOfQuorum, WorkingHours, Zone,
 };
-use peerwell::schedule::{Plan, Session};
+use peerwell_core::schedule::{Plan, Session};
 
 /// Zones with DST both ways, half-hour and 45-minute offsets, negative
 /// DST (Dublin), a 30-minute DST shift (Lord Howe) and plain UTC.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use hyper::{Request, Response};
 
-use peerwell::config::server::ServerSettings;
+use peerwell_config::server::ServerSettings;
 use peerwell::daemon::{Clock, FeedKey, Shared, plan_pass};
 use peerwell::pipeline::UrlBodies;
 use peerwell::web::{Body, PublicUrl, html, server};

@@ -5,9 +5,9 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::text::rfc3339;
-use crate::busy::{BusySource, BusySpan};
-use crate::model::{Interval, Person};
 use crate::pipeline::Loaded;
+use peerwell_core::busy::{BusySource, BusySpan};
+use peerwell_core::model::{Interval, Person};
 
 fn source_label(person: &Person, source: BusySource) -> String {
     match source {

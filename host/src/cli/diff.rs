@@ -7,9 +7,9 @@ use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use super::text::rfc3339;
-use crate::model::Interval;
 use crate::pipeline::Loaded;
-use crate::store::Changes;
+use peerwell_core::model::Interval;
+use peerwell_store::Changes;
 
 /// One line: "3 added, 1 moved, 0 cancelled, 2 changed, 40 unchanged", or
 /// "no changes".
@@ -101,7 +101,7 @@ pub fn json(loaded: &Loaded, c: &Changes) -> String {
         let tz = zone(loaded, group);
         json!({"start": rfc3339(i.start, &tz), "end": rfc3339(i.end, &tz)})
     };
-    let refs = |list: &[crate::store::SessionRef]| -> Vec<Value> {
+    let refs = |list: &[peerwell_store::SessionRef]| -> Vec<Value> {
         list.iter()
             .map(|s| json!({"group": s.group, "index": s.index, "time": at(&s.group, s.time)}))
             .collect()

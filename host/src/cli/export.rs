@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use crate::feeds::{FeedOptions, FeedSet};
 use crate::pipeline::Loaded;
-use crate::schedule::Plan;
-use crate::store::Commit;
+use peerwell_core::feeds::{FeedOptions, FeedSet};
+use peerwell_core::schedule::Plan;
+use peerwell_store::Commit;
 
 /// The options every feed of this run shares. Each event's DTSTAMP is the
 /// time of its last revision recorded in the state (see

@@ -8,11 +8,11 @@ use serde_json::json;
 
 use super::text::did_you_mean;
 use crate::daemon::FeedKey;
-use crate::model::Organization;
 use crate::pipeline;
-use crate::store::Store;
 use crate::web::PublicUrl;
 use crate::web::urls::DEFAULT_PUBLIC_URL;
+use peerwell_core::model::Organization;
+use peerwell_store::Store;
 
 /// One feed as listed.
 struct Row {
@@ -25,7 +25,7 @@ struct Row {
 
 /// Loads the policy files and opens the state file for writing.
 pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store), String> {
-    let org = crate::config::load(dir).map_err(|d| d.to_string())?;
+    let org = crate::pipeline::policy(dir).map_err(|d| d.to_string())?;
     let path = pipeline::state_path(&org, data_dir);
     let store = Store::open(&path).map_err(|e| e.to_string())?;
     Ok((org, store))

@@ -26,7 +26,7 @@ use clap::Parser;
 use jiff::Timestamp;
 
 use crate::pipeline::{self, Loaded, Overrides};
-use crate::store::Store;
+use peerwell_store::Store;
 
 pub use export::options as feed_options;
 
@@ -119,14 +119,14 @@ fn run(cli: Cli) -> Outcome {
             failed,
             format,
         } => {
-            let org = crate::config::load(&dir).map_err(|e| e.to_string())?;
+            let org = crate::pipeline::policy(&dir).map_err(|e| e.to_string())?;
             let path = pipeline::state_path(&org, data_dir.as_deref());
             let outbox =
-                crate::store::outbox::Outbox::open_read_only(&path).map_err(|e| e.to_string())?;
+                peerwell_store::outbox::Outbox::open_read_only(&path).map_err(|e| e.to_string())?;
             let all = outbox.list(None).map_err(|e| e.to_string())?;
             let shown: Vec<_> = all
                 .iter()
-                .filter(|r| !failed || r.state == crate::store::outbox::MailState::Failed)
+                .filter(|r| !failed || r.state == peerwell_store::outbox::MailState::Failed)
                 .cloned()
                 .collect();
             let out = match format {
@@ -313,7 +313,7 @@ fn run(cli: Cli) -> Outcome {
                     output_kib,
                 },
         } => {
-            let limits = crate::plugin::Limits {
+            let limits = peerwell_plugins::Limits {
                 timeout_ms,
                 fuel,
                 memory_mib,
@@ -411,10 +411,10 @@ fn report_plugins(loaded: &Loaded, level: &str) -> bool {
 /// calendar, a plugin that did not load, a plugin call that failed), else
 /// 0. A blocked group whose cause was not reported yet is named on stderr
 /// with it.
-fn exit_for(loaded: &Loaded, plan: &crate::schedule::Plan) -> ExitCode {
+fn exit_for(loaded: &Loaded, plan: &peerwell_core::schedule::Plan) -> ExitCode {
     let mut blocked = false;
     for (id, outcome) in &plan.outcomes {
-        let crate::schedule::GroupOutcome::Blocked { reason } = outcome else {
+        let peerwell_core::schedule::GroupOutcome::Blocked { reason } = outcome else {
             continue;
         };
         blocked = true;

@@ -9,7 +9,7 @@ use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use super::text::rfc3339;
-use crate::store::outbox::{MailState, OutboxRow};
+use peerwell_store::outbox::{MailState, OutboxRow};
 
 const STATES: [MailState; 6] = [
     MailState::Queued,

@@ -5,9 +5,9 @@ use std::fmt::Write;
 use serde_json::json;
 
 use super::text::{clock, rfc3339, weekday_name};
-use crate::model::{Cadence, Group};
 use crate::pipeline::Loaded;
-use crate::schedule::{self, GroupOutcome, Plan, Session};
+use peerwell_core::model::{Cadence, Group};
+use peerwell_core::schedule::{self, GroupOutcome, Plan, Session};
 
 fn selected<'a>(loaded: &'a Loaded, only: Option<&str>) -> impl Iterator<Item = &'a Group> {
     loaded

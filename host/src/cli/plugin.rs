@@ -9,12 +9,12 @@ use std::path::Path;
 use jiff::civil::{Date, Time, Weekday, date};
 use jiff::{Timestamp, ToSpan};
 
-use crate::formats::{
+use peerwell_core::formats::{
     Format, PartitionRequest, PastSession, ReminderKind, ReminderRequest, SessionPlan,
     SessionRequest,
 };
-use crate::model::{Cadence, Charter, Group, Person, ShortOfQuorum, WorkingHours, Zone};
-use crate::plugin::{Limits, Plugin, PluginFormat, PluginSpec, cache};
+use peerwell_core::model::{Cadence, Charter, Group, Person, ShortOfQuorum, WorkingHours, Zone};
+use peerwell_plugins::{Limits, Plugin, PluginFormat, PluginSpec, cache};
 
 /// Members of the sample group; the first and fourth are facilitators.
 const MEMBERS: [&str; 6] = ["ana", "ben", "chen", "dara", "eli", "fay"];
@@ -47,7 +47,7 @@ pub fn check(
         limits,
     };
     let cache_dir = cache::default_dir();
-    let formats = crate::formats::Formats::builtin();
+    let formats = peerwell_core::formats::Formats::builtin();
     formats.set_planning_time(Timestamp::constant(1_772_366_400, 0)); // 2026-03-01T12:00Z
     let mut out = String::new();
     let plugin = Plugin::load(&spec, cache_dir.as_deref(), formats.clock().clone())

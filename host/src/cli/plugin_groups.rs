@@ -8,9 +8,9 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
-use crate::formats::{Format, SessionRequest};
-use crate::model::{Group, Person};
-use crate::plugin::PluginFormat;
+use peerwell_core::formats::{Format, SessionRequest};
+use peerwell_core::model::{Group, Person};
+use peerwell_plugins::PluginFormat;
 
 /// The groups of a policy folder on one plugin.
 pub struct Uses {
@@ -26,7 +26,7 @@ pub struct Uses {
 /// `validate` of every group among them) and finds the `[plugins.<name>]`
 /// that names `file` and the groups on it.
 pub fn load(dir: &Path, file: &Path, fallback: Date) -> Result<Uses, String> {
-    let org = crate::config::load(dir).map_err(|d| d.to_string())?;
+    let org = crate::pipeline::policy(dir).map_err(|d| d.to_string())?;
     let name = plugin_name(dir, file)?;
     let groups = org
         .groups

@@ -3,9 +3,9 @@
 //! format validated the group's real settings and duration when the policy
 //! loaded) and one trial session with every member attending.
 
-use crate::formats::{Format, FormatError, SessionRequest};
-use crate::model::Group;
 use crate::pipeline::Loaded;
+use peerwell_core::formats::{Format, FormatError, SessionRequest};
+use peerwell_core::model::Group;
 
 /// Prints an error for each group its format cannot plan; true when there
 /// is one. Groups of a plugin that did not load are reported elsewhere.

@@ -8,10 +8,10 @@ use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use super::text::rfc3339;
-use crate::formats::ReminderKind;
 use crate::pipeline::Loaded;
-use crate::reminders::{self, Reminder};
-use crate::schedule::{Plan, Session};
+use peerwell_core::formats::ReminderKind;
+use peerwell_core::reminders::{self, Reminder};
+use peerwell_core::schedule::{Plan, Session};
 
 /// Which sessions to preview.
 pub struct Selection<'a> {
@@ -43,7 +43,7 @@ pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Remind
         // zone) of the first one still ahead: a series meets at most once a
         // week, and the pairs of a buddies cycle each meet on their own in
         // their cycle's week, so every pair of the next cycle is shown.
-        let week = |s: &Session| crate::model::monday_of(s.date);
+        let week = |s: &Session| peerwell_core::model::monday_of(s.date);
         let next = ahead.first().map(|s| week(s));
         let chosen = ahead.iter().filter(|s| sel.all || Some(week(s)) == next);
         for session in chosen {

@@ -128,7 +128,10 @@ fn check_name(name: &str) -> Result<(), String> {
              hyphens, starting with a letter (at most 40), e.g. `reflection-circle`"
         ));
     }
-    if crate::formats::Formats::builtin().get(name).is_some() {
+    if peerwell_core::formats::Formats::builtin()
+        .get(name)
+        .is_some()
+    {
         return Err(format!(
             "error: `{name}` is a built-in format\n  = hint: choose another name, e.g. `{name}-plugin`"
         ));

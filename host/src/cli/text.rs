@@ -5,7 +5,7 @@ use jiff::tz::TimeZone;
 
 /// " (did you mean `x`?)" when a close candidate exists, else "".
 pub fn did_you_mean(input: &str, candidates: &[&str]) -> String {
-    match crate::config::closest(input, candidates.iter().copied()) {
+    match peerwell_config::closest(input, candidates.iter().copied()) {
         Some(c) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
     }
@@ -23,7 +23,7 @@ pub fn clock(ts: Timestamp, tz: &TimeZone) -> String {
     ts.to_zoned(tz.clone()).strftime("%H:%M").to_string()
 }
 
-pub use crate::schedule::weekday_name;
+pub use peerwell_core::schedule::weekday_name;
 
 /// "1 calendar", "3 calendars": `n` with the singular or plural noun.
 pub fn count(n: usize, one: &str, many: &str) -> String {

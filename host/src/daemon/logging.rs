@@ -8,7 +8,7 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::server::LogFormat;
+use peerwell_config::server::LogFormat;
 
 /// The environment variable holding the log filter.
 pub const LOG_ENV: &str = "PEERWELL_LOG";

@@ -30,15 +30,16 @@ use std::sync::{Arc, Mutex};
 use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
 pub use metrics::Metrics;
-pub use snapshot::{Feed, FeedKey, Snapshot};
+pub use peerwell_core::feeds::FeedKey;
+pub use snapshot::{Feed, Snapshot};
 pub use status::Status;
 use tokio::sync::watch as signal_watch;
 use tokio::task::JoinHandle;
 
-use crate::config::server::ServerSettings;
 use crate::pipeline::{self, FetchUrls, Overrides};
-use crate::store::{Store, StoreError};
 use jiff::Timestamp;
+use peerwell_config::server::ServerSettings;
+use peerwell_store::{Store, StoreError};
 
 /// What the HTTP side and the background tasks share.
 #[derive(Clone)]
@@ -227,7 +228,7 @@ pub fn plan_pass(
 /// reported and the defaults used (the first pass reports it too); a bad
 /// environment variable is an error.
 pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings, String> {
-    let file = match crate::config::server::load(dir) {
+    let file = match peerwell_config::server::load(dir) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{}", e.public());

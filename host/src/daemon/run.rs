@@ -18,8 +18,8 @@ use tokio::signal::unix::{SignalKind, signal};
 use super::sources::Fetcher;
 use super::watch::{FileWatch, debounce};
 use super::{Clock, Metrics, PassError, Shared, Snapshot, Status, after_pass, plan_pass};
-use crate::config::server::ServerSettings;
-use crate::schedule::GroupOutcome;
+use peerwell_config::server::ServerSettings;
+use peerwell_core::schedule::GroupOutcome;
 
 /// How long in-flight requests may take to finish after SIGTERM.
 pub const GRACE: Duration = Duration::from_secs(10);

@@ -14,17 +14,10 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::cli::feed_options;
-use crate::feeds::FeedSet;
 use crate::pipeline::Loaded;
-use crate::schedule::Plan;
-use crate::store::Commit;
-
-/// Which feed: a group's or a member's, by id.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum FeedKey {
-    Group(String),
-    Member(String),
-}
+use peerwell_core::feeds::{FeedKey, FeedSet};
+use peerwell_core::schedule::Plan;
+use peerwell_store::Commit;
 
 /// One feed as served. Everything a response needs is computed here once,
 /// so serving a request only clones reference-counted handles.

@@ -14,8 +14,8 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 
-use crate::config::server::ServerSettings;
 use crate::pipeline::UrlBodies;
+use peerwell_config::server::ServerSettings;
 
 /// One URL's last good copy and validators.
 #[derive(Debug, Clone, Default)]

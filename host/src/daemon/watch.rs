@@ -39,7 +39,7 @@ impl Filter {
         // The state file and its journals, wherever `data_dir` points.
         if path
             .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with(crate::store::FILE_NAME))
+            .is_some_and(|n| n.to_string_lossy().starts_with(peerwell_store::FILE_NAME))
         {
             return false;
         }

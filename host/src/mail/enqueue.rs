@@ -18,16 +18,16 @@ use sha2::{Digest, Sha256};
 use super::compose::{Draft, message_id, render};
 use super::notices;
 use super::schedule::{quiet_hours, send_time, timing};
-use super::settings::QuietHours;
 use crate::daemon::Snapshot;
-use crate::feeds::{FeedOptions, FeedSet};
-use crate::formats::ReminderKind;
-use crate::model::Group;
-use crate::reminders::{self, Reminder};
-use crate::schedule::Session;
-use crate::store::StoreError;
-use crate::store::outbox::{MailState, NewMessage, Outbox};
-use crate::store::pending::PendingNotice;
+use peerwell_core::feeds::{FeedOptions, FeedSet};
+use peerwell_core::formats::ReminderKind;
+use peerwell_core::mail::QuietHours;
+use peerwell_core::model::Group;
+use peerwell_core::reminders::{self, Reminder};
+use peerwell_core::schedule::Session;
+use peerwell_store::StoreError;
+use peerwell_store::outbox::{MailState, NewMessage, Outbox};
+use peerwell_store::pending::PendingNotice;
 
 /// One message the plan gives rise to, before rendering.
 pub(super) struct Item<'a> {

@@ -2,12 +2,12 @@
 //!
 //! After each planning pass, [`after_pass`] writes every message the plan
 //! gives rise to into the outbox in the state file
-//! ([`crate::store::outbox`]) — rendered, before anything is sent:
+//! ([`peerwell_store::outbox`]) — rendered, before anything is sent:
 //!
 //! - reminders to each attendee at the group's offsets (`reminders` in the
 //!   group file, else `[mail] reminders`, default 24 h and 1 h), role
 //!   notices (`[mail] role_notice`, default 3 days) and preparation
-//!   deadlines, composed by [`crate::reminders`];
+//!   deadlines, composed by [`peerwell_core::reminders`];
 //! - change notices when a published session moves or is cancelled;
 //! - HR notices to `[[mail.hr]]` contacts when a group loses its time
 //!   (with the planner's explanation) or skips an occurrence.
@@ -32,7 +32,6 @@ pub mod enqueue;
 mod notices;
 pub mod schedule;
 pub mod send;
-pub mod settings;
 pub mod transport;
 
 use std::sync::atomic::Ordering;
@@ -40,12 +39,12 @@ use std::sync::atomic::Ordering;
 use tokio::sync::Notify;
 
 pub use enqueue::Enqueued;
+pub use peerwell_core::mail::{GroupMail, HrContact, MailSettings, PersonMail, QuietHours};
 pub use send::{SenderConfig, drain, spawn_sender};
-pub use settings::{GroupMail, HrContact, MailSettings, PersonMail, QuietHours};
 
 use crate::daemon::{Shared, Snapshot};
-use crate::store::StoreError;
-use crate::store::outbox::Outbox;
+use peerwell_store::StoreError;
+use peerwell_store::outbox::Outbox;
 
 /// Wakes every sender of this process: something new may be due.
 static WAKE: Notify = Notify::const_new();

@@ -1,5 +1,5 @@
 //! Notices that events give rise to rather than offsets: a published session
-//! moved or cancelled (from the pass's [`crate::store::Commit`] changes), and
+//! moved or cancelled (from the pass's [`peerwell_store::Commit`] changes), and
 //! HR notices when a group loses its time (unscheduled or blocked) or skips
 //! an occurrence (short of quorum or a required role). HR notices carry the
 //! planner's explanation, which names members, rules and calendar files,
@@ -12,10 +12,10 @@ use jiff::tz::TimeZone;
 
 use super::enqueue::{Item, item};
 use crate::daemon::Snapshot;
-use crate::formats::ReminderKind;
-use crate::reminders;
-use crate::schedule::{self, GroupOutcome, Session};
-use crate::store::pending::{PendingKind, PendingNotice};
+use peerwell_core::formats::ReminderKind;
+use peerwell_core::reminders;
+use peerwell_core::schedule::{self, GroupOutcome, Session};
+use peerwell_store::pending::{PendingKind, PendingNotice};
 
 /// A change notice to compose for each attendee of `session`.
 struct Wanted<'a> {
@@ -259,7 +259,7 @@ pub(super) fn hr<'a>(
                     ),
                     due: now,
                     expires: None,
-                    quiet: None::<(super::settings::QuietHours, TimeZone)>,
+                    quiet: None::<(peerwell_core::mail::QuietHours, TimeZone)>,
                     attach: None,
                     superseded: false,
                 });

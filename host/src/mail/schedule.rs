@@ -13,9 +13,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use super::settings::{MailSettings, QuietHours};
-use crate::model::{Group, Person};
-use crate::reminders::Timing;
+use peerwell_core::mail::{MailSettings, QuietHours};
+use peerwell_core::model::{Group, Person};
+use peerwell_core::reminders::Timing;
 
 /// The reminder timing of `group`: its own offsets, else `[mail]`'s.
 pub fn timing(settings: &MailSettings, group: &Group) -> Timing {
@@ -96,7 +96,7 @@ mod tests {
     }
 
     fn q(s: &str) -> QuietHours {
-        super::super::settings::parse_quiet_hours(s).unwrap()
+        peerwell_core::mail::parse_quiet_hours(s).unwrap()
     }
 
     #[test]

@@ -22,10 +22,10 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
-use super::settings::MailSettings;
 use super::transport::{SendError, Transport};
 use crate::daemon::{Metrics, Shared};
-use crate::store::outbox::{Claimed, Outbox};
+use peerwell_core::mail::MailSettings;
+use peerwell_store::outbox::{Claimed, Outbox};
 
 /// Where the sender finds the outbox and writes `.eml` files by default.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,7 +15,7 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParam
 use lettre::transport::smtp::extension::ClientId;
 use tokio::net::TcpStream;
 
-use super::settings::{MailSettings, SmtpSettings, SmtpTls};
+use peerwell_core::mail::{MailSettings, SmtpSettings, SmtpTls};
 
 /// Why a send did not go through.
 #[derive(Debug, Clone, PartialEq, Eq)]

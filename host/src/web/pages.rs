@@ -23,8 +23,8 @@ use jiff::tz::TimeZone;
 use super::html::{PageHeaders, escape, page};
 use super::{Body, PublicUrl, not_found};
 use crate::daemon::{FeedKey, Shared, Snapshot};
-use crate::model::{Escalation, Group, Person};
-use crate::schedule::Session;
+use peerwell_core::model::{Escalation, Group, Person};
+use peerwell_core::schedule::Session;
 
 /// Sessions listed on a page.
 const NEXT_SESSIONS: usize = 10;
@@ -299,7 +299,7 @@ fn sessions_table(
             out.push_str(&format!("<td>{}", escape(name)));
             // A buddy pair's row names the reader's buddy (first name only).
             if let (Some(g), Some(p)) = (group, reader)
-                && let Some(ids) = crate::feeds::describe::partner_ids(g, s, &p.id)
+                && let Some(ids) = peerwell_core::feeds::describe::partner_ids(g, s, &p.id)
             {
                 let names: Vec<String> = ids
                     .iter()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::daemon::{FeedKey, Shared, Snapshot};
 use crate::pipeline;
-use crate::store::Store;
+use peerwell_store::Store;
 
 /// Active tokens of the feeds being served, both ways.
 #[derive(Debug, Default)]

@@ -11,13 +11,13 @@ use jiff::Timestamp;
 use jiff::ToSpan;
 use jiff::civil::{Date, Time, date, time};
 
-use peerwell::feeds::FeedOptions;
-use peerwell::formats::{AgendaItem, RoleAssignment, SessionPlan};
-use peerwell::model::{
+use peerwell_core::feeds::FeedOptions;
+use peerwell_core::formats::{AgendaItem, RoleAssignment, SessionPlan};
+use peerwell_core::model::{
     Cadence, Charter, ClientFacing, Escalation, FeedSettings, Group, Horizon, Org, Organization,
     Person, WorkingHours, Zone,
 };
-use peerwell::schedule::{Plan, Session};
+use peerwell_core::schedule::{Plan, Session};
 
 pub const ORG_NAME: &str = "Riverbend Community Mental Health, Inc.; East";
 pub const ORG_SLUG: &str = "riverbend-community-mental-health-inc-east";
@@ -183,7 +183,7 @@ pub fn organization() -> Organization {
             neutral_title: s.neutral,
             zone: zone(s.zone),
             settings: toml::Table::new(),
-            short_of_quorum: peerwell::model::ShortOfQuorum::Move,
+            short_of_quorum: peerwell_core::model::ShortOfQuorum::Move,
         })
         .collect();
     Organization {

@@ -165,7 +165,7 @@ fn plans_with_plugins_are_deterministic_and_compile_once() {
     first.assert_code(0);
     let wasm_file = wasm("structured-peer-supervision");
     let bytes = std::fs::read(&wasm_file).expect("read the plugin");
-    let hash = peerwell::plugin::cache::content_hash(&bytes);
+    let hash = peerwell_plugins::cache::content_hash(&bytes);
     let after_first = entries(cache.path());
     assert_eq!(after_first.len(), 1, "{after_first:?}");
     assert!(

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use peerwell::pipeline::{self, Loaded, Overrides};
-use peerwell::schedule::{GroupOutcome, Plan};
+use peerwell_core::schedule::{GroupOutcome, Plan};
 
 use super::{median_p90, ms};
 
@@ -38,7 +38,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let plugins: Vec<&str> = plugin
         .formats
         .names()
-        .filter(|n| !peerwell::formats::BUILTIN_NAMES.contains(n))
+        .filter(|n| !peerwell_core::formats::BUILTIN_NAMES.contains(n))
         .collect();
     if plugins.is_empty() {
         bail!("{plugin_dir} names no plugin in its peerwell.toml");

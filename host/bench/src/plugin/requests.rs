@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 
 use jiff::civil::{Date, Time, Weekday, date, time};
-use peerwell::formats::{
+use peerwell_core::formats::{
     PastSession, SeriesItem, SeriesRequest, SeriesSession, SessionPlan, SessionRequest,
 };
-use peerwell::model::{Cadence, Charter, Group, Person, WorkingHours, Zone};
+use peerwell_core::model::{Cadence, Charter, Group, Person, WorkingHours, Zone};
 
 /// Sessions in a series (history grows to `SESSIONS - 1` past sessions).
 pub const SESSIONS: usize = 12;

@@ -1,0 +1,221 @@
+//! iCalendar feeds per group and per member (RFC 5545).
+//!
+//! A feed is a VCALENDAR with the calendar properties clients use to name and
+//! refresh a subscription, one VTIMEZONE per TZID used (sorted by TZID), and
+//! one VEVENT per session (sorted by start, then UID). The bytes depend only
+//! on the inputs: no wall clock, no hash order.
+//!
+//! Privacy: only policy text (group, charter, escalation, format plan) and
+//! session times are written; nothing from members' calendars reaches a
+//! feed. Group feeds carry no email address at all.
+//!
+//! - [`writer`]: content lines, escaping, folding.
+//! - [`vtimezone`]: VTIMEZONEs from jiff's time-zone data.
+//! - [`describe`]: the DESCRIPTION text.
+//! - [`event`]: one VEVENT per session.
+
+#![warn(missing_docs)]
+
+pub mod describe;
+pub mod event;
+pub mod vtimezone;
+pub mod writer;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::model::{Group, Interval, Organization, Person};
+use crate::schedule::{Plan, Session};
+use describe::Audience;
+use event::{ZoneSpans, slug, write_event};
+use writer::Writer;
+
+/// Which feed: a group's or a member's, by id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum FeedKey {
+    /// The feed of the group with this id.
+    Group(String),
+    /// The feed of the member with this id.
+    Member(String),
+}
+
+/// How feeds are stamped and versioned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedOptions {
+    /// DTSTAMP of an event missing from `revised`; derived from inputs by
+    /// the caller (never the wall clock).
+    pub dtstamp: Timestamp,
+    /// SEQUENCE per (group id, session index); missing = 0.
+    pub sequence: BTreeMap<(String, u32), u32>,
+    /// DTSTAMP per (group id, session index): when the session was last
+    /// revised (created, or its SEQUENCE raised), as recorded in the
+    /// planning state, so it is never in the future and the bytes stay the
+    /// same for the same inputs and state.
+    pub revised: BTreeMap<(String, u32), Timestamp>,
+    /// Sessions, by (group id, index), written as `STATUS:CANCELLED`: a
+    /// cancelled session stays in the feed under its UID so subscribers
+    /// drop it. The caller includes them in the plan's sessions.
+    pub cancelled: BTreeSet<(String, u32)>,
+}
+
+/// PRODID of every feed.
+pub const PRODID: &str = concat!("-//peerwell//peerwell ", env!("CARGO_PKG_VERSION"), "//EN");
+
+/// How far before the first and after the last event of a zone its
+/// VTIMEZONE reaches.
+const ZONE_SLACK: SignedDuration = SignedDuration::from_hours(24 * 31);
+
+/// The feed of one group: its sessions from `plan.sessions`.
+pub fn group_feed(org: &Organization, group: &Group, plan: &Plan, opts: &FeedOptions) -> String {
+    FeedSet::new(org, plan.sessions.iter()).group(group, opts)
+}
+
+/// The feed of one member: the sessions of every group they belong to in
+/// which they are an attendee (not an absentee).
+pub fn member_feed(org: &Organization, person: &Person, plan: &Plan, opts: &FeedOptions) -> String {
+    FeedSet::new(org, plan.sessions.iter()).member(person, opts)
+}
+
+/// Sessions indexed once by group and by attending member, so that writing
+/// every feed of an organization reads each session a bounded number of
+/// times instead of scanning all sessions per feed. The feeds it writes are
+/// byte-identical to [`group_feed`] and [`member_feed`].
+pub struct FeedSet<'a> {
+    org: &'a Organization,
+    /// Group id → the group's sessions, in the given order.
+    by_group: BTreeMap<&'a str, Vec<&'a Session>>,
+    /// Person id → (group, session) of every session the person attends
+    /// as a member of its group, in the given order.
+    by_member: BTreeMap<&'a str, Vec<(&'a Group, &'a Session)>>,
+}
+
+impl<'a> FeedSet<'a> {
+    /// Indexes `sessions` (a plan's sessions, plus any cancelled ones).
+    pub fn new(org: &'a Organization, sessions: impl IntoIterator<Item = &'a Session>) -> Self {
+        let groups: BTreeMap<&str, &Group> =
+            org.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+        let mut by_group: BTreeMap<&str, Vec<&Session>> = BTreeMap::new();
+        let mut by_member: BTreeMap<&str, Vec<(&Group, &Session)>> = BTreeMap::new();
+        for s in sessions {
+            by_group.entry(s.group.as_str()).or_default().push(s);
+            let Some(&group) = groups.get(s.group.as_str()) else {
+                continue;
+            };
+            let members: BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
+            let mut seen = BTreeSet::new();
+            for a in &s.attendees {
+                if members.contains(a.as_str()) && seen.insert(a.as_str()) {
+                    by_member.entry(a.as_str()).or_default().push((group, s));
+                }
+            }
+        }
+        FeedSet {
+            org,
+            by_group,
+            by_member,
+        }
+    }
+
+    /// The feed of one group (see [`group_feed`]).
+    pub fn group(&self, group: &Group, opts: &FeedOptions) -> String {
+        let sessions: Vec<(&Group, &Session)> = self
+            .by_group
+            .get(group.id.as_str())
+            .map(|v| v.iter().map(|s| (group, *s)).collect())
+            .unwrap_or_default();
+        calendar(
+            self.org,
+            &group.name,
+            &group.zone.name,
+            sessions,
+            Audience::Group,
+            opts,
+        )
+    }
+
+    /// The feed of one member (see [`member_feed`]).
+    pub fn member(&self, person: &Person, opts: &FeedOptions) -> String {
+        let sessions = self
+            .by_member
+            .get(person.id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let name = format!("{} — peer support", person.name.trim());
+        calendar(
+            self.org,
+            &name,
+            &person.zone.name,
+            sessions,
+            Audience::Member(person),
+            opts,
+        )
+    }
+}
+
+/// Stable UID of a session: the same in group and member feeds.
+///
+/// `<group id>-<index, 4 digits>@<organization slug>.peerwell`; it holds no
+/// member data.
+pub fn session_uid(org: &Organization, session: &Session) -> String {
+    format!(
+        "{}-{:04}@{}.peerwell",
+        session.group,
+        session.index,
+        slug(&org.org.name)
+    )
+}
+
+/// Writes the VCALENDAR around `sessions`.
+fn calendar(
+    org: &Organization,
+    name: &str,
+    zone_name: &str,
+    mut sessions: Vec<(&Group, &Session)>,
+    audience: Audience<'_>,
+    opts: &FeedOptions,
+) -> String {
+    sessions.sort_by_cached_key(|(_, s)| (s.start, session_uid(org, s)));
+    let mut zones = ZoneSpans::new();
+    let mut events = Writer::new();
+    for (group, session) in &sessions {
+        write_event(&mut events, org, group, session, audience, opts, &mut zones);
+    }
+    let name = match audience {
+        Audience::Group => describe::withhold_emails(name),
+        Audience::Member(_) => name.to_string(),
+    };
+    let refresh = format!("PT{}M", org.org.feeds.refresh_minutes.max(1));
+
+    let mut w = Writer::new();
+    w.begin("VCALENDAR");
+    w.raw("VERSION", &[], "2.0");
+    w.text("PRODID", PRODID);
+    w.raw("CALSCALE", &[], "GREGORIAN");
+    w.raw("METHOD", &[], "PUBLISH");
+    w.text("NAME", &name);
+    w.text("X-WR-CALNAME", &name);
+    w.text("X-WR-TIMEZONE", zone_name);
+    w.raw(
+        "REFRESH-INTERVAL",
+        &[("VALUE", "DURATION".to_string())],
+        &refresh,
+    );
+    w.raw("X-PUBLISHED-TTL", &[], &refresh);
+    for (zone, span) in zones.values() {
+        let range = Interval::new(
+            span.start.checked_sub(ZONE_SLACK).unwrap_or(span.start),
+            span.end.checked_add(ZONE_SLACK).unwrap_or(span.end),
+        );
+        vtimezone::write_vtimezone(&mut w, zone, range);
+    }
+    let mut out = w.finish();
+    out.push_str(&events.finish());
+    let mut w = Writer::new();
+    w.end("VCALENDAR");
+    out.push_str(&w.finish());
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! WebAssembly format plugins: components implementing
+//! `peerwell:format@0.1.x` (`plugins/wit`), run sandboxed by wasmtime.
+//!
+//! A plugin named in `peerwell.toml` is loaded once ([`Plugin::load`]):
+//! compiled, or read from the on-disk [`cache`]; checked against the
+//! interface (version, exports, imports: only `peerwell:format/host`);
+//! pre-linked; described. [`PluginFormat`] then serves it as a
+//! [`Format`](peerwell_core::formats::Format): every call runs in a fresh instance
+//! under the plugin's [`Limits`] (a wall-clock deadline by epoch
+//! interruption, fuel, a memory cap, an output cap), and what it returns is
+//! checked before use. A plugin that cannot be loaded becomes a
+//! [`BrokenFormat`], which blocks only its own groups.
+
+mod bindings;
+pub mod cache;
+mod call;
+mod check;
+mod convert;
+mod engine;
+mod format;
+mod load;
+mod state;
+
+use std::path::Path;
+
+pub use call::{Cause, PluginInstance, size_text};
+pub use format::{BrokenFormat, PluginFormat};
+pub use load::{EXPORTS, INTERFACE_VERSION, LoadError, PACKAGE, Plugin, supported};
+pub use peerwell_core::plugin_spec::{Limits, PluginSpec};
+pub use state::{LOG_BYTES, LOG_LINES};
+
+use std::path::PathBuf;
+
+use peerwell_core::formats::Formats;
+use peerwell_core::plugin_spec::PluginLoader;
+
+/// Loads each plugin into `formats` under its name: a loaded plugin as a
+/// [`PluginFormat`], one that cannot be loaded as a [`BrokenFormat`] (listed
+/// by [`Formats::broken`]). Compiled plugins are cached in `cache_dir`.
+pub fn register(formats: &mut Formats, specs: &[PluginSpec], cache_dir: Option<&Path>) {
+    for spec in specs {
+        match Plugin::load(spec, cache_dir, formats.clock().clone()) {
+            Ok(plugin) => formats.insert(&spec.name, Box::new(PluginFormat::new(plugin))),
+            Err(e) => {
+                let reason = e.to_string();
+                formats.insert_broken(&spec.name, Box::new(BrokenFormat::new(e)), reason);
+            }
+        }
+    }
+}
+
+/// The plugin host as the policy reader's [`PluginLoader`]: compiled
+/// plugins are cached in `cache_dir` (see [`cache::default_dir`]).
+#[derive(Debug, Clone, Default)]
+pub struct Loader {
+    /// Where compiled plugins are cached; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl Loader {
+    /// A loader with the default compile cache.
+    pub fn cached() -> Loader {
+        Loader {
+            cache_dir: cache::default_dir(),
+        }
+    }
+}
+
+impl PluginLoader for Loader {
+    fn register(&self, formats: &mut Formats, specs: &[PluginSpec]) {
+        register(formats, specs, self.cache_dir.as_deref());
+    }
+}
