@@ -74,7 +74,7 @@ pub fn json(rows: &[OutboxRow], all: &[OutboxRow]) -> String {
                 "message_id": r.message_id,
                 "group": r.group,
                 "index": r.index,
-                "kind": r.kind,
+                "kind": r.kind.as_str(),
                 "recipient": r.recipient,
                 "state": r.state.as_str(),
                 "attempts": r.attempts,

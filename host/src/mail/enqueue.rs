@@ -26,15 +26,14 @@ use peerwell_core::model::Group;
 use peerwell_core::reminders::{self, Reminder};
 use peerwell_core::schedule::Session;
 use peerwell_store::StoreError;
-use peerwell_store::outbox::{MailState, NewMessage, Outbox};
+use peerwell_store::outbox::{MailState, MessageKind, NewMessage, Outbox};
 use peerwell_store::pending::PendingNotice;
 
 /// One message the plan gives rise to, before rendering.
 pub(super) struct Item<'a> {
     pub key: String,
-    /// The outbox kind: "upcoming", "role", "deadline", "moved",
-    /// "cancelled" or "hr".
-    pub kind: &'static str,
+    /// The outbox kind.
+    pub kind: MessageKind,
     pub group: &'a Group,
     pub index: Option<u32>,
     pub recipient: String,
@@ -78,17 +77,6 @@ pub(super) fn key(group: &str, index: u32, kind: &ReminderKind, recipient: &str)
     format!("{group}/{index}/{tag}/{recipient}")
 }
 
-/// The outbox kind of a reminder kind.
-pub(super) fn kind_name(kind: &ReminderKind) -> &'static str {
-    match kind {
-        ReminderKind::Upcoming(_) => "upcoming",
-        ReminderKind::RoleNotice(_) => "role",
-        ReminderKind::Deadline(_) => "deadline",
-        ReminderKind::Moved(_) => "moved",
-        ReminderKind::Cancelled(_) => "cancelled",
-    }
-}
-
 /// A composed reminder as an [`Item`] for its recipient (None when the
 /// recipient is unknown or opted out).
 pub(super) fn item<'a>(
@@ -106,7 +94,7 @@ pub(super) fn item<'a>(
     let quiet = quiet_hours(&org.org.mail, person).map(|q| (q, person.zone.tz.clone()));
     Some(Item {
         key,
-        kind: kind_name(&r.kind),
+        kind: MessageKind::from(&r.kind),
         group,
         index: Some(session.index),
         recipient: person.id.clone(),
@@ -170,7 +158,7 @@ fn supersede(items: &mut [Item<'_>], now: Timestamp) {
     let mut latest: BTreeMap<(String, Option<u32>, String), Timestamp> = BTreeMap::new();
     for i in items
         .iter()
-        .filter(|i| i.kind == "upcoming" && i.due <= now)
+        .filter(|i| i.kind == MessageKind::Upcoming && i.due <= now)
     {
         let k = (i.group.id.clone(), i.index, i.recipient.clone());
         let e = latest.entry(k).or_insert(i.due);
@@ -178,7 +166,7 @@ fn supersede(items: &mut [Item<'_>], now: Timestamp) {
     }
     for i in items
         .iter_mut()
-        .filter(|i| i.kind == "upcoming" && i.due <= now)
+        .filter(|i| i.kind == MessageKind::Upcoming && i.due <= now)
     {
         let k = (i.group.id.clone(), i.index, i.recipient.clone());
         if latest.get(&k).is_some_and(|t| i.due < *t) {
@@ -197,7 +185,7 @@ fn fingerprint(item: &Item<'_>, sequence: Option<u32>, snapshot: &Snapshot) -> S
         item.subject,
         item.body,
         // HR notices are due whenever they are first seen.
-        (item.kind != "hr").then_some(item.due),
+        (item.kind != MessageKind::Hr).then_some(item.due),
         item.expires,
         item.quiet.as_ref().map(|(q, tz)| (q, tz.iana_name())),
         sequence,
@@ -265,7 +253,7 @@ fn render_changed(
                 message_id: message_id(&item.key, &mail.domain),
                 group: item.group.id.clone(),
                 index: item.index,
-                kind: item.kind.to_string(),
+                kind: item.kind,
                 recipient: item.recipient.clone(),
                 address: item.to.clone(),
                 fingerprint: fp,
@@ -340,7 +328,7 @@ pub fn enqueue(
     let stale: Vec<String> = outbox
         .list(Some(MailState::Queued))?
         .into_iter()
-        .filter(|r| matches!(r.kind.as_str(), "upcoming" | "role" | "deadline"))
+        .filter(|r| r.kind.is_reminder())
         .filter(|r| !wanted.contains(&r.key))
         .filter(|r| {
             r.index

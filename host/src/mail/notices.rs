@@ -15,6 +15,7 @@ use crate::daemon::Snapshot;
 use peerwell_core::formats::ReminderKind;
 use peerwell_core::reminders;
 use peerwell_core::schedule::{self, GroupOutcome, Session};
+use peerwell_store::outbox::MessageKind;
 use peerwell_store::pending::{PendingKind, PendingNotice};
 
 /// A change notice to compose for each attendee of `session`.
@@ -246,7 +247,7 @@ pub(super) fn hr<'a>(
             for c in contacts {
                 items.push(Item {
                     key: format!("{group_id}/-/{tag}/hr:{}", c.email),
-                    kind: "hr",
+                    kind: MessageKind::Hr,
                     group,
                     index: None,
                     recipient: format!("hr:{}", c.email),

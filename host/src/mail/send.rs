@@ -25,6 +25,7 @@ use super::WAKE;
 use super::transport::{SendError, Transport};
 use crate::daemon::{Metrics, Shared};
 use peerwell_core::mail::MailSettings;
+use peerwell_store::StoreError;
 use peerwell_store::outbox::{Claimed, Outbox};
 
 /// Where the sender finds the outbox and writes `.eml` files by default.
@@ -165,7 +166,7 @@ impl Sender {
         let now = self.shared.clock.now();
         let mut transient = false;
         let metrics = self.shared.metrics.clone();
-        self.outbox()?.in_transaction(|outbox| {
+        let recorded: Result<(), StoreError> = self.outbox()?.in_transaction(|outbox| {
             for (claimed, result) in batch.iter().zip(results) {
                 let result = result.unwrap_or_else(|| {
                     Err(SendError::Transient("the send task failed".to_string()))
@@ -174,7 +175,8 @@ impl Sender {
                 record(outbox, &metrics, settings, claimed, result, now)?;
             }
             Ok(())
-        })?;
+        });
+        recorded.map_err(|e| e.to_string())?;
         if transient {
             // A connection that failed or timed out may be half-used:
             // build a fresh transport for the next messages.
@@ -205,28 +207,22 @@ fn record(
     claimed: &Claimed,
     result: Result<(), SendError>,
     now: Timestamp,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     let attempt = claimed.attempts + 1;
     match result {
         Ok(()) => {
-            outbox
-                .mark_sent(&claimed.key, now)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_sent(&claimed.key, now)?;
             Metrics::inc(&metrics.reminders_sent);
             tracing::info!(key = %claimed.key, message_id = %claimed.message_id, attempt, "reminder sent");
         }
         Err(SendError::Permanent(reply)) => {
-            outbox
-                .mark_failed(&claimed.key, &reply)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_failed(&claimed.key, &reply)?;
             Metrics::inc(&metrics.reminders_failed);
             tracing::warn!(key = %claimed.key, %reply, "reminder refused for good");
         }
         Err(SendError::Transient(reply)) if attempt >= settings.max_attempts => {
             let error = format!("gave up after {attempt} attempts; last: {reply}");
-            outbox
-                .mark_failed(&claimed.key, &error)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_failed(&claimed.key, &error)?;
             Metrics::inc(&metrics.reminders_failed);
             tracing::warn!(key = %claimed.key, %reply, attempt, "reminder failed for good");
         }
@@ -234,9 +230,7 @@ fn record(
             let next = now
                 .checked_add(backoff(settings, attempt))
                 .unwrap_or(Timestamp::MAX);
-            outbox
-                .mark_retry(&claimed.key, &reply, next)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_retry(&claimed.key, &reply, next)?;
             tracing::info!(key = %claimed.key, %reply, attempt, retry_at = %next, "reminder will be retried");
         }
     }

@@ -12,17 +12,24 @@ use peerwell_core::schedule::{Plan, Session};
 /// A session by identity and time.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SessionRef {
+    /// The group's id.
     pub group: String,
+    /// The session's index.
     pub index: u32,
+    /// Its start and end.
     pub time: Interval,
 }
 
 /// A published session the plan puts at another time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moved {
+    /// The group's id.
     pub group: String,
+    /// The session's index.
     pub index: u32,
+    /// Where it was published.
     pub from: Interval,
+    /// Where the plan puts it.
     pub to: Interval,
 }
 
@@ -30,8 +37,11 @@ pub struct Moved {
 /// changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Changed {
+    /// The group's id.
     pub group: String,
+    /// The session's index.
     pub index: u32,
+    /// Its start and end.
     pub time: Interval,
     /// Which parts changed, in this order: "attendees", "roles", "text",
     /// "details" (anything else, e.g. where it was moved from).
@@ -44,10 +54,12 @@ pub struct Changed {
 pub struct Changes {
     /// Planned sessions never published, or published and cancelled before.
     pub added: Vec<SessionRef>,
+    /// Published sessions the plan puts at another time.
     pub moved: Vec<Moved>,
     /// Published active sessions in the future (starting at or after now
     /// and the horizon's start) that the plan no longer holds.
     pub cancelled: Vec<SessionRef>,
+    /// Published sessions at the same time whose content changed.
     pub changed: Vec<Changed>,
     /// Planned sessions identical to what was published.
     pub unchanged: usize,

@@ -18,124 +18,91 @@
 //! damaged file or one from a newer peerwell is an error naming the file,
 //! never a panic, and the policy files are never touched.
 
+//! Planning state: what was published, so re-planning keeps it, the feed
+//! tokens, and the reminder outbox.
+//!
+//! The state holds, per group, the published series time, and per session
+//! (group id, index) its times, attendee and absentee ids, the format's
+//! plan (title, agenda, roles, notes — format-generated text only), a
+//! content hash, the SEQUENCE, whether it is active or cancelled, and when
+//! it last changed. Nothing from an input calendar is stored: [`Session`]
+//! carries none.
+//!
+//! - [`Store::previous`] gives the planner the published series and the
+//!   frozen sessions (starting within the freeze window).
+//! - [`Store::changes`] compares a plan with the published state without
+//!   writing; [`Store::commit`] writes it and says which SEQUENCE each
+//!   session carries and which cancelled sessions to publish.
+//!
+//! The state lives in a backend behind [`backend::StateBackend`] and
+//! [`backend::OutboxBackend`]; SQLite ([`sqlite::Sqlite`], the file
+//! `state.sqlite3` in the data directory) is the embedded one. Its schema is
+//! versioned (`PRAGMA user_version`) with forward migrations; the file uses
+//! WAL mode; every write is one transaction. A damaged file or one from a
+//! newer peerwell is an error naming the file, never a panic, and the
+//! policy files are never touched.
+//!
+//! # Layout
+//!
+//! - `lib.rs`: [`Store`], the published state and tokens as the binary
+//!   uses them, and the stored types ([`StoredSession`], [`StoredSeries`]).
+//! - [`backend`]: the traits a backend implements and their contract (what
+//!   is atomic, what may run concurrently, fencing, claims, migrations).
+//! - `changes`: comparing a plan with the published state ([`Changes`],
+//!   [`Commit`]); no I/O.
+//! - `commit`: which rows a plan commit writes (SEQUENCE rules,
+//!   cancellations, series), through a [`backend::StateTx`].
+//! - [`pending`]: change notices owed to members and how they merge.
+//! - [`outbox`]: the reminder outbox ([`outbox::Outbox`]) and its types.
+//! - `tokens`: feed tokens ([`TokenRow`], [`new_token`]).
+//! - `codec`: sessions to and from stored text (JSON, seconds, hash).
+//! - [`sqlite`]: the SQLite backend: schema and migrations, rows, tokens,
+//!   outbox and owed notices in SQL.
+//! - `error`: [`StoreError`].
+
+#![deny(missing_docs)]
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
-use rusqlite::Connection;
 
 use peerwell_core::schedule::{Plan, Previous, Session};
 
+pub mod backend;
 mod changes;
 mod codec;
+mod commit;
+mod error;
 pub mod outbox;
 pub mod pending;
-mod rows;
-mod schema;
+pub mod sqlite;
 mod tokens;
 
+#[cfg(test)]
+mod contract;
+
+use backend::{StateBackend, Writer};
 pub use changes::{Changed, Changes, Commit, Moved, SessionRef};
-pub use schema::VERSION as SCHEMA_VERSION;
+pub use error::StoreError;
+pub use sqlite::SCHEMA_VERSION;
 pub use tokens::{TokenRow, new_token};
 
 /// The state file's name inside the data directory.
 pub const FILE_NAME: &str = "state.sqlite3";
 
-/// Why the state could not be read or written. Every message names the
-/// file and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// The file is not a peerwell state database, or is damaged.
-    #[error(
-        "error: the planning state {path} is damaged or not a peerwell state file ({detail})\n  = hint: restore it from a backup; or move it aside (keep it for support) to start a new state, which gives every feed a new token (members must subscribe again) and republishes every session. Until then nothing is written; the policy files were not changed."
-    )]
-    Corrupt { path: PathBuf, detail: String },
-    /// The file was written by a newer peerwell.
-    #[error(
-        "error: the planning state {path} has schema version {found}, but this peerwell reads up to version {supported}\n  = hint: run the newer peerwell that wrote it, or point `--data-dir` elsewhere. The file was not changed."
-    )]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        supported: i64,
-    },
-    /// A dry run found a file that must be migrated first.
-    #[error(
-        "error: the planning state {path} has the older schema version {found}\n  = hint: run `peerwell export` once to migrate it; dry runs never write."
-    )]
-    NeedsMigration { path: PathBuf, found: i64 },
-    /// Another process holds the file.
-    #[error(
-        "error: the planning state {path} is locked by another peerwell process\n  = hint: wait for it to finish and run again."
-    )]
-    Busy { path: PathBuf },
-    /// The file system holding the file is full.
-    #[error(
-        "error: cannot write the planning state {path}: the disk is full\n  = hint: free space on the file system that holds it. Nothing was written; the daemon keeps serving the last good plan and retries, queuing every notice still owed, once a write succeeds."
-    )]
-    Full { path: PathBuf },
-    /// The file, its folder or its file system is read-only.
-    #[error(
-        "error: cannot write the planning state {path}: {detail}\n  = hint: make the file and its folder writable for the user peerwell runs as (a read-only mount or file mode). Nothing was written; the daemon keeps serving the last good plan and retries."
-    )]
-    ReadOnly { path: PathBuf, detail: String },
-    /// The file or its folder could not be read or written.
-    #[error("error: cannot use the planning state {path}: {message}")]
-    Io { path: PathBuf, message: String },
-}
-
-impl StoreError {
-    fn from_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
-        use rusqlite::ErrorCode;
-        let path = path.to_path_buf();
-        match e.sqlite_error_code() {
-            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
-                path,
-                detail: e.to_string(),
-            },
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy { path },
-            Some(ErrorCode::DiskFull) => StoreError::Full { path },
-            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
-                path,
-                detail: e.to_string(),
-            },
-            _ => StoreError::Io {
-                path,
-                message: e.to_string(),
-            },
-        }
-    }
-
-    fn corrupt(path: &Path, detail: impl Into<String>) -> StoreError {
-        StoreError::Corrupt {
-            path: path.to_path_buf(),
-            detail: detail.into(),
-        }
-    }
-
-    /// True when the file is there and sound but could not be written or
-    /// opened just now (a full disk, a read-only mount, out of file
-    /// descriptors, locked): trying again later can succeed by itself.
-    pub fn is_transient(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Full { .. }
-                | StoreError::ReadOnly { .. }
-                | StoreError::Busy { .. }
-                | StoreError::Io { .. }
-        )
-    }
-}
-
 /// Whether a published session still takes place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
+    /// It takes place.
     Active,
+    /// It was withdrawn; feeds show it cancelled.
     Cancelled,
 }
 
 impl Status {
-    fn as_str(self) -> &'static str {
+    /// The name stored.
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
             Status::Cancelled => "cancelled",
@@ -146,8 +113,11 @@ impl Status {
 /// One stored session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSession {
+    /// The session as published.
     pub session: Session,
+    /// Its SEQUENCE.
     pub sequence: u32,
+    /// Whether it takes place.
     pub status: Status,
     /// The content hash of `session` (see [`content_hash`]).
     pub hash: String,
@@ -160,6 +130,7 @@ pub struct StoredSession {
 /// A published series time, with the zone its local time is in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSeries {
+    /// The weekday and local start time.
     pub series: peerwell_core::schedule::SeriesTime,
     /// IANA name of the group's zone when it was published.
     pub zone: String,
@@ -171,50 +142,62 @@ pub fn content_hash(session: &Session) -> String {
     codec::content_hash(session)
 }
 
-/// The planning state file, open.
+/// The planning state, open: published series and sessions, and feed
+/// tokens (`tokens.rs`), in whichever backend holds them.
 pub struct Store {
-    conn: Connection,
-    path: PathBuf,
+    backend: Box<dyn StateBackend>,
+    writer: Writer,
 }
 
 impl Store {
-    /// Opens the state file at `path` for reading and writing, creating it
-    /// (and its folder) when missing and migrating an older schema.
-    /// Opening twice is harmless: migrations run once.
+    /// Opens the SQLite state file at `path` for reading and writing,
+    /// creating it (and its folder) when missing and migrating an older
+    /// schema. Opening twice is harmless: migrations run once.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store {
-            conn: schema::open_writable(path)?,
-            path: path.to_path_buf(),
-        })
+        Ok(Store::with_backend(Box::new(sqlite::Sqlite::open(path)?)))
     }
 
-    /// Opens the state file for reading only, writing nothing at all (no
-    /// file is created, nothing migrated). A missing file reads as an empty
-    /// state.
+    /// Opens the SQLite state file for reading only, writing nothing at all
+    /// (no file is created, nothing migrated). A missing file reads as an
+    /// empty state.
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        let conn = match schema::open_read_only(path)? {
-            Some(conn) => conn,
-            None => schema::empty_in_memory(path)?,
-        };
-        Ok(Store {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Store::with_backend(Box::new(
+            sqlite::Sqlite::open_read_only(path)?,
+        )))
     }
 
-    /// The file this store reads.
+    /// The state held by `backend`, written as [`Writer::Sole`].
+    pub fn with_backend(backend: Box<dyn StateBackend>) -> Store {
+        Store {
+            backend,
+            writer: Writer::Sole,
+        }
+    }
+
+    /// Sets who this process writes as: every later commit is fenced
+    /// against it ([`backend::StateTx::fence`]).
+    pub fn set_writer(&mut self, writer: Writer) {
+        self.writer = writer;
+    }
+
+    /// The file this store reads (what its errors name).
     pub fn path(&self) -> &Path {
-        &self.path
+        self.backend.location()
+    }
+
+    /// The schema version of the state.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.backend.schema_version()
     }
 
     /// Every stored session, cancelled ones too, by (group id, index).
     pub fn sessions(&self) -> Result<BTreeMap<(String, u32), StoredSession>, StoreError> {
-        rows::sessions(&self.conn, &self.path)
+        self.backend.sessions()
     }
 
     /// Every group's published series time, by group id.
     pub fn series(&self) -> Result<BTreeMap<String, StoredSeries>, StoreError> {
-        rows::series(&self.conn, &self.path)
+        self.backend.series()
     }
 
     /// What the planner needs to keep published times: each group's series
@@ -284,19 +267,17 @@ impl Store {
         zones: &BTreeMap<String, String>,
         announce: bool,
     ) -> Result<Commit, StoreError> {
-        let stored = self.sessions()?;
+        let writer = self.writer;
+        let mut tx = self.backend.begin()?;
+        tx.fence(writer)?;
+        let stored = tx.sessions()?;
         let changes = changes::compare(&stored, plan, now);
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        rows::write(&tx, &self.path, &stored, plan, now, zones)?;
+        commit::write(&mut *tx, &stored, plan, now, zones)?;
         if announce {
-            pending::record(&tx, &self.path, &changes, now)?;
+            pending::record(&mut *tx, &changes, now)?;
         }
-        tx.commit()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        let after = self.sessions()?;
+        let after = tx.sessions()?;
+        tx.commit()?;
         Ok(published(after, plan, now, changes))
     }
 }

@@ -2,7 +2,7 @@
 //! is sent, and marked once the mail server accepted it.
 //!
 //! A row is unique by its key (group, index, kind, recipient, offset; see
-//! [`crate::mail`]), so a re-plan never queues the same reminder twice. Its
+//! `peerwell::mail`), so a re-plan never queues the same reminder twice. Its
 //! state moves `queued` → `sending` → `sent`, or back to `queued` with a
 //! later `next_attempt_at` after a transient failure, or to `failed` (a
 //! permanent failure or too many attempts), `expired` (its session started
@@ -14,25 +14,35 @@
 //!
 //! Rows hold the rendered message (policy and plan text only, never text
 //! from an input calendar), the server's last reply on failure, and times
-//! in seconds since the epoch.
+//! in seconds since the epoch. [`Outbox`] decides what to write; its
+//! backend ([`crate::backend::OutboxBackend`]) stores the rows.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::fmt;
+use std::path::Path;
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OptionalExtension, params};
 
-use super::pending::{self, PendingNotice};
-use super::{StoreError, schema};
+use crate::StoreError;
+use crate::backend::{MessageWrite, OutboxBackend};
+use crate::pending::PendingNotice;
+use peerwell_core::formats::ReminderKind;
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum MailState {
+    /// Waiting to be sent (first time, or again after a transient failure).
     Queued,
+    /// Handed to a server, not yet marked.
     Sending,
+    /// Accepted by the server.
     Sent,
+    /// Refused for good, or too many attempts.
     Failed,
+    /// Its session started before it could go out, or a later one
+    /// superseded it.
     Expired,
+    /// The session no longer gives rise to it.
     Withdrawn,
 }
 
@@ -49,7 +59,8 @@ impl MailState {
         }
     }
 
-    fn parse(s: &str) -> Option<MailState> {
+    /// Reads [`MailState::as_str`] back.
+    pub fn parse(s: &str) -> Option<MailState> {
         Some(match s {
             "queued" => MailState::Queued,
             "sending" => MailState::Sending,
@@ -68,18 +79,106 @@ impl MailState {
     }
 }
 
+/// What a message is about: the outbox's `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageKind {
+    /// A reminder before a session ([`ReminderKind::Upcoming`]).
+    Upcoming,
+    /// The recipient holds a role ([`ReminderKind::RoleNotice`]).
+    Role,
+    /// A preparation deadline ([`ReminderKind::Deadline`]).
+    Deadline,
+    /// The session moved ([`ReminderKind::Moved`]).
+    Moved,
+    /// The session was cancelled ([`ReminderKind::Cancelled`]).
+    Cancelled,
+    /// A notice to HR about a whole group.
+    Hr,
+}
+
+impl MessageKind {
+    /// The name stored and shown: "upcoming", "role", "deadline", "moved",
+    /// "cancelled" or "hr".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Upcoming => "upcoming",
+            MessageKind::Role => "role",
+            MessageKind::Deadline => "deadline",
+            MessageKind::Moved => "moved",
+            MessageKind::Cancelled => "cancelled",
+            MessageKind::Hr => "hr",
+        }
+    }
+
+    /// Reads [`MessageKind::as_str`] back.
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        Some(match s {
+            "upcoming" => MessageKind::Upcoming,
+            "role" => MessageKind::Role,
+            "deadline" => MessageKind::Deadline,
+            "moved" => MessageKind::Moved,
+            "cancelled" => MessageKind::Cancelled,
+            "hr" => MessageKind::Hr,
+            _ => return None,
+        })
+    }
+
+    /// Whether it reminds of a session ahead (upcoming, role, deadline),
+    /// as opposed to a notice of a change or to HR.
+    pub fn is_reminder(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Upcoming | MessageKind::Role | MessageKind::Deadline
+        )
+    }
+}
+
+impl From<&ReminderKind> for MessageKind {
+    fn from(kind: &ReminderKind) -> MessageKind {
+        match kind {
+            ReminderKind::Upcoming(_) => MessageKind::Upcoming,
+            ReminderKind::RoleNotice(_) => MessageKind::Role,
+            ReminderKind::Deadline(_) => MessageKind::Deadline,
+            ReminderKind::Moved(_) => MessageKind::Moved,
+            ReminderKind::Cancelled(_) => MessageKind::Cancelled,
+        }
+    }
+}
+
+impl fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for MessageKind {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for MessageKind {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 /// A message to write to the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMessage {
+    /// Unique per reminder: group, index, kind, recipient and offset.
     pub key: String,
+    /// The Message-ID header's value.
     pub message_id: String,
+    /// The group's id.
     pub group: String,
     /// The session's index; `None` for notices about a whole group.
     pub index: Option<u32>,
-    /// "upcoming", "role", "deadline", "moved", "cancelled" or "hr".
-    pub kind: String,
+    /// What the message is about.
+    pub kind: MessageKind,
     /// Member id, or `hr:<email>` for an HR contact.
     pub recipient: String,
+    /// The address it goes to.
     pub address: String,
     /// Changes whenever the rendered content or timing would change.
     pub fingerprint: String,
@@ -98,28 +197,46 @@ pub struct NewMessage {
 /// One outbox row as listed (without the message).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboxRow {
+    /// See [`NewMessage::key`].
     pub key: String,
+    /// The Message-ID header's value.
     pub message_id: String,
+    /// The group's id.
     pub group: String,
+    /// The session's index; `None` for notices about a whole group.
     pub index: Option<u32>,
-    pub kind: String,
+    /// What the message is about.
+    pub kind: MessageKind,
+    /// Member id, or `hr:<email>` for an HR contact.
     pub recipient: String,
+    /// When it is due by its offset.
     pub due: Timestamp,
+    /// When it goes out.
     pub send_at: Timestamp,
+    /// Where it is in its life.
     pub state: MailState,
+    /// Attempts made to send it.
     pub attempts: u32,
+    /// When it may be tried next.
     pub next_attempt_at: Timestamp,
+    /// The server's last reply on failure.
     pub last_error: Option<String>,
+    /// When the server accepted it.
     pub sent_at: Option<Timestamp>,
 }
 
 /// A message claimed for sending (its row is now `sending`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Claimed {
+    /// See [`NewMessage::key`].
     pub key: String,
+    /// The Message-ID header's value.
     pub message_id: String,
+    /// The address it goes to.
     pub address: String,
+    /// Attempts made before this one.
     pub attempts: u32,
+    /// The whole RFC 5322 message.
     pub message: Vec<u8>,
 }
 
@@ -134,70 +251,35 @@ pub struct Upserted {
     pub expired: usize,
 }
 
-/// The outbox in the state file, open.
+/// The outbox, open, in whichever backend holds it.
 pub struct Outbox {
-    conn: Connection,
-    path: PathBuf,
-}
-
-fn secs(t: Timestamp) -> i64 {
-    t.as_second()
-}
-
-fn ts(s: i64) -> Timestamp {
-    Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH)
+    backend: Box<dyn OutboxBackend>,
 }
 
 impl Outbox {
-    /// Opens the outbox in the state file at `path` for writing, creating
-    /// and migrating the file as [`super::Store::open`] does.
+    /// Opens the outbox in the SQLite state file at `path` for writing,
+    /// creating and migrating the file as [`crate::Store::open`] does.
     pub fn open(path: &Path) -> Result<Outbox, StoreError> {
-        Ok(Outbox {
-            conn: schema::open_writable(path)?,
-            path: path.to_path_buf(),
-        })
+        Ok(Outbox::with_backend(Box::new(crate::sqlite::Sqlite::open(
+            path,
+        )?)))
     }
 
     /// Opens the outbox for reading only; a missing file reads as empty.
     pub fn open_read_only(path: &Path) -> Result<Outbox, StoreError> {
-        let conn = match schema::open_read_only(path)? {
-            Some(conn) => conn,
-            None => schema::empty_in_memory(path)?,
-        };
-        Ok(Outbox {
-            conn,
-            path: path.to_path_buf(),
-        })
+        Ok(Outbox::with_backend(Box::new(
+            crate::sqlite::Sqlite::open_read_only(path)?,
+        )))
     }
 
-    fn err(&self, e: rusqlite::Error) -> StoreError {
-        StoreError::from_sqlite(&self.path, e)
+    /// The outbox held by `backend`.
+    pub fn with_backend(backend: Box<dyn OutboxBackend>) -> Outbox {
+        Outbox { backend }
     }
 
     /// Every row's state and fingerprint, by key.
     pub fn fingerprints(&self) -> Result<BTreeMap<String, (MailState, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key, state, fingerprint FROM outbox")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = BTreeMap::new();
-        for row in rows {
-            let (key, state, fp) = row.map_err(|e| self.err(e))?;
-            let state = MailState::parse(&state).ok_or_else(|| {
-                StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
-            })?;
-            out.insert(key, (state, fp));
-        }
-        Ok(out)
+        self.backend.fingerprints()
     }
 
     /// Writes `messages` in one transaction: new keys are inserted; an
@@ -212,11 +294,9 @@ impl Outbox {
         self.upsert_settling(messages, now, &[])
     }
 
-    /// The change notices still owed to members ([`super::pending`]).
+    /// The change notices still owed to members ([`crate::pending`]).
     pub fn pending_notices(&self) -> Result<Vec<PendingNotice>, StoreError> {
-        Ok(pending::list(&self.conn, &self.path)?
-            .into_values()
-            .collect())
+        Ok(self.backend.pending()?.into_values().collect())
     }
 
     /// As [`Outbox::upsert`], and in the same transaction marks `settled`
@@ -228,186 +308,71 @@ impl Outbox {
         settled: &[PendingNotice],
     ) -> Result<Upserted, StoreError> {
         let existing = self.fingerprints()?;
-        let mut done = Upserted::default();
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        for m in messages {
-            let state = if m.expired {
-                MailState::Expired
-            } else {
-                MailState::Queued
-            };
-            match existing.get(&m.key) {
-                None => {
-                    tx.execute(
-                        "INSERT INTO outbox (key, message_id, group_id, idx, kind, recipient, \
-                         address, fingerprint, due, send_at, expires_at, created_at, state, \
-                         attempts, next_attempt_at, message) \
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 0, ?10, ?14)",
-                        params![
-                            m.key,
-                            m.message_id,
-                            m.group,
-                            m.index,
-                            m.kind,
-                            m.recipient,
-                            m.address,
-                            m.fingerprint,
-                            secs(m.due),
-                            secs(m.send_at),
-                            m.expires_at.map(secs),
-                            secs(now),
-                            state.as_str(),
-                            m.message,
-                        ],
-                    )
-                    .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-                    if m.expired {
-                        done.expired += 1;
-                    } else {
-                        done.queued += 1;
-                    }
-                }
+        let writes: Vec<MessageWrite<'_>> = messages
+            .iter()
+            .filter_map(|m| match existing.get(&m.key) {
+                None => Some(MessageWrite::Insert(m)),
                 Some((old, fp))
                     if old.replaceable()
                         && (fp != &m.fingerprint || *old == MailState::Withdrawn) =>
                 {
-                    tx.execute(
-                        "UPDATE outbox SET address = ?2, fingerprint = ?3, due = ?4, send_at = ?5, \
-                         expires_at = ?6, created_at = ?7, state = ?8, attempts = 0, \
-                         next_attempt_at = ?5, last_error = NULL, message = ?9 WHERE key = ?1",
-                        params![
-                            m.key,
-                            m.address,
-                            m.fingerprint,
-                            secs(m.due),
-                            secs(m.send_at),
-                            m.expires_at.map(secs),
-                            secs(now),
-                            state.as_str(),
-                            m.message,
-                        ],
-                    )
-                    .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-                    if !m.expired {
-                        done.replaced += 1;
-                    }
+                    Some(MessageWrite::Replace(m))
                 }
-                Some(_) => {}
+                Some(_) => None,
+            })
+            .collect();
+        let applied = self.backend.write_messages(&writes, settled, now)?;
+        let mut done = Upserted::default();
+        for (write, _) in writes.iter().zip(applied).filter(|(_, a)| *a) {
+            match write {
+                MessageWrite::Insert(m) if m.expired => done.expired += 1,
+                MessageWrite::Insert(_) => done.queued += 1,
+                MessageWrite::Replace(m) if !m.expired => done.replaced += 1,
+                MessageWrite::Replace(_) => {}
             }
         }
-        pending::settle(&tx, &self.path, settled)?;
-        tx.commit()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
         Ok(done)
     }
 
     /// Marks the still-queued rows among `keys` withdrawn; how many.
     pub fn withdraw(&mut self, keys: &[String]) -> Result<usize, StoreError> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        let mut n = 0;
-        for key in keys {
-            n += tx
-                .execute(
-                    "UPDATE outbox SET state = 'withdrawn' WHERE key = ?1 AND state = 'queued'",
-                    params![key],
-                )
-                .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        }
-        tx.commit()
-            .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        Ok(n)
+        self.backend.withdraw(keys)
     }
 
     /// Puts rows left `sending` by an interrupted process back in the
     /// queue, due at once; how many.
     pub fn recover(&mut self, now: Timestamp) -> Result<usize, StoreError> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET state = 'queued', next_attempt_at = min(next_attempt_at, ?1) \
-                 WHERE state = 'sending'",
-                params![secs(now)],
-            )
-            .map_err(|e| self.err(e))
+        self.backend.recover(now)
     }
 
     /// Marks queued rows whose session has started (`expires_at <= now`)
     /// expired; how many.
     pub fn expire(&mut self, now: Timestamp) -> Result<usize, StoreError> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET state = 'expired' \
-                 WHERE state = 'queued' AND expires_at IS NOT NULL AND expires_at <= ?1",
-                params![secs(now)],
-            )
-            .map_err(|e| self.err(e))
+        self.backend.expire(now)
     }
 
     /// Claims up to `limit` queued rows due at `now` (not expired), earliest
     /// first, marking each `sending` in one transaction before they are
     /// handed to a server.
     pub fn claim_due(&mut self, now: Timestamp, limit: usize) -> Result<Vec<Claimed>, StoreError> {
-        let path = self.path.clone();
-        let err = |e| StoreError::from_sqlite(&path, e);
-        let tx = self.conn.transaction().map_err(err)?;
-        let rows = {
-            let mut stmt = tx
-                .prepare_cached(
-                    "SELECT key, message_id, address, attempts, message FROM outbox \
-                     WHERE state = 'queued' AND next_attempt_at <= ?1 \
-                     AND (expires_at IS NULL OR expires_at > ?1) \
-                     ORDER BY next_attempt_at, key LIMIT ?2",
-                )
-                .map_err(err)?;
-            let rows = stmt
-                .query_map(params![secs(now), limit as i64], |r| {
-                    Ok(Claimed {
-                        key: r.get(0)?,
-                        message_id: r.get(1)?,
-                        address: r.get(2)?,
-                        attempts: r.get(3)?,
-                        message: r.get(4)?,
-                    })
-                })
-                .map_err(err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(err)?;
-            let mut mark = tx
-                .prepare_cached(
-                    "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE key = ?1",
-                )
-                .map_err(err)?;
-            for c in &rows {
-                mark.execute(params![c.key]).map_err(err)?;
-            }
-            rows
-        };
-        tx.commit().map_err(err)?;
-        Ok(rows)
+        self.backend.claim_due(now, limit)
     }
 
-    /// Runs `f` in one transaction (the outcomes of a batch of sends).
-    pub fn in_transaction<R>(
+    /// Runs `f` in one transaction (the outcomes of a batch of sends): its
+    /// writes are kept when it returns `Ok` and the commit succeeds, and
+    /// discarded when it returns an error.
+    pub fn in_transaction<R, E: From<StoreError>>(
         &mut self,
-        f: impl FnOnce(&mut Outbox) -> Result<R, String>,
-    ) -> Result<R, String> {
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.err(e).to_string())?;
+        f: impl FnOnce(&mut Outbox) -> Result<R, E>,
+    ) -> Result<R, E> {
+        self.backend.begin()?;
         match f(self) {
             Ok(r) => {
-                self.conn
-                    .execute_batch("COMMIT")
-                    .map_err(|e| self.err(e).to_string())?;
+                self.backend.commit()?;
                 Ok(r)
             }
             Err(e) => {
-                let _ = self.conn.execute_batch("ROLLBACK");
+                self.backend.rollback();
                 Err(e)
             }
         }
@@ -415,13 +380,7 @@ impl Outbox {
 
     /// The server accepted the message.
     pub fn mark_sent(&mut self, key: &str, now: Timestamp) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET state = 'sent', sent_at = ?2, last_error = NULL WHERE key = ?1",
-                params![key, secs(now)],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.backend.mark_sent(key, now)
     }
 
     /// A transient failure: queued again for `next_at`.
@@ -431,112 +390,32 @@ impl Outbox {
         error: &str,
         next_at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET state = 'queued', last_error = ?2, next_attempt_at = ?3 \
-                 WHERE key = ?1",
-                params![key, error, secs(next_at)],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.backend.mark_retry(key, error, next_at)
     }
 
     /// A permanent failure (or too many attempts), with the server's reply.
     pub fn mark_failed(&mut self, key: &str, error: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "UPDATE outbox SET state = 'failed', last_error = ?2 WHERE key = ?1",
-                params![key, error],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.backend.mark_failed(key, error)
     }
 
     /// The earliest moment a queued row becomes sendable, if any.
     pub fn next_due(&self) -> Result<Option<Timestamp>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT min(next_attempt_at) FROM outbox WHERE state = 'queued'",
-                [],
-                |r| r.get::<_, Option<i64>>(0),
-            )
-            .map(|v| v.map(ts))
-            .map_err(|e| self.err(e))
+        self.backend.next_due()
     }
 
     /// Every row, by due time then key, optionally only in `state`.
     pub fn list(&self, state: Option<MailState>) -> Result<Vec<OutboxRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT key, message_id, group_id, idx, kind, recipient, due, send_at, state, \
-                 attempts, next_attempt_at, last_error, sent_at FROM outbox \
-                 WHERE ?1 IS NULL OR state = ?1 ORDER BY send_at, key",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map(params![state.map(MailState::as_str)], |r| {
-                Ok((
-                    OutboxRow {
-                        key: r.get(0)?,
-                        message_id: r.get(1)?,
-                        group: r.get(2)?,
-                        index: r.get(3)?,
-                        kind: r.get(4)?,
-                        recipient: r.get(5)?,
-                        due: ts(r.get(6)?),
-                        send_at: ts(r.get(7)?),
-                        state: MailState::Queued,
-                        attempts: r.get(9)?,
-                        next_attempt_at: ts(r.get(10)?),
-                        last_error: r.get(11)?,
-                        sent_at: r.get::<_, Option<i64>>(12)?.map(ts),
-                    },
-                    r.get::<_, String>(8)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (mut row, state) = row.map_err(|e| self.err(e))?;
-            row.state = MailState::parse(&state).ok_or_else(|| {
-                StoreError::corrupt(
-                    &self.path,
-                    format!("outbox row {}: state `{state}`", row.key),
-                )
-            })?;
-            out.push(row);
-        }
-        Ok(out)
+        self.backend.list(state)
     }
 
     /// The stored message of `key`.
     pub fn message(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        self.conn
-            .query_row(
-                "SELECT message FROM outbox WHERE key = ?1",
-                params![key],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+        self.backend.message(key)
     }
 
     /// Groups HR has been told lost their time: group id → (kind, since).
     pub fn alerts(&self) -> Result<BTreeMap<String, (String, Timestamp)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT group_id, kind, since FROM mail_alerts")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    (r.get::<_, String>(1)?, ts(r.get(2)?)),
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.backend.alerts()
     }
 
     /// Records (or clears, with `None`) the alert state of `group`.
@@ -545,17 +424,53 @@ impl Outbox {
         group: &str,
         alert: Option<(&str, Timestamp)>,
     ) -> Result<(), StoreError> {
-        let r = match alert {
-            Some((kind, since)) => self.conn.execute(
-                "INSERT INTO mail_alerts (group_id, kind, since) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (group_id) DO UPDATE SET kind = ?2, since = ?3",
-                params![group, kind, secs(since)],
-            ),
-            None => self.conn.execute(
-                "DELETE FROM mail_alerts WHERE group_id = ?1",
-                params![group],
-            ),
+        self.backend.set_alert(group, alert)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use peerwell_core::formats::Deadline;
+
+    #[test]
+    fn kinds_keep_their_stored_names() {
+        let all = [
+            (MessageKind::Upcoming, "upcoming"),
+            (MessageKind::Role, "role"),
+            (MessageKind::Deadline, "deadline"),
+            (MessageKind::Moved, "moved"),
+            (MessageKind::Cancelled, "cancelled"),
+            (MessageKind::Hr, "hr"),
+        ];
+        for (kind, name) in all {
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(MessageKind::parse(name), Some(kind));
+            assert_eq!(kind, name);
+            assert_eq!(kind.to_string(), name);
+        }
+        assert_eq!(MessageKind::parse("Upcoming"), None);
+        let reminders: Vec<_> = all.iter().filter(|(k, _)| k.is_reminder()).collect();
+        assert_eq!(reminders.len(), 3);
+    }
+
+    #[test]
+    fn reminder_kinds_map_to_message_kinds() {
+        let deadline = Deadline {
+            label: "read".to_string(),
+            days_before: 1,
+            role: None,
         };
-        r.map(|_| ()).map_err(|e| self.err(e))
+        let nine = jiff::civil::time(9, 0, 0, 0);
+        let pairs = [
+            (ReminderKind::Upcoming(60), MessageKind::Upcoming),
+            (ReminderKind::RoleNotice("chair".into()), MessageKind::Role),
+            (ReminderKind::Deadline(deadline), MessageKind::Deadline),
+            (ReminderKind::Moved(nine), MessageKind::Moved),
+            (ReminderKind::Cancelled(None), MessageKind::Cancelled),
+        ];
+        for (reminder, kind) in pairs {
+            assert_eq!(MessageKind::from(&reminder), kind);
+        }
     }
 }

@@ -2,6 +2,7 @@ use std::collections::BTreeMap;
 
 use jiff::civil::{Weekday, date, time};
 use jiff::{SignedDuration, Timestamp};
+use rusqlite::Connection;
 
 use super::*;
 use peerwell_core::formats::{RoleAssignment, SessionPlan};
@@ -69,6 +70,11 @@ fn zones() -> BTreeMap<String, String> {
         .map(|g| (g.to_string(), "UTC".to_string()))
         .into_iter()
         .collect()
+}
+
+/// A second connection to the store's file, for reaching past the API.
+fn conn(store: &Store) -> Connection {
+    Connection::open(store.path()).expect("opens")
 }
 
 fn open(dir: &tempfile::TempDir) -> Store {
@@ -222,8 +228,7 @@ fn opening_twice_migrates_once_and_keeps_data() {
     }
     let store = open(&dir);
     assert_eq!(store.sessions().expect("sessions").len(), 5);
-    let version: i64 = store
-        .conn
+    let version: i64 = conn(&store)
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .expect("version");
     assert_eq!(version, SCHEMA_VERSION);
@@ -272,8 +277,7 @@ fn bad_rows_are_corrupt_not_panics() {
     store
         .commit(&plan(base()), at(1, 0), &zones())
         .expect("commit");
-    store
-        .conn
+    conn(&store)
         .execute("UPDATE sessions SET plan = '{' WHERE idx = 0", [])
         .expect("update");
     let e = store.sessions().expect_err("an error");
@@ -281,7 +285,7 @@ fn bad_rows_are_corrupt_not_panics() {
 }
 
 fn owed(store: &Store) -> Vec<(String, u32, pending::PendingKind, Timestamp, Timestamp)> {
-    pending::list(&store.conn, &store.path)
+    sqlite::pending::list(&conn(store), store.path())
         .expect("owed notices")
         .into_values()
         .map(|n| (n.group, n.index, n.kind, n.from.start, n.at.start))
@@ -335,7 +339,7 @@ fn owed_notices_merge_until_settled() {
     store
         .commit_announcing(&plan(next.clone()), now, &zones())
         .expect("commit");
-    let listed: Vec<_> = pending::list(&store.conn, &store.path)
+    let listed: Vec<_> = sqlite::pending::list(&conn(&store), store.path())
         .expect("list")
         .into_values()
         .collect();
@@ -343,8 +347,9 @@ fn owed_notices_merge_until_settled() {
     store
         .commit_announcing(&plan(next), at(1, 1), &zones())
         .expect("commit");
-    let tx = store.conn.transaction().expect("tx");
-    pending::settle(&tx, &dir.path().join("x"), &listed).expect("settle");
+    let mut c = conn(&store);
+    let tx = c.transaction().expect("tx");
+    sqlite::pending::settle(&tx, &dir.path().join("x"), &listed).expect("settle");
     tx.commit().expect("commit");
     assert_eq!(owed(&store), vec![(w, 1, Moved, at(9, 9), at(13, 9))]);
 

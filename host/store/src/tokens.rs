@@ -1,16 +1,16 @@
-//! Feed tokens in the state file: the secret part of each feed's URL.
+//! Feed tokens: the secret part of each feed's URL.
 //!
-//! Each group feed and member feed has at most one active token (a unique
-//! partial index enforces it). Revoking sets `revoked_at`; rows are never
-//! deleted, so a revoked token can never come back. A token is 160 random
-//! bits from the operating system, written as 32 lowercase base32 letters.
+//! Each group feed and member feed has at most one active token. Revoking
+//! keeps the token as revoked, so a revoked token can never come back. A
+//! token is 160 random bits from the operating system, written as 32
+//! lowercase base32 letters; tokens are made here and stored by the
+//! backend.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::{Store, StoreError, codec};
+use super::{Store, StoreError};
 use peerwell_core::feeds::FeedKey;
 
 /// Random bytes in a token: 160 bits.
@@ -55,54 +55,10 @@ fn base32(bytes: &[u8]) -> String {
     out
 }
 
-fn kind_of(feed: &FeedKey) -> (&'static str, &str) {
-    match feed {
-        FeedKey::Group(id) => ("group", id),
-        FeedKey::Member(id) => ("member", id),
-    }
-}
-
 impl Store {
     /// Every token ever issued, active and revoked, by token.
     pub fn tokens(&self) -> Result<Vec<TokenRow>, StoreError> {
-        let err = |e| StoreError::from_sqlite(&self.path, e);
-        let mut stmt = self
-            .conn
-            .prepare("SELECT token, kind, id, created_at, revoked_at FROM tokens ORDER BY token")
-            .map_err(err)?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                ))
-            })
-            .map_err(err)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (token, kind, id, created, revoked) = row.map_err(err)?;
-            let feed = match kind.as_str() {
-                "group" => FeedKey::Group(id),
-                "member" => FeedKey::Member(id),
-                other => {
-                    return Err(StoreError::corrupt(
-                        &self.path,
-                        format!("token kind `{other}`"),
-                    ));
-                }
-            };
-            let time = |s| codec::timestamp(s).map_err(|e| StoreError::corrupt(&self.path, e));
-            out.push(TokenRow {
-                token,
-                feed,
-                created_at: time(created)?,
-                revoked_at: revoked.map(time).transpose()?,
-            });
-        }
-        Ok(out)
+        self.backend.tokens()
     }
 
     /// The active token of every feed that has one.
@@ -123,25 +79,17 @@ impl Store {
         now: Timestamp,
     ) -> Result<BTreeMap<FeedKey, String>, StoreError> {
         let active = self.active_tokens()?;
-        let missing: Vec<&FeedKey> = feeds
+        let missing = feeds
             .into_iter()
             .filter(|f| !active.contains_key(*f))
-            .collect();
+            .map(|f| Ok((f.clone(), self.fresh_token()?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
         if missing.is_empty() {
             return Ok(active);
         }
-        let path = self.path.clone();
         // Another process (`peerwell feeds`, the daemon) may give the same
-        // feed a token meanwhile: the write lock is taken up front and a
-        // feed that got one is skipped (the unique index on active tokens).
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::from_sqlite(&path, e))?;
-        for feed in missing {
-            insert_if_missing(&tx, &path, feed, now)?;
-        }
-        tx.commit().map_err(|e| StoreError::from_sqlite(&path, e))?;
+        // feed a token meanwhile: the backend skips a feed that got one.
+        self.backend.add_tokens(&missing, now)?;
         self.active_tokens()
     }
 
@@ -152,20 +100,7 @@ impl Store {
         token: &str,
         now: Timestamp,
     ) -> Result<Option<FeedKey>, StoreError> {
-        let feed = self
-            .tokens()?
-            .into_iter()
-            .find(|t| t.token == token && t.revoked_at.is_none())
-            .map(|t| t.feed);
-        if feed.is_some() {
-            self.conn
-                .execute(
-                    "UPDATE tokens SET revoked_at = ?1 WHERE token = ?2 AND revoked_at IS NULL",
-                    params![codec::seconds(now), token],
-                )
-                .map_err(|e| StoreError::from_sqlite(&self.path, e))?;
-        }
-        Ok(feed)
+        self.backend.revoke_token(token, now)
     }
 
     /// Revokes the active token of `feed`; the token revoked, if there was
@@ -176,14 +111,7 @@ impl Store {
         feed: &FeedKey,
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::from_sqlite(&path, e))?;
-        let old = revoke_active(&tx, &path, feed, now)?;
-        tx.commit().map_err(|e| StoreError::from_sqlite(&path, e))?;
-        Ok(old)
+        self.backend.replace_token(feed, None, now)
     }
 
     /// Replaces the active token of `feed` with a new one, in one
@@ -193,78 +121,18 @@ impl Store {
         feed: &FeedKey,
         now: Timestamp,
     ) -> Result<(Option<String>, String), StoreError> {
-        let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| StoreError::from_sqlite(&path, e))?;
-        let old = revoke_active(&tx, &path, feed, now)?;
-        let new = insert(&tx, &path, feed, now)?;
-        tx.commit().map_err(|e| StoreError::from_sqlite(&path, e))?;
+        let new = self.fresh_token()?;
+        let old = self.backend.replace_token(feed, Some(&new), now)?;
         Ok((old, new))
     }
-}
 
-fn revoke_active(
-    tx: &Transaction<'_>,
-    path: &std::path::Path,
-    feed: &FeedKey,
-    now: Timestamp,
-) -> Result<Option<String>, StoreError> {
-    let (kind, id) = kind_of(feed);
-    let old: Option<String> = tx
-        .query_row(
-            "SELECT token FROM tokens WHERE kind = ?1 AND id = ?2 AND revoked_at IS NULL",
-            params![kind, id],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| StoreError::from_sqlite(path, e))?;
-    tx.execute(
-        "UPDATE tokens SET revoked_at = ?1 WHERE kind = ?2 AND id = ?3 AND revoked_at IS NULL",
-        params![codec::seconds(now), kind, id],
-    )
-    .map_err(|e| StoreError::from_sqlite(path, e))?;
-    Ok(old)
-}
-
-fn insert_if_missing(
-    tx: &Transaction<'_>,
-    path: &std::path::Path,
-    feed: &FeedKey,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let token = new_token().map_err(|e| no_randomness(path, e))?;
-    let (kind, id) = kind_of(feed);
-    tx.execute(
-        "INSERT OR IGNORE INTO tokens (token, kind, id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token, kind, id, codec::seconds(now)],
-    )
-    .map_err(|e| StoreError::from_sqlite(path, e))?;
-    Ok(())
-}
-
-fn no_randomness(path: &std::path::Path, e: getrandom::Error) -> StoreError {
-    StoreError::Io {
-        path: path.to_path_buf(),
-        message: format!("cannot read the system's random source for a feed token: {e}"),
+    /// [`new_token`], its failure named after the state.
+    fn fresh_token(&self) -> Result<String, StoreError> {
+        new_token().map_err(|e| StoreError::Io {
+            path: self.path().to_path_buf(),
+            message: format!("cannot read the system's random source for a feed token: {e}"),
+        })
     }
-}
-
-fn insert(
-    tx: &Transaction<'_>,
-    path: &std::path::Path,
-    feed: &FeedKey,
-    now: Timestamp,
-) -> Result<String, StoreError> {
-    let token = new_token().map_err(|e| no_randomness(path, e))?;
-    let (kind, id) = kind_of(feed);
-    tx.execute(
-        "INSERT INTO tokens (token, kind, id, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![token, kind, id, codec::seconds(now)],
-    )
-    .map_err(|e| StoreError::from_sqlite(path, e))?;
-    Ok(token)
 }
 
 #[cfg(test)]

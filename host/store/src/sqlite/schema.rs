@@ -15,7 +15,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::StoreError;
+use crate::StoreError;
 
 /// The schema version this build writes; migrations run up to it.
 pub const VERSION: i64 = 4;
@@ -197,7 +197,7 @@ pub fn empty_in_memory(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+pub(super) fn user_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     conn.query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(|e| StoreError::from_sqlite(path, e))
 }

@@ -1,14 +1,15 @@
-//! Reading and writing the `sessions` and `series` tables.
+//! The `sessions` and `series` tables in SQL.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use jiff::Timestamp;
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, params};
 
-use super::codec::{self, seconds};
-use super::{Status, StoreError, StoredSeries, StoredSession};
-use peerwell_core::schedule::{GroupOutcome, Plan, SeriesTime, Session};
+use crate::backend::SessionRow;
+use crate::codec::{self, seconds};
+use crate::{Status, StoreError, StoredSeries, StoredSession};
+use peerwell_core::schedule::{SeriesTime, Session};
 
 /// Every stored session by (group id, index).
 pub fn sessions(
@@ -86,120 +87,96 @@ pub fn series(
     Ok(out)
 }
 
-/// Writes `plan` over `stored` (see [`super::Store::commit`]).
-pub fn write(
-    tx: &Transaction<'_>,
-    path: &Path,
-    stored: &BTreeMap<(String, u32), StoredSession>,
-    plan: &Plan,
-    now: Timestamp,
-    zones: &BTreeMap<String, String>,
-) -> Result<(), StoreError> {
-    let sql_err = |e| StoreError::from_sqlite(path, e);
-    let mut upsert = tx
-        .prepare(
+/// Inserts or replaces one session row.
+pub fn put_session(conn: &Connection, path: &Path, row: SessionRow<'_>) -> Result<(), StoreError> {
+    let s = row.session;
+    let mut upsert = conn
+        .prepare_cached(
             "INSERT INTO sessions (group_id, idx, date, start, end, moved_from, attendees, \
              absentees, roles, plan, hash, sequence, status, changed_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 'active', ?13) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
              ON CONFLICT (group_id, idx) DO UPDATE SET date = excluded.date, \
              start = excluded.start, end = excluded.end, moved_from = excluded.moved_from, \
              attendees = excluded.attendees, absentees = excluded.absentees, \
              roles = excluded.roles, plan = excluded.plan, hash = excluded.hash, \
-             sequence = excluded.sequence, status = 'active', changed_at = excluded.changed_at",
+             sequence = excluded.sequence, status = excluded.status, \
+             changed_at = excluded.changed_at",
         )
-        .map_err(sql_err)?;
-    // `changed_at` is the event's DTSTAMP. A first publication is stamped
-    // no later than the start of the horizon it was planned in, so a fresh
-    // state gives the same bytes for the same horizon whatever the clock;
-    // a revision (SEQUENCE raised) is stamped with this commit's moment.
-    let first = plan
-        .horizon
-        .start
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map_or(now, |z| z.timestamp().min(now));
-    for s in &plan.sessions {
-        let hash = codec::content_hash(s);
-        let old = stored.get(&(s.group.clone(), s.index));
-        let (sequence, revised) = match old {
-            Some(o) if o.status == Status::Active && same(o, s, &hash) => continue,
-            Some(o) => (o.sequence.saturating_add(1), now),
-            None => (0, first),
-        };
-        upsert
-            .execute(params![
-                s.group,
-                s.index,
-                s.date.to_string(),
-                seconds(s.start),
-                seconds(s.end),
-                s.moved_from.map(seconds),
-                codec::ids_json(&s.attendees),
-                codec::ids_json(&s.absentees),
-                codec::roles_json(&s.plan.roles),
-                codec::plan_json(&s.plan),
-                hash,
-                sequence,
-                seconds(revised),
-            ])
-            .map_err(sql_err)?;
-    }
-    let planned: std::collections::BTreeSet<(&str, u32)> = plan
-        .sessions
-        .iter()
-        .map(|s| (s.group.as_str(), s.index))
-        .collect();
-    let mut cancel = tx
-        .prepare(
-            "UPDATE sessions SET status = ?1, sequence = sequence + 1, changed_at = ?2 \
-             WHERE group_id = ?3 AND idx = ?4",
-        )
-        .map_err(sql_err)?;
-    for ((group, index), old) in stored {
-        if super::changes::cancels(old, plan, now) && !planned.contains(&(group.as_str(), *index)) {
-            cancel
-                .execute(params![
-                    Status::Cancelled.as_str(),
-                    seconds(now),
-                    group,
-                    index
-                ])
-                .map_err(sql_err)?;
-        }
-    }
-    let mut series = tx
-        .prepare(
-            "INSERT INTO series (group_id, weekday, start_time, zone, changed_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (group_id) DO UPDATE SET \
-             weekday = excluded.weekday, start_time = excluded.start_time, \
-             zone = excluded.zone, changed_at = excluded.changed_at \
-             WHERE weekday != excluded.weekday OR start_time != excluded.start_time \
-             OR zone != excluded.zone",
-        )
-        .map_err(sql_err)?;
-    for (group, outcome) in &plan.outcomes {
-        let GroupOutcome::Scheduled { series: time, .. } = outcome else {
-            continue;
-        };
-        let zone = zones.get(group).map_or("", String::as_str);
-        series
-            .execute(params![
-                group,
-                codec::weekday_number(time.weekday),
-                time.start.to_string(),
-                zone,
-                seconds(now),
-            ])
-            .map_err(sql_err)?;
-    }
-    Ok(())
+        .map_err(|e| StoreError::from_sqlite(path, e))?;
+    upsert
+        .execute(params![
+            s.group,
+            s.index,
+            s.date.to_string(),
+            seconds(s.start),
+            seconds(s.end),
+            s.moved_from.map(seconds),
+            codec::ids_json(&s.attendees),
+            codec::ids_json(&s.absentees),
+            codec::roles_json(&s.plan.roles),
+            codec::plan_json(&s.plan),
+            row.hash,
+            row.sequence,
+            row.status.as_str(),
+            seconds(row.changed_at),
+        ])
+        .map(|_| ())
+        .map_err(|e| StoreError::from_sqlite(path, e))
 }
 
-/// True when the stored session is the planned one.
-fn same(old: &StoredSession, new: &Session, new_hash: &str) -> bool {
-    old.session.start == new.start && old.session.end == new.end && old.hash == new_hash
+/// Marks one session cancelled, one SEQUENCE up, revised at `now`.
+pub fn cancel_session(
+    conn: &Connection,
+    path: &Path,
+    (group, index): (&str, u32),
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "UPDATE sessions SET status = ?1, sequence = sequence + 1, changed_at = ?2 \
+         WHERE group_id = ?3 AND idx = ?4",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            Status::Cancelled.as_str(),
+            seconds(now),
+            group,
+            index
+        ])
+    })
+    .map(|_| ())
+    .map_err(|e| StoreError::from_sqlite(path, e))
 }
 
-fn decode_error(path: &Path, e: rusqlite::Error) -> StoreError {
+/// Stores a group's series time; an identical row keeps its `changed_at`.
+pub fn put_series(
+    conn: &Connection,
+    path: &Path,
+    group: &str,
+    (time, zone): (SeriesTime, &str),
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO series (group_id, weekday, start_time, zone, changed_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (group_id) DO UPDATE SET \
+         weekday = excluded.weekday, start_time = excluded.start_time, \
+         zone = excluded.zone, changed_at = excluded.changed_at \
+         WHERE weekday != excluded.weekday OR start_time != excluded.start_time \
+         OR zone != excluded.zone",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            group,
+            codec::weekday_number(time.weekday),
+            time.start.to_string(),
+            zone,
+            seconds(now),
+        ])
+    })
+    .map(|_| ())
+    .map_err(|e| StoreError::from_sqlite(path, e))
+}
+
+pub(super) fn decode_error(path: &Path, e: rusqlite::Error) -> StoreError {
     match e {
         rusqlite::Error::FromSqlConversionFailure(..)
         | rusqlite::Error::InvalidColumnType(..)

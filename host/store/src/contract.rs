@@ -1,0 +1,495 @@
+//! The backend contract ([`crate::backend`]), checked through the traits
+//! alone so that every backend runs the same checks: a backend provides a
+//! [`Fixture`] (fresh handles on one empty state) and invokes
+//! `contract_tests!` with it.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use jiff::civil::{Weekday, date, time};
+
+use crate::backend::{MessageWrite, OutboxBackend, SessionRow, StateBackend, Writer};
+use crate::outbox::{MailState, MessageKind, NewMessage};
+use crate::pending::{PendingKind, PendingNotice};
+use crate::{Status, StoredSession, content_hash};
+use peerwell_core::feeds::FeedKey;
+use peerwell_core::formats::{RoleAssignment, SessionPlan};
+use peerwell_core::model::Interval;
+use peerwell_core::schedule::{SeriesTime, Session};
+
+/// Handles on one state, empty at first; every call opens a new handle
+/// (another connection, as another process would).
+pub trait Fixture {
+    /// A new handle on the state's published state and tokens.
+    fn state(&self) -> Box<dyn StateBackend>;
+    /// A new handle on the state's outbox.
+    fn outbox(&self) -> Box<dyn OutboxBackend>;
+    /// The schema version a fresh state is at.
+    fn schema_version(&self) -> i64;
+}
+
+fn at(secs: i64) -> Timestamp {
+    Timestamp::from_second(1_772_438_400 + secs).expect("a time")
+}
+
+fn session(group: &str, index: u32) -> Session {
+    let start = at(i64::from(index) * 7 * 86_400 + 9 * 3600);
+    Session {
+        group: group.to_string(),
+        index,
+        date: date(2026, 3, 2),
+        start,
+        end: start + jiff::SignedDuration::from_hours(1),
+        attendees: vec!["amara".to_string(), "ben".to_string()],
+        absentees: vec!["chidi".to_string()],
+        plan: SessionPlan {
+            title: format!("{group} #{index}"),
+            roles: vec![RoleAssignment {
+                role: "strategy".to_string(),
+                member: "amara".to_string(),
+            }],
+            notes: "Feelings, not details.".to_string(),
+            ..SessionPlan::default()
+        },
+        moved_from: Some(at(60)),
+    }
+}
+
+fn stored(session: Session, sequence: u32, changed_at: Timestamp) -> StoredSession {
+    StoredSession {
+        hash: content_hash(&session),
+        session,
+        sequence,
+        status: Status::Active,
+        changed_at,
+    }
+}
+
+fn put(state: &mut dyn StateBackend, rows: &[StoredSession]) {
+    let mut tx = state.begin().expect("begin");
+    tx.fence(Writer::Sole).expect("the sole writer may write");
+    for s in rows {
+        tx.put_session(SessionRow {
+            session: &s.session,
+            hash: &s.hash,
+            sequence: s.sequence,
+            status: s.status,
+            changed_at: s.changed_at,
+        })
+        .expect("put");
+    }
+    tx.commit().expect("commit");
+}
+
+fn notice(group: &str, index: u32, start: i64, noted: i64) -> PendingNotice {
+    let i = Interval::new(at(start), at(start + 3600));
+    PendingNotice {
+        group: group.to_string(),
+        index,
+        kind: PendingKind::Moved,
+        from: Interval::new(at(0), at(3600)),
+        at: i,
+        noted_at: at(noted),
+    }
+}
+
+fn message(key: &str, fingerprint: &str, send_at: i64) -> NewMessage {
+    NewMessage {
+        key: key.to_string(),
+        message_id: format!("<{key}@example.org>"),
+        group: "walk".to_string(),
+        index: Some(0),
+        kind: MessageKind::Upcoming,
+        recipient: "amara".to_string(),
+        address: "amara@example.org".to_string(),
+        fingerprint: fingerprint.to_string(),
+        due: at(send_at),
+        send_at: at(send_at),
+        expires_at: Some(at(100_000)),
+        expired: false,
+        message: format!("Subject: {key}\r\n\r\n{fingerprint}\r\n").into_bytes(),
+    }
+}
+
+fn insert(outbox: &mut dyn OutboxBackend, messages: &[NewMessage]) {
+    let writes: Vec<_> = messages.iter().map(MessageWrite::Insert).collect();
+    let applied = outbox.write_messages(&writes, &[], at(0)).expect("write");
+    assert!(applied.iter().all(|a| *a));
+}
+
+/// A fresh state is empty and at the current schema version.
+pub fn fresh_state_is_empty(fx: &dyn Fixture) {
+    let state = fx.state();
+    assert!(state.sessions().expect("sessions").is_empty());
+    assert!(state.series().expect("series").is_empty());
+    assert!(state.pending().expect("pending").is_empty());
+    assert!(state.tokens().expect("tokens").is_empty());
+    assert_eq!(
+        state.schema_version().expect("version"),
+        fx.schema_version()
+    );
+    let outbox = fx.outbox();
+    assert!(outbox.list(None).expect("list").is_empty());
+    assert_eq!(outbox.next_due().expect("next due"), None);
+}
+
+/// A plan commit is all or nothing, sees its own writes, and stores rows
+/// that read back exactly.
+pub fn commits_are_atomic_and_round_trip(fx: &dyn Fixture) {
+    let mut state = fx.state();
+    let rows = [
+        stored(session("walk", 0), 0, at(5)),
+        stored(session("walk", 1), 2, at(6)),
+    ];
+    {
+        let mut tx = state.begin().expect("begin");
+        let s = &rows[0];
+        tx.put_session(SessionRow {
+            session: &s.session,
+            hash: &s.hash,
+            sequence: 0,
+            status: Status::Active,
+            changed_at: s.changed_at,
+        })
+        .expect("put");
+        tx.put_pending(&("walk".to_string(), 0), Some(&notice("walk", 0, 50, 1)))
+            .expect("pending");
+        assert_eq!(tx.sessions().expect("own writes").len(), 1);
+        assert_eq!(tx.pending().expect("own writes").len(), 1);
+        // Dropped uncommitted.
+    }
+    assert!(state.sessions().expect("sessions").is_empty());
+    assert!(state.pending().expect("pending").is_empty());
+    put(&mut *state, &rows);
+    let back: Vec<StoredSession> = state.sessions().expect("sessions").into_values().collect();
+    assert_eq!(back, rows);
+}
+
+/// Cancelling keeps the row, one SEQUENCE up, revised at the commit.
+pub fn cancelling_raises_the_sequence(fx: &dyn Fixture) {
+    let mut state = fx.state();
+    put(&mut *state, &[stored(session("walk", 0), 3, at(5))]);
+    let mut tx = state.begin().expect("begin");
+    tx.cancel_session("walk", 0, at(99)).expect("cancel");
+    tx.commit().expect("commit");
+    let row = &state.sessions().expect("sessions")[&("walk".to_string(), 0)];
+    assert_eq!(
+        (row.status, row.sequence, row.changed_at),
+        (Status::Cancelled, 4, at(99))
+    );
+    assert_eq!(row.session, session("walk", 0));
+}
+
+/// Series times are stored per group and replaced when they change.
+pub fn series_round_trip(fx: &dyn Fixture) {
+    let mut state = fx.state();
+    let monday = SeriesTime {
+        weekday: Weekday::Monday,
+        start: time(9, 30, 0, 0),
+    };
+    let friday = SeriesTime {
+        weekday: Weekday::Friday,
+        start: time(14, 0, 0, 0),
+    };
+    for (series, zone) in [
+        (monday, "Europe/Berlin"),
+        (monday, "Europe/Berlin"),
+        (friday, "UTC"),
+    ] {
+        let mut tx = state.begin().expect("begin");
+        tx.put_series("walk", series, zone, at(1)).expect("series");
+        tx.commit().expect("commit");
+    }
+    let walk = &state.series().expect("series")["walk"];
+    assert_eq!((walk.series, walk.zone.as_str()), (friday, "UTC"));
+}
+
+/// Owed notices are replaced per session, removed with `None`, dropped
+/// once their session started, and settled only when still as listed.
+pub fn owed_notices_replace_drop_and_settle(fx: &dyn Fixture) {
+    let mut state = fx.state();
+    let key = |g: &str, i| (g.to_string(), i);
+    let mut tx = state.begin().expect("begin");
+    tx.put_pending(&key("walk", 0), Some(&notice("walk", 0, 500, 1)))
+        .expect("put");
+    tx.put_pending(&key("walk", 0), Some(&notice("walk", 0, 600, 2)))
+        .expect("replace");
+    tx.put_pending(&key("walk", 1), Some(&notice("walk", 1, 50, 2)))
+        .expect("put");
+    tx.put_pending(&key("walk", 2), Some(&notice("walk", 2, 700, 2)))
+        .expect("put");
+    tx.put_pending(&key("walk", 2), None).expect("remove");
+    tx.drop_pending_started(at(100)).expect("drop");
+    tx.commit().expect("commit");
+    let owed: Vec<PendingNotice> = state.pending().expect("pending").into_values().collect();
+    assert_eq!(owed, vec![notice("walk", 0, 600, 2)]);
+    // Settling a notice as it was listed before a later commit changed it
+    // leaves it owed; settling it as it is removes it.
+    let mut outbox = fx.outbox();
+    let stale = notice("walk", 0, 600, 1);
+    outbox.write_messages(&[], &[stale], at(3)).expect("settle");
+    assert_eq!(outbox.pending().expect("pending").len(), 1);
+    outbox.write_messages(&[], &owed, at(3)).expect("settle");
+    assert!(state.pending().expect("pending").is_empty());
+}
+
+/// A feed has at most one active token; revoked tokens stay revoked; what
+/// one handle writes, another reads.
+pub fn tokens_one_active_per_feed(fx: &dyn Fixture) {
+    let (mut a, b) = (fx.state(), fx.state());
+    let g = FeedKey::Group("walk".to_string());
+    let m = FeedKey::Member("ana".to_string());
+    let t = |s: &str| s.to_string();
+    a.add_tokens(&[(g.clone(), t("g1")), (m.clone(), t("m1"))], at(1))
+        .expect("add");
+    // Another handle adding one for the same feed meanwhile is skipped.
+    a.add_tokens(&[(g.clone(), t("g2"))], at(2)).expect("add");
+    let active = |s: &dyn StateBackend| -> Vec<(String, bool)> {
+        let rows = s.tokens().expect("tokens");
+        rows.into_iter()
+            .map(|r| (r.token, r.revoked_at.is_none()))
+            .collect()
+    };
+    assert_eq!(active(&*b), vec![(t("g1"), true), (t("m1"), true)]);
+    assert_eq!(
+        a.replace_token(&g, Some("g3"), at(3)).expect("rotate"),
+        Some(t("g1"))
+    );
+    assert_eq!(
+        a.revoke_token("m1", at(4)).expect("revoke"),
+        Some(m.clone())
+    );
+    assert_eq!(a.revoke_token("m1", at(4)).expect("revoke"), None);
+    assert_eq!(a.replace_token(&m, None, at(5)).expect("revoke feed"), None);
+    assert_eq!(
+        active(&*b),
+        vec![(t("g1"), false), (t("g3"), true), (t("m1"), false)]
+    );
+    let revoked = b.tokens().expect("tokens");
+    assert_eq!(revoked[0].revoked_at, Some(at(3)));
+    assert_eq!((revoked[1].feed.clone(), revoked[1].created_at), (g, at(3)));
+}
+
+/// What one handle commits, a handle opened before or after reads.
+pub fn handles_share_one_state(fx: &dyn Fixture) {
+    let (mut a, b) = (fx.state(), fx.state());
+    put(&mut *a, &[stored(session("walk", 0), 0, at(5))]);
+    assert_eq!(b.sessions().expect("sessions").len(), 1);
+    assert_eq!(fx.state().sessions().expect("sessions").len(), 1);
+}
+
+/// Two claimants never get the same row; claims come earliest first and
+/// leave expired or future rows alone.
+pub fn claims_are_exclusive_and_ordered(fx: &dyn Fixture) {
+    let (mut a, mut b) = (fx.outbox(), fx.outbox());
+    let mut late = message("walk/0/late", "f", 500);
+    late.expires_at = Some(at(2000));
+    let mut gone = message("walk/0/gone", "f", 10);
+    gone.expires_at = Some(at(900));
+    let messages = [
+        message("walk/0/b", "f", 30),
+        message("walk/0/a", "f", 30),
+        message("walk/0/c", "f", 20),
+        late,
+        gone,
+    ];
+    insert(&mut *a, &messages);
+    let first = a.claim_due(at(1000), 2).expect("claim");
+    let keys = |c: &[crate::outbox::Claimed]| c.iter().map(|c| c.key.clone()).collect::<Vec<_>>();
+    assert_eq!(keys(&first), vec!["walk/0/c", "walk/0/a"]);
+    let second = b.claim_due(at(1000), 10).expect("claim");
+    assert_eq!(keys(&second), vec!["walk/0/b", "walk/0/late"]);
+    assert!(a.claim_due(at(1000), 10).expect("claim").is_empty());
+    assert_eq!(first[0].attempts, 0);
+    assert_eq!(first[0].message, messages[2].message);
+    let sending: BTreeSet<String> = b
+        .list(Some(MailState::Sending))
+        .expect("list")
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(sending.len(), 4);
+}
+
+/// A newer version replaces a row only while it was not handed to a
+/// server; a claimed row is never overwritten.
+pub fn claimed_rows_are_never_replaced(fx: &dyn Fixture) {
+    let mut outbox = fx.outbox();
+    insert(
+        &mut *outbox,
+        &[
+            message("walk/0/a", "old", 10),
+            message("walk/0/b", "old", 20),
+        ],
+    );
+    assert_eq!(outbox.claim_due(at(10), 1).expect("claim").len(), 1);
+    let newer = [
+        message("walk/0/a", "new", 10),
+        message("walk/0/b", "new", 20),
+    ];
+    let writes: Vec<_> = newer.iter().map(MessageWrite::Replace).collect();
+    let applied = outbox.write_messages(&writes, &[], at(11)).expect("write");
+    assert_eq!(applied, vec![false, true]);
+    let prints = outbox.fingerprints().expect("fingerprints");
+    assert_eq!(prints["walk/0/a"], (MailState::Sending, "old".to_string()));
+    assert_eq!(prints["walk/0/b"], (MailState::Queued, "new".to_string()));
+    assert_eq!(
+        outbox.message("walk/0/b").expect("message"),
+        Some(newer[1].message.clone())
+    );
+}
+
+/// Outcomes recorded between begin and rollback are discarded; between
+/// begin and commit, kept; a row interrupted while sending is recovered.
+pub fn outcomes_are_transactional(fx: &dyn Fixture) {
+    let mut outbox = fx.outbox();
+    insert(
+        &mut *outbox,
+        &[message("walk/0/a", "f", 10), message("walk/0/b", "f", 10)],
+    );
+    assert_eq!(outbox.claim_due(at(10), 5).expect("claim").len(), 2);
+    outbox.begin().expect("begin");
+    outbox.mark_sent("walk/0/a", at(11)).expect("sent");
+    outbox.rollback();
+    let state = |o: &dyn OutboxBackend, key: &str| {
+        let rows = o.list(None).expect("list");
+        rows.into_iter().find(|r| r.key == key).expect("row")
+    };
+    assert_eq!(state(&*outbox, "walk/0/a").state, MailState::Sending);
+    outbox.begin().expect("begin");
+    outbox.mark_sent("walk/0/a", at(11)).expect("sent");
+    outbox
+        .mark_retry("walk/0/b", "451 later", at(40))
+        .expect("retry");
+    outbox.commit().expect("commit");
+    let a = state(&*fx.outbox(), "walk/0/a");
+    assert_eq!(
+        (a.state, a.sent_at, a.attempts),
+        (MailState::Sent, Some(at(11)), 1)
+    );
+    let b = state(&*outbox, "walk/0/b");
+    assert_eq!((b.state, b.next_attempt_at), (MailState::Queued, at(40)));
+    assert_eq!(b.last_error.as_deref(), Some("451 later"));
+    assert_eq!(outbox.next_due().expect("next"), Some(at(40)));
+    assert_eq!(outbox.claim_due(at(40), 5).expect("claim").len(), 1);
+    assert_eq!(outbox.recover(at(20)).expect("recover"), 1);
+    let b = state(&*outbox, "walk/0/b");
+    assert_eq!((b.state, b.next_attempt_at), (MailState::Queued, at(20)));
+    outbox.mark_failed("walk/0/b", "550 no").expect("failed");
+    assert_eq!(state(&*outbox, "walk/0/b").state, MailState::Failed);
+}
+
+/// Expiry, withdrawal, kinds and alerts read back as written.
+pub fn expiry_withdrawal_and_alerts(fx: &dyn Fixture) {
+    let mut outbox = fx.outbox();
+    let mut hr = message("walk/-/hr/hr:x", "f", 10);
+    (hr.kind, hr.index, hr.expires_at) = (MessageKind::Hr, None, None);
+    insert(
+        &mut *outbox,
+        &[
+            message("walk/0/a", "f", 10),
+            message("walk/0/b", "f", 10),
+            hr,
+        ],
+    );
+    let keys = ["walk/0/b".to_string(), "walk/0/zzz".to_string()];
+    assert_eq!(outbox.withdraw(&keys).expect("withdraw"), 1);
+    assert_eq!(outbox.expire(at(100_000)).expect("expire"), 1);
+    let rows = outbox.list(None).expect("list");
+    let got: Vec<_> = rows
+        .iter()
+        .map(|r| (r.key.as_str(), r.kind, r.index, r.state))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("walk/-/hr/hr:x", MessageKind::Hr, None, MailState::Queued),
+            (
+                "walk/0/a",
+                MessageKind::Upcoming,
+                Some(0),
+                MailState::Expired
+            ),
+            (
+                "walk/0/b",
+                MessageKind::Upcoming,
+                Some(0),
+                MailState::Withdrawn
+            ),
+        ]
+    );
+    outbox
+        .set_alert("walk", Some(("blocked", at(7))))
+        .expect("alert");
+    outbox
+        .set_alert("rounds", Some(("lost", at(8))))
+        .expect("alert");
+    outbox.set_alert("rounds", None).expect("clear");
+    let alerts = fx.outbox().alerts().expect("alerts");
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts["walk"], ("blocked".to_string(), at(7)));
+}
+
+/// Defines one test per contract check for the fixture `$fixture` makes.
+macro_rules! contract_tests {
+    ($fixture:expr) => {
+        contract_tests!(@each $fixture;
+            fresh_state_is_empty,
+            commits_are_atomic_and_round_trip,
+            cancelling_raises_the_sequence,
+            series_round_trip,
+            owed_notices_replace_drop_and_settle,
+            tokens_one_active_per_feed,
+            handles_share_one_state,
+            claims_are_exclusive_and_ordered,
+            claimed_rows_are_never_replaced,
+            outcomes_are_transactional,
+            expiry_withdrawal_and_alerts,
+        );
+    };
+    (@each $fixture:expr; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                let fixture = $fixture;
+                $crate::contract::$check(&fixture);
+            }
+        )*
+    };
+}
+
+/// The SQLite backend against the contract.
+mod sqlite {
+    use super::Fixture;
+    use crate::backend::{OutboxBackend, StateBackend};
+    use crate::sqlite::{SCHEMA_VERSION, Sqlite};
+
+    /// A state file in a temporary folder.
+    struct File(tempfile::TempDir);
+
+    impl File {
+        fn new() -> File {
+            File(tempfile::tempdir().expect("temp dir"))
+        }
+
+        fn open(&self) -> Sqlite {
+            Sqlite::open(&self.0.path().join("data").join(crate::FILE_NAME)).expect("opens")
+        }
+    }
+
+    impl Fixture for File {
+        fn state(&self) -> Box<dyn StateBackend> {
+            Box::new(self.open())
+        }
+
+        fn outbox(&self) -> Box<dyn OutboxBackend> {
+            Box::new(self.open())
+        }
+
+        fn schema_version(&self) -> i64 {
+            SCHEMA_VERSION
+        }
+    }
+
+    contract_tests!(File::new());
+}
