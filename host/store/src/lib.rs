@@ -1,23 +1,3 @@
-//! Planning state in SQLite: what was published, so re-planning keeps it.
-//!
-//! The state file (`state.sqlite3` in the data directory) holds, per group,
-//! the published series time, and per session (group id, index) its times,
-//! attendee and absentee ids, the format's plan (title, agenda, roles,
-//! notes — format-generated text only) as JSON, a content hash, the
-//! SEQUENCE, whether it is active or cancelled, and when it last changed.
-//! Nothing from an input calendar is stored: [`Session`] carries none.
-//!
-//! - [`Store::previous`] gives the planner the published series and the
-//!   frozen sessions (starting within the freeze window).
-//! - [`Store::changes`] compares a plan with the published state without
-//!   writing; [`Store::commit`] writes it and says which SEQUENCE each
-//!   session carries and which cancelled sessions to publish.
-//!
-//! The schema is versioned (`PRAGMA user_version`) with forward
-//! migrations; the file uses WAL mode; every write is one transaction. A
-//! damaged file or one from a newer peerwell is an error naming the file,
-//! never a panic, and the policy files are never touched.
-
 //! Planning state: what was published, so re-planning keeps it, the feed
 //! tokens, and the reminder outbox.
 //!
