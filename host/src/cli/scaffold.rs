@@ -1,7 +1,8 @@
 //! `peerwell plugin new NAME`: a plugin crate from the SDK's template that
 //! builds as it is (`./build`) and passes `peerwell plugin check`. The
-//! crate carries its own copy of this release's SDK (`sdk/`, `wit/`), so
-//! the binary needs no source checkout; `--sdk PATH` depends on another.
+//! crate carries its own copy of this release's SDK (`sdk/`, `wit/`, and the
+//! shared rules the SDK depends on, `rules/`), so the binary needs no source
+//! checkout; `--sdk PATH` depends on another.
 
 use std::path::{Path, PathBuf};
 
@@ -76,7 +77,22 @@ const SDK: &[(&str, &str)] = &[
         "wit/format.wit",
         include_str!("../../../plugins/wit/format.wit"),
     ),
+    ("rules/Cargo.toml", include_str!("../../rules/Cargo.toml")),
+    ("rules/src/lib.rs", include_str!("../../rules/src/lib.rs")),
+    (
+        "rules/src/rotation.rs",
+        include_str!("../../rules/src/rotation.rs"),
+    ),
+    (
+        "rules/src/split.rs",
+        include_str!("../../rules/src/split.rs"),
+    ),
 ];
+
+/// Where the SDK's manifest finds the shared rules in a source checkout, and
+/// where the scaffold's own copy puts them.
+const RULES_IN_CHECKOUT: &str = "peerwell-rules = { path = \"../../host/rules\" }";
+const RULES_IN_CRATE: &str = "peerwell-rules = { path = \"../rules\" }";
 
 /// The SDK's manifest and the plugins' workspace manifest it inherits from.
 const SDK_MANIFEST: &str = include_str!("../../../plugins/sdk/Cargo.toml");
@@ -84,7 +100,8 @@ const PLUGINS_MANIFEST: &str = include_str!("../../../plugins/Cargo.toml");
 
 /// The SDK's `Cargo.toml` standing alone: what it inherits from the
 /// plugins' workspace (edition, license, `publish`, the `wit-bindgen`
-/// dependency) written out.
+/// dependency) written out, and the shared rules taken from the copy
+/// beside it.
 fn sdk_manifest() -> Result<String, String> {
     let workspace: toml::Table = PLUGINS_MANIFEST
         .parse()
@@ -100,6 +117,7 @@ fn sdk_manifest() -> Result<String, String> {
             "license.workspace = true" => line("license", &package["license"]),
             "publish.workspace = true" => line("publish", &package["publish"]),
             "wit-bindgen.workspace = true" => line("wit-bindgen", wit_bindgen),
+            RULES_IN_CHECKOUT => RULES_IN_CRATE.to_string(),
             other if other.contains(".workspace") => {
                 return Err(format!(
                     "error: the embedded SDK manifest inherits `{other}`, which the scaffold cannot write out"
@@ -249,6 +267,27 @@ mod tests {
         assert!(!sdk.contains(".workspace"), "{sdk}");
         assert!(sdk.contains("wit-bindgen = {"), "{sdk}");
         assert!(root.join("wit/format.wit").is_file());
+    }
+
+    /// Every file of the shared rules is embedded, and the SDK's manifest
+    /// points at that copy.
+    #[test]
+    fn the_rules_are_embedded_beside_the_sdk() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/src");
+        for entry in std::fs::read_dir(src).unwrap().flatten() {
+            let name = format!("rules/src/{}", entry.file_name().to_string_lossy());
+            assert!(
+                SDK.iter().any(|(p, _)| *p == name),
+                "{name} is not embedded"
+            );
+        }
+        assert!(SDK_MANIFEST.lines().any(|l| l.trim() == RULES_IN_CHECKOUT));
+        let sdk = sdk_manifest().unwrap();
+        assert!(sdk.lines().any(|l| l == RULES_IN_CRATE), "{sdk}");
+        let tmp = tempfile::tempdir().unwrap();
+        let root = scaffold("quiet-hour", tmp.path(), None).unwrap();
+        assert!(root.join("rules/Cargo.toml").is_file());
+        assert!(root.join("rules/src/rotation.rs").is_file());
     }
 
     /// Every file of the SDK's source is embedded.

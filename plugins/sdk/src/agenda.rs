@@ -7,8 +7,15 @@
 //! (largest remainder, ties to the earlier phase). When the time is too
 //! short for every phase's minimum, optional phases are dropped first, the
 //! last one added first.
+//!
+//! The built-in formats' simpler splits are here too, the very functions
+//! the host calls: [`proportional`] (minutes in proportion to weights, the
+//! remainder to the largest) and [`even`] (equal phases, the remainder to
+//! the first, as in the check-in).
 
 use crate::AgendaItem;
+
+pub use peerwell_rules::split::{even, proportional};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Size {

@@ -1,10 +1,16 @@
-//! Fair role rotation, the same rule as peerwell's built-in formats.
+//! Fair role rotation, the same rule as peerwell's built-in formats: both
+//! call [`peerwell_rules::rotation`].
 //!
 //! A role goes to the eligible attendees who have held it least often in the
 //! series so far; ties go to whoever comes first after the last holder in the
 //! group's member order. Absent members are never picked and keep their turn.
 //! Among members who are eligible and attend every session, the counts never
 //! differ by more than one.
+//!
+//! The history a plugin receives starts at the series' first session (the
+//! host plans the sessions since the series' anchor when nothing is
+//! published yet), so roles do not depend on where a planning horizon
+//! starts.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +29,7 @@ pub fn rotate(
     role: &str,
     k: usize,
 ) -> Vec<String> {
-    pick(order, eligible, history, role, k)
+    peerwell_rules::rotation::rotate(order, eligible, held(history, role), k)
 }
 
 /// [`rotate`] with the eligible ids borrowed (e.g. attendees filtered
@@ -35,50 +41,16 @@ pub fn rotate_among(
     role: &str,
     k: usize,
 ) -> Vec<String> {
-    pick(order, eligible, history, role, k)
+    peerwell_rules::rotation::rotate(order, eligible, held(history, role), k)
 }
 
-fn pick<E: AsRef<str>>(
-    order: &[String],
-    eligible: &[E],
-    history: &[PastSession],
-    role: &str,
-    k: usize,
-) -> Vec<String> {
-    // Groups are small: plain scans over the member order beat building
-    // maps and sets on every call.
-    let mut all: Vec<&str> = order.iter().map(String::as_str).collect();
-    let known = all.len();
-    for e in eligible {
-        let e = e.as_ref();
-        if !all.contains(&e) {
-            all.push(e);
-        }
-    }
-    let mut counts = vec![0usize; all.len()];
-    let mut last = None;
-    for r in history.iter().flat_map(|s| &s.roles) {
-        if r.role == role {
-            last = all.iter().position(|m| *m == r.member);
-            if let Some(i) = last {
-                counts[i] += 1;
-            }
-        }
-    }
-    let start = last.map_or(0, |i| i + 1);
-    let n = all.len();
-    let present = |i: usize| i >= known || eligible.iter().any(|e| e.as_ref() == all[i]);
-    let mut due: Vec<(usize, usize, usize)> = (0..n)
-        .map(|step| (start + step) % n)
-        .filter(|&i| present(i))
-        .enumerate()
-        .map(|(pos, i)| (counts[i], pos, i))
-        .collect();
-    due.sort_unstable();
-    due.into_iter()
-        .take(k)
-        .map(|(_, _, i)| all[i].to_string())
-        .collect()
+/// Who held `role` in `history`, oldest first.
+fn held<'a>(history: &'a [PastSession], role: &'a str) -> impl Iterator<Item = &'a str> {
+    history
+        .iter()
+        .flat_map(|s| &s.roles)
+        .filter(move |r| r.role == role)
+        .map(|r| r.member.as_str())
 }
 
 /// Picks who takes `role` this session among all attendees (see [`rotate`]).

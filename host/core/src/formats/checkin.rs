@@ -207,11 +207,11 @@ impl Format for CheckIn {
 /// strategy share, so the phases add up to the whole duration.
 fn agenda(duration: u32, settings: &Settings, topic: &str) -> Vec<AgendaItem> {
     let mut items = Vec::new();
-    let parts: u32 = if settings.success_stories { 3 } else { 2 };
-    let share = duration / parts;
-    let first = duration - share * (parts - 1);
+    let phases = if settings.success_stories { 3 } else { 2 };
+    let minutes = peerwell_rules::split::even(duration, phases);
+    let share = minutes[phases - 1];
     items.push(AgendaItem {
-        minutes: first,
+        minutes: minutes[0],
         title: "Check-in round".to_string(),
         detail: "Each person says how they are doing this week.".to_string(),
     });

@@ -1,15 +1,17 @@
-//! Fair role rotation shared by the formats.
+//! Fair role rotation shared by the formats: the rule is
+//! [`peerwell_rules::rotation`], which the plugin SDK calls too.
 //!
 //! A role goes to the eligible attendees who have held it least often in the
 //! series so far; ties go to whoever comes first after the last holder in the
 //! group's member order. Absent members are never picked and keep their turn.
+//! The planner gives a series without published history the sessions since
+//! its anchor as history (see `schedule::realise`), so roles do not depend
+//! on where the horizon starts.
 //!
 //! Among members who are eligible and attend every session, the counts never
 //! differ by more than one: the picked members always have the lowest counts
 //! among those present, so a steady member at the lower count is picked
 //! before anyone present at the higher count.
-
-use std::collections::{BTreeMap, BTreeSet};
 
 use super::{PastSession, SessionRequest};
 
@@ -26,37 +28,12 @@ pub fn rotate(
     role: &str,
     k: usize,
 ) -> Vec<String> {
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut last = None;
-    for r in history.iter().flat_map(|s| &s.roles) {
-        if r.role == role {
-            *counts.entry(r.member.as_str()).or_default() += 1;
-            last = Some(r.member.as_str());
-        }
-    }
-    let mut all: Vec<&str> = order.iter().map(String::as_str).collect();
-    let known: BTreeSet<&str> = all.iter().copied().collect();
-    for e in eligible {
-        if !known.contains(e.as_str()) {
-            all.push(e.as_str());
-        }
-    }
-    let present: BTreeSet<&str> = eligible.iter().map(String::as_str).collect();
-    let start = last
-        .and_then(|l| all.iter().position(|m| *m == l))
-        .map_or(0, |i| i + 1);
-    let n = all.len();
-    let mut due: Vec<(usize, usize, &str)> = (0..n)
-        .map(|step| all[(start + step) % n])
-        .filter(|m| present.contains(m))
-        .enumerate()
-        .map(|(pos, m)| (counts.get(m).copied().unwrap_or(0), pos, m))
-        .collect();
-    due.sort_unstable();
-    due.into_iter()
-        .take(k)
-        .map(|(_, _, m)| m.to_string())
-        .collect()
+    let held = history
+        .iter()
+        .flat_map(|s| &s.roles)
+        .filter(|r| r.role == role)
+        .map(|r| r.member.as_str());
+    peerwell_rules::rotation::rotate(order, eligible, held, k)
 }
 
 /// Picks who takes `role` this session among all attendees (see [`rotate`]).

@@ -80,6 +80,69 @@ pub fn one_by_one<F: Format + ?Sized>(
     Ok(plans)
 }
 
+/// The most sessions [`plan_from_anchor`] plans before a series' first one:
+/// ten years of weekly sessions.
+pub const MOST_SINCE_ANCHOR: u32 = 520;
+
+/// Plans the series with [`Format::plan_series`], so that its roles do not
+/// depend on where the horizon starts. A series that opens with a session to
+/// plan (no published session before it) whose index is above 0 is first
+/// given the sessions since its anchor (at most [`MOST_SINCE_ANCHOR`]) as
+/// history: planned by the format as if everyone in that first session's
+/// group (attending or not) had come, on its date and time. A planning
+/// horizon that starts earlier and holds those sessions with everyone gives
+/// them the same roles, so the sessions both horizons hold match. Should the
+/// format fail on those sessions, the series is planned without them.
+pub fn plan_from_anchor<F: Format + ?Sized>(
+    format: &F,
+    request: &SeriesRequest<'_>,
+) -> Result<Vec<SessionPlan>, FormatError> {
+    let since = since_anchor(request);
+    if since.is_empty() {
+        return format.plan_series(request);
+    }
+    let lead = since.len();
+    let items: Vec<SeriesItem> = since
+        .into_iter()
+        .chain(request.items.iter().cloned())
+        .collect();
+    let anchored = SeriesRequest {
+        items: &items,
+        ..request.clone()
+    };
+    match format.plan_series(&anchored) {
+        Ok(plans) if plans.len() >= lead => Ok(plans.into_iter().skip(lead).collect()),
+        _ => format.plan_series(request),
+    }
+}
+
+/// The sessions before the series' first one that [`plan_from_anchor`]
+/// plans; none when the series opens with history or at index 0.
+fn since_anchor(request: &SeriesRequest<'_>) -> Vec<SeriesItem> {
+    let Some(SeriesItem::Plan(first)) = request.items.first() else {
+        return Vec::new();
+    };
+    let everyone: Vec<String> = request
+        .group
+        .members
+        .iter()
+        .filter(|m| first.attendees.contains(m) || first.absentees.contains(m))
+        .cloned()
+        .collect();
+    let from = first.index.saturating_sub(MOST_SINCE_ANCHOR);
+    (from..first.index)
+        .map(|index| {
+            SeriesItem::Plan(SeriesSession {
+                index,
+                date: first.date,
+                start: first.start,
+                attendees: everyone.clone(),
+                absentees: Vec::new(),
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,6 +222,50 @@ mod tests {
             holders(&one_by_one(&CheckIn, &request).unwrap()),
             ["a", "b"]
         );
+    }
+
+    #[test]
+    fn planned_from_the_anchor_the_start_does_not_matter() {
+        let g = group();
+        let people = BTreeMap::new();
+        let series = |from: u32| -> Vec<(u32, Vec<RoleAssignment>)> {
+            let items: Vec<SeriesItem> = (from..12).map(|i| plan(i, &["a", "b", "c"])).collect();
+            let request = SeriesRequest {
+                group: &g,
+                items: &items,
+                people: &people,
+            };
+            let plans = plan_from_anchor(&CheckIn, &request).unwrap();
+            (from..12).zip(plans.into_iter().map(|p| p.roles)).collect()
+        };
+        let whole = series(0);
+        assert_eq!(holders_of(&whole[..4]), ["a", "b", "c", "a"]);
+        for from in 1..12 {
+            assert_eq!(series(from), whole[from as usize..], "from {from}");
+        }
+        // A series opening with published history continues from it.
+        let fixed = SeriesItem::Fixed(PastSession {
+            date: date(2024, 12, 31),
+            attendees: g.members.clone(),
+            roles: vec![RoleAssignment {
+                role: "strategy".to_string(),
+                member: "a".to_string(),
+            }],
+        });
+        let items = [fixed, plan(7, &["a", "b", "c"])];
+        let request = SeriesRequest {
+            group: &g,
+            items: &items,
+            people: &people,
+        };
+        assert_eq!(
+            holders(&plan_from_anchor(&CheckIn, &request).unwrap()),
+            ["b"]
+        );
+    }
+
+    fn holders_of(series: &[(u32, Vec<RoleAssignment>)]) -> Vec<&str> {
+        series.iter().map(|(_, r)| r[0].member.as_str()).collect()
     }
 
     #[test]

@@ -162,17 +162,10 @@ pub(crate) fn require(roles: &mut Vec<crate::model::RequiredRole>, tag: &str, mi
     }
 }
 
-/// Splits `total` minutes into parts proportional to `weights`, each at
-/// least one minute when `total` allows; the parts add up to `total`.
+/// Splits `total` minutes into parts proportional to `weights`; the parts
+/// add up to `total` (the shared rule, [`peerwell_rules::split::proportional`]).
 pub(crate) fn split_minutes(total: u32, weights: &[u32]) -> Vec<u32> {
-    let sum: u32 = weights.iter().sum::<u32>().max(1);
-    let mut parts: Vec<u32> = weights.iter().map(|w| total * w / sum).collect();
-    let given: u32 = parts.iter().sum();
-    // The rounding remainder goes to the largest part.
-    if let Some(i) = (0..weights.len()).max_by_key(|i| (weights[*i], usize::MAX - i)) {
-        parts[i] += total - given;
-    }
-    parts
+    peerwell_rules::split::proportional(total, weights)
 }
 
 #[cfg(test)]

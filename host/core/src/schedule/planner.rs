@@ -330,7 +330,7 @@ pub fn plan_with(
             format,
             &planner.org.people,
             (&previous.past, &frozen),
-            h,
+            (h, matches!(w, Work::Series(_))),
         ) {
             Ok(s) => s,
             Err(reason) => {

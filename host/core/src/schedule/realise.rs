@@ -17,7 +17,9 @@ use super::evaluate::{self, Context, Setup, Skip};
 use super::members::Bookings;
 use super::series::{self, place};
 use super::{SeriesTime, Session, Skipped};
-use crate::formats::{Format, PastSession, SeriesItem, SeriesRequest, SeriesSession};
+use crate::formats::{
+    Format, PastSession, SeriesItem, SeriesRequest, SeriesSession, plan_from_anchor,
+};
 use crate::model::{Horizon, Interval, ShortOfQuorum};
 
 /// The planning horizon and holidays, for searches that book as they go.
@@ -233,13 +235,15 @@ pub fn move_or_skip(
 /// its held occurrences, in index order, planned by the format in one
 /// series with the earlier ones as history. `(past, frozen)`: the group's
 /// published sessions that already started with an index before every
-/// planned one open the history.
+/// planned one open the history. A `series` group with no such history is
+/// planned from its anchor ([`plan_from_anchor`]); subgroups of a
+/// partitioned group are not.
 pub fn sessions(
     setup: &Setup<'_, '_>,
     format: &dyn Format,
     people: &std::collections::BTreeMap<String, crate::model::Person>,
     (past, frozen): (&[Session], &[Session]),
-    mut held: Vec<Held>,
+    (mut held, series): (Vec<Held>, bool),
 ) -> Result<Vec<Session>, String> {
     let group = setup.group;
     held.sort_by_key(|h| h.index);
@@ -307,10 +311,12 @@ pub fn sessions(
             items: &items,
             people,
         };
-        format
-            .plan_series(&request)
-            .map_err(|e| e.to_string())?
-            .into_iter()
+        let plans = if series {
+            plan_from_anchor(format, &request)
+        } else {
+            format.plan_series(&request)
+        };
+        plans.map_err(|e| e.to_string())?.into_iter()
     } else {
         Vec::new().into_iter()
     };
