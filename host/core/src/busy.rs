@@ -16,10 +16,14 @@ pub enum BusySource {
     ClientBlock(usize),
 }
 
+/// One busy span of a person, with where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BusySpan {
+    /// When the person is busy.
     pub interval: Interval,
+    /// The calendar or client block it came from.
     pub source: BusySource,
+    /// Whether a buffer follows it (see [`PersonBusy::blocked`]).
     pub client_facing: bool,
 }
 

@@ -78,8 +78,11 @@ impl Default for MailSettings {
 /// `[mail.smtp]`: where and how to submit mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpSettings {
+    /// The server's host name or address.
     pub host: String,
+    /// The server's port.
     pub port: u16,
+    /// How the connection is protected.
     pub tls: SmtpTls,
     /// The user name for AUTH, if any.
     pub username: Option<String>,
@@ -105,7 +108,9 @@ pub enum SmtpTls {
 /// An HR or wellness contact named in `[[mail.hr]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HrContact {
+    /// The contact's name (the notices' addressee and greeting).
     pub name: String,
+    /// Where notices are sent.
     pub email: String,
 }
 
@@ -113,7 +118,9 @@ pub struct HrContact {
 /// midnight when `end <= start` (e.g. 21:00–07:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
+    /// When the quiet period starts (inclusive).
     pub start: Time,
+    /// When it ends (exclusive); at or before `start` it is the next day.
     pub end: Time,
 }
 

@@ -41,7 +41,9 @@ use crate::model::{ClientFacing, Interval};
 /// One busy span read from a calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Busy {
+    /// When the event (or free/busy period) makes the member busy.
     pub interval: Interval,
+    /// Whether the event is client-facing (see [`ClientFacing`]).
     pub client_facing: bool,
 }
 
@@ -63,6 +65,7 @@ pub struct CalendarError {
     pub file: String,
     /// 1-based line, when one line is to blame.
     pub line: Option<usize>,
+    /// What is wrong, phrased without the file's text.
     pub message: String,
 }
 
