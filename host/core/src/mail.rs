@@ -154,11 +154,27 @@ pub struct GroupMail {
     pub reminders: Option<Vec<u32>>,
 }
 
+/// A mail setting's value that does not read. The messages quote the
+/// value: it comes from the policy file, not from a calendar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailValueError {
+    /// Not a duration like `"24h"` or `"1h30m"` (or too long).
+    #[error("expected a duration like \"24h\", \"90m\", \"3d\" or \"1h30m\", found \"{0}\"")]
+    Offset(String),
+    /// Not two `HH:MM` times joined by `-`.
+    #[error("expected quiet hours \"HH:MM-HH:MM\", e.g. \"21:00-07:00\", found \"{0}\"")]
+    QuietHours(String),
+    /// Quiet hours that start and end at the same time.
+    #[error(
+        "quiet hours \"{0}\" start and end at the same time, which would be no quiet time or all day"
+    )]
+    QuietHoursEmpty(String),
+}
+
 /// Parses a duration such as `"24h"`, `"90m"`, `"3d"` or `"1h30m"` into
 /// minutes.
-pub fn parse_offset(s: &str) -> Result<u32, String> {
-    let shape =
-        || format!("expected a duration like \"24h\", \"90m\", \"3d\" or \"1h30m\", found \"{s}\"");
+pub fn parse_offset(s: &str) -> Result<u32, MailValueError> {
+    let shape = || MailValueError::Offset(s.to_string());
     let text = s.trim();
     if text.is_empty() {
         return Err(shape());
@@ -187,9 +203,8 @@ pub fn parse_offset(s: &str) -> Result<u32, String> {
 }
 
 /// Parses `"HH:MM-HH:MM"` quiet hours; the span may cross midnight.
-pub fn parse_quiet_hours(s: &str) -> Result<QuietHours, String> {
-    let shape =
-        || format!("expected quiet hours \"HH:MM-HH:MM\", e.g. \"21:00-07:00\", found \"{s}\"");
+pub fn parse_quiet_hours(s: &str) -> Result<QuietHours, MailValueError> {
+    let shape = || MailValueError::QuietHours(s.to_string());
     let (a, b) = s.split_once('-').ok_or_else(shape)?;
     let time = |t: &str| -> Option<Time> {
         let (h, m) = t.trim().split_once(':')?;
@@ -201,9 +216,7 @@ pub fn parse_quiet_hours(s: &str) -> Result<QuietHours, String> {
     let start = time(a).ok_or_else(shape)?;
     let end = time(b).ok_or_else(shape)?;
     if start == end {
-        return Err(format!(
-            "quiet hours \"{s}\" start and end at the same time, which would be no quiet time or all day"
-        ));
+        return Err(MailValueError::QuietHoursEmpty(s.to_string()));
     }
     Ok(QuietHours { start, end })
 }
