@@ -285,7 +285,11 @@ fn read_rules(
                 rules.push((rule, p.line));
             }
             Err(m) => {
-                soft(CalendarError::at(label, p.line, &m), OPEN_END, warnings);
+                soft(
+                    CalendarError::at(label, p.line, &m.to_string()),
+                    OPEN_END,
+                    warnings,
+                );
                 *open_end = true;
             }
         }
