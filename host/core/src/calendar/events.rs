@@ -22,11 +22,11 @@ pub(crate) use revisions::{Group, group_by_uid};
 pub(crate) use starts::OCCURRENCE_CAP;
 pub(crate) use starts::{Bounds, master_starts, slack};
 
-use super::CalendarError;
 use super::lines::{Comp, Prop};
 use super::rrule::Rule;
 use super::value::{Dur, Raw, civil_secs, parse_duration, parse_raw};
 use super::zones::{When, Zones};
+use super::{CalendarError, Warning};
 use crate::model::{ClientFacing, Interval};
 
 /// One VEVENT, reduced to times and flags.
@@ -114,9 +114,11 @@ fn when_or_period(
 
 /// A defect of one property that does not stop the event: a warning that
 /// says what was assumed.
-fn soft(e: CalendarError, assumed: &str, warnings: &mut Vec<String>) {
-    let at = e.line.map(|l| format!("line {l}: ")).unwrap_or_default();
-    warnings.push(format!("{at}{}; {assumed}", e.message));
+fn soft(e: CalendarError, assumed: &str, warnings: &mut Vec<Warning>) {
+    warnings.push(Warning {
+        line: e.line,
+        text: format!("{}; {assumed}", e.message),
+    });
 }
 
 /// What is assumed when a time of an event cannot be read.
@@ -128,13 +130,10 @@ pub(crate) fn read_event(
     c: &Comp,
     zones: &mut Zones,
     cf: &ClientFacing,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<Option<Ev>, CalendarError> {
     let Some(dtstart) = c.prop("DTSTART") else {
-        warnings.push(format!(
-            "line {}: an event without DTSTART was ignored",
-            c.line
-        ));
+        warnings.push(Warning::at(c.line, "an event without DTSTART was ignored"));
         return Ok(None);
     };
     let mut start = zones.when(label, dtstart, &dtstart.value)?;
@@ -191,7 +190,7 @@ fn read_end(
     c: &Comp,
     start: &mut When,
     zones: &mut Zones,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<EndSpec, CalendarError> {
     let end = if let Some(p) = c.prop("DTEND") {
         let e = zones.when(label, p, &p.value)?;
@@ -210,9 +209,9 @@ fn read_end(
             }
         };
         if spec.is_negative() {
-            warnings.push(format!(
-                "line {}: DTEND is before DTSTART; the span between them is counted busy",
-                p.line
+            warnings.push(Warning::at(
+                p.line,
+                "DTEND is before DTSTART; the span between them is counted busy",
             ));
         }
         spec
@@ -235,20 +234,20 @@ fn read_rules(
     label: &str,
     c: &Comp,
     open_end: &mut bool,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Vec<(Rule, usize)> {
     let mut rules = Vec::new();
     for p in c.props_named("RRULE") {
         if p.value.trim().is_empty() {
-            warnings.push(format!("line {}: an empty RRULE was ignored", p.line));
+            warnings.push(Warning::at(p.line, "an empty RRULE was ignored"));
             continue;
         }
         match Rule::parse(&p.value) {
             Ok(rule) => {
                 if rule.count_ignored {
-                    warnings.push(format!(
-                        "line {}: RRULE COUNT is not a positive number; UNTIL alone ends the rule",
-                        p.line
+                    warnings.push(Warning::at(
+                        p.line,
+                        "RRULE COUNT is not a positive number; UNTIL alone ends the rule",
                     ));
                 }
                 rules.push((rule, p.line));
@@ -274,7 +273,7 @@ fn read_dates(
     c: &Comp,
     open_end: &mut bool,
     zones: &mut Zones,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Result<DateLists, CalendarError> {
     let mut rdates = Vec::new();
     for p in c.props_named("RDATE") {
@@ -311,7 +310,7 @@ fn read_rid(
     label: &str,
     c: &Comp,
     zones: &mut Zones,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> (Option<String>, Option<Rid>) {
     let uid = c.prop("UID").map(|p| p.value.clone());
     let Some(p) = c.prop("RECURRENCE-ID") else {

@@ -8,9 +8,9 @@
 //! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
 //! ATTENDEE, …) are skipped without being copied.
 
-use super::CalendarError;
 pub(crate) use super::props::Prop;
 use super::props::{ParamCache, simple_property};
+use super::{CalendarError, Warning};
 
 /// The components we read; everything else is skipped with its children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,7 +190,7 @@ pub(crate) struct SpanEnd {
     pub open: Vec<(Kind, usize)>,
     pub roots: usize,
     pub deep: (usize, usize),
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl SpanEnd {
@@ -333,7 +333,7 @@ struct SpanReader<'a, 'l> {
     roots: usize,
     /// Components open past [`MAX_DEPTH`], and the BEGIN line of the outermost.
     deep: (usize, usize),
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
     /// Whether text after the last END:VCALENDAR was warned about.
     trailing: bool,
     params: ParamCache,
@@ -377,8 +377,9 @@ impl<'a> SpanReader<'a, '_> {
         {
             if self.stack.is_empty() && !self.trailing {
                 self.trailing = true;
-                self.warnings.push(format!(
-                    "line {this_line}: text after END:VCALENDAR was ignored"
+                self.warnings.push(Warning::at(
+                    this_line,
+                    "text after END:VCALENDAR was ignored",
                 ));
             }
             return Ok(());
@@ -465,7 +466,7 @@ impl<'a> SpanReader<'a, '_> {
                 line,
             },
             Err(e) => {
-                self.warnings.push(format!("line {line}: {}", e.message));
+                self.warnings.push(Warning::at(line, e.message));
                 Prop {
                     name,
                     params: None,
@@ -484,9 +485,12 @@ impl<'a> SpanReader<'a, '_> {
         }
         if self.stack.len() >= MAX_DEPTH {
             self.deep = (1, this_line);
-            self.warnings.push(format!(
-                "line {this_line}: components nest deeper than {MAX_DEPTH} levels; \
-                 this one and everything inside it were ignored"
+            self.warnings.push(Warning::at(
+                this_line,
+                format!(
+                    "components nest deeper than {MAX_DEPTH} levels; \
+                     this one and everything inside it were ignored"
+                ),
             ));
             return Ok(());
         }

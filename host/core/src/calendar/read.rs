@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use super::events::{self, EndSpec, Ev, Group};
 use super::parts;
 use super::zones::Tz;
-use super::{Busy, CalendarError};
+use super::{Busy, CalendarError, Warning};
 use crate::model::{ClientFacing, Interval};
 
 /// Busy spans one file may yield in total.
@@ -87,10 +87,10 @@ pub(crate) fn read(
         None => {
             for g in &groups {
                 if out.len() > FILE_CAP {
-                    warnings.push(format!(
+                    warnings.push(Warning::whole(format!(
                         "the file yields more than {FILE_CAP} busy spans in the planning \
                          window; the whole window is counted busy"
-                    ));
+                    )));
                     if !opts.holidays {
                         push(&mut out, window, window, false);
                     }
@@ -105,23 +105,18 @@ pub(crate) fn read(
     Ok((out, tidy(warnings)))
 }
 
-/// Warnings in line order (the same whatever the threads), at most
-/// [`WARNING_CAP`] of them.
-fn tidy(mut warnings: Vec<String>) -> Vec<String> {
-    let line = |w: &String| {
-        w.strip_prefix("line ")
-            .and_then(|r| r.split(':').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0)
-    };
-    warnings.sort_by_key(line);
+/// Warnings in line order (the same whatever the threads; those of the
+/// whole file first), at most [`WARNING_CAP`] of them, as text.
+fn tidy(mut warnings: Vec<Warning>) -> Vec<String> {
+    warnings.sort_by_key(|w| w.line.unwrap_or(0));
     warnings.dedup();
-    if warnings.len() > WARNING_CAP {
-        let more = warnings.len() - WARNING_CAP;
-        warnings.truncate(WARNING_CAP);
-        warnings.push(format!("… and {more} more warnings like these"));
+    let more = warnings.len().saturating_sub(WARNING_CAP);
+    warnings.truncate(WARNING_CAP);
+    let mut out: Vec<String> = warnings.iter().map(Warning::to_string).collect();
+    if more > 0 {
+        out.push(format!("… and {more} more warnings like these"));
     }
-    warnings
+    out
 }
 
 /// Groups (UIDs) below which expansion stays on one thread.
@@ -140,7 +135,7 @@ fn expand_parallel(
     opts: &Options<'_>,
     threads: usize,
     steps: u64,
-) -> Option<(Vec<Busy>, Vec<String>)> {
+) -> Option<(Vec<Busy>, Vec<Warning>)> {
     let per = groups.len().div_ceil(threads.max(1)).max(1);
     let run = |chunk: &[Group]| {
         let mut out = Vec::new();
@@ -154,7 +149,7 @@ fn expand_parallel(
         }
         Some((out, warnings))
     };
-    let results: Vec<Option<(Vec<Busy>, Vec<String>)>> = std::thread::scope(|s| {
+    let results: Vec<Option<(Vec<Busy>, Vec<Warning>)>> = std::thread::scope(|s| {
         let mut chunks = groups.chunks(per);
         let first = chunks.next();
         let handles: Vec<_> = chunks.map(|c| s.spawn(move || run(c))).collect();
@@ -202,7 +197,7 @@ fn expand_group(
     opts: &Options<'_>,
     steps: u64,
     out: &mut Vec<Busy>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     push_overrides(master, overrides, opts, out);
     let Some(m) = master else { return };

@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 
 use super::{EndSpec, Ev};
+use crate::calendar::Warning;
 use crate::calendar::expand::Expander;
 use crate::calendar::rrule::Rule;
 use crate::calendar::value::{Raw, civil_secs, from_civil_secs};
@@ -95,7 +96,7 @@ impl Excluded {
 
 /// Expands the master's own start times (DTSTART, every RRULE, RDATE,
 /// minus EXDATE, which is applied before any cap).
-pub(crate) fn master_starts(ev: &Ev, b: &Bounds, warnings: &mut Vec<String>) -> Starts {
+pub(crate) fn master_starts(ev: &Ev, b: &Bounds, warnings: &mut Vec<Warning>) -> Starts {
     let tz = &ev.start.tz;
     let excluded = Excluded::of(ev);
     let mut out = Starts {
@@ -136,7 +137,7 @@ fn expand_rule(
     b: &Bounds,
     excluded: &Excluded,
     out: &mut Starts,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
     let tz = &ev.start.tz;
     let until = rule.until.map(|u| Until::of(u, ev.start.date));
@@ -164,10 +165,13 @@ fn expand_rule(
             continue;
         }
         if kept >= OCCURRENCE_CAP {
-            warnings.push(format!(
-                "line {line}: the recurrence rule yields more than {OCCURRENCE_CAP} \
-                 occurrences in the planning window; the event is counted busy from its \
-                 last expanded occurrence to the end of the window"
+            warnings.push(Warning::at(
+                line,
+                format!(
+                    "the recurrence rule yields more than {OCCURRENCE_CAP} \
+                     occurrences in the planning window; the event is counted busy from its \
+                     last expanded occurrence to the end of the window"
+                ),
             ));
             out.busy_from = out.busy_from.min(last).or(last);
             return;
@@ -177,10 +181,11 @@ fn expand_rule(
         out.list.push((local, at, None));
     }
     if it.capped {
-        warnings.push(format!(
-            "line {line}: the recurrence rule was cut short (too many steps without \
+        warnings.push(Warning::at(
+            line,
+            "the recurrence rule was cut short (too many steps without \
              occurrences: an impossible or pathological rule?); the event is counted busy \
-             from its last expanded occurrence to the end of the window"
+             from its last expanded occurrence to the end of the window",
         ));
         out.busy_from = out.busy_from.min(last).or(last);
     }
