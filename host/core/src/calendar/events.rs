@@ -22,7 +22,7 @@ pub(crate) use revisions::{Group, group_by_uid};
 pub(crate) use starts::OCCURRENCE_CAP;
 pub(crate) use starts::{Bounds, master_starts, slack};
 
-use super::lines::{Comp, Prop};
+use super::lines::{Comp, Prop, PropName};
 use super::rrule::Rule;
 use super::value::{Dur, Raw, civil_secs, parse_duration, parse_raw};
 use super::zones::{When, Zones};
@@ -66,7 +66,7 @@ fn is_client_facing(ev: &Comp, rule: &ClientFacing) -> bool {
             categories,
             summary_contains,
         } => {
-            let cat = ev.props_named("CATEGORIES").any(|p| {
+            let cat = ev.props_named(PropName::Categories).any(|p| {
                 p.value.split(',').any(|c| {
                     let c = c.trim();
                     categories
@@ -74,7 +74,7 @@ fn is_client_facing(ev: &Comp, rule: &ClientFacing) -> bool {
                         .any(|want| want.trim().eq_ignore_ascii_case(c))
                 })
             });
-            cat || ev.prop("SUMMARY").is_some_and(|p| {
+            cat || ev.prop(PropName::Summary).is_some_and(|p| {
                 let s = p.value.to_lowercase();
                 summary_contains
                     .iter()
@@ -132,7 +132,7 @@ pub(crate) fn read_event(
     cf: &ClientFacing,
     warnings: &mut Vec<Warning>,
 ) -> Result<Option<Ev>, CalendarError> {
-    let Some(dtstart) = c.prop("DTSTART") else {
+    let Some(dtstart) = c.prop(PropName::Dtstart) else {
         warnings.push(Warning::at(c.line, "an event without DTSTART was ignored"));
         return Ok(None);
     };
@@ -149,16 +149,16 @@ pub(crate) fn read_event(
     let rules = read_rules(label, c, &mut open_end, warnings);
     let (rdates, exdates) = read_dates(label, c, &mut open_end, zones, warnings)?;
     let (uid, rid) = read_rid(label, c, zones, warnings);
-    let flag = |name: &str, want: &str| {
+    let flag = |name: PropName, want: &str| {
         c.prop(name)
             .is_some_and(|p| p.value.trim().eq_ignore_ascii_case(want))
     };
     let sequence = c
-        .prop("SEQUENCE")
+        .prop(PropName::Sequence)
         .and_then(|p| p.value.trim().parse::<i64>().ok())
         .unwrap_or(0);
     let stamp = c
-        .prop("DTSTAMP")
+        .prop(PropName::Dtstamp)
         .and_then(|p| parse_raw(&p.value))
         .map_or(i64::MIN, |r| match r {
             Raw::Utc(dt) | Raw::Local(dt) => civil_secs(dt),
@@ -172,8 +172,8 @@ pub(crate) fn read_event(
         rdates,
         exdates,
         rid,
-        cancelled: flag("STATUS", "CANCELLED"),
-        transparent: flag("TRANSP", "TRANSPARENT"),
+        cancelled: flag(PropName::Status, "CANCELLED"),
+        transparent: flag(PropName::Transp, "TRANSPARENT"),
         client_facing: is_client_facing(c, cf),
         revision: (sequence, stamp, c.line),
         open_end,
@@ -192,7 +192,7 @@ fn read_end(
     zones: &mut Zones,
     warnings: &mut Vec<Warning>,
 ) -> Result<EndSpec, CalendarError> {
-    let end = if let Some(p) = c.prop("DTEND") {
+    let end = if let Some(p) = c.prop(PropName::Dtend) {
         let e = zones.when(label, p, &p.value)?;
         if start.date && !e.date {
             start.tz = zones.zone_of_timed_end(&e.tz);
@@ -215,7 +215,7 @@ fn read_end(
             ));
         }
         spec
-    } else if let Some(p) = c.prop("DURATION") {
+    } else if let Some(p) = c.prop(PropName::Duration) {
         EndSpec::Nominal(
             parse_duration(&p.value)
                 .ok_or_else(|| bad(label, p, "is not a valid DURATION (e.g. PT1H30M)"))?,
@@ -237,7 +237,7 @@ fn read_rules(
     warnings: &mut Vec<Warning>,
 ) -> Vec<(Rule, usize)> {
     let mut rules = Vec::new();
-    for p in c.props_named("RRULE") {
+    for p in c.props_named(PropName::Rrule) {
         if p.value.trim().is_empty() {
             warnings.push(Warning::at(p.line, "an empty RRULE was ignored"));
             continue;
@@ -276,7 +276,7 @@ fn read_dates(
     warnings: &mut Vec<Warning>,
 ) -> Result<DateLists, CalendarError> {
     let mut rdates = Vec::new();
-    for p in c.props_named("RDATE") {
+    for p in c.props_named(PropName::Rdate) {
         for v in p.value.split(',').filter(|v| !v.trim().is_empty()) {
             match when_or_period(zones, label, p, v) {
                 Ok(r) => rdates.push(r),
@@ -288,7 +288,7 @@ fn read_dates(
         }
     }
     let mut exdates = Vec::new();
-    for p in c.props_named("EXDATE") {
+    for p in c.props_named(PropName::Exdate) {
         for v in p.value.split(',').filter(|v| !v.trim().is_empty()) {
             match zones.when(label, p, v) {
                 Ok(w) => exdates.push(w),
@@ -312,8 +312,8 @@ fn read_rid(
     zones: &mut Zones,
     warnings: &mut Vec<Warning>,
 ) -> (Option<String>, Option<Rid>) {
-    let uid = c.prop("UID").map(|p| p.value.clone());
-    let Some(p) = c.prop("RECURRENCE-ID") else {
+    let uid = c.prop(PropName::Uid).map(|p| p.value.clone());
+    let Some(p) = c.prop(PropName::RecurrenceId) else {
         return (uid, None);
     };
     match zones.when(label, p, &p.value) {
@@ -339,7 +339,7 @@ pub(crate) fn read_freebusy(
     zones: &mut Zones,
     out: &mut Vec<Interval>,
 ) -> Result<(), CalendarError> {
-    for p in c.props_named("FREEBUSY") {
+    for p in c.props_named(PropName::Freebusy) {
         if p.param("FBTYPE")
             .is_some_and(|t| t.eq_ignore_ascii_case("FREE"))
         {

@@ -8,8 +8,8 @@
 //! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
 //! ATTENDEE, …) are skipped without being copied.
 
-pub(crate) use super::props::Prop;
 use super::props::{ParamCache, simple_property};
+pub(crate) use super::props::{Prop, PropName};
 use super::{CalendarError, Warning};
 
 /// The components we read; everything else is skipped with its children.
@@ -37,46 +37,34 @@ impl Kind {
         }
     }
 
-    /// The property names this component needs; others are dropped on
-    /// sight (SUMMARY and CATEGORIES of events only with `keep_text`).
-    fn keeps(self, keep_text: bool) -> &'static [&'static str] {
+    /// Whether this component needs property `name`; others are dropped
+    /// on sight (SUMMARY and CATEGORIES of events only with `keep_text`).
+    fn keeps(self, name: PropName, keep_text: bool) -> bool {
+        use PropName as P;
         match self {
-            Kind::Event if keep_text => &[
-                "DTSTART",
-                "DTEND",
-                "DURATION",
-                "RRULE",
-                "RDATE",
-                "EXDATE",
-                "RECURRENCE-ID",
-                "UID",
-                "STATUS",
-                "TRANSP",
-                "SEQUENCE",
-                "DTSTAMP",
-                "SUMMARY",
-                "CATEGORIES",
-            ],
-            Kind::Event => &[
-                "DTSTART",
-                "DTEND",
-                "DURATION",
-                "RRULE",
-                "RDATE",
-                "EXDATE",
-                "RECURRENCE-ID",
-                "UID",
-                "STATUS",
-                "TRANSP",
-                "SEQUENCE",
-                "DTSTAMP",
-            ],
-            Kind::FreeBusy => &["FREEBUSY"],
-            Kind::Timezone => &["TZID"],
-            Kind::Standard | Kind::Daylight => {
-                &["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"]
-            }
-            Kind::Calendar | Kind::Other => &[],
+            Kind::Event => match name {
+                P::Dtstart
+                | P::Dtend
+                | P::Duration
+                | P::Rrule
+                | P::Rdate
+                | P::Exdate
+                | P::RecurrenceId
+                | P::Uid
+                | P::Status
+                | P::Transp
+                | P::Sequence
+                | P::Dtstamp => true,
+                P::Summary | P::Categories => keep_text,
+                _ => false,
+            },
+            Kind::FreeBusy => name == P::Freebusy,
+            Kind::Timezone => name == P::Tzid,
+            Kind::Standard | Kind::Daylight => matches!(
+                name,
+                P::Dtstart | P::TzoffsetFrom | P::TzoffsetTo | P::Rrule | P::Rdate
+            ),
+            Kind::Calendar | Kind::Other => false,
         }
     }
 }
@@ -92,12 +80,12 @@ pub(crate) struct Comp {
 
 impl Comp {
     /// The first property called `name`.
-    pub fn prop(&self, name: &str) -> Option<&Prop> {
+    pub fn prop(&self, name: PropName) -> Option<&Prop> {
         self.props.iter().find(|p| p.name == name)
     }
 
     /// Every property called `name`, in file order.
-    pub fn props_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Prop> + 'a {
+    pub fn props_named(&self, name: PropName) -> impl Iterator<Item = &Prop> + '_ {
         self.props.iter().filter(move |p| p.name == name)
     }
 }
@@ -426,12 +414,7 @@ impl<'a> SpanReader<'a, '_> {
             }
             None => &[][..],
         };
-        let Some(&name) = top
-            .kind
-            .keeps(self.keep_text)
-            .iter()
-            .find(|n| n.as_bytes() == upper)
-        else {
+        let Some(name) = PropName::of(upper).filter(|&n| top.kind.keeps(n, self.keep_text)) else {
             self.lines.skip_rest();
             return Ok(());
         };
@@ -449,7 +432,7 @@ impl<'a> SpanReader<'a, '_> {
     /// A kept line's property. One whose parameters cannot be parsed is
     /// kept with a value nothing reads (the event then fails safe as for
     /// any unreadable value), with a warning.
-    fn prop(&mut self, name: &'static str, line: usize, text: &[u8]) -> Prop {
+    fn prop(&mut self, name: PropName, line: usize, text: &[u8]) -> Prop {
         if let Some(value) = simple_property(text) {
             return Prop {
                 name,

@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::expand::Expander;
-use super::lines::{Comp, Kind, Prop};
+use super::lines::{Comp, Kind, Prop, PropName};
 use super::rrule::Rule;
 use super::value::{Raw, civil_secs, from_civil_secs, parse_offset, parse_raw};
 use super::windows_zones::iana_for_windows;
@@ -164,15 +164,15 @@ fn observance(
     budget: &mut ZoneBudget,
     onsets: &mut Vec<(i64, i32, i32)>,
 ) -> Option<()> {
-    let from = parse_offset(&obs.prop("TZOFFSETFROM")?.value)?;
-    let to = parse_offset(&obs.prop("TZOFFSETTO")?.value)?;
-    let start = match parse_raw(&obs.prop("DTSTART")?.value)? {
+    let from = parse_offset(&obs.prop(PropName::TzoffsetFrom)?.value)?;
+    let to = parse_offset(&obs.prop(PropName::TzoffsetTo)?.value)?;
+    let start = match parse_raw(&obs.prop(PropName::Dtstart)?.value)? {
         Raw::Local(dt) | Raw::Utc(dt) => civil_secs(dt),
         Raw::Date(d) => civil_secs(d.to_datetime(jiff::civil::Time::midnight())),
     };
     let before = onsets.len();
     onsets.push((start - i64::from(from), from, to));
-    if let Some(p) = obs.prop("RRULE") {
+    if let Some(p) = obs.prop(PropName::Rrule) {
         let rule = Rule::parse(&p.value).ok()?;
         let until = rule.until.map(|u| match u {
             Raw::Utc(dt) => civil_secs(dt),
@@ -196,7 +196,7 @@ fn observance(
         budget.steps = budget.steps.saturating_sub(it.work());
         budget.capped |= it.capped;
     }
-    for p in obs.props_named("RDATE") {
+    for p in obs.props_named(PropName::Rdate) {
         for v in p.value.split(',') {
             if let Some(Raw::Local(dt) | Raw::Utc(dt)) = parse_raw(v) {
                 onsets.push((civil_secs(dt) - i64::from(from), from, to));
@@ -236,7 +236,7 @@ impl FileZones {
             lines += memchr::memchr_iter(b'\n', &data[counted..at]).count();
             counted = at;
             for tz in read_timezone(label, &data[at..], lines) {
-                if let Some(id) = tz.prop("TZID") {
+                if let Some(id) = tz.prop(PropName::Tzid) {
                     let id = strip_quotes(&id.value).to_string();
                     timezones.entry(id).or_insert(tz);
                 }
