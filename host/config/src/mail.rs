@@ -263,7 +263,7 @@ fn offset(src: &super::source::SourceFile, v: &Val<'_>, out: &mut Out) -> Option
             None
         }
         Err(message) => {
-            out.push(src.error(v.span(), message, None));
+            out.push(src.error(v.span(), message.to_string(), None));
             None
         }
     }
@@ -298,7 +298,7 @@ fn quiet(
         Err(message) => {
             out.push(src.error(
                 v.span(),
-                message,
+                message.to_string(),
                 Some(
                     "in the member's own time zone; write \"none\" for no quiet hours".to_string(),
                 ),

@@ -5,7 +5,7 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 
 use crate::calendar::CalendarBusy;
-use crate::model::{ClientBlock, Horizon, Interval, Person};
+use crate::model::{ClientBlock, Horizon, Interval, Person, monday_of};
 
 /// Where a busy span came from, for `peerwell busy` and explanations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,10 +16,14 @@ pub enum BusySource {
     ClientBlock(usize),
 }
 
+/// One busy span of a person, with where it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BusySpan {
+    /// When the person is busy.
     pub interval: Interval,
+    /// The calendar or client block it came from.
     pub source: BusySource,
+    /// Whether a buffer follows it (see [`PersonBusy::blocked`]).
     pub client_facing: bool,
 }
 
@@ -98,12 +102,8 @@ fn block_on(
         return None;
     }
     if block.every_weeks > 1 {
-        let monday = |x: Date| {
-            x.checked_sub(jiff::Span::new().days(i64::from(x.weekday().to_monday_zero_offset())))
-                .unwrap_or(x)
-        };
-        let base = monday(block.from.unwrap_or(first_week));
-        let weeks = (monday(d) - base).get_days().div_euclid(7);
+        let base = monday_of(block.from.unwrap_or(first_week));
+        let weeks = (monday_of(d) - base).get_days().div_euclid(7);
         if i64::from(weeks).rem_euclid(i64::from(block.every_weeks)) != 0 {
             return None;
         }

@@ -78,8 +78,11 @@ impl Default for MailSettings {
 /// `[mail.smtp]`: where and how to submit mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SmtpSettings {
+    /// The server's host name or address.
     pub host: String,
+    /// The server's port.
     pub port: u16,
+    /// How the connection is protected.
     pub tls: SmtpTls,
     /// The user name for AUTH, if any.
     pub username: Option<String>,
@@ -105,7 +108,9 @@ pub enum SmtpTls {
 /// An HR or wellness contact named in `[[mail.hr]]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HrContact {
+    /// The contact's name (the notices' addressee and greeting).
     pub name: String,
+    /// Where notices are sent.
     pub email: String,
 }
 
@@ -113,7 +118,9 @@ pub struct HrContact {
 /// midnight when `end <= start` (e.g. 21:00–07:00).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QuietHours {
+    /// When the quiet period starts (inclusive).
     pub start: Time,
+    /// When it ends (exclusive); at or before `start` it is the next day.
     pub end: Time,
 }
 
@@ -147,11 +154,27 @@ pub struct GroupMail {
     pub reminders: Option<Vec<u32>>,
 }
 
+/// A mail setting's value that does not read. The messages quote the
+/// value: it comes from the policy file, not from a calendar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailValueError {
+    /// Not a duration like `"24h"` or `"1h30m"` (or too long).
+    #[error("expected a duration like \"24h\", \"90m\", \"3d\" or \"1h30m\", found \"{0}\"")]
+    Offset(String),
+    /// Not two `HH:MM` times joined by `-`.
+    #[error("expected quiet hours \"HH:MM-HH:MM\", e.g. \"21:00-07:00\", found \"{0}\"")]
+    QuietHours(String),
+    /// Quiet hours that start and end at the same time.
+    #[error(
+        "quiet hours \"{0}\" start and end at the same time, which would be no quiet time or all day"
+    )]
+    QuietHoursEmpty(String),
+}
+
 /// Parses a duration such as `"24h"`, `"90m"`, `"3d"` or `"1h30m"` into
 /// minutes.
-pub fn parse_offset(s: &str) -> Result<u32, String> {
-    let shape =
-        || format!("expected a duration like \"24h\", \"90m\", \"3d\" or \"1h30m\", found \"{s}\"");
+pub fn parse_offset(s: &str) -> Result<u32, MailValueError> {
+    let shape = || MailValueError::Offset(s.to_string());
     let text = s.trim();
     if text.is_empty() {
         return Err(shape());
@@ -180,9 +203,8 @@ pub fn parse_offset(s: &str) -> Result<u32, String> {
 }
 
 /// Parses `"HH:MM-HH:MM"` quiet hours; the span may cross midnight.
-pub fn parse_quiet_hours(s: &str) -> Result<QuietHours, String> {
-    let shape =
-        || format!("expected quiet hours \"HH:MM-HH:MM\", e.g. \"21:00-07:00\", found \"{s}\"");
+pub fn parse_quiet_hours(s: &str) -> Result<QuietHours, MailValueError> {
+    let shape = || MailValueError::QuietHours(s.to_string());
     let (a, b) = s.split_once('-').ok_or_else(shape)?;
     let time = |t: &str| -> Option<Time> {
         let (h, m) = t.trim().split_once(':')?;
@@ -194,9 +216,7 @@ pub fn parse_quiet_hours(s: &str) -> Result<QuietHours, String> {
     let start = time(a).ok_or_else(shape)?;
     let end = time(b).ok_or_else(shape)?;
     if start == end {
-        return Err(format!(
-            "quiet hours \"{s}\" start and end at the same time, which would be no quiet time or all day"
-        ));
+        return Err(MailValueError::QuietHoursEmpty(s.to_string()));
     }
     Ok(QuietHours { start, end })
 }

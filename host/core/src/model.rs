@@ -15,11 +15,14 @@ use jiff::{Timestamp, ToSpan};
 /// A half-open span of absolute time, `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Interval {
+    /// First instant inside the span.
     pub start: Timestamp,
+    /// First instant after the span.
     pub end: Timestamp,
 }
 
 impl Interval {
+    /// The span `[start, end)`.
     pub fn new(start: Timestamp, end: Timestamp) -> Self {
         Interval { start, end }
     }
@@ -29,10 +32,12 @@ impl Interval {
         self.start < other.end && other.start < self.end
     }
 
+    /// True when `other` lies wholly inside this span.
     pub fn contains(&self, other: &Interval) -> bool {
         self.start <= other.start && other.end <= self.end
     }
 
+    /// True when the span holds no instant (`end <= start`).
     pub fn is_empty(&self) -> bool {
         self.end <= self.start
     }
@@ -42,7 +47,9 @@ impl Interval {
 /// that feeds can write `TZID=<name>` and a matching VTIMEZONE.
 #[derive(Debug, Clone)]
 pub struct Zone {
+    /// The IANA name as configured, written as `TZID`.
     pub name: String,
+    /// The zone itself.
     pub tz: TimeZone,
 }
 
@@ -68,10 +75,12 @@ impl PartialEq for Zone {
 /// `[start, end)` local wall-clock times and never cross midnight.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct WorkingHours {
+    /// Spans per weekday, Monday first.
     pub days: [Vec<(Time, Time)>; 7],
 }
 
 impl WorkingHours {
+    /// The spans worked on `weekday`.
     pub fn on(&self, weekday: Weekday) -> &[(Time, Time)] {
         &self.days[weekday.to_monday_zero_offset() as usize]
     }
@@ -100,7 +109,9 @@ pub enum ClientFacing {
     /// (both compared case-insensitively). The text is inspected while
     /// reading and then dropped; it is never stored.
     Matching {
+        /// CATEGORIES values that mark an event client-facing.
         categories: Vec<String>,
+        /// Words whose presence in SUMMARY marks an event client-facing.
         summary_contains: Vec<String>,
     },
 }
@@ -114,14 +125,18 @@ pub struct CalendarSource {
     pub url: Option<String>,
     /// The path or URL as written in the policy file, for messages.
     pub label: String,
+    /// Which of its events count as client-facing.
     pub client_facing: ClientFacing,
 }
 
 /// A declared recurring client block, e.g. "Tuesdays 09:00–12:00".
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClientBlock {
+    /// Weekdays the block recurs on.
     pub days: Vec<Weekday>,
+    /// Local start time, in the person's zone.
     pub start: Time,
+    /// Local end time, in the person's zone (same day).
     pub end: Time,
     /// First date the block applies (inclusive); `None` means always.
     pub from: Option<Date>,
@@ -131,18 +146,28 @@ pub struct ClientBlock {
     pub every_weeks: u32,
 }
 
+/// A member of the organization, from the people file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
+    /// The id groups and files refer to the person by.
     pub id: String,
+    /// The person's full name.
     pub name: String,
+    /// Where reminders are sent.
     pub email: String,
+    /// The person's own time zone.
     pub zone: Zone,
+    /// When the person works, in their zone.
     pub working_hours: WorkingHours,
+    /// Tags groups select members and required roles by.
     pub tags: Vec<String>,
+    /// The person's site, if the people file names one.
     pub site: Option<String>,
     /// No session is planned for this person before this date.
     pub start_date: Option<Date>,
+    /// Calendars the person's busy time is read from.
     pub calendars: Vec<CalendarSource>,
+    /// Declared recurring client blocks.
     pub client_blocks: Vec<ClientBlock>,
     /// Minutes kept free after each client-facing event.
     pub buffer_minutes: u32,
@@ -154,6 +179,7 @@ pub struct Person {
 }
 
 impl Person {
+    /// The first word of the name (the whole name when it has no space).
     pub fn first_name(&self) -> &str {
         self.name.split_whitespace().next().unwrap_or(&self.name)
     }
@@ -162,6 +188,7 @@ impl Person {
 /// How often a group meets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cadence {
+    /// Every week.
     Weekly,
     /// Every `n` weeks (n >= 2), counted from the first week of the horizon.
     EveryWeeks(u32),
@@ -173,43 +200,57 @@ pub enum Cadence {
 /// A role that must be filled at every session by a member carrying `tag`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequiredRole {
+    /// The tag a member filling the role carries.
     pub tag: String,
     /// At least this many members with the tag attend.
     pub min: u32,
 }
 
+/// What a group is for and who may join (shown in its feed).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Charter {
+    /// What the group is for.
     pub purpose: String,
+    /// The group's boundaries (what it is not for), in the charter's words.
     pub boundaries: String,
     /// Open (anyone may join) or closed membership.
     pub open: bool,
+    /// Most members, if limited.
     pub size_limit: Option<u32>,
 }
 
 /// Who to contact when peer support is not enough.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Escalation {
+    /// Who to contact.
     pub name: String,
+    /// How to reach them (e.g. a phone number).
     pub contact: String,
+    /// A note on when or how to reach out, if any.
     pub note: Option<String>,
 }
 
+/// A peer-support group, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {
+    /// The group's id (its file name).
     pub id: String,
+    /// The name shown in feeds (unless `neutral_title`).
     pub name: String,
     /// Format name, e.g. `check-in`.
     pub format: String,
     /// Resolved member ids, in a stable order (policy order, then tag matches
     /// by person id), without duplicates.
     pub members: Vec<String>,
+    /// How often the group meets.
     pub cadence: Cadence,
+    /// Length of each session, in minutes.
     pub duration_minutes: u32,
     /// Weekdays a session may be on (never empty after validation).
     pub days: Vec<Weekday>,
     /// Local window that sessions must fall in, in the group's zone.
     pub earliest: Time,
+    /// Latest local end of a session, in the group's zone.
     pub latest: Time,
     /// Preferred local windows (soft); empty means no preference.
     pub preferred: Vec<(Time, Time)>,
@@ -218,10 +259,15 @@ pub struct Group {
     pub preferred_days: Vec<Weekday>,
     /// Minimum number of attendees for a session to take place.
     pub quorum: u32,
+    /// Members carrying a tag that must attend every session.
     pub required_roles: Vec<RequiredRole>,
+    /// The group's purpose and membership rules.
     pub charter: Charter,
+    /// Whom to contact when peer support is not enough.
     pub escalation: Vec<Escalation>,
+    /// Where the group meets in person, if anywhere.
     pub location: Option<String>,
+    /// The link of a video meeting, if any.
     pub video_url: Option<String>,
     /// Use a neutral title ("Protected time") in feeds instead of the name.
     pub neutral_title: bool,
@@ -262,13 +308,18 @@ impl Default for FeedSettings {
     }
 }
 
+/// Organization-wide settings (`peerwell.toml`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Org {
     /// The policy folder (holds `peerwell.toml`).
     pub dir: PathBuf,
+    /// The organization's name.
     pub name: String,
+    /// The organization's zone (groups' series times by default).
     pub zone: Zone,
+    /// Default working hours of people who set none.
     pub working_hours: WorkingHours,
+    /// Weeks planned ahead.
     pub horizon_weeks: u32,
     /// The earliest first day of the planning horizon and the anchor session
     /// indices count from; the horizon starts at the week of today or of
@@ -279,8 +330,11 @@ pub struct Org {
     /// ICS files whose events' dates are holidays too (read with the
     /// calendars, so a broken file is reported like a broken calendar).
     pub holiday_calendars: Vec<PathBuf>,
+    /// Default minutes kept free after each client-facing event.
     pub buffer_minutes: u32,
+    /// Default rule for which calendar events are client-facing.
     pub client_facing: ClientFacing,
+    /// Feed publishing settings (`[feeds]`).
     pub feeds: FeedSettings,
     /// Default weekly cap on each person's peer-support minutes; `None`
     /// (the default) for no cap.
@@ -331,6 +385,7 @@ impl Default for StoreSettings {
 /// Everything the policy folder describes, validated and cross-referenced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Organization {
+    /// Organization-wide settings.
     pub org: Org,
     /// By id.
     pub people: BTreeMap<String, Person>,
@@ -345,6 +400,7 @@ pub struct Organization {
 pub struct Horizon {
     /// A Monday.
     pub start: Date,
+    /// Weeks in the horizon.
     pub weeks: u32,
     /// The Monday session indices and every-N-weeks phases count from (never
     /// after `start`). A fixed anchor keeps a session's identity when the
@@ -393,6 +449,10 @@ impl Horizon {
     }
 
     /// Exclusive end date.
+    ///
+    /// # Panics
+    /// Never for a validated horizon (its weeks are bounded); only past the
+    /// end of the supported calendar.
     pub fn end(&self) -> Date {
         self.start
             .checked_add((self.weeks as i64 * 7).days())
@@ -400,6 +460,10 @@ impl Horizon {
     }
 
     /// The Monday of week `index` (0-based).
+    ///
+    /// # Panics
+    /// Only past the end of the supported calendar (a validated horizon's
+    /// weeks never reach it).
     pub fn week_start(&self, index: u32) -> Date {
         self.start
             .checked_add((index as i64 * 7).days())

@@ -210,16 +210,36 @@ impl<'r> Expander<'r> {
 
     /// Fills `buf` with the period's candidates; false when expansion ends.
     fn fill(&mut self) -> bool {
-        let r = self.rule;
         let p = self.anchor + self.k * self.step;
         self.buf.clear();
         self.pos = 0;
+        if self.rule.freq < Freq::Daily {
+            return self.fill_sub_daily(p);
+        }
+        let Some((mut days, first_day, scope)) = self.period_days(p) else {
+            return false;
+        };
+        if first_day * 86_400 > self.limit {
+            return false;
+        }
+        self.work += 1 + days.len() as u64;
+        days.retain(|&d| self.day_ok(d, scope));
+        self.push_times(&days);
+        self.k += 1;
+        true
+    }
+
+    /// The candidate days of the daily or longer period `p` (a year, a
+    /// month in BYMONTH, a week or a day), its first day, and the scope
+    /// BY rules limit them in. None outside years 1..=9998.
+    fn period_days(&self, p: i64) -> Option<(Vec<i64>, i64, Scope)> {
+        let r = self.rule;
         let mut days: Vec<i64> = Vec::new();
         let (first_day, scope) = match r.freq {
             Freq::Yearly => {
                 let y = p as i32;
                 if !(1..=9998).contains(&y) {
-                    return false;
+                    return None;
                 }
                 let months: Vec<i32> = if r.by_month.is_empty() {
                     (1..=12).collect()
@@ -244,7 +264,7 @@ impl<'r> Expander<'r> {
             Freq::Monthly => {
                 let (y, m) = (p.div_euclid(12) as i32, p.rem_euclid(12) as i32 + 1);
                 if !(1..=9998).contains(&y) {
-                    return false;
+                    return None;
                 }
                 let base = days_from_civil(y, m, 1);
                 if r.by_month.is_empty() || r.by_month.contains(&m) {
@@ -256,24 +276,25 @@ impl<'r> Expander<'r> {
                 days.extend(p..p + 7);
                 (p, Scope::Plain)
             }
-            Freq::Daily => {
+            _ => {
                 days.push(p);
                 (p, Scope::Plain)
             }
-            _ => return self.fill_sub_daily(p),
         };
-        if first_day * 86_400 > self.limit {
-            return false;
-        }
-        self.work += 1 + days.len() as u64;
-        days.retain(|&d| self.day_ok(d, scope));
-        'outer: for d in days {
+        Some((days, first_day, scope))
+    }
+
+    /// Adds every BYHOUR × BYMINUTE × BYSECOND time of each of `days` to
+    /// `buf`, up to [`PERIOD_CAP`] candidates (then `capped`).
+    fn push_times(&mut self, days: &[i64]) {
+        let r = self.rule;
+        for &d in days {
             for &h in &r.by_hour {
                 for &mi in &r.by_minute {
                     for &s in &r.by_second {
                         if self.buf.len() >= PERIOD_CAP {
                             self.capped = true;
-                            break 'outer;
+                            return;
                         }
                         self.buf.push(
                             d * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s),
@@ -282,8 +303,6 @@ impl<'r> Expander<'r> {
                 }
             }
         }
-        self.k += 1;
-        true
     }
 
     fn fill_sub_daily(&mut self, p: i64) -> bool {

@@ -8,9 +8,9 @@
 //! properties we never use (SUMMARY unless needed, DESCRIPTION, LOCATION,
 //! ATTENDEE, …) are skipped without being copied.
 
-use super::CalendarError;
-pub(crate) use super::props::Prop;
 use super::props::{ParamCache, simple_property};
+pub(crate) use super::props::{Prop, PropName};
+use super::{CalendarError, Warning};
 
 /// The components we read; everything else is skipped with its children.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,46 +37,34 @@ impl Kind {
         }
     }
 
-    /// The property names this component needs; others are dropped on
-    /// sight (SUMMARY and CATEGORIES of events only with `keep_text`).
-    fn keeps(self, keep_text: bool) -> &'static [&'static str] {
+    /// Whether this component needs property `name`; others are dropped
+    /// on sight (SUMMARY and CATEGORIES of events only with `keep_text`).
+    fn keeps(self, name: PropName, keep_text: bool) -> bool {
+        use PropName as P;
         match self {
-            Kind::Event if keep_text => &[
-                "DTSTART",
-                "DTEND",
-                "DURATION",
-                "RRULE",
-                "RDATE",
-                "EXDATE",
-                "RECURRENCE-ID",
-                "UID",
-                "STATUS",
-                "TRANSP",
-                "SEQUENCE",
-                "DTSTAMP",
-                "SUMMARY",
-                "CATEGORIES",
-            ],
-            Kind::Event => &[
-                "DTSTART",
-                "DTEND",
-                "DURATION",
-                "RRULE",
-                "RDATE",
-                "EXDATE",
-                "RECURRENCE-ID",
-                "UID",
-                "STATUS",
-                "TRANSP",
-                "SEQUENCE",
-                "DTSTAMP",
-            ],
-            Kind::FreeBusy => &["FREEBUSY"],
-            Kind::Timezone => &["TZID"],
-            Kind::Standard | Kind::Daylight => {
-                &["DTSTART", "TZOFFSETFROM", "TZOFFSETTO", "RRULE", "RDATE"]
-            }
-            Kind::Calendar | Kind::Other => &[],
+            Kind::Event => match name {
+                P::Dtstart
+                | P::Dtend
+                | P::Duration
+                | P::Rrule
+                | P::Rdate
+                | P::Exdate
+                | P::RecurrenceId
+                | P::Uid
+                | P::Status
+                | P::Transp
+                | P::Sequence
+                | P::Dtstamp => true,
+                P::Summary | P::Categories => keep_text,
+                _ => false,
+            },
+            Kind::FreeBusy => name == P::Freebusy,
+            Kind::Timezone => name == P::Tzid,
+            Kind::Standard | Kind::Daylight => matches!(
+                name,
+                P::Dtstart | P::TzoffsetFrom | P::TzoffsetTo | P::Rrule | P::Rdate
+            ),
+            Kind::Calendar | Kind::Other => false,
         }
     }
 }
@@ -92,12 +80,12 @@ pub(crate) struct Comp {
 
 impl Comp {
     /// The first property called `name`.
-    pub fn prop(&self, name: &str) -> Option<&Prop> {
+    pub fn prop(&self, name: PropName) -> Option<&Prop> {
         self.props.iter().find(|p| p.name == name)
     }
 
     /// Every property called `name`, in file order.
-    pub fn props_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Prop> + 'a {
+    pub fn props_named(&self, name: PropName) -> impl Iterator<Item = &Prop> + '_ {
         self.props.iter().filter(move |p| p.name == name)
     }
 }
@@ -190,7 +178,7 @@ pub(crate) struct SpanEnd {
     pub open: Vec<(Kind, usize)>,
     pub roots: usize,
     pub deep: (usize, usize),
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 impl SpanEnd {
@@ -237,7 +225,7 @@ pub(crate) fn read_components(
     label: &str,
     data: &[u8],
     keep_text: bool,
-    sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
+    sink: &mut Sink<'_>,
 ) -> Result<(), CalendarError> {
     let start = Start {
         lines_before: 0,
@@ -267,6 +255,9 @@ pub(crate) fn check_end(label: &str, end: &SpanEnd) -> Result<(), CalendarError>
     Ok(())
 }
 
+/// The receiver of each finished top-level component of a calendar.
+type Sink<'s> = dyn FnMut(Comp) -> Result<(), CalendarError> + 's;
+
 /// Reads one span of a file (whole logical lines) that starts in state
 /// `start`, handing components to `sink` as they end, and says how it
 /// ended. Line numbers in errors count from the file's start. A leading
@@ -278,123 +269,115 @@ pub(crate) fn read_span(
     data: &[u8],
     start: Start,
     keep_text: bool,
-    sink: &mut dyn FnMut(Comp) -> Result<(), CalendarError>,
+    sink: &mut Sink<'_>,
 ) -> Result<SpanEnd, CalendarError> {
     let skip = if start.lines_before == 0 && data.starts_with(BOM) {
         BOM.len()
     } else {
         0
     };
-    let mut lines = Logical {
-        data,
-        pos: skip,
-        line: start.lines_before,
+    let mut r = SpanReader {
+        label,
+        keep_text,
+        lines: Logical {
+            data,
+            pos: skip,
+            line: start.lines_before,
+        },
+        roots: 0,
+        deep: (0, 0),
+        warnings: Vec::new(),
+        trailing: false,
+        params: ParamCache::default(),
+        stack: Vec::new(),
     };
-    let mut roots = 0usize;
-    let mut deep = (0usize, 0usize);
-    let mut warnings = Vec::new();
-    let mut trailing = false;
-    let mut params = ParamCache::default();
-    let mut stack: Vec<Comp> = Vec::new();
     if start.in_calendar {
         // Its BEGIN line is in an earlier span; 0 is never reported (a
         // span that ends in error is read again as part of the whole file).
-        stack.push(Comp {
+        r.stack.push(Comp {
             kind: Kind::Calendar,
             line: 0,
             props: Vec::new(),
             children: Vec::new(),
         });
     }
-    while let Some((this_line, first)) = lines.next_start() {
+    while let Some((this_line, first)) = r.lines.next_start() {
+        r.logical_line(this_line, first, sink)?;
+    }
+    Ok(SpanEnd {
+        open: r.stack.iter().map(|c| (c.kind, c.line)).collect(),
+        roots: r.roots,
+        deep: r.deep,
+        warnings: r.warnings,
+    })
+}
+
+/// The state of [`read_span`] between logical lines.
+struct SpanReader<'a, 'l> {
+    label: &'l str,
+    keep_text: bool,
+    lines: Logical<'a>,
+    /// VCALENDARs closed so far.
+    roots: usize,
+    /// Components open past [`MAX_DEPTH`], and the BEGIN line of the outermost.
+    deep: (usize, usize),
+    warnings: Vec<Warning>,
+    /// Whether text after the last END:VCALENDAR was warned about.
+    trailing: bool,
+    params: ParamCache,
+    /// The open components, outer first.
+    stack: Vec<Comp>,
+}
+
+/// The error of a line where a VCALENDAR must begin.
+fn expected_calendar(label: &str, line: usize) -> CalendarError {
+    CalendarError::at(
+        label,
+        line,
+        "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
+    )
+}
+
+impl<'a> SpanReader<'a, '_> {
+    /// Reads the logical line that starts at physical line `this_line`
+    /// with `first`.
+    fn logical_line(
+        &mut self,
+        this_line: usize,
+        first: &'a [u8],
+        sink: &mut Sink<'_>,
+    ) -> Result<(), CalendarError> {
         // The name is complete on the first physical line unless it is
         // folded itself (then unfold to see it).
         let named = first.iter().any(|&b| b == b';' || b == b':');
-        let folded = (!named).then(|| lines.unfold(first));
+        let folded = (!named).then(|| self.lines.unfold(first));
         let raw_name = name_of(folded.as_deref().unwrap_or(first));
         let is_begin = raw_name.eq_ignore_ascii_case(b"BEGIN");
         let is_end = raw_name.eq_ignore_ascii_case(b"END");
-        if (deep.0 > 0 || (stack.is_empty() && roots > 0))
+        if (self.deep.0 > 0 || (self.stack.is_empty() && self.roots > 0))
             && skip_line(
-                &mut lines,
+                &mut self.lines,
                 folded.as_deref(),
                 first,
                 (is_begin, is_end),
-                &mut deep,
+                &mut self.deep,
             )
         {
-            if stack.is_empty() && !trailing {
-                trailing = true;
-                warnings.push(format!(
-                    "line {this_line}: text after END:VCALENDAR was ignored"
+            if self.stack.is_empty() && !self.trailing {
+                self.trailing = true;
+                self.warnings.push(Warning::at(
+                    this_line,
+                    "text after END:VCALENDAR was ignored",
                 ));
             }
-            continue;
+            return Ok(());
         }
         if !is_begin && !is_end {
-            let Some(top) = stack.last_mut() else {
-                return Err(CalendarError::at(
-                    label,
-                    this_line,
-                    "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
-                ));
-            };
-            // Property names are ASCII; 24 bytes hold every name we keep.
-            let mut buf = [0u8; 24];
-            let upper = match buf.get_mut(..raw_name.len()) {
-                Some(b) => {
-                    b.copy_from_slice(raw_name);
-                    b.make_ascii_uppercase();
-                    &b[..]
-                }
-                None => &[][..],
-            };
-            let Some(&name) = top
-                .kind
-                .keeps(keep_text)
-                .iter()
-                .find(|n| n.as_bytes() == upper)
-            else {
-                lines.skip_rest();
-                continue;
-            };
-            let text = lossy(match &folded {
-                Some(t) => t.clone(),
-                None => lines.unfold(first),
-            });
-            let prop = match simple_property(&text) {
-                Some(value) => Prop {
-                    name,
-                    params: None,
-                    value,
-                    line: this_line,
-                },
-                None => match params.parse(label, this_line, &text) {
-                    Ok((params, value)) => Prop {
-                        name,
-                        params: Some(params),
-                        value,
-                        line: this_line,
-                    },
-                    Err(e) => {
-                        // Kept with a value nothing reads: the event then
-                        // fails safe as for any unreadable value.
-                        warnings.push(format!("line {this_line}: {}", e.message));
-                        Prop {
-                            name,
-                            params: None,
-                            value: UNREADABLE.to_string(),
-                            line: this_line,
-                        }
-                    }
-                },
-            };
-            top.props.push(prop);
-            continue;
+            return self.property(this_line, first, folded.as_ref(), raw_name);
         }
-        let text = match &folded {
-            Some(t) => t.clone(),
-            None => lines.unfold(first),
+        let text = match folded {
+            Some(t) => t,
+            None => self.lines.unfold(first),
         };
         let value = text
             .iter()
@@ -403,52 +386,137 @@ pub(crate) fn read_span(
             .unwrap_or_default();
         let kind = Kind::of(&value);
         if is_begin {
-            if stack.is_empty() && kind != Kind::Calendar {
-                return Err(CalendarError::at(
-                    label,
-                    this_line,
-                    "expected BEGIN:VCALENDAR here; is this an iCalendar (.ics) file?",
-                ));
-            }
-            if stack.len() >= MAX_DEPTH {
-                deep = (1, this_line);
-                warnings.push(format!(
-                    "line {this_line}: components nest deeper than {MAX_DEPTH} levels; \
-                     this one and everything inside it were ignored"
-                ));
-                continue;
-            }
-            stack.push(Comp {
-                kind,
-                line: this_line,
-                props: Vec::new(),
-                children: Vec::new(),
-            });
-            continue;
+            self.begin(this_line, kind)
+        } else {
+            self.end(this_line, kind, sink)
         }
-        let Some(done) = stack.pop() else {
+    }
+
+    /// Keeps a property line of the open component when its kind needs
+    /// it; skips it (without copying it) otherwise.
+    fn property(
+        &mut self,
+        this_line: usize,
+        first: &'a [u8],
+        folded: Option<&std::borrow::Cow<'a, [u8]>>,
+        raw_name: &[u8],
+    ) -> Result<(), CalendarError> {
+        let Some(top) = self.stack.last() else {
+            return Err(expected_calendar(self.label, this_line));
+        };
+        // Property names are ASCII; 24 bytes hold every name we keep.
+        let mut buf = [0u8; 24];
+        let upper = match buf.get_mut(..raw_name.len()) {
+            Some(b) => {
+                b.copy_from_slice(raw_name);
+                b.make_ascii_uppercase();
+                &b[..]
+            }
+            None => &[][..],
+        };
+        let Some(name) = PropName::of(upper).filter(|&n| top.kind.keeps(n, self.keep_text)) else {
+            self.lines.skip_rest();
+            return Ok(());
+        };
+        let text = lossy(match folded {
+            Some(t) => t.clone(),
+            None => self.lines.unfold(first),
+        });
+        let prop = self.prop(name, this_line, &text);
+        if let Some(top) = self.stack.last_mut() {
+            top.props.push(prop);
+        }
+        Ok(())
+    }
+
+    /// A kept line's property. One whose parameters cannot be parsed is
+    /// kept with a value nothing reads (the event then fails safe as for
+    /// any unreadable value), with a warning.
+    fn prop(&mut self, name: PropName, line: usize, text: &[u8]) -> Prop {
+        if let Some(value) = simple_property(text) {
+            return Prop {
+                name,
+                params: None,
+                value,
+                line,
+            };
+        }
+        match self.params.parse(self.label, line, text) {
+            Ok((params, value)) => Prop {
+                name,
+                params: Some(params),
+                value,
+                line,
+            },
+            Err(e) => {
+                self.warnings.push(Warning::at(line, e.message));
+                Prop {
+                    name,
+                    params: None,
+                    value: UNREADABLE.to_string(),
+                    line,
+                }
+            }
+        }
+    }
+
+    /// Opens a component of `kind` (only a VCALENDAR at the top; past
+    /// [`MAX_DEPTH`] it is skipped with a warning).
+    fn begin(&mut self, this_line: usize, kind: Kind) -> Result<(), CalendarError> {
+        if self.stack.is_empty() && kind != Kind::Calendar {
+            return Err(expected_calendar(self.label, this_line));
+        }
+        if self.stack.len() >= MAX_DEPTH {
+            self.deep = (1, this_line);
+            self.warnings.push(Warning::at(
+                this_line,
+                format!(
+                    "components nest deeper than {MAX_DEPTH} levels; \
+                     this one and everything inside it were ignored"
+                ),
+            ));
+            return Ok(());
+        }
+        self.stack.push(Comp {
+            kind,
+            line: this_line,
+            props: Vec::new(),
+            children: Vec::new(),
+        });
+        Ok(())
+    }
+
+    /// Closes the open component, which must be of `kind`: a calendar's
+    /// top-level components go to `sink`, deeper ones to their parent.
+    fn end(
+        &mut self,
+        this_line: usize,
+        kind: Kind,
+        sink: &mut Sink<'_>,
+    ) -> Result<(), CalendarError> {
+        let Some(done) = self.stack.pop() else {
             return Err(CalendarError::at(
-                label,
+                self.label,
                 this_line,
                 "END without a matching BEGIN",
             ));
         };
         if kind != done.kind {
             return Err(CalendarError::at(
-                label,
+                self.label,
                 this_line,
                 &format!("END does not match the BEGIN on line {}", done.line),
             ));
         }
-        match stack.len() {
-            0 => roots += 1,
+        match self.stack.len() {
+            0 => self.roots += 1,
             1 => {
                 if done.kind != Kind::Other {
                     sink(done)?;
                 }
             }
             _ => {
-                if let Some(parent) = stack.last_mut()
+                if let Some(parent) = self.stack.last_mut()
                     && done.kind != Kind::Other
                     && parent.kind != Kind::Other
                 {
@@ -456,13 +524,8 @@ pub(crate) fn read_span(
                 }
             }
         }
+        Ok(())
     }
-    Ok(SpanEnd {
-        open: stack.iter().map(|c| (c.kind, c.line)).collect(),
-        roots,
-        deep,
-        warnings,
-    })
 }
 
 /// Handles a line that is not read: inside components nested past

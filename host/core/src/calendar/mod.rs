@@ -41,7 +41,9 @@ use crate::model::{ClientFacing, Interval};
 /// One busy span read from a calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Busy {
+    /// When the event (or free/busy period) makes the member busy.
     pub interval: Interval,
+    /// Whether the event is client-facing (see [`ClientFacing`]).
     pub client_facing: bool,
 }
 
@@ -55,6 +57,43 @@ pub struct CalendarBusy {
     pub warnings: Vec<String>,
 }
 
+/// A problem that did not stop the read: what was assumed, and the line to
+/// blame when one is. Never holds the file's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Warning {
+    /// 1-based line, when one line is to blame.
+    pub line: Option<usize>,
+    /// What is wrong and what was assumed.
+    pub text: String,
+}
+
+impl Warning {
+    /// A warning about line `line`.
+    pub(crate) fn at(line: usize, text: impl Into<String>) -> Warning {
+        Warning {
+            line: Some(line),
+            text: text.into(),
+        }
+    }
+
+    /// A warning about the whole file.
+    pub(crate) fn whole(text: impl Into<String>) -> Warning {
+        Warning {
+            line: None,
+            text: text.into(),
+        }
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}", self.text),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
 /// A calendar file that cannot be read. The message never quotes the
 /// file's content.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -63,6 +102,7 @@ pub struct CalendarError {
     pub file: String,
     /// 1-based line, when one line is to blame.
     pub line: Option<usize>,
+    /// What is wrong, phrased without the file's text.
     pub message: String,
 }
 

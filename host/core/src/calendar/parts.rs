@@ -14,11 +14,11 @@
 //! never refuses the file: a warning names its line and the whole planning
 //! window is counted busy (fail safe).
 
-use super::CalendarError;
 use super::events::{self, Ev};
 use super::lines::{Comp, Kind, SpanEnd, Start, check_end, read_span};
 use super::read::Options;
 use super::zones::{FileZones, Zones};
+use super::{CalendarError, Warning};
 use crate::model::{ClientFacing, Interval};
 use jiff::tz::TimeZone;
 
@@ -36,7 +36,7 @@ pub(crate) struct Gathered {
     pub evs: Vec<Ev>,
     /// Busy periods of VFREEBUSY components.
     pub fb: Vec<Interval>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// One part as read on its own thread.
@@ -44,7 +44,7 @@ pub(super) struct Part {
     end: SpanEnd,
     evs: Vec<Ev>,
     fb: Vec<Interval>,
-    warnings: Vec<String>,
+    warnings: Vec<Warning>,
 }
 
 /// Reads the events and free/busy periods of a whole file.
@@ -203,7 +203,7 @@ fn take(
     c: &Comp,
     zones: &mut Zones,
     opts: &Options<'_>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Taken {
     let read = if c.kind == Kind::FreeBusy {
         if opts.holidays {
@@ -222,7 +222,7 @@ fn take(
         } else {
             "the whole planning window is counted busy"
         };
-        warnings.push(format!("line {line}: {}; {what}", e.message));
+        warnings.push(Warning::at(line, format!("{}; {what}", e.message)));
         if opts.holidays {
             Taken::Nothing
         } else {

@@ -18,11 +18,91 @@ use super::CalendarError;
 /// Parameters as `ical` gives them: upper-cased keys, each with its values.
 pub(crate) type Params = Vec<(String, Vec<String>)>;
 
-/// One content line: upper-cased name, parameters (None when the line has
-/// none), value, and the line it started on.
+/// The properties read; every other is skipped without being decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PropName {
+    Dtstart,
+    Dtend,
+    Duration,
+    Rrule,
+    Rdate,
+    Exdate,
+    RecurrenceId,
+    Uid,
+    Status,
+    Transp,
+    Sequence,
+    Dtstamp,
+    Summary,
+    Categories,
+    Freebusy,
+    Tzid,
+    TzoffsetFrom,
+    TzoffsetTo,
+}
+
+impl PropName {
+    /// The property an upper-case name stands for, if it is one we read.
+    pub(crate) fn of(upper: &[u8]) -> Option<PropName> {
+        Some(match upper {
+            b"DTSTART" => PropName::Dtstart,
+            b"DTEND" => PropName::Dtend,
+            b"DURATION" => PropName::Duration,
+            b"RRULE" => PropName::Rrule,
+            b"RDATE" => PropName::Rdate,
+            b"EXDATE" => PropName::Exdate,
+            b"RECURRENCE-ID" => PropName::RecurrenceId,
+            b"UID" => PropName::Uid,
+            b"STATUS" => PropName::Status,
+            b"TRANSP" => PropName::Transp,
+            b"SEQUENCE" => PropName::Sequence,
+            b"DTSTAMP" => PropName::Dtstamp,
+            b"SUMMARY" => PropName::Summary,
+            b"CATEGORIES" => PropName::Categories,
+            b"FREEBUSY" => PropName::Freebusy,
+            b"TZID" => PropName::Tzid,
+            b"TZOFFSETFROM" => PropName::TzoffsetFrom,
+            b"TZOFFSETTO" => PropName::TzoffsetTo,
+            _ => return None,
+        })
+    }
+
+    /// The name as RFC 5545 spells it (used in messages).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            PropName::Dtstart => "DTSTART",
+            PropName::Dtend => "DTEND",
+            PropName::Duration => "DURATION",
+            PropName::Rrule => "RRULE",
+            PropName::Rdate => "RDATE",
+            PropName::Exdate => "EXDATE",
+            PropName::RecurrenceId => "RECURRENCE-ID",
+            PropName::Uid => "UID",
+            PropName::Status => "STATUS",
+            PropName::Transp => "TRANSP",
+            PropName::Sequence => "SEQUENCE",
+            PropName::Dtstamp => "DTSTAMP",
+            PropName::Summary => "SUMMARY",
+            PropName::Categories => "CATEGORIES",
+            PropName::Freebusy => "FREEBUSY",
+            PropName::Tzid => "TZID",
+            PropName::TzoffsetFrom => "TZOFFSETFROM",
+            PropName::TzoffsetTo => "TZOFFSETTO",
+        }
+    }
+}
+
+impl std::fmt::Display for PropName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One content line: its name, parameters (None when the line has none),
+/// value, and the line it started on.
 #[derive(Debug, Clone)]
 pub(crate) struct Prop {
-    pub name: &'static str,
+    pub name: PropName,
     pub params: Option<Arc<Params>>,
     pub value: String,
     pub line: usize,

@@ -7,7 +7,8 @@ use jiff::tz::TimeZone;
 
 use super::events::{self, EndSpec, Ev, Group};
 use super::parts;
-use super::{Busy, CalendarError};
+use super::zones::Tz;
+use super::{Busy, CalendarError, Warning};
 use crate::model::{ClientFacing, Interval};
 
 /// Busy spans one file may yield in total.
@@ -86,10 +87,10 @@ pub(crate) fn read(
         None => {
             for g in &groups {
                 if out.len() > FILE_CAP {
-                    warnings.push(format!(
+                    warnings.push(Warning::whole(format!(
                         "the file yields more than {FILE_CAP} busy spans in the planning \
                          window; the whole window is counted busy"
-                    ));
+                    )));
                     if !opts.holidays {
                         push(&mut out, window, window, false);
                     }
@@ -104,23 +105,18 @@ pub(crate) fn read(
     Ok((out, tidy(warnings)))
 }
 
-/// Warnings in line order (the same whatever the threads), at most
-/// [`WARNING_CAP`] of them.
-fn tidy(mut warnings: Vec<String>) -> Vec<String> {
-    let line = |w: &String| {
-        w.strip_prefix("line ")
-            .and_then(|r| r.split(':').next())
-            .and_then(|n| n.parse::<usize>().ok())
-            .unwrap_or(0)
-    };
-    warnings.sort_by_key(line);
+/// Warnings in line order (the same whatever the threads; those of the
+/// whole file first), at most [`WARNING_CAP`] of them, as text.
+fn tidy(mut warnings: Vec<Warning>) -> Vec<String> {
+    warnings.sort_by_key(|w| w.line.unwrap_or(0));
     warnings.dedup();
-    if warnings.len() > WARNING_CAP {
-        let more = warnings.len() - WARNING_CAP;
-        warnings.truncate(WARNING_CAP);
-        warnings.push(format!("… and {more} more warnings like these"));
+    let more = warnings.len().saturating_sub(WARNING_CAP);
+    warnings.truncate(WARNING_CAP);
+    let mut out: Vec<String> = warnings.iter().map(Warning::to_string).collect();
+    if more > 0 {
+        out.push(format!("… and {more} more warnings like these"));
     }
-    warnings
+    out
 }
 
 /// Groups (UIDs) below which expansion stays on one thread.
@@ -139,7 +135,7 @@ fn expand_parallel(
     opts: &Options<'_>,
     threads: usize,
     steps: u64,
-) -> Option<(Vec<Busy>, Vec<String>)> {
+) -> Option<(Vec<Busy>, Vec<Warning>)> {
     let per = groups.len().div_ceil(threads.max(1)).max(1);
     let run = |chunk: &[Group]| {
         let mut out = Vec::new();
@@ -153,7 +149,7 @@ fn expand_parallel(
         }
         Some((out, warnings))
     };
-    let results: Vec<Option<(Vec<Busy>, Vec<String>)>> = std::thread::scope(|s| {
+    let results: Vec<Option<(Vec<Busy>, Vec<Warning>)>> = std::thread::scope(|s| {
         let mut chunks = groups.chunks(per);
         let first = chunks.next();
         let handles: Vec<_> = chunks.map(|c| s.spawn(move || run(c))).collect();
@@ -187,6 +183,12 @@ pub(crate) fn push(out: &mut Vec<Busy>, window: Interval, i: Interval, client_fa
     }
 }
 
+/// Whether an event adds no busy time: cancelled, or transparent outside
+/// holiday calendars.
+fn skipped(e: &Ev, opts: &Options<'_>) -> bool {
+    e.cancelled || (e.transparent && !opts.holidays)
+}
+
 /// The spans of one UID: its overrides' own spans and the master's
 /// instances that no override replaces (shifted by THISANDFUTURE ones).
 fn expand_group(
@@ -195,12 +197,33 @@ fn expand_group(
     opts: &Options<'_>,
     steps: u64,
     out: &mut Vec<Busy>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) {
+    push_overrides(master, overrides, opts, out);
+    let Some(m) = master else { return };
     let window = opts.window;
-    let skip = |e: &Ev| e.cancelled || (e.transparent && !opts.holidays);
-    // An override of an instance that EXDATE removed is dropped with it
-    // (as recurring-ical-events does).
+    let bounds = master_bounds(m, overrides, window, steps);
+    let starts = events::master_starts(m, &bounds, warnings);
+    let open_from = if m.open_end { m.start.instant() } else { None };
+    if let Some(from) = starts.busy_from.into_iter().chain(open_from).min()
+        && from < window.end
+        && !opts.holidays
+        && !skipped(m, opts)
+    {
+        push(
+            out,
+            window,
+            Interval::new(from, window.end),
+            m.client_facing,
+        );
+    }
+    push_instances(m, overrides, starts.list, opts, out);
+}
+
+/// The overrides' own spans, except those that add no busy time and
+/// those of an instance that EXDATE removed (dropped with it, as
+/// recurring-ical-events does).
+fn push_overrides(master: Option<&Ev>, overrides: &[&Ev], opts: &Options<'_>, out: &mut Vec<Busy>) {
     let excluded = |o: &Ev| {
         let rid = o.rid.as_ref().and_then(|(r, _)| r.instant());
         master.is_some_and(|m| {
@@ -210,18 +233,42 @@ fn expand_group(
         })
     };
     for &o in overrides {
-        if !skip(o)
+        if !skipped(o, opts)
             && !excluded(o)
             && let Some(i) = own_span(o)
         {
-            push(out, window, i, o.client_facing);
+            push(out, opts.window, i, o.client_facing);
         }
     }
-    let Some(m) = master else { return };
-    let tz = m.start.tz.clone();
+}
+
+/// What bounds the master's expansion: the window in its local time,
+/// widened by the slack its spans and overrides' shifts need.
+fn master_bounds(m: &Ev, overrides: &[&Ev], window: Interval, steps: u64) -> events::Bounds {
+    let tz = &m.start.tz;
     let slack = events::slack(m, overrides);
-    let lo = tz.to_local(window.start).saturating_sub(slack);
-    let hi = tz.to_local(window.end).saturating_add(slack);
+    let earliest = window
+        .start
+        .checked_sub(jiff::SignedDuration::from_secs(slack))
+        .unwrap_or(window.start);
+    events::Bounds {
+        lo: tz.to_local(window.start).saturating_sub(slack),
+        hi: tz.to_local(window.end).saturating_add(slack),
+        earliest,
+        steps,
+    }
+}
+
+/// The master's instances in `list` that no override replaces, each
+/// moved and resized by the latest THISANDFUTURE override at or before it.
+fn push_instances<'e>(
+    m: &'e Ev,
+    overrides: &[&'e Ev],
+    list: Vec<(i64, Timestamp, Option<EndSpec>)>,
+    opts: &Options<'_>,
+    out: &mut Vec<Busy>,
+) {
+    let tz = &m.start.tz;
     let replaced: Vec<Timestamp> = overrides
         .iter()
         .filter_map(|o| o.rid.as_ref().and_then(|(r, _)| r.instant()))
@@ -234,62 +281,42 @@ fn expand_group(
         })
         .collect();
     ranges.sort_by_key(|r| r.0);
-    let earliest = window
-        .start
-        .checked_sub(jiff::SignedDuration::from_secs(slack))
-        .unwrap_or(window.start);
-    let bounds = events::Bounds {
-        lo,
-        hi,
-        earliest,
-        steps,
-    };
-    let starts = events::master_starts(m, &bounds, warnings);
-    let open_from = if m.open_end { m.start.instant() } else { None };
-    if let Some(from) = starts.busy_from.into_iter().chain(open_from).min()
-        && from < window.end
-        && !opts.holidays
-        && !skip(m)
-    {
-        push(
-            out,
-            window,
-            Interval::new(from, window.end),
-            m.client_facing,
-        );
-    }
-    for (local, at, own_end) in starts.list {
+    for (local, at, own_end) in list {
         if replaced.contains(&at) {
             continue;
         }
-        // The latest THISANDFUTURE override at or before this instance.
         let range = ranges.iter().rev().find(|(r, _)| *r <= at).map(|(_, o)| *o);
         let (owner, local, at, end) = match range {
             None => (m, local, Some(at), own_end.unwrap_or(m.end)),
-            Some(o) => {
-                let rid_local = o
-                    .rid
-                    .as_ref()
-                    .map_or(0, |(r, _)| r.instant().map_or(r.local, |i| tz.to_local(i)));
-                let new_local = o
-                    .start
-                    .instant()
-                    .map_or(local, |s| local + tz.to_local(s) - rid_local);
-                (o, new_local, tz.to_instant(new_local), o.end)
-            }
+            Some(o) => shifted(o, tz, local),
         };
-        if skip(owner) || (skip(m) && range.is_none()) {
+        if skipped(owner, opts) || (skipped(m, opts) && range.is_none()) {
             continue;
         }
         if let Some(at) = at
-            && let Some(e) = end_of(end, &tz, local, at)
+            && let Some(e) = end_of(end, tz, local, at)
         {
-            push(out, window, Interval::new(at, e), owner.client_facing);
+            push(out, opts.window, Interval::new(at, e), owner.client_facing);
         }
     }
 }
 
-fn end_of(end: EndSpec, tz: &super::zones::Tz, local: i64, at: Timestamp) -> Option<Timestamp> {
+/// The instance at local time `local` as THISANDFUTURE override `o`
+/// moves it (by the shift of the override's own instance, in the master's
+/// zone `tz`) and resizes it: (owner, local start, start, end).
+fn shifted<'e>(o: &'e Ev, tz: &Tz, local: i64) -> (&'e Ev, i64, Option<Timestamp>, EndSpec) {
+    let rid_local = o
+        .rid
+        .as_ref()
+        .map_or(0, |(r, _)| r.instant().map_or(r.local, |i| tz.to_local(i)));
+    let new_local = o
+        .start
+        .instant()
+        .map_or(local, |s| local + tz.to_local(s) - rid_local);
+    (o, new_local, tz.to_instant(new_local), o.end)
+}
+
+fn end_of(end: EndSpec, tz: &Tz, local: i64, at: Timestamp) -> Option<Timestamp> {
     end.end_at(tz, local, at)
 }
 
@@ -300,4 +327,32 @@ fn own_span(o: &Ev) -> Option<Interval> {
         s,
         end_of(o.end, &o.start.tz, o.start.local, s)?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_go_in_line_order_whole_file_first_without_repeats() {
+        let warnings = vec![
+            Warning::at(12, "b"),
+            Warning::whole("w"),
+            Warning::at(3, "a"),
+            Warning::at(12, "b"),
+            Warning::at(12, "c"),
+        ];
+        assert_eq!(
+            tidy(warnings),
+            vec!["w", "line 3: a", "line 12: b", "line 12: c"]
+        );
+        let many: Vec<Warning> = (1..=WARNING_CAP + 2)
+            .rev()
+            .map(|l| Warning::at(l, "x"))
+            .collect();
+        let got = tidy(many);
+        assert_eq!(got.len(), WARNING_CAP + 1);
+        assert_eq!(got[0], "line 1: x");
+        assert_eq!(got[WARNING_CAP], "… and 2 more warnings like these");
+    }
 }

@@ -59,20 +59,60 @@ pub(crate) fn weekday(s: &str) -> Option<Weekday> {
     })
 }
 
-fn int_list(v: &str, lo: i32, hi: i32, signed: bool) -> Result<Vec<i32>, String> {
+/// Why an RRULE value does not read. The messages never quote the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RuleError {
+    /// A BY list item is not an integer.
+    #[error("a BY list holds something that is not a number")]
+    NotANumber(#[source] std::num::ParseIntError),
+    /// A BY list item is outside the part's range.
+    #[error("a BY list value is outside {lo}..{hi}")]
+    OutOfRange {
+        /// Smallest allowed (absolute) value.
+        lo: i32,
+        /// Largest allowed (absolute) value.
+        hi: i32,
+    },
+    /// A part is not `NAME=value`.
+    #[error("an RRULE part has no '='")]
+    NoEquals,
+    /// FREQ names no known frequency.
+    #[error("RRULE FREQ is not SECONDLY..YEARLY")]
+    Freq,
+    /// INTERVAL is not a positive integer.
+    #[error("RRULE INTERVAL is not a positive number")]
+    Interval,
+    /// UNTIL is neither a DATE nor a DATE-TIME.
+    #[error("RRULE UNTIL is not a DATE or DATE-TIME")]
+    Until,
+    /// WKST is not a weekday code.
+    #[error("RRULE WKST is not a weekday")]
+    Wkst,
+    /// A BYDAY item ends in no weekday code.
+    #[error("RRULE BYDAY holds an unknown weekday")]
+    ByDayWeekday,
+    /// A BYDAY item's ordinal is 0, past ±53 or not a number.
+    #[error("RRULE BYDAY has a bad ordinal")]
+    ByDayOrdinal,
+    /// The rule has no FREQ part.
+    #[error("RRULE has no FREQ")]
+    NoFreq,
+    /// COUNT is not a number and no UNTIL ends the rule instead.
+    #[error("RRULE COUNT is not a number")]
+    Count,
+}
+
+fn int_list(v: &str, lo: i32, hi: i32, signed: bool) -> Result<Vec<i32>, RuleError> {
     let mut out = Vec::new();
     for part in v.split(',') {
-        let n: i32 = part
-            .trim()
-            .parse()
-            .map_err(|_| "a BY list holds something that is not a number".to_string())?;
+        let n: i32 = part.trim().parse().map_err(RuleError::NotANumber)?;
         let ok = if signed {
             n != 0 && n.abs() >= lo && n.abs() <= hi
         } else {
             n >= lo && n <= hi
         };
         if !ok {
-            return Err(format!("a BY list value is outside {lo}..{hi}"));
+            return Err(RuleError::OutOfRange { lo, hi });
         }
         out.push(n);
     }
@@ -81,10 +121,55 @@ fn int_list(v: &str, lo: i32, hi: i32, signed: bool) -> Result<Vec<i32>, String>
     Ok(out)
 }
 
+/// Parses a FREQ value.
+fn freq(v: &str) -> Result<Freq, RuleError> {
+    Ok(match v.to_ascii_uppercase().as_str() {
+        "SECONDLY" => Freq::Secondly,
+        "MINUTELY" => Freq::Minutely,
+        "HOURLY" => Freq::Hourly,
+        "DAILY" => Freq::Daily,
+        "WEEKLY" => Freq::Weekly,
+        "MONTHLY" => Freq::Monthly,
+        "YEARLY" => Freq::Yearly,
+        _ => return Err(RuleError::Freq),
+    })
+}
+
+/// Parses the `[+-n]XX` items of a BYDAY value.
+fn by_day(v: &str) -> Result<Vec<(i32, Weekday)>, RuleError> {
+    let mut days = Vec::new();
+    for d in v.split(',') {
+        let d = d.trim();
+        let split = d.len().saturating_sub(2);
+        let wd = d
+            .get(split..)
+            .and_then(weekday)
+            .ok_or(RuleError::ByDayWeekday)?;
+        let ord = match &d[..split] {
+            "" => 0,
+            n => n
+                .trim_start_matches('+')
+                .parse::<i32>()
+                .ok()
+                .filter(|n| *n != 0 && n.abs() <= 53)
+                .ok_or(RuleError::ByDayOrdinal)?,
+        };
+        days.push((ord, wd));
+    }
+    Ok(days)
+}
+
+/// The parts read so far that decide the rule only at its end.
+#[derive(Default)]
+struct Pending {
+    freq: Option<Freq>,
+    bad_count: bool,
+}
+
 impl Rule {
     /// Parses the value of an RRULE line. Errors are phrased without the
     /// value itself.
-    pub(crate) fn parse(value: &str) -> Result<Rule, String> {
+    pub(crate) fn parse(value: &str) -> Result<Rule, RuleError> {
         let mut rule = Rule {
             freq: Freq::Daily,
             interval: 1,
@@ -102,93 +187,60 @@ impl Rule {
             wkst: Weekday::Monday,
             count_ignored: false,
         };
-        let mut bad_count = false;
-        let mut freq = None;
+        let mut pending = Pending::default();
         for part in value.split(';').filter(|p| !p.trim().is_empty()) {
-            let (key, v) = part
-                .split_once('=')
-                .ok_or_else(|| "an RRULE part has no '='".to_string())?;
-            let v = v.trim();
-            match key.trim().to_ascii_uppercase().as_str() {
-                "FREQ" => {
-                    freq = Some(match v.to_ascii_uppercase().as_str() {
-                        "SECONDLY" => Freq::Secondly,
-                        "MINUTELY" => Freq::Minutely,
-                        "HOURLY" => Freq::Hourly,
-                        "DAILY" => Freq::Daily,
-                        "WEEKLY" => Freq::Weekly,
-                        "MONTHLY" => Freq::Monthly,
-                        "YEARLY" => Freq::Yearly,
-                        _ => return Err("RRULE FREQ is not SECONDLY..YEARLY".into()),
-                    })
-                }
-                "INTERVAL" => {
-                    rule.interval = v
-                        .parse()
-                        .ok()
-                        .filter(|n| *n >= 1)
-                        .ok_or_else(|| "RRULE INTERVAL is not a positive number".to_string())?
-                }
-                "COUNT" => match v.parse::<u32>() {
-                    Ok(n) => rule.count = Some(n),
-                    // e.g. COUNT=-1 beside UNTIL (a wiki export): UNTIL
-                    // alone ends the rule, when there is one.
-                    _ => bad_count = true,
-                },
-                "UNTIL" => {
-                    rule.until = Some(
-                        parse_raw(v)
-                            .ok_or_else(|| "RRULE UNTIL is not a DATE or DATE-TIME".to_string())?,
-                    )
-                }
-                "BYSECOND" => rule.by_second = int_list(v, 0, 60, false)?,
-                "BYMINUTE" => rule.by_minute = int_list(v, 0, 59, false)?,
-                "BYHOUR" => rule.by_hour = int_list(v, 0, 23, false)?,
-                "BYMONTHDAY" => rule.by_month_day = int_list(v, 1, 31, true)?,
-                "BYYEARDAY" => rule.by_year_day = int_list(v, 1, 366, true)?,
-                "BYWEEKNO" => rule.by_week_no = int_list(v, 1, 53, true)?,
-                "BYMONTH" => rule.by_month = int_list(v, 1, 12, false)?,
-                "BYSETPOS" => rule.by_set_pos = int_list(v, 1, 366, true)?,
-                "WKST" => {
-                    rule.wkst =
-                        weekday(v).ok_or_else(|| "RRULE WKST is not a weekday".to_string())?
-                }
-                "BYDAY" => {
-                    for d in v.split(',') {
-                        let d = d.trim();
-                        let split = d.len().saturating_sub(2);
-                        let wd = d
-                            .get(split..)
-                            .and_then(weekday)
-                            .ok_or_else(|| "RRULE BYDAY holds an unknown weekday".to_string())?;
-                        let ord = match &d[..split] {
-                            "" => 0,
-                            n => n
-                                .trim_start_matches('+')
-                                .parse::<i32>()
-                                .ok()
-                                .filter(|n| *n != 0 && n.abs() <= 53)
-                                .ok_or_else(|| "RRULE BYDAY has a bad ordinal".to_string())?,
-                        };
-                        rule.by_day.push((ord, wd));
-                    }
-                    rule.by_day
-                        .sort_by_key(|(o, w)| (*o, w.to_monday_zero_offset()));
-                    rule.by_day.dedup();
-                }
-                // X- parts and unknown parts are ignored, as RFC 5545 asks.
-                _ => {}
-            }
+            let (key, v) = part.split_once('=').ok_or(RuleError::NoEquals)?;
+            rule.set_part(key, v.trim(), &mut pending)?;
         }
-        rule.freq = freq.ok_or_else(|| "RRULE has no FREQ".to_string())?;
-        if bad_count {
+        rule.freq = pending.freq.ok_or(RuleError::NoFreq)?;
+        if pending.bad_count {
             if rule.until.is_none() {
-                return Err("RRULE COUNT is not a number".into());
+                return Err(RuleError::Count);
             }
             rule.count_ignored = true;
         }
         rule.by_second.iter_mut().for_each(|s| *s = (*s).min(59));
         Ok(rule)
+    }
+
+    /// Reads one `key=v` part into the rule (FREQ and a bad COUNT into
+    /// `pending`). X- parts and unknown parts are ignored, as RFC 5545 asks.
+    fn set_part(&mut self, key: &str, v: &str, pending: &mut Pending) -> Result<(), RuleError> {
+        match key.trim().to_ascii_uppercase().as_str() {
+            "FREQ" => pending.freq = Some(freq(v)?),
+            "INTERVAL" => {
+                self.interval = v
+                    .parse()
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or(RuleError::Interval)?
+            }
+            "COUNT" => match v.parse::<u32>() {
+                Ok(n) => self.count = Some(n),
+                // e.g. COUNT=-1 beside UNTIL (a wiki export): UNTIL
+                // alone ends the rule, when there is one.
+                _ => pending.bad_count = true,
+            },
+            "UNTIL" => self.until = Some(parse_raw(v).ok_or(RuleError::Until)?),
+            "BYSECOND" => self.by_second = int_list(v, 0, 60, false)?,
+            "BYMINUTE" => self.by_minute = int_list(v, 0, 59, false)?,
+            "BYHOUR" => self.by_hour = int_list(v, 0, 23, false)?,
+            "BYMONTHDAY" => self.by_month_day = int_list(v, 1, 31, true)?,
+            "BYYEARDAY" => self.by_year_day = int_list(v, 1, 366, true)?,
+            "BYWEEKNO" => self.by_week_no = int_list(v, 1, 53, true)?,
+            "BYMONTH" => self.by_month = int_list(v, 1, 12, false)?,
+            "BYSETPOS" => self.by_set_pos = int_list(v, 1, 366, true)?,
+            "WKST" => self.wkst = weekday(v).ok_or(RuleError::Wkst)?,
+            "BYDAY" => {
+                // Several BYDAY parts add up.
+                self.by_day.extend(by_day(v)?);
+                self.by_day
+                    .sort_by_key(|(o, w)| (*o, w.to_monday_zero_offset()));
+                self.by_day.dedup();
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Fills the BY parts that RFC 5545 takes from DTSTART when absent.
@@ -248,6 +300,42 @@ mod tests {
     }
 
     #[test]
+    fn each_error_keeps_its_message() {
+        for (bad, message) in [
+            (
+                "FREQ=DAILY;BYHOUR=x",
+                "a BY list holds something that is not a number",
+            ),
+            ("FREQ=DAILY;BYHOUR=24", "a BY list value is outside 0..23"),
+            ("FREQ=DAILY;BYDAY", "an RRULE part has no '='"),
+            ("FREQ=FORTNIGHTLY", "RRULE FREQ is not SECONDLY..YEARLY"),
+            (
+                "FREQ=DAILY;INTERVAL=0",
+                "RRULE INTERVAL is not a positive number",
+            ),
+            (
+                "FREQ=DAILY;UNTIL=soon",
+                "RRULE UNTIL is not a DATE or DATE-TIME",
+            ),
+            ("FREQ=DAILY;WKST=XX", "RRULE WKST is not a weekday"),
+            (
+                "FREQ=DAILY;BYDAY=XX",
+                "RRULE BYDAY holds an unknown weekday",
+            ),
+            ("FREQ=DAILY;BYDAY=0MO", "RRULE BYDAY has a bad ordinal"),
+            ("BYDAY=MO", "RRULE has no FREQ"),
+            ("FREQ=DAILY;COUNT=-1", "RRULE COUNT is not a number"),
+        ] {
+            let got = Rule::parse(bad).err().map(|e| e.to_string());
+            assert_eq!(got.as_deref(), Some(message), "{bad}");
+        }
+        let r = Rule::parse("FREQ=DAILY;COUNT=-1;UNTIL=20260301").unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.count_ignored);
+        let r = Rule::parse("FREQ=WEEKLY;BYDAY=TU;BYDAY=MO,TU").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.by_day, vec![(0, Weekday::Monday), (0, Weekday::Tuesday)]);
+    }
+
+    #[test]
     fn rejects_bad_rules_without_quoting_them() {
         for bad in [
             "BYDAY=MO",
@@ -257,7 +345,10 @@ mod tests {
             "FREQ=DAILY;BYDAY=XX",
             "FREQ=DAILY;UNTIL=tomorrow",
         ] {
-            let e = Rule::parse(bad).err().unwrap_or_default();
+            let e = Rule::parse(bad)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
             assert!(!e.is_empty(), "{bad}");
             assert!(!e.contains(bad), "{e}");
         }

@@ -16,12 +16,12 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::CalendarError;
 use super::expand::Expander;
-use super::lines::{Comp, Kind, Prop};
+use super::lines::{Comp, Kind, Prop, PropName};
 use super::rrule::Rule;
 use super::value::{Raw, civil_secs, from_civil_secs, parse_offset, parse_raw};
 use super::windows_zones::iana_for_windows;
+use super::{CalendarError, Warning};
 
 /// A resolved zone.
 #[derive(Debug, Clone)]
@@ -88,7 +88,11 @@ impl VZone {
     /// start of `until_year`, within [`ZONE_ONSET_CAP`] onsets and
     /// [`ZONE_STEPS`] of expansion (a warning in `warnings` says when
     /// that cut it). None when it defines no usable observance.
-    pub(crate) fn build(comp: &Comp, until_year: i16, warnings: &mut Vec<String>) -> Option<VZone> {
+    pub(crate) fn build(
+        comp: &Comp,
+        until_year: i16,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<VZone> {
         let limit = civil_secs(
             jiff::civil::date(until_year, 1, 1).to_datetime(jiff::civil::Time::midnight()),
         );
@@ -109,11 +113,13 @@ impl VZone {
             observance(obs, limit, &mut budget, &mut onsets)?;
         }
         if budget.capped {
-            warnings.push(format!(
-                "line {}: the time zone's observances yield more than {ZONE_ONSET_CAP} \
-                 changes or take too long to expand; later ones were ignored (times in \
-                 this zone may be off)",
-                comp.line
+            warnings.push(Warning::at(
+                comp.line,
+                format!(
+                    "the time zone's observances yield more than {ZONE_ONSET_CAP} \
+                     changes or take too long to expand; later ones were ignored (times in \
+                     this zone may be off)"
+                ),
             ));
         }
         onsets.sort_unstable();
@@ -158,15 +164,15 @@ fn observance(
     budget: &mut ZoneBudget,
     onsets: &mut Vec<(i64, i32, i32)>,
 ) -> Option<()> {
-    let from = parse_offset(&obs.prop("TZOFFSETFROM")?.value)?;
-    let to = parse_offset(&obs.prop("TZOFFSETTO")?.value)?;
-    let start = match parse_raw(&obs.prop("DTSTART")?.value)? {
+    let from = parse_offset(&obs.prop(PropName::TzoffsetFrom)?.value)?;
+    let to = parse_offset(&obs.prop(PropName::TzoffsetTo)?.value)?;
+    let start = match parse_raw(&obs.prop(PropName::Dtstart)?.value)? {
         Raw::Local(dt) | Raw::Utc(dt) => civil_secs(dt),
         Raw::Date(d) => civil_secs(d.to_datetime(jiff::civil::Time::midnight())),
     };
     let before = onsets.len();
     onsets.push((start - i64::from(from), from, to));
-    if let Some(p) = obs.prop("RRULE") {
+    if let Some(p) = obs.prop(PropName::Rrule) {
         let rule = Rule::parse(&p.value).ok()?;
         let until = rule.until.map(|u| match u {
             Raw::Utc(dt) => civil_secs(dt),
@@ -190,7 +196,7 @@ fn observance(
         budget.steps = budget.steps.saturating_sub(it.work());
         budget.capped |= it.capped;
     }
-    for p in obs.props_named("RDATE") {
+    for p in obs.props_named(PropName::Rdate) {
         for v in p.value.split(',') {
             if let Some(Raw::Local(dt) | Raw::Utc(dt)) = parse_raw(v) {
                 onsets.push((civil_secs(dt) - i64::from(from), from, to));
@@ -230,7 +236,7 @@ impl FileZones {
             lines += memchr::memchr_iter(b'\n', &data[counted..at]).count();
             counted = at;
             for tz in read_timezone(label, &data[at..], lines) {
-                if let Some(id) = tz.prop("TZID") {
+                if let Some(id) = tz.prop(PropName::Tzid) {
                     let id = strip_quotes(&id.value).to_string();
                     timezones.entry(id).or_insert(tz);
                 }
@@ -337,7 +343,7 @@ pub(crate) struct Zones {
     has_wall: bool,
     until_year: i16,
     /// What was read leniently (unknown TZIDs, capped VTIMEZONEs).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 fn strip_quotes(s: &str) -> &str {
@@ -412,10 +418,11 @@ impl Zones {
 
     /// A TZID nothing defines: warned, and read as floating time.
     fn unknown_zone(&mut self, line: usize) -> Tz {
-        self.warnings.push(format!(
-            "line {line}: unknown time zone in TZID (not defined by a VTIMEZONE in \
+        self.warnings.push(Warning::at(
+            line,
+            "unknown time zone in TZID (not defined by a VTIMEZONE in \
              the file, nor an IANA or Windows name); its times are read as floating \
-             times"
+             times",
         ));
         self.wall.clone()
     }
