@@ -18,6 +18,9 @@
 
 pub mod cli;
 pub mod daemon;
+pub mod escape;
 pub mod mail;
 pub mod pipeline;
+pub mod sources;
+pub mod state;
 pub mod web;

@@ -19,10 +19,11 @@ use peerwell_config::files::ReadError;
 use peerwell_config::{Diagnostics, FileAccess};
 use peerwell_core::busy::{PersonBusy, person_busy};
 use peerwell_core::calendar::{CalendarError, read_calendar, read_holiday_dates};
+use peerwell_core::feeds::FeedOptions;
 use peerwell_core::formats::Formats;
 use peerwell_core::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use peerwell_core::schedule::{self, Availability, GroupOutcome, Plan, Previous};
-use peerwell_store::{Status, Store, StoreError};
+use peerwell_store::{Commit, Status, Store, StoreError};
 
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
@@ -126,17 +127,40 @@ pub fn horizon_for(org: &Organization, overrides: Overrides) -> Horizon {
     Horizon::anchored(from, weeks, org.org.start.unwrap_or(EPOCH_MONDAY))
 }
 
-/// Calendar bytes fetched from http(s) URLs, by URL: the bytes, or why
-/// there are none (the message names the URL's status, never event text).
-/// Kept in memory only.
-pub type UrlBodies = BTreeMap<String, Result<std::sync::Arc<[u8]>, String>>;
+/// The options every feed of this run shares. Each event's DTSTAMP is the
+/// time of its last revision recorded in the state (see
+/// `StoredSession::changed_at`), never the clock of this run, so the same
+/// inputs and state give the same bytes and no DTSTAMP lies in the future.
+/// SEQUENCEs and cancellations come from the commit too.
+pub fn feed_options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
+    // Only for an event the commit does not know (none in practice): the
+    // latest revision, else the Unix epoch.
+    let dtstamp = commit
+        .revised
+        .values()
+        .max()
+        .copied()
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    FeedOptions {
+        dtstamp,
+        sequence: commit.sequences.clone(),
+        revised: commit.revised.clone(),
+        cancelled: commit
+            .cancelled
+            .iter()
+            .map(|s| (s.group.clone(), s.index))
+            .collect(),
+    }
+}
+
+pub use crate::sources::UrlBodies;
 
 /// Loads the policy folder and reads every calendar; calendars given as
 /// URLs are fetched once first (`[server]` fetch timeout and size cap).
 pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     load_with(dir, overrides, &|wanted| {
         let settings = peerwell_config::server::load(dir).unwrap_or_default();
-        crate::daemon::sources::fetch_once(wanted, &settings)
+        crate::sources::fetch_once(wanted, &settings)
     })
 }
 

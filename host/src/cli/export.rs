@@ -3,35 +3,9 @@
 use std::path::Path;
 
 use crate::pipeline::Loaded;
-use peerwell_core::feeds::{FeedOptions, FeedSet};
+use peerwell_core::feeds::FeedSet;
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
-
-/// The options every feed of this run shares. Each event's DTSTAMP is the
-/// time of its last revision recorded in the state (see
-/// `StoredSession::changed_at`), never the clock of this run, so the same
-/// inputs and state give the same bytes and no DTSTAMP lies in the future.
-/// SEQUENCEs and cancellations come from the commit too.
-pub fn options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
-    // Only for an event the commit does not know (none in practice): the
-    // latest revision, else the Unix epoch.
-    let dtstamp = commit
-        .revised
-        .values()
-        .max()
-        .copied()
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    FeedOptions {
-        dtstamp,
-        sequence: commit.sequences.clone(),
-        revised: commit.revised.clone(),
-        cancelled: commit
-            .cancelled
-            .iter()
-            .map(|s| (s.group.clone(), s.index))
-            .collect(),
-    }
-}
 
 /// Writes all feeds: the plan's sessions, the commit's cancelled ones and
 /// the published ones before the horizon that have not ended;
@@ -42,7 +16,7 @@ pub fn write_all(
     commit: &Commit,
     out: &Path,
 ) -> Result<usize, String> {
-    let opts = options(loaded, commit);
+    let opts = crate::pipeline::feed_options(loaded, commit);
     let feeds = FeedSet::new(
         &loaded.org,
         commit

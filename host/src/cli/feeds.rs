@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::text::did_you_mean;
-use crate::daemon::FeedKey;
 use crate::pipeline;
+use crate::state::FeedKey;
 use crate::web::PublicUrl;
 use crate::web::urls::DEFAULT_PUBLIC_URL;
 use peerwell_core::model::Organization;
@@ -37,7 +37,7 @@ pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store)
 /// the links name the listening address itself, which a daemon started
 /// with `--listen` elsewhere does not serve.
 fn configured_url(dir: &Path) -> Result<String, String> {
-    let settings = crate::daemon::settings(dir, None).map_err(|e| format!("error: {e}"))?;
+    let settings = crate::daemon::settings(dir, None).map_err(|e| e.to_string())?;
     if settings.public_url.is_none() {
         eprintln!(
             "note: the links use http://{}, the address `peerwell serve` listens on              ([server] listen or PEERWELL_LISTEN); a daemon started with --listen elsewhere              is not there: pass --base-url, or set [server] public_url to the address members reach",

@@ -17,6 +17,7 @@ mod plugin_groups;
 mod probe;
 mod reminders;
 mod scaffold;
+mod serve;
 mod text;
 
 use std::path::PathBuf;
@@ -27,8 +28,6 @@ use jiff::Timestamp;
 
 use crate::pipeline::{self, Loaded, Overrides};
 use peerwell_store::Store;
-
-pub use export::options as feed_options;
 
 use args::{Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, TokensCommand};
 
@@ -107,10 +106,11 @@ fn run(cli: Cli) -> Outcome {
         }
         Command::Serve { dir, listen, now } => {
             let clock = match now {
-                Some(t) => crate::daemon::Clock::starting_at(t),
-                None => crate::daemon::Clock::system(),
+                Some(t) => crate::state::Clock::starting_at(t),
+                None => crate::state::Clock::system(),
             };
-            crate::daemon::serve(&dir, listen, clock)?;
+            let program = std::sync::Arc::new(serve::Program::default());
+            crate::daemon::serve(&dir, listen, clock, program).map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Outbox {
@@ -273,8 +273,8 @@ fn run(cli: Cli) -> Outcome {
                     data_dir,
                 } => {
                     let feed = match (group, member) {
-                        (Some(g), _) => crate::daemon::FeedKey::Group(g),
-                        (_, Some(m)) => crate::daemon::FeedKey::Member(m),
+                        (Some(g), _) => crate::state::FeedKey::Group(g),
+                        (_, Some(m)) => crate::state::FeedKey::Member(m),
                         (None, None) => {
                             return Err("error: name --group ID or --member ID".into());
                         }

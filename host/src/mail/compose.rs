@@ -11,7 +11,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
-use crate::web::html::escape;
+use crate::escape::html as escape;
 
 /// Everything one message says.
 #[derive(Debug, Clone)]

@@ -23,7 +23,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
 use super::transport::{SendError, Transport};
-use crate::daemon::{Metrics, Shared};
+use crate::state::{Metrics, ServerState};
 use peerwell_core::mail::MailSettings;
 use peerwell_store::outbox::{Claimed, Outbox};
 
@@ -39,7 +39,7 @@ pub struct SenderConfig {
 impl SenderConfig {
     /// The outbox of the organization in `snapshot`, in its data folder
     /// (`$PEERWELL_DATA_DIR` or `data_dir`).
-    pub fn for_snapshot(snapshot: &crate::daemon::Snapshot) -> SenderConfig {
+    pub fn for_snapshot(snapshot: &crate::state::Snapshot) -> SenderConfig {
         let state = crate::pipeline::state_path(&snapshot.loaded.org, None);
         let folder = state
             .parent()
@@ -63,7 +63,7 @@ pub fn backoff(settings: &MailSettings, attempt: u32) -> SignedDuration {
 
 /// The sender's state between wakes.
 struct Sender {
-    shared: Shared,
+    shared: ServerState,
     config: SenderConfig,
     outbox: Option<Outbox>,
     current: Option<Current>,
@@ -76,7 +76,7 @@ impl Sender {
         if self.outbox.is_none() {
             let mut outbox = Outbox::open(&self.config.state).map_err(|e| e.to_string())?;
             let back = outbox
-                .recover(self.shared.clock.now())
+                .recover(self.shared.now())
                 .map_err(|e| e.to_string())?;
             if back > 0 {
                 tracing::warn!(
@@ -113,8 +113,8 @@ impl Sender {
     /// that is marked `sending`, before it is handed over, and its outcome
     /// recorded when it returns); how many (0: none is due).
     async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, String> {
-        let now = self.shared.clock.now();
-        let metrics = self.shared.metrics.clone();
+        let now = self.shared.now();
+        let metrics = self.shared.metrics().clone();
         let outbox = self.outbox()?;
         let expired = outbox.expire(now).map_err(|e| e.to_string())?;
         metrics
@@ -162,9 +162,9 @@ impl Sender {
             }
             Err(e) => results.fill(Some(Err(SendError::Transient(e)))),
         }
-        let now = self.shared.clock.now();
+        let now = self.shared.now();
         let mut transient = false;
-        let metrics = self.shared.metrics.clone();
+        let metrics = self.shared.metrics().clone();
         self.outbox()?.in_transaction(|outbox| {
             for (claimed, result) in batch.iter().zip(results) {
                 let result = result.unwrap_or_else(|| {
@@ -185,7 +185,7 @@ impl Sender {
 
     /// How long to sleep before the next message is due (at most an hour).
     fn idle_for(&mut self) -> Duration {
-        let now = self.shared.clock.now();
+        let now = self.shared.now();
         let next = self.outbox().ok().and_then(|o| o.next_due().ok().flatten());
         let hour = Duration::from_secs(3600);
         match next {
@@ -244,11 +244,9 @@ fn record(
 }
 
 /// `[mail]` of the plan being served (mail off before the first plan).
-fn mail_settings(shared: &Shared) -> MailSettings {
+fn mail_settings(shared: &ServerState) -> MailSettings {
     shared
-        .snapshot
-        .load()
-        .as_ref()
+        .current()
         .map(|s| s.loaded.org.org.mail.clone())
         .unwrap_or_else(|| MailSettings {
             enabled: false,
@@ -258,7 +256,7 @@ fn mail_settings(shared: &Shared) -> MailSettings {
 
 /// Sends every message due now, one after another; how many were handed
 /// to the transport (sent, failed or put back for a retry).
-pub async fn drain(shared: &Shared, config: &SenderConfig) -> Result<usize, String> {
+pub async fn drain(shared: &ServerState, config: &SenderConfig) -> Result<usize, String> {
     let settings = mail_settings(shared);
     let mut sender = Sender {
         shared: shared.clone(),
@@ -278,7 +276,7 @@ pub async fn drain(shared: &Shared, config: &SenderConfig) -> Result<usize, Stri
 /// Starts the sender on the current runtime; it stops when `shutdown`
 /// turns true (or its sender is dropped), after any send in flight.
 pub fn spawn_sender(
-    shared: Shared,
+    shared: ServerState,
     config: SenderConfig,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
