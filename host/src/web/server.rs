@@ -250,25 +250,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let limits = config.limits;
-    let reload = config.token_reload.map(|every| {
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let shared = shared.clone();
-                let done = tokio::task::spawn_blocking(move || match shared.current() {
-                    Some(snapshot) => shared.refresh_tokens(&snapshot),
-                    None => Ok(()),
-                })
-                .await;
-                if let Ok(Err(e)) = done {
-                    tracing::warn!(error = %e, "cannot re-read the feed tokens");
-                }
-            }
-        })
-    });
+    let reload = config
+        .token_reload
+        .map(|every| reload_tokens(shared.clone(), every));
     let site = Arc::new(Site {
         shared,
         public_url: config.public_url,
@@ -324,6 +308,27 @@ pub async fn serve(
     drop(stopped);
     stop.closed().await;
     Ok(())
+}
+
+/// Re-reads the token map from the state file `every` so often, so a
+/// revoked token stops working without a planning pass.
+fn reload_tokens(shared: ServerState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let shared = shared.clone();
+            let done = tokio::task::spawn_blocking(move || match shared.current() {
+                Some(snapshot) => shared.refresh_tokens(&snapshot),
+                None => Ok(()),
+            })
+            .await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "cannot re-read the feed tokens");
+            }
+        }
+    })
 }
 
 /// One accepted connection's setup.
