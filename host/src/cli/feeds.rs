@@ -54,7 +54,7 @@ fn base(dir: &Path, flag: Option<&str>) -> Result<PublicUrl, String> {
         Some(_) => None,
         None => Some(configured_url(dir)?),
     };
-    PublicUrl::resolve(flag, configured.as_deref(), DEFAULT_PUBLIC_URL)
+    PublicUrl::resolve(flag, configured.as_deref(), DEFAULT_PUBLIC_URL).map_err(|e| e.to_string())
 }
 
 /// Every feed of `org`: groups in policy order, then members by id.

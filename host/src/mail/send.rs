@@ -22,10 +22,23 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
-use super::transport::{SendError, Transport};
+use super::transport::{BuildError, SendError, Transport};
 use crate::state::{Metrics, ServerState};
 use peerwell_core::mail::MailSettings;
+use peerwell_store::StoreError;
 use peerwell_store::outbox::{Claimed, Outbox};
+
+/// Why the sender could not use the outbox; it tries again later.
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    /// The outbox could not be opened, read or written.
+    #[error(transparent)]
+    Outbox(#[from] StoreError),
+    /// Recording a batch's outcomes failed; the batch stays claimed and is
+    /// sent again after recovery.
+    #[error("{0}")]
+    Batch(String),
+}
 
 /// Where the sender finds the outbox and writes `.eml` files by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,57 +85,49 @@ struct Sender {
 impl Sender {
     /// The outbox, opened on first use (and recovered: rows left
     /// `sending` go back to the queue).
-    fn outbox(&mut self) -> Result<&mut Outbox, String> {
-        if self.outbox.is_none() {
-            let mut outbox = Outbox::open(&self.config.state).map_err(|e| e.to_string())?;
-            let back = outbox
-                .recover(self.shared.now())
-                .map_err(|e| e.to_string())?;
-            if back > 0 {
-                tracing::warn!(
-                    count = back,
-                    "reminders interrupted while sending are queued again (they may arrive twice)"
-                );
+    fn outbox(&mut self) -> Result<&mut Outbox, StoreError> {
+        let outbox = match self.outbox.take() {
+            Some(outbox) => outbox,
+            None => {
+                let mut outbox = Outbox::open(&self.config.state)?;
+                let back = outbox.recover(self.shared.now())?;
+                if back > 0 {
+                    tracing::warn!(
+                        count = back,
+                        "reminders interrupted while sending are queued again (they may arrive twice)"
+                    );
+                }
+                outbox
             }
-            self.outbox = Some(outbox);
-        }
-        self.outbox
-            .as_mut()
-            .ok_or_else(|| "the outbox is not open".to_string())
+        };
+        Ok(self.outbox.insert(outbox))
     }
 
-    fn transport(&mut self, settings: &MailSettings) -> Result<&Arc<Transport>, String> {
-        if self
-            .current
-            .as_ref()
-            .is_none_or(|c| &c.settings != settings)
-        {
-            let transport = Arc::new(Transport::build(settings, &self.config.folder)?);
-            self.current = Some(Current {
+    /// The transport for `settings`, built again when they changed.
+    fn transport(&mut self, settings: &MailSettings) -> Result<&Arc<Transport>, BuildError> {
+        let current = match self.current.take() {
+            Some(c) if &c.settings == settings => c,
+            _ => Current {
                 settings: settings.clone(),
-                transport,
-            });
-        }
-        self.current
-            .as_ref()
-            .map(|c| &c.transport)
-            .ok_or_else(|| "no transport".to_string())
+                transport: Arc::new(Transport::build(settings, &self.config.folder)?),
+            },
+        };
+        Ok(&self.current.insert(current).transport)
     }
 
     /// Sends the due messages, up to `connections` at once (each claimed,
     /// that is marked `sending`, before it is handed over, and its outcome
     /// recorded when it returns); how many (0: none is due).
-    async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, String> {
+    async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, SenderError> {
         let now = self.shared.now();
         let metrics = self.shared.metrics().clone();
         let outbox = self.outbox()?;
-        let expired = outbox.expire(now).map_err(|e| e.to_string())?;
+        let expired = outbox.expire(now)?;
         metrics
             .reminders_expired
             .fetch_add(expired as u64, Ordering::Relaxed);
         let batch: Vec<Arc<Claimed>> = outbox
-            .claim_due(now, settings.connections.max(1) as usize)
-            .map_err(|e| e.to_string())?
+            .claim_due(now, settings.connections.max(1) as usize)?
             .into_iter()
             .map(Arc::new)
             .collect();
@@ -160,21 +165,24 @@ impl Sender {
                     }
                 }
             }
-            Err(e) => results.fill(Some(Err(SendError::Transient(e)))),
+            Err(e) => results.fill(Some(Err(SendError::Transient(e.to_string())))),
         }
         let now = self.shared.now();
         let mut transient = false;
         let metrics = self.shared.metrics().clone();
-        self.outbox()?.in_transaction(|outbox| {
-            for (claimed, result) in batch.iter().zip(results) {
-                let result = result.unwrap_or_else(|| {
-                    Err(SendError::Transient("the send task failed".to_string()))
-                });
-                transient |= matches!(result, Err(SendError::Transient(_)));
-                record(outbox, &metrics, settings, claimed, result, now)?;
-            }
-            Ok(())
-        })?;
+        self.outbox()?
+            .in_transaction(|outbox| {
+                for (claimed, result) in batch.iter().zip(results) {
+                    let result = result.unwrap_or_else(|| {
+                        Err(SendError::Transient("the send task failed".to_string()))
+                    });
+                    transient |= matches!(result, Err(SendError::Transient(_)));
+                    record(outbox, &metrics, settings, claimed, result, now)
+                        .map_err(|e| e.to_string())?;
+                }
+                Ok(())
+            })
+            .map_err(SenderError::Batch)?;
         if transient {
             // A connection that failed or timed out may be half-used:
             // build a fresh transport for the next messages.
@@ -205,28 +213,22 @@ fn record(
     claimed: &Claimed,
     result: Result<(), SendError>,
     now: Timestamp,
-) -> Result<(), String> {
+) -> Result<(), StoreError> {
     let attempt = claimed.attempts + 1;
     match result {
         Ok(()) => {
-            outbox
-                .mark_sent(&claimed.key, now)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_sent(&claimed.key, now)?;
             Metrics::inc(&metrics.reminders_sent);
             tracing::info!(key = %claimed.key, message_id = %claimed.message_id, attempt, "reminder sent");
         }
         Err(SendError::Permanent(reply)) => {
-            outbox
-                .mark_failed(&claimed.key, &reply)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_failed(&claimed.key, &reply)?;
             Metrics::inc(&metrics.reminders_failed);
             tracing::warn!(key = %claimed.key, %reply, "reminder refused for good");
         }
         Err(SendError::Transient(reply)) if attempt >= settings.max_attempts => {
             let error = format!("gave up after {attempt} attempts; last: {reply}");
-            outbox
-                .mark_failed(&claimed.key, &error)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_failed(&claimed.key, &error)?;
             Metrics::inc(&metrics.reminders_failed);
             tracing::warn!(key = %claimed.key, %reply, attempt, "reminder failed for good");
         }
@@ -234,9 +236,7 @@ fn record(
             let next = now
                 .checked_add(backoff(settings, attempt))
                 .unwrap_or(Timestamp::MAX);
-            outbox
-                .mark_retry(&claimed.key, &reply, next)
-                .map_err(|e| e.to_string())?;
+            outbox.mark_retry(&claimed.key, &reply, next)?;
             tracing::info!(key = %claimed.key, %reply, attempt, retry_at = %next, "reminder will be retried");
         }
     }
@@ -256,7 +256,7 @@ fn mail_settings(shared: &ServerState) -> MailSettings {
 
 /// Sends every message due now, one after another; how many were handed
 /// to the transport (sent, failed or put back for a retry).
-pub async fn drain(shared: &ServerState, config: &SenderConfig) -> Result<usize, String> {
+pub async fn drain(shared: &ServerState, config: &SenderConfig) -> Result<usize, SenderError> {
     let settings = mail_settings(shared);
     let mut sender = Sender {
         shared: shared.clone(),

@@ -64,8 +64,8 @@ pub fn token_prefix(token: &str) -> &str {
 pub enum StartError {
     /// The public base URL (`[server] public_url`, `$PEERWELL_PUBLIC_URL`)
     /// is not an http(s) URL.
-    #[error("{0}")]
-    PublicUrl(String),
+    #[error(transparent)]
+    PublicUrl(#[from] urls::UrlError),
     /// An environment variable of [`WebLimits`] or the token reload is not
     /// a whole number above 0.
     #[error("{0}")]
@@ -80,8 +80,7 @@ pub fn start(
     listener: tokio::net::TcpListener,
     state: &crate::state::ServerState,
 ) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, StartError> {
-    let public_url =
-        PublicUrl::parse(&state.settings().public_url()).map_err(StartError::PublicUrl)?;
+    let public_url = PublicUrl::parse(&state.settings().public_url())?;
     let config = server::WebConfig::for_server(public_url, state.settings())?;
     let state = state.clone();
     Ok(tokio::spawn(async move {
