@@ -33,6 +33,7 @@ pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
 pub struct Overrides {
     /// First day of the horizon (its week's Monday is used).
     pub from: Option<Date>,
+    /// Weeks in the horizon (default: `horizon_weeks` of the policy).
     pub weeks: Option<u32>,
     /// The current time (default: the clock): the default start of the
     /// horizon, the freeze window, and what is in the past.
@@ -41,7 +42,9 @@ pub struct Overrides {
 
 /// The organization with everyone's busy time read.
 pub struct Loaded {
+    /// The checked policy.
     pub org: Organization,
+    /// The weeks this run plans.
     pub horizon: Horizon,
     /// Each person's busy time; the spans keep their source calendar.
     pub availability: Availability,
@@ -52,6 +55,7 @@ pub struct Loaded {
     pub warnings: Vec<String>,
     /// The same warnings by member id (calendars of that member only).
     pub member_warnings: BTreeMap<String, Vec<String>>,
+    /// The built-in formats and the policy's plugins, by name.
     pub formats: std::sync::Arc<Formats>,
 }
 

@@ -20,10 +20,15 @@ pub struct Draft<'a> {
     pub key: &'a str,
     /// The domain the Message-ID ends in.
     pub domain: &'a str,
+    /// The sender's display name (`[mail] from_name`).
     pub from_name: &'a str,
+    /// The sender's address (`[mail] from`).
     pub from: &'a str,
+    /// The recipient's display name.
     pub to_name: &'a str,
+    /// The recipient's address.
     pub to: &'a str,
+    /// The Subject header.
     pub subject: &'a str,
     /// Plain text with `\n` line breaks.
     pub body: &'a str,
