@@ -89,6 +89,8 @@ impl std::fmt::Display for LoadError {
     }
 }
 
+impl std::error::Error for LoadError {}
+
 /// Today's date in the organization's zone; the default start of a plan.
 pub fn today(org: &Organization) -> Date {
     day_of(org, Timestamp::now())

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::CliError;
 use crate::pipeline::Loaded;
 use peerwell_core::feeds::FeedSet;
 use peerwell_core::schedule::Plan;
@@ -15,7 +16,7 @@ pub fn write_all(
     plan: &Plan,
     commit: &Commit,
     out: &Path,
-) -> Result<usize, String> {
+) -> Result<usize, CliError> {
     let opts = crate::pipeline::feed_options(loaded, commit);
     let feeds = FeedSet::new(
         &loaded.org,
@@ -28,8 +29,7 @@ pub fn write_all(
     let groups = out.join("groups");
     let members = out.join("members");
     for dir in [&groups, &members] {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("error: cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(CliError::io("create", dir))?;
     }
     let mut n = 0;
     for group in &loaded.org.groups {
@@ -47,9 +47,9 @@ pub fn write_all(
 
 /// Writes through a temporary file and a rename, so a reader never sees a
 /// half-written feed.
-fn write(path: &Path, text: &str) -> Result<(), String> {
+fn write(path: &Path, text: &str) -> Result<(), CliError> {
     let tmp = path.with_extension("ics.tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("error: cannot write {}: {e}", path.display()))
+        .map_err(CliError::io("write", path))
 }

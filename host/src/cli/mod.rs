@@ -8,6 +8,7 @@
 mod args;
 mod busy;
 mod diff;
+mod error;
 mod export;
 mod feeds;
 mod outbox;
@@ -29,6 +30,8 @@ use jiff::Timestamp;
 
 use crate::pipeline::{self, Loaded, Overrides};
 use peerwell_store::Store;
+
+pub use error::CliError;
 
 use args::{Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, TokensCommand};
 
@@ -55,7 +58,7 @@ pub fn main() -> ExitCode {
 }
 
 /// Outcome of a command: an exit code, or a message for stderr with exit 1.
-type Outcome = Result<ExitCode, String>;
+type Outcome = Result<ExitCode, CliError>;
 
 fn run(cli: Cli) -> Outcome {
     match cli.command {
@@ -159,12 +162,14 @@ fn plan_command(
     if let Some(id) = group {
         check_group(&loaded, id)?;
     }
-    let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-    let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
+    let store = Store::open_read_only(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
     let out = match (explain, format) {
         (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group),
         (true, OutputFormat::Json) => {
-            return Err("--explain prints text; leave out --format json".to_string());
+            return Err(CliError::Invalid(
+                "--explain prints text; leave out --format json".to_string(),
+            ));
         }
         (false, OutputFormat::Table) => plan::table(&loaded, &plan, group),
         (false, OutputFormat::Json) => plan::json(&loaded, &plan, group),
@@ -180,7 +185,7 @@ fn serve_command(dir: &Path, listen: Option<SocketAddr>, now: Option<Timestamp>)
         None => crate::state::Clock::system(),
     };
     let program = std::sync::Arc::new(serve::Program::default());
-    crate::daemon::serve(dir, listen, clock, program).map_err(|e| e.to_string())?;
+    crate::daemon::serve(dir, listen, clock, program)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -191,11 +196,10 @@ fn outbox_command(
     failed: bool,
     format: OutputFormat,
 ) -> Outcome {
-    let org = crate::pipeline::policy(dir).map_err(|e| e.to_string())?;
+    let org = crate::pipeline::policy(dir)?;
     let path = pipeline::state_path(&org, data_dir);
-    let outbox =
-        peerwell_store::outbox::Outbox::open_read_only(&path).map_err(|e| e.to_string())?;
-    let all = outbox.list(None).map_err(|e| e.to_string())?;
+    let outbox = peerwell_store::outbox::Outbox::open_read_only(&path)?;
+    let all = outbox.list(None)?;
     let shown: Vec<_> = all
         .iter()
         .filter(|r| !failed || r.state == peerwell_store::outbox::MailState::Failed)
@@ -212,11 +216,9 @@ fn outbox_command(
 /// `peerwell export`.
 fn export_command(dir: &Path, horizon: HorizonArgs, state: &StateArgs, out: &Path) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
-    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
-    let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-    let commit = store
-        .commit(&plan, now, &loaded.zones())
-        .map_err(|e| e.to_string())?;
+    let mut store = Store::open(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let commit = store.commit(&plan, now, &loaded.zones())?;
     let written = export::write_all(&loaded, &plan, &commit, out)?;
     println!("wrote {written} feeds to {}", out.display());
     println!("{}", diff::summary(&commit.changes));
@@ -231,9 +233,9 @@ fn diff_command(
     format: OutputFormat,
 ) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
-    let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-    let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-    let changes = store.changes(&plan, now).map_err(|e| e.to_string())?;
+    let store = Store::open_read_only(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let changes = store.changes(&plan, now)?;
     let out = match format {
         OutputFormat::Table => diff::table(&loaded, &changes),
         OutputFormat::Json => diff::json(&loaded, &changes),
@@ -255,8 +257,8 @@ fn reminders_command(
     if let Some(id) = group {
         check_group(&loaded, id)?;
     }
-    let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-    let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
+    let store = Store::open_read_only(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
     let selection = reminders::Selection { group, all, now };
     let (messages, errors) = reminders::collect(&loaded, &plan, &selection);
     for e in &errors {
@@ -283,10 +285,11 @@ fn busy_command(dir: &Path, member: &str, horizon: HorizonArgs, format: OutputFo
             "error: no member `{member}` in {}{}",
             dir.display(),
             text::did_you_mean(member, &ids)
-        ));
+        )
+        .into());
     };
     if let Some((_, e)) = loaded.calendar_errors.iter().find(|(id, _)| *id == member) {
-        return Err(format!("error: calendar {e}"));
+        return Err(format!("error: calendar {e}").into());
     }
     let out = match format {
         OutputFormat::Table => busy::table(&loaded, person),
@@ -311,7 +314,9 @@ fn tokens_command(command: TokensCommand) -> Outcome {
                 (_, Some(g), _) => feeds::Target::Group(g),
                 (_, _, Some(m)) => feeds::Target::Member(m),
                 (None, None, None) => {
-                    return Err("error: name a TOKEN, --group ID or --member ID".into());
+                    return Err(CliError::Invalid(
+                        "error: name a TOKEN, --group ID or --member ID".into(),
+                    ));
                 }
             };
             feeds::revoke(&dir, data_dir.as_deref(), target, Timestamp::now())?
@@ -327,7 +332,9 @@ fn tokens_command(command: TokensCommand) -> Outcome {
                 (Some(g), _) => crate::state::FeedKey::Group(g),
                 (_, Some(m)) => crate::state::FeedKey::Member(m),
                 (None, None) => {
-                    return Err("error: name --group ID or --member ID".into());
+                    return Err(CliError::Invalid(
+                        "error: name --group ID or --member ID".into(),
+                    ));
                 }
             };
             feeds::rotate(
@@ -389,7 +396,7 @@ fn load_with_state(
     dir: &std::path::Path,
     horizon: HorizonArgs,
     state: &StateArgs,
-) -> Result<(Loaded, Timestamp, PathBuf), String> {
+) -> Result<(Loaded, Timestamp, PathBuf), CliError> {
     let now = state.now();
     let loaded = load(
         dir,
@@ -404,9 +411,9 @@ fn load_with_state(
     Ok((loaded, now, path))
 }
 
-fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, String> {
+fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, CliError> {
     // A terminal: policy errors quote and underline their line.
-    pipeline::load(dir, overrides).map_err(|e| format!("{e:#}"))
+    Ok(pipeline::load(dir, overrides)?)
 }
 
 /// Prints calendar errors and warnings to stderr.
@@ -496,13 +503,10 @@ fn cause_reported(loaded: &Loaded, id: &str) -> bool {
             .any(|(name, _)| name == group.format)
 }
 
-fn check_group(loaded: &Loaded, id: &str) -> Result<(), String> {
+fn check_group(loaded: &Loaded, id: &str) -> Result<(), CliError> {
     if loaded.org.groups.iter().any(|g| g.id == id) {
         return Ok(());
     }
     let ids: Vec<&str> = loaded.org.groups.iter().map(|g| g.id.as_str()).collect();
-    Err(format!(
-        "error: no group `{id}`{}",
-        text::did_you_mean(id, &ids)
-    ))
+    Err(format!("error: no group `{id}`{}", text::did_you_mean(id, &ids)).into())
 }

@@ -16,6 +16,8 @@ use peerwell_core::formats::{
 use peerwell_core::model::{Cadence, Charter, Group, Person, ShortOfQuorum, WorkingHours, Zone};
 use peerwell_plugins::{Limits, Plugin, PluginFormat, PluginSpec, cache};
 
+use super::CliError;
+
 /// Members of the sample group; the first and fourth are facilitators.
 const MEMBERS: [&str; 6] = ["ana", "ben", "chen", "dara", "eli", "fay"];
 /// The sample sessions: Mondays at 10:00 from this date.
@@ -28,7 +30,7 @@ pub fn check(
     file: &Path,
     limits: Limits,
     policy: Option<&Path>,
-) -> Result<String, (String, String)> {
+) -> Result<String, (String, CliError)> {
     let uses = policy
         .map(|dir| super::plugin_groups::load(dir, file, FIRST))
         .transpose()
@@ -51,7 +53,7 @@ pub fn check(
     formats.set_planning_time(Timestamp::constant(1_772_366_400, 0)); // 2026-03-01T12:00Z
     let mut out = String::new();
     let plugin = Plugin::load(&spec, cache_dir.as_deref(), formats.clock().clone())
-        .map_err(|e| (out.clone(), format!("error: {e}")))?;
+        .map_err(|e| (out.clone(), CliError::Invalid(format!("error: {e}"))))?;
     describe(&plugin, &mut out);
     let format = PluginFormat::new(plugin);
     let checked = run(&format, &mut out).and_then(|()| match &uses {
@@ -63,7 +65,7 @@ pub fn check(
             let _ = writeln!(out, "\nok: every call succeeded within the limits");
             Ok(out)
         }
-        Err(e) => Err((out, format!("error: {e}"))),
+        Err(e) => Err((out, CliError::Invalid(format!("error: {e}")))),
     }
 }
 
@@ -107,7 +109,7 @@ fn describe(plugin: &Plugin, out: &mut String) {
 /// The sample group's calls, in the order a pass makes them: validate,
 /// requirements, four sessions, the partition, then the reminders of the
 /// first session.
-fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
+fn run(format: &PluginFormat, out: &mut String) -> Result<(), CliError> {
     let people = sample_people();
     let group = sample_group(&format.plugin().info().name, format.plugin().name());
     let _ = writeln!(
@@ -117,7 +119,7 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
         group.duration_minutes
     );
     validate(format, &group, out);
-    let req = format.requirements(&group).map_err(|e| e.to_string())?;
+    let req = format.requirements(&group)?;
     describe_requirements(&req, out);
     let first = sessions(format, &group, &people, out)?;
     partition(format, &group, &people, out)?;
@@ -198,13 +200,13 @@ fn sessions(
     group: &Group,
     people: &BTreeMap<String, Person>,
     out: &mut String,
-) -> Result<Option<(SessionPlan, Vec<String>)>, String> {
+) -> Result<Option<(SessionPlan, Vec<String>)>, CliError> {
     let mut history: Vec<PastSession> = Vec::new();
     let mut first: Option<(SessionPlan, Vec<String>)> = None;
     for i in 0..4u32 {
         let day = FIRST
             .checked_add((i64::from(i) * 7).days())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
         let absent = MEMBERS[(i as usize + 1) % MEMBERS.len()].to_string();
         let attendees: Vec<String> = MEMBERS
             .iter()
@@ -222,7 +224,7 @@ fn sessions(
             history: &history,
             people,
         };
-        let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
+        let plan = format.plan_session(&request)?;
         let _ = writeln!(
             out,
             "\nsession {} on {day} ({} absent): {}",
@@ -252,18 +254,16 @@ fn partition(
     group: &Group,
     people: &BTreeMap<String, Person>,
     out: &mut String,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let members: Vec<String> = MEMBERS.iter().map(|s| s.to_string()).collect();
-    let partition = format
-        .partition(&PartitionRequest {
-            group,
-            cycle: 0,
-            week_start: FIRST,
-            members: &members,
-            history: &[],
-            people,
-        })
-        .map_err(|e| e.to_string())?;
+    let partition = format.partition(&PartitionRequest {
+        group,
+        cycle: 0,
+        week_start: FIRST,
+        members: &members,
+        history: &[],
+        people,
+    })?;
     let _ = match partition {
         None => writeln!(out, "\npartition:  the whole group meets"),
         Some(parts) => writeln!(
@@ -286,7 +286,7 @@ fn reminders(
     plan: &SessionPlan,
     attendees: &[String],
     out: &mut String,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let mut kinds = vec![(
         ReminderKind::Upcoming(1440),
         attendees.first().cloned().unwrap_or_default(),
@@ -308,7 +308,7 @@ fn reminder(
     kind: ReminderKind,
     recipient: &str,
     out: &mut String,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let roles: Vec<String> = plan
         .roles
         .iter()
@@ -320,22 +320,19 @@ fn reminder(
         .get(recipient)
         .map(|p| p.first_name().to_string())
         .unwrap_or_default();
-    let text = sample
-        .format
-        .compose_reminder(&ReminderRequest {
-            group: sample.group,
-            kind: kind.clone(),
-            recipient,
-            recipient_first_name: &first_name,
-            date: FIRST,
-            start: START,
-            end: START
-                .checked_add(i64::from(sample.minutes).minutes())
-                .unwrap_or(START),
-            plan,
-            recipient_roles: &roles,
-        })
-        .map_err(|e| e.to_string())?;
+    let text = sample.format.compose_reminder(&ReminderRequest {
+        group: sample.group,
+        kind: kind.clone(),
+        recipient,
+        recipient_first_name: &first_name,
+        date: FIRST,
+        start: START,
+        end: START
+            .checked_add(i64::from(sample.minutes).minutes())
+            .unwrap_or(START),
+        plan,
+        recipient_roles: &roles,
+    })?;
     let what = match &kind {
         ReminderKind::Upcoming(m) => format!("reminder {m} min before"),
         ReminderKind::RoleNotice(r) => format!("role notice ({r})"),
