@@ -383,7 +383,7 @@ fn plugin_command(command: PluginCommand) -> Outcome {
                 }
                 Err((report, error)) => {
                     print!("{report}");
-                    Err(error)
+                    Err(*error)
                 }
             }
         }

@@ -30,11 +30,11 @@ pub fn check(
     file: &Path,
     limits: Limits,
     policy: Option<&Path>,
-) -> Result<String, (String, CliError)> {
+) -> Result<String, (String, Box<CliError>)> {
     let uses = policy
         .map(|dir| super::plugin_groups::load(dir, file, FIRST))
         .transpose()
-        .map_err(|e| (String::new(), e))?;
+        .map_err(|e| (String::new(), Box::new(e)))?;
     let name = match &uses {
         Some(u) => u.name.clone(),
         None => file
@@ -52,8 +52,13 @@ pub fn check(
     let formats = peerwell_core::formats::Formats::builtin();
     formats.set_planning_time(Timestamp::constant(1_772_366_400, 0)); // 2026-03-01T12:00Z
     let mut out = String::new();
-    let plugin = Plugin::load(&spec, cache_dir.as_deref(), formats.clock().clone())
-        .map_err(|e| (out.clone(), CliError::Invalid(format!("error: {e}"))))?;
+    let plugin =
+        Plugin::load(&spec, cache_dir.as_deref(), formats.clock().clone()).map_err(|e| {
+            (
+                out.clone(),
+                Box::new(CliError::Invalid(format!("error: {e}"))),
+            )
+        })?;
     describe(&plugin, &mut out);
     let format = PluginFormat::new(plugin);
     let checked = run(&format, &mut out).and_then(|()| match &uses {
@@ -65,7 +70,7 @@ pub fn check(
             let _ = writeln!(out, "\nok: every call succeeded within the limits");
             Ok(out)
         }
-        Err(e) => Err((out, CliError::Invalid(format!("error: {e}")))),
+        Err(e) => Err((out, Box::new(CliError::Invalid(format!("error: {e}"))))),
     }
 }
 
