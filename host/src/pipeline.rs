@@ -19,10 +19,11 @@ use peerwell_config::files::ReadError;
 use peerwell_config::{Diagnostics, FileAccess};
 use peerwell_core::busy::{PersonBusy, person_busy};
 use peerwell_core::calendar::{CalendarError, read_calendar, read_holiday_dates};
+use peerwell_core::feeds::FeedOptions;
 use peerwell_core::formats::Formats;
 use peerwell_core::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use peerwell_core::schedule::{self, Availability, GroupOutcome, Plan, Previous};
-use peerwell_store::{Status, Store, StoreError};
+use peerwell_store::{Commit, Status, Store, StoreError};
 
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
@@ -32,6 +33,7 @@ pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
 pub struct Overrides {
     /// First day of the horizon (its week's Monday is used).
     pub from: Option<Date>,
+    /// Weeks in the horizon (default: `horizon_weeks` of the policy).
     pub weeks: Option<u32>,
     /// The current time (default: the clock): the default start of the
     /// horizon, the freeze window, and what is in the past.
@@ -40,7 +42,9 @@ pub struct Overrides {
 
 /// The organization with everyone's busy time read.
 pub struct Loaded {
+    /// The checked policy.
     pub org: Organization,
+    /// The weeks this run plans.
     pub horizon: Horizon,
     /// Each person's busy time; the spans keep their source calendar.
     pub availability: Availability,
@@ -51,6 +55,7 @@ pub struct Loaded {
     pub warnings: Vec<String>,
     /// The same warnings by member id (calendars of that member only).
     pub member_warnings: BTreeMap<String, Vec<String>>,
+    /// The built-in formats and the policy's plugins, by name.
     pub formats: std::sync::Arc<Formats>,
 }
 
@@ -83,6 +88,8 @@ impl std::fmt::Display for LoadError {
         }
     }
 }
+
+impl std::error::Error for LoadError {}
 
 /// Today's date in the organization's zone; the default start of a plan.
 pub fn today(org: &Organization) -> Date {
@@ -126,17 +133,40 @@ pub fn horizon_for(org: &Organization, overrides: Overrides) -> Horizon {
     Horizon::anchored(from, weeks, org.org.start.unwrap_or(EPOCH_MONDAY))
 }
 
-/// Calendar bytes fetched from http(s) URLs, by URL: the bytes, or why
-/// there are none (the message names the URL's status, never event text).
-/// Kept in memory only.
-pub type UrlBodies = BTreeMap<String, Result<std::sync::Arc<[u8]>, String>>;
+/// The options every feed of this run shares. Each event's DTSTAMP is the
+/// time of its last revision recorded in the state (see
+/// `StoredSession::changed_at`), never the clock of this run, so the same
+/// inputs and state give the same bytes and no DTSTAMP lies in the future.
+/// SEQUENCEs and cancellations come from the commit too.
+pub fn feed_options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
+    // Only for an event the commit does not know (none in practice): the
+    // latest revision, else the Unix epoch.
+    let dtstamp = commit
+        .revised
+        .values()
+        .max()
+        .copied()
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    FeedOptions {
+        dtstamp,
+        sequence: commit.sequences.clone(),
+        revised: commit.revised.clone(),
+        cancelled: commit
+            .cancelled
+            .iter()
+            .map(|s| (s.group.clone(), s.index))
+            .collect(),
+    }
+}
+
+pub use crate::sources::UrlBodies;
 
 /// Loads the policy folder and reads every calendar; calendars given as
 /// URLs are fetched once first (`[server]` fetch timeout and size cap).
 pub fn load(dir: &Path, overrides: Overrides) -> Result<Loaded, LoadError> {
     load_with(dir, overrides, &|wanted| {
         let settings = peerwell_config::server::load(dir).unwrap_or_default();
-        crate::daemon::sources::fetch_once(wanted, &settings)
+        crate::sources::fetch_once(wanted, &settings)
     })
 }
 

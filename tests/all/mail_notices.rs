@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use peerwell::daemon::{Clock, Shared, Snapshot, plan_pass};
+use peerwell::daemon::plan_pass;
 use peerwell::mail::{SenderConfig, after_pass, drain};
+use peerwell::state::{Clock, ServerState as Shared, Snapshot};
 use peerwell_store::outbox::{MailState, Outbox, OutboxRow};
 use peerwell_tests::cli::copy_example;
 use peerwell_tests::smtp::{eml_files, inspect};
@@ -54,7 +55,7 @@ fn t(s: &str) -> Timestamp {
 
 fn shared(snapshot: Snapshot, clock: Clock) -> Shared {
     let (shared, _stop) = Shared::new(Default::default(), clock);
-    shared.snapshot.store(Some(Arc::new(snapshot)));
+    shared.publish(Arc::new(snapshot));
     shared
 }
 
@@ -223,7 +224,7 @@ fn a_calendar_change_that_moves_a_session_sends_change_notices_and_moves_its_rem
     assert_eq!(rows(&dir).len(), all.len());
 
     // Started sessions' reminders expire instead of going out late.
-    third.clock.set(
+    third.clock().set(
         moved
             .to
             .start
@@ -235,7 +236,7 @@ fn a_calendar_change_that_moves_a_session_sends_change_notices_and_moves_its_rem
     assert_eq!(row.state, MailState::Expired);
     assert!(
         !third
-            .metrics
+            .metrics()
             .render()
             .contains("peerwell_reminders_expired_total 0\n")
     );

@@ -17,8 +17,9 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
-use peerwell::daemon::{Clock, Shared, plan_pass};
+use peerwell::daemon::plan_pass;
 use peerwell::mail::{self, SenderConfig};
+use peerwell::state::{Clock, ServerState};
 use peerwell_config::server::ServerSettings;
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
@@ -43,9 +44,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let snapshot =
         plan_pass(&dir, now, None, &|_| Default::default()).map_err(anyhow::Error::msg)?;
     let plan_time = started.elapsed();
-    let (shared, _stop) = Shared::new(ServerSettings::default(), Clock::manual(now));
+    let (shared, _stop) = ServerState::new(ServerSettings::default(), Clock::manual(now));
     let snapshot = Arc::new(snapshot);
-    shared.snapshot.store(Some(snapshot.clone()));
+    shared.publish(snapshot.clone());
     let started = Instant::now();
     let queued = mail::after_pass(&shared, &snapshot).map_err(anyhow::Error::msg)?;
     let enqueue_time = started.elapsed();

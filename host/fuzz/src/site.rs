@@ -8,7 +8,8 @@ use std::sync::Arc;
 use hyper::{Request, Response};
 
 use peerwell_config::server::ServerSettings;
-use peerwell::daemon::{Clock, FeedKey, Shared, plan_pass};
+use peerwell::daemon::plan_pass;
+use peerwell::state::{Clock, FeedKey, ServerState as Shared};
 use peerwell::pipeline::UrlBodies;
 use peerwell::web::{Body, PublicUrl, html, server};
 
@@ -57,14 +58,14 @@ impl Site {
         let dir = folder();
         let snapshot = plan_pass(&dir, now, None, &|_| UrlBodies::new()).expect("plans");
         let (shared, stop) = Shared::new(ServerSettings::default(), Clock::manual(now));
-        peerwell::web::refresh(&shared, &snapshot).expect("tokens");
-        let map = shared.tokens.load();
+        shared.refresh_tokens(&snapshot).expect("tokens");
+        let map = shared.tokens();
         let tokens = snapshot
             .feeds
             .keys()
             .filter_map(|k| Some((map.token(k)?.to_string(), k.clone())))
             .collect();
-        shared.snapshot.store(Some(Arc::new(snapshot)));
+        shared.publish(Arc::new(snapshot));
         Site {
             shared,
             public_url: PublicUrl::parse("https://peerwell.example.org").expect("url"),

@@ -2,36 +2,11 @@
 
 use std::path::Path;
 
+use super::CliError;
 use crate::pipeline::Loaded;
-use peerwell_core::feeds::{FeedOptions, FeedSet};
+use peerwell_core::feeds::FeedSet;
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
-
-/// The options every feed of this run shares. Each event's DTSTAMP is the
-/// time of its last revision recorded in the state (see
-/// `StoredSession::changed_at`), never the clock of this run, so the same
-/// inputs and state give the same bytes and no DTSTAMP lies in the future.
-/// SEQUENCEs and cancellations come from the commit too.
-pub fn options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
-    // Only for an event the commit does not know (none in practice): the
-    // latest revision, else the Unix epoch.
-    let dtstamp = commit
-        .revised
-        .values()
-        .max()
-        .copied()
-        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    FeedOptions {
-        dtstamp,
-        sequence: commit.sequences.clone(),
-        revised: commit.revised.clone(),
-        cancelled: commit
-            .cancelled
-            .iter()
-            .map(|s| (s.group.clone(), s.index))
-            .collect(),
-    }
-}
 
 /// Writes all feeds: the plan's sessions, the commit's cancelled ones and
 /// the published ones before the horizon that have not ended;
@@ -41,8 +16,8 @@ pub fn write_all(
     plan: &Plan,
     commit: &Commit,
     out: &Path,
-) -> Result<usize, String> {
-    let opts = options(loaded, commit);
+) -> Result<usize, CliError> {
+    let opts = crate::pipeline::feed_options(loaded, commit);
     let feeds = FeedSet::new(
         &loaded.org,
         commit
@@ -54,8 +29,7 @@ pub fn write_all(
     let groups = out.join("groups");
     let members = out.join("members");
     for dir in [&groups, &members] {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("error: cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(CliError::io("create", dir))?;
     }
     let mut n = 0;
     for group in &loaded.org.groups {
@@ -73,9 +47,9 @@ pub fn write_all(
 
 /// Writes through a temporary file and a rename, so a reader never sees a
 /// half-written feed.
-fn write(path: &Path, text: &str) -> Result<(), String> {
+fn write(path: &Path, text: &str) -> Result<(), CliError> {
     let tmp = path.with_extension("ics.tmp");
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| format!("error: cannot write {}: {e}", path.display()))
+        .map_err(CliError::io("write", path))
 }

@@ -6,9 +6,10 @@ use std::path::Path;
 use jiff::Timestamp;
 use serde_json::json;
 
+use super::CliError;
 use super::text::did_you_mean;
-use crate::daemon::FeedKey;
 use crate::pipeline;
+use crate::state::FeedKey;
 use crate::web::PublicUrl;
 use crate::web::urls::DEFAULT_PUBLIC_URL;
 use peerwell_core::model::Organization;
@@ -24,10 +25,10 @@ struct Row {
 }
 
 /// Loads the policy files and opens the state file for writing.
-pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store), String> {
-    let org = crate::pipeline::policy(dir).map_err(|d| d.to_string())?;
+pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store), CliError> {
+    let org = crate::pipeline::policy(dir)?;
     let path = pipeline::state_path(&org, data_dir);
-    let store = Store::open(&path).map_err(|e| e.to_string())?;
+    let store = Store::open(&path)?;
     Ok((org, store))
 }
 
@@ -36,8 +37,8 @@ pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store)
 /// environment): `public_url`, else `http://<listen>`. Says on stderr when
 /// the links name the listening address itself, which a daemon started
 /// with `--listen` elsewhere does not serve.
-fn configured_url(dir: &Path) -> Result<String, String> {
-    let settings = crate::daemon::settings(dir, None).map_err(|e| format!("error: {e}"))?;
+fn configured_url(dir: &Path) -> Result<String, CliError> {
+    let settings = crate::daemon::settings(dir, None)?;
     if settings.public_url.is_none() {
         eprintln!(
             "note: the links use http://{}, the address `peerwell serve` listens on              ([server] listen or PEERWELL_LISTEN); a daemon started with --listen elsewhere              is not there: pass --base-url, or set [server] public_url to the address members reach",
@@ -49,12 +50,16 @@ fn configured_url(dir: &Path) -> Result<String, String> {
 
 /// The base of the links: `--base-url` when given, else what the daemon
 /// uses (see [`configured_url`]).
-fn base(dir: &Path, flag: Option<&str>) -> Result<PublicUrl, String> {
+fn base(dir: &Path, flag: Option<&str>) -> Result<PublicUrl, CliError> {
     let configured = match flag {
         Some(_) => None,
         None => Some(configured_url(dir)?),
     };
-    PublicUrl::resolve(flag, configured.as_deref(), DEFAULT_PUBLIC_URL)
+    Ok(PublicUrl::resolve(
+        flag,
+        configured.as_deref(),
+        DEFAULT_PUBLIC_URL,
+    )?)
 }
 
 /// Every feed of `org`: groups in policy order, then members by id.
@@ -77,13 +82,11 @@ pub fn list(
     base_url: Option<&str>,
     json: bool,
     now: Timestamp,
-) -> Result<String, String> {
+) -> Result<String, CliError> {
     let base = base(dir, base_url)?;
     let (org, mut store) = open(dir, data_dir)?;
     let keys = keys(&org);
-    let tokens = store
-        .ensure_tokens(keys.iter().map(|(k, _)| k), now)
-        .map_err(|e| e.to_string())?;
+    let tokens = store.ensure_tokens(keys.iter().map(|(k, _)| k), now)?;
     let mut rows = Vec::new();
     for (key, name) in keys {
         let Some(token) = tokens.get(&key) else {
@@ -160,37 +163,37 @@ pub fn revoke(
     data_dir: Option<&Path>,
     target: Target,
     now: Timestamp,
-) -> Result<String, String> {
+) -> Result<String, CliError> {
     let (org, mut store) = open(dir, data_dir)?;
     let feed = match target {
         Target::Token(token) => {
-            return match store.revoke_token(&token, now).map_err(|e| e.to_string())? {
+            return match store.revoke_token(&token, now)? {
                 Some(feed) => Ok(format!(
                     "revoked token {}… of {}\n{APPLY_NOTE}\n",
                     crate::web::token_prefix(&token),
                     describe(&feed)
                 )),
-                None => Err(format!(
+                None => Err(CliError::Invalid(format!(
                     "error: no active token `{}…`\n  = hint: `peerwell feeds {}` lists the active ones",
                     crate::web::token_prefix(&token),
                     dir.display()
-                )),
+                ))),
             };
         }
         Target::Group(id) => FeedKey::Group(id),
         Target::Member(id) => FeedKey::Member(id),
     };
-    match store.revoke_feed(&feed, now).map_err(|e| e.to_string())? {
+    match store.revoke_feed(&feed, now)? {
         Some(token) => Ok(format!(
             "revoked token {}… of {}; it gets a new token at the next `peerwell feeds` or planning pass\n{APPLY_NOTE}\n",
             crate::web::token_prefix(&token),
             describe(&feed)
         )),
-        None => Err(format!(
+        None => Err(CliError::Invalid(format!(
             "error: {} has no active token{}",
             describe(&feed),
             suggest(&org, &feed)
-        )),
+        ))),
     }
 }
 
@@ -201,17 +204,17 @@ pub fn rotate(
     feed: FeedKey,
     base_url: Option<&str>,
     now: Timestamp,
-) -> Result<String, String> {
+) -> Result<String, CliError> {
     let base = base(dir, base_url)?;
     let (org, mut store) = open(dir, data_dir)?;
     if !keys(&org).iter().any(|(k, _)| *k == feed) {
-        return Err(format!(
+        return Err(CliError::Invalid(format!(
             "error: there is no {}{}",
             describe(&feed),
             suggest(&org, &feed)
-        ));
+        )));
     }
-    let (old, new) = store.rotate_token(&feed, now).map_err(|e| e.to_string())?;
+    let (old, new) = store.rotate_token(&feed, now)?;
     let mut out = String::new();
     if let Some(old) = old {
         out.push_str(&format!(

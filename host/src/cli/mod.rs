@@ -8,6 +8,7 @@
 mod args;
 mod busy;
 mod diff;
+mod error;
 mod export;
 mod feeds;
 mod outbox;
@@ -17,9 +18,11 @@ mod plugin_groups;
 mod probe;
 mod reminders;
 mod scaffold;
+mod serve;
 mod text;
 
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -28,7 +31,7 @@ use jiff::Timestamp;
 use crate::pipeline::{self, Loaded, Overrides};
 use peerwell_store::Store;
 
-pub use export::options as feed_options;
+pub use error::CliError;
 
 use args::{Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, TokensCommand};
 
@@ -55,31 +58,11 @@ pub fn main() -> ExitCode {
 }
 
 /// Outcome of a command: an exit code, or a message for stderr with exit 1.
-type Outcome = Result<ExitCode, String>;
+type Outcome = Result<ExitCode, CliError>;
 
 fn run(cli: Cli) -> Outcome {
     match cli.command {
-        Command::Check { dir } => {
-            let loaded = load(&dir, Overrides::default())?;
-            report_inputs(&loaded);
-            let broken = report_plugins(&loaded, "error");
-            let broken = probe::report(&loaded) || broken;
-            let people = loaded.org.people.len();
-            let groups = loaded.org.groups.len();
-            let calendars: usize = loaded.org.people.values().map(|p| p.calendars.len()).sum();
-            if loaded.calendar_errors.is_empty() && !broken {
-                println!(
-                    "ok: {} — {}, {}, {} read",
-                    loaded.org.org.name,
-                    text::count(people, "person", "people"),
-                    text::count(groups, "group", "groups"),
-                    text::count(calendars, "calendar", "calendars"),
-                );
-                Ok(ExitCode::SUCCESS)
-            } else {
-                Ok(ExitCode::from(1))
-            }
-        }
+        Command::Check { dir } => check(&dir),
         Command::Plan {
             dir,
             horizon,
@@ -87,89 +70,26 @@ fn run(cli: Cli) -> Outcome {
             group,
             explain,
             format,
-        } => {
-            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
-            if let Some(id) = &group {
-                check_group(&loaded, id)?;
-            }
-            let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-            let out = match (explain, format) {
-                (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group.as_deref()),
-                (true, OutputFormat::Json) => {
-                    return Err("--explain prints text; leave out --format json".to_string());
-                }
-                (false, OutputFormat::Table) => plan::table(&loaded, &plan, group.as_deref()),
-                (false, OutputFormat::Json) => plan::json(&loaded, &plan, group.as_deref()),
-            };
-            print!("{out}");
-            Ok(exit_for(&loaded, &plan))
-        }
-        Command::Serve { dir, listen, now } => {
-            let clock = match now {
-                Some(t) => crate::daemon::Clock::starting_at(t),
-                None => crate::daemon::Clock::system(),
-            };
-            crate::daemon::serve(&dir, listen, clock)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => plan_command(&dir, horizon, &state, group.as_deref(), explain, format),
+        Command::Serve { dir, listen, now } => serve_command(&dir, listen, now),
         Command::Outbox {
             dir,
             data_dir,
             failed,
             format,
-        } => {
-            let org = crate::pipeline::policy(&dir).map_err(|e| e.to_string())?;
-            let path = pipeline::state_path(&org, data_dir.as_deref());
-            let outbox =
-                peerwell_store::outbox::Outbox::open_read_only(&path).map_err(|e| e.to_string())?;
-            let all = outbox.list(None).map_err(|e| e.to_string())?;
-            let shown: Vec<_> = all
-                .iter()
-                .filter(|r| !failed || r.state == peerwell_store::outbox::MailState::Failed)
-                .cloned()
-                .collect();
-            let out = match format {
-                OutputFormat::Table => outbox::table(&shown, &all),
-                OutputFormat::Json => outbox::json(&shown, &all),
-            };
-            print!("{out}");
-            Ok(ExitCode::SUCCESS)
-        }
+        } => outbox_command(&dir, data_dir.as_deref(), failed, format),
         Command::Export {
             dir,
             horizon,
             state,
             out,
-        } => {
-            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
-            let mut store = Store::open(&path).map_err(|e| e.to_string())?;
-            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-            let commit = store
-                .commit(&plan, now, &loaded.zones())
-                .map_err(|e| e.to_string())?;
-            let written = export::write_all(&loaded, &plan, &commit, &out)?;
-            println!("wrote {written} feeds to {}", out.display());
-            println!("{}", diff::summary(&commit.changes));
-            Ok(exit_for(&loaded, &plan))
-        }
+        } => export_command(&dir, horizon, &state, &out),
         Command::Diff {
             dir,
             horizon,
             state,
             format,
-        } => {
-            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
-            let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-            let changes = store.changes(&plan, now).map_err(|e| e.to_string())?;
-            let out = match format {
-                OutputFormat::Table => diff::table(&loaded, &changes),
-                OutputFormat::Json => diff::json(&loaded, &changes),
-            };
-            print!("{out}");
-            Ok(exit_for(&loaded, &plan))
-        }
+        } => diff_command(&dir, horizon, &state, format),
         Command::Reminders {
             dir,
             horizon,
@@ -177,58 +97,13 @@ fn run(cli: Cli) -> Outcome {
             group,
             all,
             format,
-        } => {
-            let (loaded, now, path) = load_with_state(&dir, horizon, &state)?;
-            if let Some(id) = &group {
-                check_group(&loaded, id)?;
-            }
-            let store = Store::open_read_only(&path).map_err(|e| e.to_string())?;
-            let plan = loaded.plan_stable(&store, now).map_err(|e| e.to_string())?;
-            let selection = reminders::Selection {
-                group: group.as_deref(),
-                all,
-                now,
-            };
-            let (messages, errors) = reminders::collect(&loaded, &plan, &selection);
-            for e in &errors {
-                eprintln!("error: {e}");
-            }
-            let out = match format {
-                OutputFormat::Table => reminders::table(&messages),
-                OutputFormat::Json => reminders::json(&messages),
-            };
-            print!("{out}");
-            if errors.is_empty() {
-                Ok(exit_for(&loaded, &plan))
-            } else {
-                Ok(ExitCode::from(1))
-            }
-        }
+        } => reminders_command(&dir, horizon, &state, group.as_deref(), all, format),
         Command::Busy {
             dir,
             member,
             horizon,
             format,
-        } => {
-            let loaded = load(&dir, horizon.into())?;
-            let Some(person) = loaded.org.people.get(&member) else {
-                let ids: Vec<&str> = loaded.org.people.keys().map(String::as_str).collect();
-                return Err(format!(
-                    "error: no member `{member}` in {}{}",
-                    dir.display(),
-                    text::did_you_mean(&member, &ids)
-                ));
-            };
-            if let Some((_, e)) = loaded.calendar_errors.iter().find(|(id, _)| *id == member) {
-                return Err(format!("error: calendar {e}"));
-            }
-            let out = match format {
-                OutputFormat::Table => busy::table(&loaded, person),
-                OutputFormat::Json => busy::json(&loaded, person),
-            };
-            print!("{out}");
-            Ok(ExitCode::SUCCESS)
-        }
+        } => busy_command(&dir, &member, horizon, format),
         Command::Feeds {
             dir,
             base_url,
@@ -246,54 +121,239 @@ fn run(cli: Cli) -> Outcome {
             print!("{out}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Tokens { command } => {
-            let out = match command {
-                TokensCommand::Revoke {
-                    dir,
-                    token,
-                    group,
-                    member,
-                    data_dir,
-                } => {
-                    let target = match (token, group, member) {
-                        (Some(t), _, _) => feeds::Target::Token(t),
-                        (_, Some(g), _) => feeds::Target::Group(g),
-                        (_, _, Some(m)) => feeds::Target::Member(m),
-                        (None, None, None) => {
-                            return Err("error: name a TOKEN, --group ID or --member ID".into());
-                        }
-                    };
-                    feeds::revoke(&dir, data_dir.as_deref(), target, Timestamp::now())?
-                }
-                TokensCommand::Rotate {
-                    dir,
-                    group,
-                    member,
-                    base_url,
-                    data_dir,
-                } => {
-                    let feed = match (group, member) {
-                        (Some(g), _) => crate::daemon::FeedKey::Group(g),
-                        (_, Some(m)) => crate::daemon::FeedKey::Member(m),
-                        (None, None) => {
-                            return Err("error: name --group ID or --member ID".into());
-                        }
-                    };
-                    feeds::rotate(
-                        &dir,
-                        data_dir.as_deref(),
-                        feed,
-                        base_url.as_deref(),
-                        Timestamp::now(),
-                    )?
+        Command::Tokens { command } => tokens_command(command),
+        Command::Plugin { command } => plugin_command(command),
+    }
+}
+
+/// `peerwell check`.
+fn check(dir: &Path) -> Outcome {
+    let loaded = load(dir, Overrides::default())?;
+    report_inputs(&loaded);
+    let broken = report_plugins(&loaded, "error");
+    let broken = probe::report(&loaded) || broken;
+    let people = loaded.org.people.len();
+    let groups = loaded.org.groups.len();
+    let calendars: usize = loaded.org.people.values().map(|p| p.calendars.len()).sum();
+    if loaded.calendar_errors.is_empty() && !broken {
+        println!(
+            "ok: {} — {}, {}, {} read",
+            loaded.org.org.name,
+            text::count(people, "person", "people"),
+            text::count(groups, "group", "groups"),
+            text::count(calendars, "calendar", "calendars"),
+        );
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `peerwell plan`.
+fn plan_command(
+    dir: &Path,
+    horizon: HorizonArgs,
+    state: &StateArgs,
+    group: Option<&str>,
+    explain: bool,
+    format: OutputFormat,
+) -> Outcome {
+    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+    if let Some(id) = group {
+        check_group(&loaded, id)?;
+    }
+    let store = Store::open_read_only(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let out = match (explain, format) {
+        (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group),
+        (true, OutputFormat::Json) => {
+            return Err(CliError::Invalid(
+                "--explain prints text; leave out --format json".to_string(),
+            ));
+        }
+        (false, OutputFormat::Table) => plan::table(&loaded, &plan, group),
+        (false, OutputFormat::Json) => plan::json(&loaded, &plan, group),
+    };
+    print!("{out}");
+    Ok(exit_for(&loaded, &plan))
+}
+
+/// `peerwell serve`: the daemon with the HTTP side and the mail sender.
+fn serve_command(dir: &Path, listen: Option<SocketAddr>, now: Option<Timestamp>) -> Outcome {
+    let clock = match now {
+        Some(t) => crate::state::Clock::starting_at(t),
+        None => crate::state::Clock::system(),
+    };
+    let program = std::sync::Arc::new(serve::Program::default());
+    crate::daemon::serve(dir, listen, clock, program)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `peerwell outbox`.
+fn outbox_command(
+    dir: &Path,
+    data_dir: Option<&Path>,
+    failed: bool,
+    format: OutputFormat,
+) -> Outcome {
+    let org = crate::pipeline::policy(dir)?;
+    let path = pipeline::state_path(&org, data_dir);
+    let outbox = peerwell_store::outbox::Outbox::open_read_only(&path)?;
+    let all = outbox.list(None)?;
+    let shown: Vec<_> = all
+        .iter()
+        .filter(|r| !failed || r.state == peerwell_store::outbox::MailState::Failed)
+        .cloned()
+        .collect();
+    let out = match format {
+        OutputFormat::Table => outbox::table(&shown, &all),
+        OutputFormat::Json => outbox::json(&shown, &all),
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `peerwell export`.
+fn export_command(dir: &Path, horizon: HorizonArgs, state: &StateArgs, out: &Path) -> Outcome {
+    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+    let mut store = Store::open(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let commit = store.commit(&plan, now, &loaded.zones())?;
+    let written = export::write_all(&loaded, &plan, &commit, out)?;
+    println!("wrote {written} feeds to {}", out.display());
+    println!("{}", diff::summary(&commit.changes));
+    Ok(exit_for(&loaded, &plan))
+}
+
+/// `peerwell diff`.
+fn diff_command(
+    dir: &Path,
+    horizon: HorizonArgs,
+    state: &StateArgs,
+    format: OutputFormat,
+) -> Outcome {
+    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+    let store = Store::open_read_only(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let changes = store.changes(&plan, now)?;
+    let out = match format {
+        OutputFormat::Table => diff::table(&loaded, &changes),
+        OutputFormat::Json => diff::json(&loaded, &changes),
+    };
+    print!("{out}");
+    Ok(exit_for(&loaded, &plan))
+}
+
+/// `peerwell reminders`.
+fn reminders_command(
+    dir: &Path,
+    horizon: HorizonArgs,
+    state: &StateArgs,
+    group: Option<&str>,
+    all: bool,
+    format: OutputFormat,
+) -> Outcome {
+    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+    if let Some(id) = group {
+        check_group(&loaded, id)?;
+    }
+    let store = Store::open_read_only(&path)?;
+    let plan = loaded.plan_stable(&store, now)?;
+    let selection = reminders::Selection { group, all, now };
+    let (messages, errors) = reminders::collect(&loaded, &plan, &selection);
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let out = match format {
+        OutputFormat::Table => reminders::table(&messages),
+        OutputFormat::Json => reminders::json(&messages),
+    };
+    print!("{out}");
+    if errors.is_empty() {
+        Ok(exit_for(&loaded, &plan))
+    } else {
+        Ok(ExitCode::from(1))
+    }
+}
+
+/// `peerwell busy`.
+fn busy_command(dir: &Path, member: &str, horizon: HorizonArgs, format: OutputFormat) -> Outcome {
+    let loaded = load(dir, horizon.into())?;
+    let Some(person) = loaded.org.people.get(member) else {
+        let ids: Vec<&str> = loaded.org.people.keys().map(String::as_str).collect();
+        return Err(format!(
+            "error: no member `{member}` in {}{}",
+            dir.display(),
+            text::did_you_mean(member, &ids)
+        )
+        .into());
+    };
+    if let Some((_, e)) = loaded.calendar_errors.iter().find(|(id, _)| *id == member) {
+        return Err(format!("error: calendar {e}").into());
+    }
+    let out = match format {
+        OutputFormat::Table => busy::table(&loaded, person),
+        OutputFormat::Json => busy::json(&loaded, person),
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `peerwell tokens revoke|rotate`.
+fn tokens_command(command: TokensCommand) -> Outcome {
+    let out = match command {
+        TokensCommand::Revoke {
+            dir,
+            token,
+            group,
+            member,
+            data_dir,
+        } => {
+            let target = match (token, group, member) {
+                (Some(t), _, _) => feeds::Target::Token(t),
+                (_, Some(g), _) => feeds::Target::Group(g),
+                (_, _, Some(m)) => feeds::Target::Member(m),
+                (None, None, None) => {
+                    return Err(CliError::Invalid(
+                        "error: name a TOKEN, --group ID or --member ID".into(),
+                    ));
                 }
             };
-            print!("{out}");
-            Ok(ExitCode::SUCCESS)
+            feeds::revoke(&dir, data_dir.as_deref(), target, Timestamp::now())?
         }
-        Command::Plugin {
-            command: PluginCommand::New { name, dir, sdk },
+        TokensCommand::Rotate {
+            dir,
+            group,
+            member,
+            base_url,
+            data_dir,
         } => {
+            let feed = match (group, member) {
+                (Some(g), _) => crate::state::FeedKey::Group(g),
+                (_, Some(m)) => crate::state::FeedKey::Member(m),
+                (None, None) => {
+                    return Err(CliError::Invalid(
+                        "error: name --group ID or --member ID".into(),
+                    ));
+                }
+            };
+            feeds::rotate(
+                &dir,
+                data_dir.as_deref(),
+                feed,
+                base_url.as_deref(),
+                Timestamp::now(),
+            )?
+        }
+    };
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `peerwell plugin new|check`.
+fn plugin_command(command: PluginCommand) -> Outcome {
+    match command {
+        PluginCommand::New { name, dir, sdk } => {
             let root = scaffold::scaffold(&name, &dir, sdk.as_deref())?;
             println!("created {}", root.display());
             println!(
@@ -302,16 +362,13 @@ fn run(cli: Cli) -> Outcome {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Plugin {
-            command:
-                PluginCommand::Check {
-                    file,
-                    policy,
-                    timeout_ms,
-                    fuel,
-                    memory_mib,
-                    output_kib,
-                },
+        PluginCommand::Check {
+            file,
+            policy,
+            timeout_ms,
+            fuel,
+            memory_mib,
+            output_kib,
         } => {
             let limits = peerwell_plugins::Limits {
                 timeout_ms,
@@ -326,7 +383,7 @@ fn run(cli: Cli) -> Outcome {
                 }
                 Err((report, error)) => {
                     print!("{report}");
-                    Err(error)
+                    Err(*error)
                 }
             }
         }
@@ -339,7 +396,7 @@ fn load_with_state(
     dir: &std::path::Path,
     horizon: HorizonArgs,
     state: &StateArgs,
-) -> Result<(Loaded, Timestamp, PathBuf), String> {
+) -> Result<(Loaded, Timestamp, PathBuf), CliError> {
     let now = state.now();
     let loaded = load(
         dir,
@@ -354,9 +411,9 @@ fn load_with_state(
     Ok((loaded, now, path))
 }
 
-fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, String> {
+fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, CliError> {
     // A terminal: policy errors quote and underline their line.
-    pipeline::load(dir, overrides).map_err(|e| format!("{e:#}"))
+    Ok(pipeline::load(dir, overrides)?)
 }
 
 /// Prints calendar errors and warnings to stderr.
@@ -446,13 +503,10 @@ fn cause_reported(loaded: &Loaded, id: &str) -> bool {
             .any(|(name, _)| name == group.format)
 }
 
-fn check_group(loaded: &Loaded, id: &str) -> Result<(), String> {
+fn check_group(loaded: &Loaded, id: &str) -> Result<(), CliError> {
     if loaded.org.groups.iter().any(|g| g.id == id) {
         return Ok(());
     }
     let ids: Vec<&str> = loaded.org.groups.iter().map(|g| g.id.as_str()).collect();
-    Err(format!(
-        "error: no group `{id}`{}",
-        text::did_you_mean(id, &ids)
-    ))
+    Err(format!("error: no group `{id}`{}", text::did_you_mean(id, &ids)).into())
 }

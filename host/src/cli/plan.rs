@@ -6,8 +6,9 @@ use serde_json::json;
 
 use super::text::{clock, rfc3339, weekday_name};
 use crate::pipeline::Loaded;
+use jiff::tz::TimeZone;
 use peerwell_core::model::{Cadence, Group};
-use peerwell_core::schedule::{self, GroupOutcome, Plan, Session};
+use peerwell_core::schedule::{self, GroupOutcome, Plan, Session, Skipped};
 
 fn selected<'a>(loaded: &'a Loaded, only: Option<&str>) -> impl Iterator<Item = &'a Group> {
     loaded
@@ -59,112 +60,121 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
         loaded.org.org.zone.name
     );
     for group in selected(loaded, only) {
-        let tz = &group.zone.tz;
-        let sessions: Vec<&Session> = plan
-            .sessions
-            .iter()
-            .filter(|s| s.group == group.id)
-            .collect();
-        let _ = write!(
-            out,
-            "{}  {} ({}, {}, {} min)",
-            group.id,
-            group.name,
-            group.format,
-            cadence_text(group.cadence),
-            group.duration_minutes
-        );
-        let listed = match outcome(plan, &group.id) {
-            Some(GroupOutcome::Scheduled { series, skipped }) => {
-                let _ = writeln!(
-                    out,
-                    "\n  series: {}s at {} {}",
-                    weekday_name(series.weekday),
-                    series.start.strftime("%H:%M"),
-                    group.zone.name
-                );
-                Some(skipped)
-            }
-            Some(GroupOutcome::Partitioned { skipped }) => {
-                let _ = writeln!(out, "\n  split into subgroups that meet separately");
-                Some(skipped)
-            }
-            Some(GroupOutcome::Unscheduled { reason }) => {
-                let _ = writeln!(
-                    out,
-                    "\n  NOT SCHEDULED: {reason}\n  run `peerwell plan DIR --explain --group {}` for details",
-                    group.id
-                );
-                None
-            }
-            Some(GroupOutcome::Blocked { reason }) => {
-                let _ = writeln!(out, "\n  BLOCKED: {reason}");
-                None
-            }
-            None => {
-                let _ = writeln!(out, "\n  (not planned)");
-                None
-            }
-        };
-        let partitioned = matches!(
-            outcome(plan, &group.id),
-            Some(GroupOutcome::Partitioned { .. })
-        );
-        if let Some(skipped) = listed {
-            {
-                for s in &sessions {
-                    let who = if partitioned {
-                        // A subgroup (e.g. a buddy pair): who meets.
-                        let names: Vec<&str> =
-                            s.attendees.iter().map(|a| first_name(loaded, a)).collect();
-                        names.join(" & ")
-                    } else {
-                        format!(
-                            "{}/{} attend",
-                            s.attendees.len(),
-                            s.attendees.len() + s.absentees.len()
-                        )
-                    };
-                    let mut line = format!(
-                        "  {} {}  {}–{}  {who}",
-                        s.date,
-                        &weekday_name(s.date.weekday())[..3],
-                        clock(s.start, tz),
-                        clock(s.end, tz),
-                    );
-                    for r in &s.plan.roles {
-                        let _ = write!(line, "  {}: {}", r.role, first_name(loaded, &r.member));
-                    }
-                    if !s.absentees.is_empty() {
-                        let away: Vec<&str> =
-                            s.absentees.iter().map(|a| first_name(loaded, a)).collect();
-                        let _ = write!(line, "  (away: {})", away.join(", "));
-                    }
-                    if let Some(from) = s.moved_from {
-                        let local = tz.to_datetime(from);
-                        let _ = write!(
-                            line,
-                            "  moved from {} {}",
-                            &weekday_name(local.weekday())[..3],
-                            clock(from, tz)
-                        );
-                    }
-                    let _ = writeln!(out, "{line}");
-                }
-                for k in skipped {
-                    let _ = writeln!(
-                        out,
-                        "  {} {}  skipped: {}",
-                        k.date,
-                        &weekday_name(k.date.weekday())[..3],
-                        k.reason
-                    );
-                }
-            }
-        }
+        group_table(&mut out, loaded, plan, group);
         out.push('\n');
     }
     out
+}
+
+/// One group's part of [`table`]: its heading and outcome, then its
+/// sessions and skipped occurrences when it has time.
+fn group_table(out: &mut String, loaded: &Loaded, plan: &Plan, group: &Group) {
+    let _ = write!(
+        out,
+        "{}  {} ({}, {}, {} min)",
+        group.id,
+        group.name,
+        group.format,
+        cadence_text(group.cadence),
+        group.duration_minutes
+    );
+    let Some(skipped) = outcome_lines(out, plan, group) else {
+        return;
+    };
+    let partitioned = matches!(
+        outcome(plan, &group.id),
+        Some(GroupOutcome::Partitioned { .. })
+    );
+    for s in plan.sessions.iter().filter(|s| s.group == group.id) {
+        let line = session_line(loaded, s, &group.zone.tz, partitioned);
+        let _ = writeln!(out, "{line}");
+    }
+    for k in skipped {
+        let _ = writeln!(
+            out,
+            "  {} {}  skipped: {}",
+            k.date,
+            &weekday_name(k.date.weekday())[..3],
+            k.reason
+        );
+    }
+}
+
+/// The group's outcome; its skipped occurrences when it has sessions to
+/// list.
+fn outcome_lines<'a>(out: &mut String, plan: &'a Plan, group: &Group) -> Option<&'a [Skipped]> {
+    match outcome(plan, &group.id) {
+        Some(GroupOutcome::Scheduled { series, skipped }) => {
+            let _ = writeln!(
+                out,
+                "\n  series: {}s at {} {}",
+                weekday_name(series.weekday),
+                series.start.strftime("%H:%M"),
+                group.zone.name
+            );
+            Some(skipped)
+        }
+        Some(GroupOutcome::Partitioned { skipped }) => {
+            let _ = writeln!(out, "\n  split into subgroups that meet separately");
+            Some(skipped)
+        }
+        Some(GroupOutcome::Unscheduled { reason }) => {
+            let _ = writeln!(
+                out,
+                "\n  NOT SCHEDULED: {reason}\n  run `peerwell plan DIR --explain --group {}` for details",
+                group.id
+            );
+            None
+        }
+        Some(GroupOutcome::Blocked { reason }) => {
+            let _ = writeln!(out, "\n  BLOCKED: {reason}");
+            None
+        }
+        None => {
+            let _ = writeln!(out, "\n  (not planned)");
+            None
+        }
+    }
+}
+
+/// One session of [`table`]: date, time, who attends (a subgroup by name),
+/// roles, who is away and where it moved from.
+fn session_line(loaded: &Loaded, s: &Session, tz: &TimeZone, partitioned: bool) -> String {
+    let who = if partitioned {
+        // A subgroup (e.g. a buddy pair): who meets.
+        let names: Vec<&str> = s.attendees.iter().map(|a| first_name(loaded, a)).collect();
+        names.join(" & ")
+    } else {
+        format!(
+            "{}/{} attend",
+            s.attendees.len(),
+            s.attendees.len() + s.absentees.len()
+        )
+    };
+    let mut line = format!(
+        "  {} {}  {}–{}  {who}",
+        s.date,
+        &weekday_name(s.date.weekday())[..3],
+        clock(s.start, tz),
+        clock(s.end, tz),
+    );
+    for r in &s.plan.roles {
+        let _ = write!(line, "  {}: {}", r.role, first_name(loaded, &r.member));
+    }
+    if !s.absentees.is_empty() {
+        let away: Vec<&str> = s.absentees.iter().map(|a| first_name(loaded, a)).collect();
+        let _ = write!(line, "  (away: {})", away.join(", "));
+    }
+    if let Some(from) = s.moved_from {
+        let local = tz.to_datetime(from);
+        let _ = write!(
+            line,
+            "  moved from {} {}",
+            &weekday_name(local.weekday())[..3],
+            clock(from, tz)
+        );
+    }
+    line
 }
 
 /// The plan as JSON: sessions with group id, start and end in RFC 3339 with

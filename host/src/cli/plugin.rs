@@ -10,11 +10,13 @@ use jiff::civil::{Date, Time, Weekday, date};
 use jiff::{Timestamp, ToSpan};
 
 use peerwell_core::formats::{
-    Format, PartitionRequest, PastSession, ReminderKind, ReminderRequest, SessionPlan,
-    SessionRequest,
+    Format, PartitionRequest, PastSession, ReminderKind, ReminderRequest, Requirements,
+    SessionPlan, SessionRequest,
 };
 use peerwell_core::model::{Cadence, Charter, Group, Person, ShortOfQuorum, WorkingHours, Zone};
 use peerwell_plugins::{Limits, Plugin, PluginFormat, PluginSpec, cache};
+
+use super::CliError;
 
 /// Members of the sample group; the first and fourth are facilitators.
 const MEMBERS: [&str; 6] = ["ana", "ben", "chen", "dara", "eli", "fay"];
@@ -28,11 +30,11 @@ pub fn check(
     file: &Path,
     limits: Limits,
     policy: Option<&Path>,
-) -> Result<String, (String, String)> {
+) -> Result<String, (String, Box<CliError>)> {
     let uses = policy
         .map(|dir| super::plugin_groups::load(dir, file, FIRST))
         .transpose()
-        .map_err(|e| (String::new(), e))?;
+        .map_err(|e| (String::new(), Box::new(e)))?;
     let name = match &uses {
         Some(u) => u.name.clone(),
         None => file
@@ -50,8 +52,13 @@ pub fn check(
     let formats = peerwell_core::formats::Formats::builtin();
     formats.set_planning_time(Timestamp::constant(1_772_366_400, 0)); // 2026-03-01T12:00Z
     let mut out = String::new();
-    let plugin = Plugin::load(&spec, cache_dir.as_deref(), formats.clock().clone())
-        .map_err(|e| (out.clone(), format!("error: {e}")))?;
+    let plugin =
+        Plugin::load(&spec, cache_dir.as_deref(), formats.clock().clone()).map_err(|e| {
+            (
+                out.clone(),
+                Box::new(CliError::Invalid(format!("error: {e}"))),
+            )
+        })?;
     describe(&plugin, &mut out);
     let format = PluginFormat::new(plugin);
     let checked = run(&format, &mut out).and_then(|()| match &uses {
@@ -63,7 +70,7 @@ pub fn check(
             let _ = writeln!(out, "\nok: every call succeeded within the limits");
             Ok(out)
         }
-        Err(e) => Err((out, format!("error: {e}"))),
+        Err(e) => Err((out, Box::new(CliError::Invalid(format!("error: {e}"))))),
     }
 }
 
@@ -104,7 +111,10 @@ fn describe(plugin: &Plugin, out: &mut String) {
     }
 }
 
-fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
+/// The sample group's calls, in the order a pass makes them: validate,
+/// requirements, four sessions, the partition, then the reminders of the
+/// first session.
+fn run(format: &PluginFormat, out: &mut String) -> Result<(), CliError> {
     let people = sample_people();
     let group = sample_group(&format.plugin().info().name, format.plugin().name());
     let _ = writeln!(
@@ -113,7 +123,38 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
         MEMBERS.len(),
         group.duration_minutes
     );
-    let diagnostics = format.validate_group(&group);
+    validate(format, &group, out);
+    let req = format.requirements(&group)?;
+    describe_requirements(&req, out);
+    let first = sessions(format, &group, &people, out)?;
+    partition(format, &group, &people, out)?;
+    let Some((plan, attendees)) = first else {
+        return Ok(());
+    };
+    let sample = Sample {
+        format,
+        group: &group,
+        people: &people,
+        minutes: req.duration_minutes,
+    };
+    reminders(&sample, &plan, &attendees, out)
+}
+
+/// What every call of the sample run shares.
+struct Sample<'a> {
+    format: &'a PluginFormat,
+    group: &'a Group,
+    people: &'a BTreeMap<String, Person>,
+    /// The session length from the plugin's requirements.
+    minutes: u32,
+}
+
+/// The sessions' start time.
+const START: Time = Time::constant(10, 0, 0, 0);
+
+/// `validate` on the sample group with empty `[settings]`.
+fn validate(format: &PluginFormat, group: &Group, out: &mut String) {
+    let diagnostics = format.validate_group(group);
     let _ = writeln!(
         out,
         "validate:   {} diagnostic(s) for an empty [settings]",
@@ -131,7 +172,10 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
             d.message
         );
     }
-    let req = format.requirements(&group).map_err(|e| e.to_string())?;
+}
+
+/// The plugin's requirements, on one line.
+fn describe_requirements(req: &Requirements, out: &mut String) {
     let _ = writeln!(
         out,
         "requirements: {} min, {:?}, quorum {}, size {}..{}, roles [{}]{}",
@@ -152,13 +196,22 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
             w.days.len()
         ))
     );
-    let start = Time::constant(10, 0, 0, 0);
+}
+
+/// Four weekly sessions, one member absent from each, each seeing the
+/// ones before as history; the first session's plan and attendees.
+fn sessions(
+    format: &PluginFormat,
+    group: &Group,
+    people: &BTreeMap<String, Person>,
+    out: &mut String,
+) -> Result<Option<(SessionPlan, Vec<String>)>, CliError> {
     let mut history: Vec<PastSession> = Vec::new();
     let mut first: Option<(SessionPlan, Vec<String>)> = None;
     for i in 0..4u32 {
         let day = FIRST
             .checked_add((i64::from(i) * 7).days())
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
         let absent = MEMBERS[(i as usize + 1) % MEMBERS.len()].to_string();
         let attendees: Vec<String> = MEMBERS
             .iter()
@@ -167,16 +220,16 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
             .collect();
         let absentees = vec![absent];
         let request = SessionRequest {
-            group: &group,
+            group,
             index: i,
             date: day,
-            start,
+            start: START,
             attendees: &attendees,
             absentees: &absentees,
             history: &history,
-            people: &people,
+            people,
         };
-        let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
+        let plan = format.plan_session(&request)?;
         let _ = writeln!(
             out,
             "\nsession {} on {day} ({} absent): {}",
@@ -197,17 +250,25 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
         });
         first.get_or_insert((plan, attendees));
     }
+    Ok(first)
+}
+
+/// `partition` of the whole sample group in the first week.
+fn partition(
+    format: &PluginFormat,
+    group: &Group,
+    people: &BTreeMap<String, Person>,
+    out: &mut String,
+) -> Result<(), CliError> {
     let members: Vec<String> = MEMBERS.iter().map(|s| s.to_string()).collect();
-    let partition = format
-        .partition(&PartitionRequest {
-            group: &group,
-            cycle: 0,
-            week_start: FIRST,
-            members: &members,
-            history: &[],
-            people: &people,
-        })
-        .map_err(|e| e.to_string())?;
+    let partition = format.partition(&PartitionRequest {
+        group,
+        cycle: 0,
+        week_start: FIRST,
+        members: &members,
+        history: &[],
+        people,
+    })?;
     let _ = match partition {
         None => writeln!(out, "\npartition:  the whole group meets"),
         Some(parts) => writeln!(
@@ -220,9 +281,17 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
                 .join(" | ")
         ),
     };
-    let Some((plan, attendees)) = first else {
-        return Ok(());
-    };
+    Ok(())
+}
+
+/// The first session's reminders: a day before to its first attendee, and
+/// a role notice to each role holder.
+fn reminders(
+    sample: &Sample<'_>,
+    plan: &SessionPlan,
+    attendees: &[String],
+    out: &mut String,
+) -> Result<(), CliError> {
     let mut kinds = vec![(
         ReminderKind::Upcoming(1440),
         attendees.first().cloned().unwrap_or_default(),
@@ -231,46 +300,58 @@ fn run(format: &PluginFormat, out: &mut String) -> Result<(), String> {
         kinds.push((ReminderKind::RoleNotice(r.role.clone()), r.member.clone()));
     }
     for (kind, recipient) in kinds {
-        let roles: Vec<String> = plan
-            .roles
-            .iter()
-            .filter(|r| r.member == recipient)
-            .map(|r| r.role.clone())
-            .collect();
-        let first_name = people
-            .get(&recipient)
-            .map(|p| p.first_name().to_string())
-            .unwrap_or_default();
-        let text = format
-            .compose_reminder(&ReminderRequest {
-                group: &group,
-                kind: kind.clone(),
-                recipient: &recipient,
-                recipient_first_name: &first_name,
-                date: FIRST,
-                start,
-                end: start
-                    .checked_add(i64::from(req.duration_minutes).minutes())
-                    .unwrap_or(start),
-                plan: &plan,
-                recipient_roles: &roles,
-            })
-            .map_err(|e| e.to_string())?;
-        let what = match &kind {
-            ReminderKind::Upcoming(m) => format!("reminder {m} min before"),
-            ReminderKind::RoleNotice(r) => format!("role notice ({r})"),
-            other => format!("{other:?}"),
-        };
-        let _ = match text {
-            Some(t) => writeln!(
-                out,
-                "{what} to {recipient}: {} ({} lines)",
-                t.subject,
-                t.body.lines().count()
-            ),
-            None => writeln!(out, "{what} to {recipient}: the host's standard text"),
-        };
+        reminder(sample, plan, kind, &recipient, out)?;
     }
+    Ok(())
+}
+
+/// One reminder of `kind` to `recipient`: its subject and length, or that
+/// the host's standard text is used.
+fn reminder(
+    sample: &Sample<'_>,
+    plan: &SessionPlan,
+    kind: ReminderKind,
+    recipient: &str,
+    out: &mut String,
+) -> Result<(), CliError> {
+    let roles: Vec<String> = plan
+        .roles
+        .iter()
+        .filter(|r| r.member == recipient)
+        .map(|r| r.role.clone())
+        .collect();
+    let first_name = sample
+        .people
+        .get(recipient)
+        .map(|p| p.first_name().to_string())
+        .unwrap_or_default();
+    let text = sample.format.compose_reminder(&ReminderRequest {
+        group: sample.group,
+        kind: kind.clone(),
+        recipient,
+        recipient_first_name: &first_name,
+        date: FIRST,
+        start: START,
+        end: START
+            .checked_add(i64::from(sample.minutes).minutes())
+            .unwrap_or(START),
+        plan,
+        recipient_roles: &roles,
+    })?;
+    let what = match &kind {
+        ReminderKind::Upcoming(m) => format!("reminder {m} min before"),
+        ReminderKind::RoleNotice(r) => format!("role notice ({r})"),
+        other => format!("{other:?}"),
+    };
+    let _ = match text {
+        Some(t) => writeln!(
+            out,
+            "{what} to {recipient}: {} ({} lines)",
+            t.subject,
+            t.body.lines().count()
+        ),
+        None => writeln!(out, "{what} to {recipient}: the host's standard text"),
+    };
     Ok(())
 }
 

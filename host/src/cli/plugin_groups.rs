@@ -12,6 +12,8 @@ use peerwell_core::formats::{Format, SessionRequest};
 use peerwell_core::model::{Group, Person};
 use peerwell_plugins::PluginFormat;
 
+use super::CliError;
+
 /// The groups of a policy folder on one plugin.
 pub struct Uses {
     /// The plugin's name in `peerwell.toml`: the format the groups name.
@@ -25,8 +27,8 @@ pub struct Uses {
 /// Loads the policy folder `dir` (its own checks run, the plugin's
 /// `validate` of every group among them) and finds the `[plugins.<name>]`
 /// that names `file` and the groups on it.
-pub fn load(dir: &Path, file: &Path, fallback: Date) -> Result<Uses, String> {
-    let org = crate::pipeline::policy(dir).map_err(|d| d.to_string())?;
+pub fn load(dir: &Path, file: &Path, fallback: Date) -> Result<Uses, CliError> {
+    let org = crate::pipeline::policy(dir)?;
     let name = plugin_name(dir, file)?;
     let groups = org
         .groups
@@ -44,12 +46,15 @@ pub fn load(dir: &Path, file: &Path, fallback: Date) -> Result<Uses, String> {
 
 /// The name under `[plugins]` in `dir/peerwell.toml` whose `path` is
 /// `file`.
-fn plugin_name(dir: &Path, file: &Path) -> Result<String, String> {
+fn plugin_name(dir: &Path, file: &Path) -> Result<String, CliError> {
     let toml_path = dir.join("peerwell.toml");
     let doc: toml::Table = std::fs::read_to_string(&toml_path)
-        .map_err(|e| format!("error: cannot read {}: {e}", toml_path.display()))?
+        .map_err(CliError::io("read", &toml_path))?
         .parse()
-        .map_err(|e| format!("error: {}: {e}", toml_path.display()))?;
+        .map_err(|source| CliError::Toml {
+            path: toml_path.clone(),
+            source,
+        })?;
     let want = std::fs::canonicalize(file).ok();
     let plugins = doc.get("plugins").and_then(toml::Value::as_table);
     for (name, spec) in plugins.into_iter().flatten() {
@@ -59,17 +64,17 @@ fn plugin_name(dir: &Path, file: &Path) -> Result<String, String> {
             return Ok(name.clone());
         }
     }
-    Err(format!(
+    Err(CliError::Invalid(format!(
         "error: no [plugins.<name>] in {} names {}\n  = hint: add one with path = \"{}\", or leave out --policy",
         toml_path.display(),
         file.display(),
         file.display()
-    ))
+    )))
 }
 
 /// Validates each group with `format`, asks its requirements and plans its
 /// first session with every member attending; stops at the first failure.
-pub fn run(format: &PluginFormat, uses: &Uses, out: &mut String) -> Result<(), String> {
+pub fn run(format: &PluginFormat, uses: &Uses, out: &mut String) -> Result<(), CliError> {
     let _ = writeln!(
         out,
         "\npolicy groups on `{}`: {}",
@@ -84,9 +89,12 @@ pub fn run(format: &PluginFormat, uses: &Uses, out: &mut String) -> Result<(), S
             } else {
                 &d.key
             };
-            return Err(format!("group `{}`: validate: {key}: {}", g.id, d.message));
+            return Err(CliError::Invalid(format!(
+                "group `{}`: validate: {key}: {}",
+                g.id, d.message
+            )));
         }
-        let req = format.requirements(g).map_err(|e| e.to_string())?;
+        let req = format.requirements(g)?;
         let request = SessionRequest {
             group: g,
             index: 0,
@@ -97,7 +105,7 @@ pub fn run(format: &PluginFormat, uses: &Uses, out: &mut String) -> Result<(), S
             history: &[],
             people: &uses.people,
         };
-        let plan = format.plan_session(&request).map_err(|e| e.to_string())?;
+        let plan = format.plan_session(&request)?;
         let _ = writeln!(
             out,
             "group {}: ok ({} min, {} members, first session: {})",

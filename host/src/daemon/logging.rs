@@ -13,13 +13,17 @@ use peerwell_config::server::LogFormat;
 /// The environment variable holding the log filter.
 pub const LOG_ENV: &str = "PEERWELL_LOG";
 
+/// `PEERWELL_LOG` is not a log filter.
+#[derive(Debug, thiserror::Error)]
+#[error("{LOG_ENV}: expected a level such as `info` or `debug`: {0}")]
+pub struct LogError(#[source] pub tracing_subscriber::filter::ParseError);
+
 /// Installs the global subscriber. A second call (or a subscriber already
 /// set, e.g. by a test) is ignored. An invalid `PEERWELL_LOG` is an error
 /// naming the variable.
-pub fn init(format: LogFormat) -> Result<(), String> {
+pub fn init(format: LogFormat) -> Result<(), LogError> {
     let filter = match std::env::var(LOG_ENV) {
-        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v.trim())
-            .map_err(|e| format!("{LOG_ENV}: expected a level such as `info` or `debug`: {e}"))?,
+        Ok(v) if !v.trim().is_empty() => EnvFilter::try_new(v.trim()).map_err(LogError)?,
         _ => EnvFilter::new("info"),
     };
     let builder = tracing_subscriber::fmt()

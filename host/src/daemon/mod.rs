@@ -1,160 +1,112 @@
-//! The daemon behind `peerwell serve DIR`: plans the policy folder, keeps the
-//! plan current, serves feeds and pages over HTTP and sends reminders.
+//! The daemon behind `peerwell serve DIR`: plans the policy folder and
+//! keeps the plan current in the shared [`ServerState`]; the parts that
+//! serve it (HTTP, mail) come in as [`Services`], so the daemon knows
+//! neither.
 //!
 //! - [`run`] is the loop: the first pass, then a re-plan on a file change
 //!   ([`watch`]), on SIGHUP and every `replan_minutes`; SIGTERM/SIGINT shut
 //!   down gracefully.
-//! - [`sources`] fetches calendars given as http(s) URLs, keeping the bytes
-//!   in memory only.
-//! - [`snapshot`] turns one planning pass into everything that is served:
-//!   every feed's exact bytes (and their gzip), ETag and Last-Modified.
-//! - [`metrics`] holds the counters `/metrics` reports; [`status`] what
-//!   `/healthz` reports; [`logging`] the structured logs.
-//! - [`crate::web`] is the HTTP side; it only ever reads the current
-//!   [`Snapshot`], which a planning pass swaps in whole, so a request never
-//!   sees half of a plan and a failed pass leaves the last good one serving.
+//! - [`crate::sources`] fetches calendars given as http(s) URLs, keeping
+//!   the bytes in memory only.
+//! - [`crate::state::Snapshot`] is one planning pass, ready to serve; a
+//!   pass swaps it in whole, so a request never sees half of a plan and a
+//!   failed pass leaves the last good one serving.
+//! - [`logging`] installs the structured logs.
 
-pub mod clock;
 pub mod logging;
-pub mod metrics;
 pub mod run;
-pub mod snapshot;
-pub mod sources;
-pub mod status;
 pub mod watch;
 
+use std::error::Error;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use arc_swap::{ArcSwap, ArcSwapOption};
-pub use clock::Clock;
-pub use metrics::Metrics;
-pub use peerwell_core::feeds::FeedKey;
-pub use snapshot::{Feed, Snapshot};
-pub use status::Status;
-use tokio::sync::watch as signal_watch;
+use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::pipeline::{self, FetchUrls, Overrides};
+use crate::state::{Clock, ServerState, Snapshot};
 use jiff::Timestamp;
 use peerwell_config::server::ServerSettings;
 use peerwell_store::{Store, StoreError};
 
-/// What the HTTP side and the background tasks share.
-#[derive(Clone)]
-pub struct Shared {
-    /// The last good planning pass; `None` until one succeeds (feeds are
-    /// then 404 and `/healthz` reports the error).
-    pub snapshot: Arc<ArcSwapOption<Snapshot>>,
-    pub metrics: Arc<Metrics>,
-    /// The last planning attempt, for `/healthz`.
-    pub status: Arc<ArcSwap<Status>>,
-    pub clock: Clock,
-    /// `[server]` settings with the environment and `--listen` applied
-    /// (`public_url()` is the base of feed and subscribe links).
-    pub settings: Arc<ServerSettings>,
-    /// Becomes `true` when the daemon is shutting down: the HTTP server
-    /// stops accepting and the mail sender finishes its current send.
-    pub shutdown: signal_watch::Receiver<bool>,
-    /// Active feed tokens, swapped by [`crate::web::refresh`].
-    pub tokens: Arc<ArcSwap<crate::web::TokenMap>>,
-    /// The reminder sender, started after the first good pass (the outbox
-    /// lives beside the state file the policy names); awaited at shutdown.
-    pub mail_sender: Arc<Mutex<Option<JoinHandle<()>>>>,
-    /// Held while a pass's reminders are queued (one pass at a time).
-    pub mail_queue: Arc<Mutex<()>>,
-    /// Why the last write after a good pass (queuing its reminders and
-    /// notices) failed, until one succeeds; `/healthz` reports it.
-    pub state_error: Arc<ArcSwapOption<String>>,
-    /// Asks the loop for another pass after a back-off (a write after a
-    /// good pass failed).
-    pub retry: Arc<tokio::sync::Notify>,
+/// An error of a part the daemon drives but does not know.
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// What runs beside the planning loop, supplied by the program: the HTTP
+/// side and what follows a good pass (tokens are refreshed by the loop
+/// itself). All of it reads the [`ServerState`] the loop keeps current.
+pub trait Services: Send + Sync + 'static {
+    /// Starts serving on `listener` after the first pass (good or not),
+    /// until `state` shuts down. An error stops the daemon; its text is
+    /// what the user sees.
+    fn start_http(
+        &self,
+        listener: TcpListener,
+        state: &ServerState,
+    ) -> Result<JoinHandle<std::io::Result<()>>, BoxError>;
+
+    /// Called after every good pass, once `snapshot` is being served and
+    /// its tokens are active. Runs on the loop's task; anything slow must
+    /// spawn its own task.
+    fn after_pass(&self, state: &ServerState, snapshot: &Arc<Snapshot>);
+
+    /// At shutdown, after the HTTP side stopped accepting: a task to await
+    /// (within the grace period) before the process exits, if any.
+    fn stopping(&self) -> Option<JoinHandle<()>>;
 }
 
-impl Shared {
-    /// Nothing planned yet, with `settings` and `clock`; the sender half
-    /// starts the shutdown when it sends `true` (or is dropped).
-    pub fn new(settings: ServerSettings, clock: Clock) -> (Shared, signal_watch::Sender<bool>) {
-        let (stop_tx, stop_rx) = signal_watch::channel(false);
-        let shared = Shared {
-            snapshot: Arc::new(ArcSwapOption::empty()),
-            metrics: Arc::new(Metrics::default()),
-            status: Arc::new(ArcSwap::from_pointee(Status::default())),
-            clock,
-            settings: Arc::new(settings),
-            shutdown: stop_rx,
-            tokens: Arc::default(),
-            mail_sender: Arc::default(),
-            mail_queue: Arc::default(),
-            state_error: Arc::new(ArcSwapOption::empty()),
-            retry: Arc::new(tokio::sync::Notify::new()),
-        };
-        (shared, stop_tx)
-    }
-
-    /// The snapshot being served, if any pass has succeeded.
-    pub fn current(&self) -> Option<Arc<Snapshot>> {
-        self.snapshot.load_full()
-    }
-
-    /// Resolves once shutdown has begun.
-    pub async fn shutting_down(&self) {
-        let mut rx = self.shutdown.clone();
-        // An error means the sender is gone: the daemon is stopping anyway.
-        let _ = rx.wait_for(|stop| *stop).await;
-    }
+/// Why `peerwell serve` stopped with an error; the text is what the user
+/// sees.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The `PEERWELL_*` environment has a bad value.
+    #[error("error: {0}")]
+    Settings(String),
+    /// `PEERWELL_LOG` is not a log filter.
+    #[error("error: {0}")]
+    Logging(#[from] logging::LogError),
+    /// The async runtime could not start.
+    #[error("error: cannot start the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// The listening socket could not be opened.
+    #[error("error: cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The bound socket's address could not be read.
+    #[error("error: cannot read the listening address: {0}")]
+    LocalAddr(#[source] std::io::Error),
+    /// The HTTP client for URL calendars could not start.
+    #[error("{0}")]
+    Fetcher(#[from] crate::sources::ClientError),
+    /// The HTTP side could not start.
+    #[error("{0}")]
+    Http(BoxError),
+    /// A signal handler could not be installed.
+    #[error("error: {name}: {source}")]
+    Signal {
+        /// SIGTERM, SIGINT or SIGHUP.
+        name: &'static str,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The HTTP server stopped by itself.
+    #[error("error: {0}")]
+    HttpStopped(String),
 }
 
-/// Called after every good pass, once `snapshot` is being served: the list
-/// of what other parts of the daemon do with a new plan (one line each).
-/// Runs on the loop's task; anything slow must spawn its own task.
-pub fn after_pass(shared: &Shared, snapshot: &Arc<Snapshot>) {
-    if let Err(e) = crate::web::refresh(shared, snapshot) {
+/// After every good pass, once `snapshot` is being served: the tokens of
+/// its feeds become active, then the [`Services`] follow.
+pub fn after_pass(state: &ServerState, services: &dyn Services, snapshot: &Arc<Snapshot>) {
+    if let Err(e) = state.refresh_tokens(snapshot) {
         tracing::error!(error = %e, "cannot update the feed tokens; the previous ones keep serving");
     }
-    // Queuing reminders can take seconds for a large organization: it runs
-    // beside the loop, one pass at a time, and skips a plan already replaced.
-    let (s, snap) = (shared.clone(), snapshot.clone());
-    tokio::task::spawn_blocking(move || {
-        let _one = s.mail_queue.lock().unwrap_or_else(|p| p.into_inner());
-        let current = s.current().is_some_and(|c| Arc::ptr_eq(&c, &snap));
-        if current {
-            queued(&s, crate::mail::after_pass(&s, &snap).map(drop));
-        }
-        drop(snap);
-        release_free_memory();
-    });
-    let mut sender = shared.mail_sender.lock().unwrap_or_else(|p| p.into_inner());
-    if sender.is_none() {
-        let config = crate::mail::SenderConfig::for_snapshot(snapshot);
-        *sender = Some(crate::mail::spawn_sender(
-            shared.clone(),
-            config,
-            shared.shutdown.clone(),
-        ));
-    }
-}
-
-/// Records how queuing a pass's messages went: a failure is reported on
-/// `/healthz` and the loop retries the pass (the notices it owes stay in
-/// the state file meanwhile); a success clears the report.
-fn queued(shared: &Shared, result: Result<(), StoreError>) {
-    match result {
-        Ok(()) => {
-            if shared.state_error.swap(None).is_some() {
-                tracing::info!("the planning state is writable again; owed messages are queued");
-            }
-        }
-        Err(e) => {
-            tracing::error!(
-                error = %e,
-                "reminders and change notices were not queued; the plan still serves and the pass is retried"
-            );
-            shared.state_error.store(Some(Arc::new(e.to_string())));
-            shared.retry.notify_one();
-        }
-    }
+    services.after_pass(state, snapshot);
 }
 
 /// Gives memory freed by a pass (the planner's working set, the replaced
@@ -227,7 +179,7 @@ pub fn plan_pass(
 /// `PEERWELL_*` environment, then `--listen`. A broken `[server]` table is
 /// reported and the defaults used (the first pass reports it too); a bad
 /// environment variable is an error.
-pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings, String> {
+pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings, ServeError> {
     let file = match peerwell_config::server::load(dir) {
         Ok(s) => s,
         Err(e) => {
@@ -236,7 +188,9 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
             ServerSettings::default()
         }
     };
-    let mut s = file.with_env(|k| std::env::var(k).ok())?;
+    let mut s = file
+        .with_env(|k| std::env::var(k).ok())
+        .map_err(|e| ServeError::Settings(e.to_string()))?;
     if let Some(l) = listen {
         s.listen = l;
     }
@@ -245,12 +199,12 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
 
 /// Raises the soft limit on open files to the hard limit: systemd starts a
 /// service at 1,024 (its hard limit is far higher), and every connection,
-/// calendar read and state file costs one. A failure is logged; the
-/// connection cap follows whatever limit holds ([`descriptor_limit`]).
+/// calendar read and state file costs one. A failure is logged; the HTTP
+/// side fits its connection cap below whatever limit holds.
 /// (glibc sets limits with the `prlimit64` system call, which the unit's
 /// `SystemCallFilter=~@resources` allows; `setrlimit` it would deny.)
 pub fn raise_descriptor_limit() {
-    let before = descriptor_limit();
+    let before = rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft);
     match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(now) if now > before => {
             tracing::info!(from = before, to = now, "raised the open-file limit");
@@ -260,20 +214,21 @@ pub fn raise_descriptor_limit() {
     }
 }
 
-/// The process's soft limit on open files (1,024 when it cannot be read).
-pub fn descriptor_limit() -> u64 {
-    rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
-}
-
-/// Runs `peerwell serve`: plans, serves on the configured address and keeps
-/// the plan current until SIGTERM or SIGINT, then shuts down gracefully.
-pub fn serve(dir: &Path, listen: Option<SocketAddr>, clock: Clock) -> Result<(), String> {
-    let settings = settings(dir, listen).map_err(|e| format!("error: {e}"))?;
-    logging::init(settings.log_format).map_err(|e| format!("error: {e}"))?;
+/// Runs `peerwell serve`: plans, serves through `services` on the
+/// configured address and keeps the plan current until SIGTERM or SIGINT,
+/// then shuts down gracefully.
+pub fn serve(
+    dir: &Path,
+    listen: Option<SocketAddr>,
+    clock: Clock,
+    services: Arc<dyn Services>,
+) -> Result<(), ServeError> {
+    let settings = settings(dir, listen)?;
+    logging::init(settings.log_format)?;
     raise_descriptor_limit();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("error: cannot start the runtime: {e}"))?;
-    runtime.block_on(run::run(dir.to_path_buf(), settings, clock))
+        .map_err(ServeError::Runtime)?;
+    runtime.block_on(run::run(dir.to_path_buf(), settings, clock, services))
 }

@@ -13,11 +13,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use tokio::signal::unix::{SignalKind, signal};
+use jiff::Timestamp;
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
 
-use super::sources::Fetcher;
 use super::watch::{FileWatch, debounce};
-use super::{Clock, Metrics, PassError, Shared, Snapshot, Status, after_pass, plan_pass};
+use super::{PassError, ServeError, Services, after_pass, plan_pass};
+use crate::sources::Fetcher;
+use crate::state::{Clock, Metrics, ServerState, Snapshot, Status};
 use peerwell_config::server::ServerSettings;
 use peerwell_core::schedule::GroupOutcome;
 
@@ -33,10 +37,13 @@ pub const RETRY_MAX: Duration = Duration::from_secs(60);
 /// Why a pass runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cause {
+    /// The first pass.
     Startup,
     /// These files changed (relative to the policy folder where inside it).
     Files(Vec<String>),
+    /// SIGHUP asked for a reload.
     Hangup,
+    /// `replan_minutes` passed.
     Timer,
     /// A URL calendar's bytes changed.
     Fetched,
@@ -58,132 +65,114 @@ impl std::fmt::Display for Cause {
     }
 }
 
-/// Runs the daemon until SIGTERM/SIGINT.
-pub async fn run(dir: PathBuf, mut settings: ServerSettings, clock: Clock) -> Result<(), String> {
+/// Runs the daemon until SIGTERM/SIGINT, serving through `services`.
+pub async fn run(
+    dir: PathBuf,
+    mut settings: ServerSettings,
+    clock: Clock,
+    services: Arc<dyn Services>,
+) -> Result<(), ServeError> {
     // Bound first so that `public_url` names the real port (port 0 picks
     // one); accepting starts after the first pass.
     let listen = settings.listen;
-    let listener = bind(listen).map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("error: cannot read the listening address: {e}"))?;
+    let listener = bind(listen).map_err(|source| ServeError::Listen {
+        addr: listen,
+        source,
+    })?;
+    let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
     settings.listen = addr;
-    let (shared, stop_tx) = Shared::new(settings, clock);
-    let fetcher = Arc::new(Fetcher::new(&shared.settings)?);
+    let (state, stop_tx) = ServerState::new(settings, clock);
     let mut loop_state = Loop {
-        dir: dir.clone(),
-        shared: shared.clone(),
-        fetcher: fetcher.clone(),
+        dir,
+        fetcher: Arc::new(Fetcher::new(state.settings())?),
+        state: state.clone(),
+        services: services.clone(),
         fetch_problems: Vec::new(),
         failures: 0,
         retry_at: None,
     };
     loop_state.pass(Cause::Startup).await;
     println!("listening on http://{addr}");
-    tracing::info!(%addr, public_url = %shared.settings.public_url(), "listening");
-
-    let public_url = crate::web::PublicUrl::parse(&shared.settings.public_url())?;
-    let web_config = web_config(public_url, &shared.settings)?;
-    let server_shared = shared.clone();
-    let mut server = tokio::spawn(async move {
-        let stop = server_shared.clone();
-        crate::web::serve(listener, server_shared, web_config, async move {
-            stop.shutting_down().await
-        })
-        .await
-    });
-
-    let mut term = signal(SignalKind::terminate()).map_err(|e| format!("error: SIGTERM: {e}"))?;
-    let mut int = signal(SignalKind::interrupt()).map_err(|e| format!("error: SIGINT: {e}"))?;
-    let mut hup = signal(SignalKind::hangup()).map_err(|e| format!("error: SIGHUP: {e}"))?;
-    let (mut files, mut changes) = match FileWatch::start(&dir, vec![dir.join(".peerwell")]) {
-        Ok((w, rx)) => (Some(w), Some(rx)),
-        Err(e) => {
-            tracing::error!(error = %e, "not watching files; reload with SIGHUP");
-            (None, None)
-        }
-    };
-    loop_state.watch_calendars(files.as_mut());
-    let replan = Duration::from_secs(u64::from(shared.settings.replan_minutes) * 60);
-    let fetch = Duration::from_secs(u64::from(shared.settings.fetch_minutes) * 60);
-    let mut next_replan = tokio::time::Instant::now() + replan;
-    let mut next_fetch = tokio::time::Instant::now() + fetch;
-
-    let signal_name = loop {
-        let cause = tokio::select! {
-            _ = term.recv() => break "SIGTERM",
-            _ = int.recv() => break "SIGINT",
-            _ = hup.recv() => Cause::Hangup,
-            Some(first) = async {
-                match changes.as_mut() {
-                    Some(rx) => rx.recv().await,
-                    None => std::future::pending().await,
-                }
-            } => {
-                let Some(rx) = changes.as_mut() else { continue };
-                let paths = debounce(rx, first).await;
-                Cause::Files(paths.iter().map(|p| relative(&dir, p)).collect())
-            }
-            _ = tokio::time::sleep_until(next_replan) => Cause::Timer,
-            () = shared.retry.notified() => {
-                loop_state.schedule_retry();
-                continue;
-            }
-            _ = sleep_until_some(loop_state.retry_at) => Cause::Retry,
-            _ = tokio::time::sleep_until(next_fetch) => {
-                next_fetch = tokio::time::Instant::now() + fetch;
-                if !loop_state.fetch_all().await {
-                    continue;
-                }
-                Cause::Fetched
-            }
-            res = &mut server => {
-                let why = match res {
-                    Ok(Ok(())) => "the HTTP server stopped".to_string(),
-                    Ok(Err(e)) => format!("the HTTP server failed: {e}"),
-                    Err(e) => format!("the HTTP server task failed: {e}"),
-                };
-                tracing::error!(error = %why, "stopping");
-                return Err(format!("error: {why}"));
-            }
-        };
-        if cause == Cause::Hangup {
-            tracing::info!(signal = "SIGHUP", "reloading (URL calendars fetched again)");
-            loop_state.fetch_all().await;
-        }
-        loop_state.pass(cause).await;
-        loop_state.watch_calendars(files.as_mut());
-        next_replan = tokio::time::Instant::now() + replan;
-    };
+    tracing::info!(%addr, public_url = %state.settings().public_url(), "listening");
+    let mut server = services
+        .start_http(listener, &state)
+        .map_err(ServeError::Http)?;
+    let signal_name = loop_state.until_stopped(&mut server).await?;
     tracing::info!(signal = signal_name, "shutting down");
     let _ = stop_tx.send(true);
-    let sender = shared
-        .mail_sender
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take();
+    shut_down(server, services.stopping()).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Lets the HTTP server finish its requests and `background` (the mail
+/// sender) its send in hand, together at most [`GRACE`]; then stops them.
+async fn shut_down(
+    mut server: JoinHandle<std::io::Result<()>>,
+    background: Option<JoinHandle<()>>,
+) {
     let grace = tokio::time::Instant::now() + GRACE;
-    match tokio::time::timeout_at(grace, &mut server).await {
-        Ok(_) => {}
-        Err(_) => {
-            server.abort();
-            tracing::warn!(
-                grace_seconds = GRACE.as_secs(),
-                "requests still running after the grace period; stopped anyway"
-            );
-        }
+    if tokio::time::timeout_at(grace, &mut server).await.is_err() {
+        server.abort();
+        tracing::warn!(
+            grace_seconds = GRACE.as_secs(),
+            "requests still running after the grace period; stopped anyway"
+        );
     }
     // The sender finishes the send in hand (its row is then marked) and
     // stops; anything not yet sent stays queued for the next start.
-    if let Some(mut sender) = sender
+    if let Some(mut sender) = background
         && tokio::time::timeout_at(grace, &mut sender).await.is_err()
     {
         sender.abort();
         tracing::warn!("a send was still running after the grace period; it stays queued");
     }
-    tracing::info!("stopped");
-    Ok(())
 }
+
+/// The signals the daemon answers.
+struct Signals {
+    term: Signal,
+    int: Signal,
+    hup: Signal,
+}
+
+impl Signals {
+    /// Installs the handlers.
+    fn install() -> Result<Signals, ServeError> {
+        let on = |kind, name| signal(kind).map_err(|source| ServeError::Signal { name, source });
+        Ok(Signals {
+            term: on(SignalKind::terminate(), "SIGTERM")?,
+            int: on(SignalKind::interrupt(), "SIGINT")?,
+            hup: on(SignalKind::hangup(), "SIGHUP")?,
+        })
+    }
+}
+
+/// Watches the policy folder (and, after each pass, the calendars it
+/// reads); `None` when the watch cannot start (SIGHUP still reloads).
+fn watch_files(dir: &Path) -> (Option<FileWatch>, Option<Changes>) {
+    match FileWatch::start(dir, vec![dir.join(".peerwell")]) {
+        Ok((w, rx)) => (Some(w), Some(rx)),
+        Err(e) => {
+            tracing::error!(error = %e, "not watching files; reload with SIGHUP");
+            (None, None)
+        }
+    }
+}
+
+/// Why the HTTP server task ended, for the log and the exit message.
+fn server_ended(res: Result<std::io::Result<()>, tokio::task::JoinError>) -> ServeError {
+    let why = match res {
+        Ok(Ok(())) => "the HTTP server stopped".to_string(),
+        Ok(Err(e)) => format!("the HTTP server failed: {e}"),
+        Err(e) => format!("the HTTP server task failed: {e}"),
+    };
+    tracing::error!(error = %why, "stopping");
+    ServeError::HttpStopped(why)
+}
+
+/// File changes the watch reports.
+type Changes = UnboundedReceiver<PathBuf>;
 
 /// Connections the kernel queues while every connection slot is taken.
 const BACKLOG: u32 = 1024;
@@ -202,31 +191,6 @@ fn bind(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> 
     socket.listen(BACKLOG)
 }
 
-/// The HTTP server's setup: limits from the environment, then
-/// `max_connections_per_client` from `[server]` unless the environment set
-/// it, and the connection cap fitted below the open-file limit.
-fn web_config(
-    public_url: crate::web::PublicUrl,
-    settings: &ServerSettings,
-) -> Result<crate::web::WebConfig, String> {
-    let mut config = crate::web::WebConfig::from_env(public_url)?;
-    let limits = &mut config.limits;
-    if limits.max_connections_per_client.is_none() {
-        limits.max_connections_per_client = settings
-            .max_connections_per_client
-            .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
-    }
-    let descriptors = super::descriptor_limit();
-    *limits = limits.fit_descriptors(descriptors, crate::web::server::RESERVED_DESCRIPTORS);
-    tracing::info!(
-        max_connections = limits.max_connections,
-        max_connections_per_client = limits.per_client(),
-        open_file_limit = descriptors,
-        "connection limits"
-    );
-    Ok(config)
-}
-
 /// Sleeps until `at`, or forever when it is `None`.
 async fn sleep_until_some(at: Option<tokio::time::Instant>) {
     match at {
@@ -238,7 +202,8 @@ async fn sleep_until_some(at: Option<tokio::time::Instant>) {
 /// What the loop carries between passes.
 struct Loop {
     dir: PathBuf,
-    shared: Shared,
+    state: ServerState,
+    services: Arc<dyn Services>,
     fetcher: Arc<Fetcher>,
     /// Problems of the last fetch round, shown with the pass's problems.
     fetch_problems: Vec<String>,
@@ -249,6 +214,60 @@ struct Loop {
 }
 
 impl Loop {
+    /// Re-plans on every cause until SIGTERM or SIGINT (its name is
+    /// returned) or until the HTTP server stops by itself (an error).
+    async fn until_stopped(
+        &mut self,
+        server: &mut JoinHandle<std::io::Result<()>>,
+    ) -> Result<&'static str, ServeError> {
+        let mut signals = Signals::install()?;
+        let (mut files, mut changes) = watch_files(&self.dir);
+        self.watch_calendars(files.as_mut());
+        let settings = self.state.settings();
+        let replan = Duration::from_secs(u64::from(settings.replan_minutes) * 60);
+        let fetch = Duration::from_secs(u64::from(settings.fetch_minutes) * 60);
+        let mut next_replan = tokio::time::Instant::now() + replan;
+        let mut next_fetch = tokio::time::Instant::now() + fetch;
+        loop {
+            let cause = tokio::select! {
+                _ = signals.term.recv() => return Ok("SIGTERM"),
+                _ = signals.int.recv() => return Ok("SIGINT"),
+                _ = signals.hup.recv() => Cause::Hangup,
+                Some(first) = async {
+                    match changes.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    let Some(rx) = changes.as_mut() else { continue };
+                    let paths = debounce(rx, first).await;
+                    Cause::Files(paths.iter().map(|p| relative(&self.dir, p)).collect())
+                }
+                _ = tokio::time::sleep_until(next_replan) => Cause::Timer,
+                () = self.state.retry_requested() => {
+                    self.schedule_retry();
+                    continue;
+                }
+                _ = sleep_until_some(self.retry_at) => Cause::Retry,
+                _ = tokio::time::sleep_until(next_fetch) => {
+                    next_fetch = tokio::time::Instant::now() + fetch;
+                    if !self.fetch_all().await {
+                        continue;
+                    }
+                    Cause::Fetched
+                }
+                res = &mut *server => return Err(server_ended(res)),
+            };
+            if cause == Cause::Hangup {
+                tracing::info!(signal = "SIGHUP", "reloading (URL calendars fetched again)");
+                self.fetch_all().await;
+            }
+            self.pass(cause).await;
+            self.watch_calendars(files.as_mut());
+            next_replan = tokio::time::Instant::now() + replan;
+        }
+    }
+
     /// Schedules a retry pass after a back-off that doubles with each
     /// failure in a row.
     fn schedule_retry(&mut self) {
@@ -265,7 +284,7 @@ impl Loop {
 
     /// Fetches every URL calendar again; true when some bytes changed.
     async fn fetch_all(&mut self) -> bool {
-        let Some(snap) = self.shared.snapshot.load_full() else {
+        let Some(snap) = self.state.current() else {
             // Without a good pass the URLs are unknown; the next pass
             // fetches what it needs.
             return true;
@@ -274,10 +293,7 @@ impl Loop {
         if wanted.is_empty() {
             return false;
         }
-        let round = self
-            .fetcher
-            .refresh(&wanted, true, self.shared.clock.now())
-            .await;
+        let round = self.fetcher.refresh(&wanted, true, self.state.now()).await;
         tracing::info!(
             urls = wanted.len(),
             changed = round.changed,
@@ -292,16 +308,27 @@ impl Loop {
     /// One planning pass: fetches URL calendars never fetched, plans in
     /// `spawn_blocking`, then swaps the snapshot in or records the failure.
     async fn pass(&mut self, cause: Cause) {
-        let now = self.shared.clock.now();
+        let now = self.state.now();
         let started = Instant::now();
         tracing::info!(cause = %cause, "planning");
+        let result = self.plan(now).await;
+        self.retry_at = None;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match result {
+            Ok(snapshot) => self.planned(&cause, now, elapsed_ms, snapshot),
+            Err(error) => self.failed(&cause, now, elapsed_ms, &error),
+        }
+    }
+
+    /// Plans at `now` on a blocking thread; URLs the policy names but never
+    /// fetched (it may have changed) are fetched before the calendars are
+    /// read, and their problems kept.
+    async fn plan(&mut self, now: Timestamp) -> Result<Snapshot, PassError> {
         let dir = self.dir.clone();
-        let previous = self.shared.snapshot.load_full();
+        let previous = self.state.current();
         let fetcher = self.fetcher.clone();
         let handle = tokio::runtime::Handle::current();
         let joined = tokio::task::spawn_blocking(move || {
-            // URLs the policy names but never fetched (it may have changed)
-            // are fetched before the calendars are read.
             let new_problems = std::sync::Mutex::new(Vec::new());
             let urls = |wanted: &[(String, String)]| {
                 let round = handle.block_on(fetcher.refresh(wanted, false, now));
@@ -314,7 +341,7 @@ impl Loop {
             (result, new_problems.into_inner().unwrap_or_default())
         })
         .await;
-        let result = match joined {
+        match joined {
             Ok((result, new_problems)) => {
                 if !new_problems.is_empty() {
                     self.fetch_problems = new_problems;
@@ -324,76 +351,76 @@ impl Loop {
             Err(e) => Err(PassError::Input(format!(
                 "error: the planning pass failed: {e}"
             ))),
-        };
-        self.retry_at = None;
-        let elapsed_ms = started.elapsed().as_millis() as u64;
-        match result {
-            Ok(snapshot) => {
-                let problems = self.problems(&snapshot);
-                let sessions = snapshot.plan.sessions.len() as u64;
-                tracing::info!(
-                    cause = %cause,
-                    duration_ms = elapsed_ms,
-                    groups = snapshot.loaded.org.groups.len(),
-                    sessions,
-                    problems = problems.len(),
-                    "planned"
-                );
-                for p in &problems {
-                    tracing::warn!(problem = %p, "input problem");
-                }
-                if self.shared.state_error.load().is_none() {
-                    self.failures = 0;
-                }
-                if problems.iter().any(|p| out_of_descriptors(p)) {
-                    self.schedule_retry();
-                }
-                let calendar_warnings = snapshot.loaded.warnings.clone();
-                for w in &calendar_warnings {
-                    tracing::warn!(warning = %w, "calendar read leniently");
-                }
-                let snapshot = Arc::new(snapshot);
-                self.shared.snapshot.store(Some(snapshot.clone()));
-                self.shared.status.store(Arc::new(Status {
-                    last_attempt: Some(now),
-                    last_error: None,
-                    problems,
-                    calendar_warnings,
-                }));
-                self.shared
-                    .metrics
-                    .sessions
-                    .store(sessions, Ordering::Relaxed);
-                Metrics::inc(&self.shared.metrics.plans);
-                after_pass(&self.shared, &snapshot);
-            }
-            Err(error) => {
-                if error.retry() || out_of_descriptors(&error.to_string()) {
-                    self.schedule_retry();
-                }
-                let error = error.to_string();
-                Metrics::inc(&self.shared.metrics.plan_failures);
-                let serving = self.shared.snapshot.load().is_some();
-                tracing::error!(
-                    cause = %cause,
-                    duration_ms = elapsed_ms,
-                    error = %error,
-                    "planning failed; {}",
-                    if serving {
-                        "the last good plan keeps serving"
-                    } else {
-                        "no plan yet: serving /healthz only (feeds 404) and retrying on every change"
-                    }
-                );
-                let old = self.shared.status.load_full();
-                self.shared.status.store(Arc::new(Status {
-                    last_attempt: Some(now),
-                    last_error: Some(error),
-                    problems: old.problems.clone(),
-                    calendar_warnings: old.calendar_warnings.clone(),
-                }));
-            }
         }
+    }
+
+    /// A good pass: logs it, swaps the snapshot in, records the status and
+    /// counters, and runs what follows a pass.
+    fn planned(&mut self, cause: &Cause, now: Timestamp, elapsed_ms: u64, snapshot: Snapshot) {
+        let problems = self.problems(&snapshot);
+        let sessions = snapshot.plan.sessions.len() as u64;
+        tracing::info!(
+            cause = %cause,
+            duration_ms = elapsed_ms,
+            groups = snapshot.loaded.org.groups.len(),
+            sessions,
+            problems = problems.len(),
+            "planned"
+        );
+        for p in &problems {
+            tracing::warn!(problem = %p, "input problem");
+        }
+        if !self.state.has_state_error() {
+            self.failures = 0;
+        }
+        if problems.iter().any(|p| out_of_descriptors(p)) {
+            self.schedule_retry();
+        }
+        let calendar_warnings = snapshot.loaded.warnings.clone();
+        for w in &calendar_warnings {
+            tracing::warn!(warning = %w, "calendar read leniently");
+        }
+        let snapshot = Arc::new(snapshot);
+        self.state.publish(snapshot.clone());
+        self.state.set_status(Status {
+            last_attempt: Some(now),
+            last_error: None,
+            problems,
+            calendar_warnings,
+        });
+        let metrics = self.state.metrics();
+        metrics.sessions.store(sessions, Ordering::Relaxed);
+        Metrics::inc(&metrics.plans);
+        after_pass(&self.state, &*self.services, &snapshot);
+    }
+
+    /// A failed pass: logged and counted; the last good plan keeps serving
+    /// and `/healthz` reports the error.
+    fn failed(&mut self, cause: &Cause, now: Timestamp, elapsed_ms: u64, error: &PassError) {
+        if error.retry() || out_of_descriptors(&error.to_string()) {
+            self.schedule_retry();
+        }
+        let error = error.to_string();
+        Metrics::inc(&self.state.metrics().plan_failures);
+        let serving = self.state.serving();
+        tracing::error!(
+            cause = %cause,
+            duration_ms = elapsed_ms,
+            error = %error,
+            "planning failed; {}",
+            if serving {
+                "the last good plan keeps serving"
+            } else {
+                "no plan yet: serving /healthz only (feeds 404) and retrying on every change"
+            }
+        );
+        let old = self.state.status();
+        self.state.set_status(Status {
+            last_attempt: Some(now),
+            last_error: Some(error),
+            problems: old.problems.clone(),
+            calendar_warnings: old.calendar_warnings.clone(),
+        });
     }
 
     /// Privacy-safe problem lines of a good pass: calendar errors, blocked
@@ -421,7 +448,7 @@ impl Loop {
 
     /// Watches the calendar files the current plan reads.
     fn watch_calendars(&self, files: Option<&mut FileWatch>) {
-        let (Some(files), Some(snap)) = (files, self.shared.snapshot.load_full()) else {
+        let (Some(files), Some(snap)) = (files, self.state.current()) else {
             return;
         };
         let mut paths: Vec<PathBuf> = snap

@@ -47,13 +47,30 @@ impl Filter {
     }
 }
 
+/// Why the policy folder cannot be watched (the daemon then reloads on
+/// SIGHUP only).
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// The platform's watcher did not start.
+    #[error("cannot start the file watcher: {0}")]
+    Start(#[source] notify::Error),
+    /// The folder could not be watched.
+    #[error("cannot watch {}: {source}", dir.display())]
+    Watch {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: notify::Error,
+    },
+}
+
 impl FileWatch {
     /// Watches `dir` recursively, ignoring `ignore` (the state folder);
     /// changed paths go to the returned receiver.
     pub fn start(
         dir: &Path,
         ignore: Vec<PathBuf>,
-    ) -> Result<(FileWatch, UnboundedReceiver<PathBuf>), String> {
+    ) -> Result<(FileWatch, UnboundedReceiver<PathBuf>), WatchError> {
         let dir = canonical(dir);
         let filter = std::sync::Arc::new(std::sync::RwLock::new(Filter {
             dir: dir.clone(),
@@ -69,7 +86,10 @@ impl FileWatch {
         };
         w.watcher
             .watch(&dir, RecursiveMode::Recursive)
-            .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+            .map_err(|source| WatchError::Watch {
+                dir: dir.clone(),
+                source,
+            })?;
         Ok((w, rx))
     }
 
@@ -107,7 +127,7 @@ impl FileWatch {
 fn watcher(
     tx: UnboundedSender<PathBuf>,
     filter: std::sync::Arc<std::sync::RwLock<Filter>>,
-) -> Result<RecommendedWatcher, String> {
+) -> Result<RecommendedWatcher, WatchError> {
     notify::recommended_watcher(move |res: notify::Result<Event>| {
         let Ok(event) = res else { return };
         if matches!(event.kind, EventKind::Access(_)) {
@@ -120,7 +140,7 @@ fn watcher(
             }
         }
     })
-    .map_err(|e| format!("cannot start the file watcher: {e}"))
+    .map_err(WatchError::Start)
 }
 
 /// The path itself when it exists, resolved; else its folder resolved with

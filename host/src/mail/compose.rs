@@ -11,7 +11,7 @@ use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
-use crate::web::html::escape;
+use crate::escape::html as escape;
 
 /// Everything one message says.
 #[derive(Debug, Clone)]
@@ -20,10 +20,15 @@ pub struct Draft<'a> {
     pub key: &'a str,
     /// The domain the Message-ID ends in.
     pub domain: &'a str,
+    /// The sender's display name (`[mail] from_name`).
     pub from_name: &'a str,
+    /// The sender's address (`[mail] from`).
     pub from: &'a str,
+    /// The recipient's display name.
     pub to_name: &'a str,
+    /// The recipient's address.
     pub to: &'a str,
+    /// The Subject header.
     pub subject: &'a str,
     /// Plain text with `\n` line breaks.
     pub body: &'a str,
@@ -60,8 +65,27 @@ pub fn html(subject: &str, body: &str) -> String {
     out
 }
 
+/// Why a message could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// A sender or recipient address lettre cannot use.
+    #[error("the address `{address}` is not usable: {source}")]
+    Address {
+        /// The address as configured.
+        address: String,
+        /// Why lettre refused it.
+        source: lettre::address::AddressError,
+    },
+    /// The calendar attachment's content type.
+    #[error("the .ics content type: {0}")]
+    ContentType(#[source] lettre::message::header::ContentTypeErr),
+    /// lettre could not assemble the message.
+    #[error("cannot build the message: {0}")]
+    Build(#[source] lettre::error::Error),
+}
+
 /// Renders `draft` to the bytes that are stored and sent.
-pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, String> {
+pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, ComposeError> {
     let from = mailbox(draft.from_name, draft.from)?;
     let to = mailbox(draft.to_name, draft.to)?;
     let seed = hex(draft.key, 12);
@@ -90,7 +114,7 @@ pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, String> {
         None => builder.multipart(alternative),
         Some(ics) => {
             let kind = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
-                .map_err(|e| format!("the .ics content type: {e}"))?;
+                .map_err(ComposeError::ContentType)?;
             let attachment = Attachment::new("session.ics".to_string()).body(ics.to_string(), kind);
             builder.multipart(
                 MultiPart::mixed()
@@ -100,14 +124,15 @@ pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, String> {
             )
         }
     }
-    .map_err(|e| format!("cannot build the message: {e}"))?;
+    .map_err(ComposeError::Build)?;
     Ok(message.formatted())
 }
 
-fn mailbox(name: &str, address: &str) -> Result<Mailbox, String> {
-    let addr = address
-        .parse()
-        .map_err(|e| format!("the address `{address}` is not usable: {e}"))?;
+fn mailbox(name: &str, address: &str) -> Result<Mailbox, ComposeError> {
+    let addr = address.parse().map_err(|source| ComposeError::Address {
+        address: address.to_string(),
+        source,
+    })?;
     Ok(Mailbox::new(Some(name.to_string()), addr))
 }
 

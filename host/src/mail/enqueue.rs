@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::compose::{Draft, message_id, render};
 use super::notices;
 use super::schedule::{quiet_hours, send_time, timing};
-use crate::daemon::Snapshot;
+use crate::state::Snapshot;
 use peerwell_core::feeds::{FeedOptions, FeedSet};
 use peerwell_core::formats::ReminderKind;
 use peerwell_core::mail::QuietHours;
@@ -208,7 +208,7 @@ fn render_changed(
 ) -> Vec<NewMessage> {
     let org = &snapshot.loaded.org;
     let mail = &org.org.mail;
-    let opts: FeedOptions = crate::cli::feed_options(&snapshot.loaded, &snapshot.commit);
+    let opts: FeedOptions = crate::pipeline::feed_options(&snapshot.loaded, &snapshot.commit);
     let mut out = Vec::new();
     for item in items {
         let sequence = item

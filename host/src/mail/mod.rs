@@ -42,7 +42,7 @@ pub use enqueue::Enqueued;
 pub use peerwell_core::mail::{GroupMail, HrContact, MailSettings, PersonMail, QuietHours};
 pub use send::{SenderConfig, drain, spawn_sender};
 
-use crate::daemon::{Shared, Snapshot};
+use crate::state::{ServerState, Snapshot};
 use peerwell_store::StoreError;
 use peerwell_store::outbox::Outbox;
 
@@ -62,12 +62,12 @@ pub fn wake() {
 /// that cannot be opened or written is an error (the plan still serves;
 /// change notices stay owed in the state file until a later call queues
 /// them).
-pub fn after_pass(shared: &Shared, snapshot: &Snapshot) -> Result<Enqueued, StoreError> {
+pub fn after_pass(shared: &ServerState, snapshot: &Snapshot) -> Result<Enqueued, StoreError> {
     let config = SenderConfig::for_snapshot(snapshot);
-    let now = shared.clock.now();
+    let now = shared.now();
     let mut outbox = Outbox::open(&config.state)?;
     let done = enqueue::enqueue(&mut outbox, snapshot, now)?;
-    let m = &shared.metrics;
+    let m = shared.metrics();
     m.reminders_queued
         .fetch_add((done.queued + done.replaced) as u64, Ordering::Relaxed);
     m.reminders_expired

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::enqueue::{Item, item};
-use crate::daemon::Snapshot;
+use crate::state::Snapshot;
 use peerwell_core::formats::ReminderKind;
 use peerwell_core::reminders;
 use peerwell_core::schedule::{self, GroupOutcome, Session};

@@ -22,11 +22,19 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
-use super::transport::{SendError, Transport};
-use crate::daemon::{Metrics, Shared};
+use super::transport::{BuildError, SendError, Transport};
+use crate::state::{Metrics, ServerState};
 use peerwell_core::mail::MailSettings;
 use peerwell_store::StoreError;
 use peerwell_store::outbox::{Claimed, Outbox};
+
+/// Why the sender could not use the outbox; it tries again later.
+#[derive(Debug, thiserror::Error)]
+pub enum SenderError {
+    /// The outbox could not be opened, read or written.
+    #[error(transparent)]
+    Outbox(#[from] StoreError),
+}
 
 /// Where the sender finds the outbox and writes `.eml` files by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +48,7 @@ pub struct SenderConfig {
 impl SenderConfig {
     /// The outbox of the organization in `snapshot`, in its data folder
     /// (`$PEERWELL_DATA_DIR` or `data_dir`).
-    pub fn for_snapshot(snapshot: &crate::daemon::Snapshot) -> SenderConfig {
+    pub fn for_snapshot(snapshot: &crate::state::Snapshot) -> SenderConfig {
         let state = crate::pipeline::state_path(&snapshot.loaded.org, None);
         let folder = state
             .parent()
@@ -64,7 +72,7 @@ pub fn backoff(settings: &MailSettings, attempt: u32) -> SignedDuration {
 
 /// The sender's state between wakes.
 struct Sender {
-    shared: Shared,
+    shared: ServerState,
     config: SenderConfig,
     outbox: Option<Outbox>,
     current: Option<Current>,
@@ -73,57 +81,49 @@ struct Sender {
 impl Sender {
     /// The outbox, opened on first use (and recovered: rows left
     /// `sending` go back to the queue).
-    fn outbox(&mut self) -> Result<&mut Outbox, String> {
-        if self.outbox.is_none() {
-            let mut outbox = Outbox::open(&self.config.state).map_err(|e| e.to_string())?;
-            let back = outbox
-                .recover(self.shared.clock.now())
-                .map_err(|e| e.to_string())?;
-            if back > 0 {
-                tracing::warn!(
-                    count = back,
-                    "reminders interrupted while sending are queued again (they may arrive twice)"
-                );
+    fn outbox(&mut self) -> Result<&mut Outbox, StoreError> {
+        let outbox = match self.outbox.take() {
+            Some(outbox) => outbox,
+            None => {
+                let mut outbox = Outbox::open(&self.config.state)?;
+                let back = outbox.recover(self.shared.now())?;
+                if back > 0 {
+                    tracing::warn!(
+                        count = back,
+                        "reminders interrupted while sending are queued again (they may arrive twice)"
+                    );
+                }
+                outbox
             }
-            self.outbox = Some(outbox);
-        }
-        self.outbox
-            .as_mut()
-            .ok_or_else(|| "the outbox is not open".to_string())
+        };
+        Ok(self.outbox.insert(outbox))
     }
 
-    fn transport(&mut self, settings: &MailSettings) -> Result<&Arc<Transport>, String> {
-        if self
-            .current
-            .as_ref()
-            .is_none_or(|c| &c.settings != settings)
-        {
-            let transport = Arc::new(Transport::build(settings, &self.config.folder)?);
-            self.current = Some(Current {
+    /// The transport for `settings`, built again when they changed.
+    fn transport(&mut self, settings: &MailSettings) -> Result<&Arc<Transport>, BuildError> {
+        let current = match self.current.take() {
+            Some(c) if &c.settings == settings => c,
+            _ => Current {
                 settings: settings.clone(),
-                transport,
-            });
-        }
-        self.current
-            .as_ref()
-            .map(|c| &c.transport)
-            .ok_or_else(|| "no transport".to_string())
+                transport: Arc::new(Transport::build(settings, &self.config.folder)?),
+            },
+        };
+        Ok(&self.current.insert(current).transport)
     }
 
     /// Sends the due messages, up to `connections` at once (each claimed,
     /// that is marked `sending`, before it is handed over, and its outcome
     /// recorded when it returns); how many (0: none is due).
-    async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, String> {
-        let now = self.shared.clock.now();
-        let metrics = self.shared.metrics.clone();
+    async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, SenderError> {
+        let now = self.shared.now();
+        let metrics = self.shared.metrics().clone();
         let outbox = self.outbox()?;
-        let expired = outbox.expire(now).map_err(|e| e.to_string())?;
+        let expired = outbox.expire(now)?;
         metrics
             .reminders_expired
             .fetch_add(expired as u64, Ordering::Relaxed);
         let batch: Vec<Arc<Claimed>> = outbox
-            .claim_due(now, settings.connections.max(1) as usize)
-            .map_err(|e| e.to_string())?
+            .claim_due(now, settings.connections.max(1) as usize)?
             .into_iter()
             .map(Arc::new)
             .collect();
@@ -161,11 +161,11 @@ impl Sender {
                     }
                 }
             }
-            Err(e) => results.fill(Some(Err(SendError::Transient(e)))),
+            Err(e) => results.fill(Some(Err(SendError::Transient(e.to_string())))),
         }
-        let now = self.shared.clock.now();
+        let now = self.shared.now();
         let mut transient = false;
-        let metrics = self.shared.metrics.clone();
+        let metrics = self.shared.metrics().clone();
         let recorded: Result<(), StoreError> = self.outbox()?.in_transaction(|outbox| {
             for (claimed, result) in batch.iter().zip(results) {
                 let result = result.unwrap_or_else(|| {
@@ -176,7 +176,7 @@ impl Sender {
             }
             Ok(())
         });
-        recorded.map_err(|e| e.to_string())?;
+        recorded?;
         if transient {
             // A connection that failed or timed out may be half-used:
             // build a fresh transport for the next messages.
@@ -187,7 +187,7 @@ impl Sender {
 
     /// How long to sleep before the next message is due (at most an hour).
     fn idle_for(&mut self) -> Duration {
-        let now = self.shared.clock.now();
+        let now = self.shared.now();
         let next = self.outbox().ok().and_then(|o| o.next_due().ok().flatten());
         let hour = Duration::from_secs(3600);
         match next {
@@ -238,11 +238,9 @@ fn record(
 }
 
 /// `[mail]` of the plan being served (mail off before the first plan).
-fn mail_settings(shared: &Shared) -> MailSettings {
+fn mail_settings(shared: &ServerState) -> MailSettings {
     shared
-        .snapshot
-        .load()
-        .as_ref()
+        .current()
         .map(|s| s.loaded.org.org.mail.clone())
         .unwrap_or_else(|| MailSettings {
             enabled: false,
@@ -252,7 +250,7 @@ fn mail_settings(shared: &Shared) -> MailSettings {
 
 /// Sends every message due now, one after another; how many were handed
 /// to the transport (sent, failed or put back for a retry).
-pub async fn drain(shared: &Shared, config: &SenderConfig) -> Result<usize, String> {
+pub async fn drain(shared: &ServerState, config: &SenderConfig) -> Result<usize, SenderError> {
     let settings = mail_settings(shared);
     let mut sender = Sender {
         shared: shared.clone(),
@@ -272,7 +270,7 @@ pub async fn drain(shared: &Shared, config: &SenderConfig) -> Result<usize, Stri
 /// Starts the sender on the current runtime; it stops when `shutdown`
 /// turns true (or its sender is dropped), after any send in flight.
 pub fn spawn_sender(
-    shared: Shared,
+    shared: ServerState,
     config: SenderConfig,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {

@@ -27,6 +27,16 @@ pub enum SendError {
     Permanent(String),
 }
 
+/// Why a transport cannot be built from `[mail]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// `password_env` names a variable that is not set.
+    #[error(
+        "the SMTP password's environment variable {0} (`password_env` in [mail.smtp]) is not set"
+    )]
+    PasswordEnv(String),
+}
+
 /// A configured destination for messages.
 pub enum Transport {
     /// `.eml` files in this folder.
@@ -148,7 +158,7 @@ impl Transport {
     /// The transport `settings` ask for; `folder` is where `.eml` files go
     /// when there is no SMTP server and no `[mail] folder`. Fails when the
     /// password's environment variable is not set.
-    pub fn build(settings: &MailSettings, folder: &Path) -> Result<Transport, String> {
+    pub fn build(settings: &MailSettings, folder: &Path) -> Result<Transport, BuildError> {
         let Some(smtp) = &settings.smtp else {
             return Ok(Transport::Folder(
                 settings
@@ -193,14 +203,10 @@ fn envelope(from: &str, to: &str) -> Result<Envelope, SendError> {
     Envelope::new(Some(from), vec![to]).map_err(|e| SendError::Permanent(e.to_string()))
 }
 
-fn smtp_transport(smtp: &SmtpSettings, timeout_seconds: u32) -> Result<Smtp, String> {
+fn smtp_transport(smtp: &SmtpSettings, timeout_seconds: u32) -> Result<Smtp, BuildError> {
     let credentials = match (&smtp.username, &smtp.password_env) {
         (Some(user), Some(var)) => {
-            let password = std::env::var(var).map_err(|_| {
-                format!(
-                    "the SMTP password's environment variable {var} (`password_env` in [mail.smtp]) is not set"
-                )
-            })?;
+            let password = std::env::var(var).map_err(|_| BuildError::PasswordEnv(var.clone()))?;
             Some(Credentials::new(user.clone(), password))
         }
         _ => None,

@@ -20,7 +20,7 @@ use hyper::{Method, Response, StatusCode};
 
 use super::negotiate::{accepts_gzip, none_match, parse_http_date};
 use super::{Body, not_found};
-use crate::daemon::{Feed, Shared};
+use crate::state::{Feed, ServerState};
 
 /// `Content-Type` of every feed.
 pub const CONTENT_TYPE_ICS: &str = "text/calendar; charset=utf-8";
@@ -29,18 +29,18 @@ pub const FEED_CACHE_CONTROL: &str = "private, max-age=300";
 
 /// Answers a feed request for `token` (the path segment without `.ics`).
 pub fn respond(
-    shared: &Shared,
+    shared: &ServerState,
     method: &Method,
     headers: &HeaderMap,
     token: &str,
 ) -> Response<Body> {
-    let tokens = shared.tokens.load();
-    let Some(snapshot) = shared.snapshot.load_full() else {
+    let tokens = shared.tokens();
+    let Some(snapshot) = shared.current() else {
         return not_found();
     };
     let Some(feed) = tokens.feed(token).and_then(|key| snapshot.feeds.get(key)) else {
         shared
-            .metrics
+            .metrics()
             .feed_not_found
             .fetch_add(1, Ordering::Relaxed);
         tracing::debug!(token = super::token_prefix(token), "feed: unknown token");
@@ -49,7 +49,7 @@ pub fn respond(
     let head = *method == Method::HEAD;
     if not_modified(feed, headers) {
         shared
-            .metrics
+            .metrics()
             .feed_not_modified
             .fetch_add(1, Ordering::Relaxed);
         let mut res = Response::new(Full::new(Bytes::new()));
@@ -57,7 +57,7 @@ pub fn respond(
         common_headers(res.headers_mut(), feed);
         return res;
     }
-    shared.metrics.feed_ok.fetch_add(1, Ordering::Relaxed);
+    shared.metrics().feed_ok.fetch_add(1, Ordering::Relaxed);
     let gzip = accepts_gzip(headers.get_all(hyper::header::ACCEPT_ENCODING).iter());
     let (bytes, length) = if gzip {
         (&feed.gzip, &feed.gzip_length)

@@ -7,7 +7,7 @@ use hyper::{Response, StatusCode};
 use serde_json::json;
 
 use super::Body;
-use crate::daemon::Shared;
+use crate::state::ServerState;
 
 /// `/healthz`: `status` is `ok`; `degraded` when the last planning attempt
 /// failed (the last good plan keeps serving, `detail` says so) or reported
@@ -15,10 +15,10 @@ use crate::daemon::Shared;
 /// disk, a read-only folder; retried) — all 200, the daemon is serving;
 /// `unavailable` with 503 while no plan has succeeded yet (a damaged state
 /// file at start is reported so, in `last_error`).
-pub fn healthz(shared: &Shared) -> Response<Body> {
-    let snapshot = shared.snapshot.load();
-    let status = shared.status.load();
-    let state_error = shared.state_error.load_full();
+pub fn healthz(shared: &ServerState) -> Response<Body> {
+    let snapshot = shared.current();
+    let status = shared.status();
+    let state_error = shared.state_error();
     let degraded =
         status.last_error.is_some() || !status.problems.is_empty() || state_error.is_some();
     let (code, state) = match (snapshot.as_ref(), degraded) {
@@ -54,10 +54,10 @@ pub fn healthz(shared: &Shared) -> Response<Body> {
     res
 }
 
-/// `/metrics`: every counter of [`crate::daemon::Metrics`].
-pub fn metrics(shared: &Shared) -> Response<Body> {
+/// `/metrics`: every counter of [`crate::state::Metrics`].
+pub fn metrics(shared: &ServerState) -> Response<Body> {
     respond(
-        shared.metrics.render(),
+        shared.metrics().render(),
         "text/plain; version=0.0.4; charset=utf-8",
     )
 }

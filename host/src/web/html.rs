@@ -31,21 +31,7 @@ main,header{overflow-wrap:anywhere}\
 /// Without it the URL stays selectable in its read-only field.
 pub const SCRIPT: &str = "(function(){var b=document.getElementById('copy-button');var i=document.getElementById('feed-url');var s=document.getElementById('copy-status');if(!b||!i){return;}b.hidden=false;b.addEventListener('click',function(){i.focus();i.select();var done=function(){s.textContent='Copied.';};if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(i.value).then(done,function(){document.execCommand('copy');done();});}else{document.execCommand('copy');done();}});})();";
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::escape::html as escape;
 
 /// A whole page: `title` (plain text) and `body` (HTML, already escaped).
 pub fn page(title: &str, subtitle: &str, body: &str) -> String {

@@ -1,4 +1,4 @@
-//! The daemon's HTTP side. It reads the current [`crate::daemon::Snapshot`]
+//! The daemon's HTTP side. It reads the current [`crate::state::Snapshot`]
 //! and token map and never plans.
 //!
 //! - [`server`]: the accept loop on hyper (header-read and idle timeouts, a
@@ -9,8 +9,8 @@
 //! - [`pages`]: `/subscribe/<token>`, a self-contained page with one-click
 //!   subscribe links.
 //! - [`health`]: `/healthz` (JSON) and `/metrics` (Prometheus text).
-//! - [`tokens`]: the token → feed map, refreshed from the state file by
-//!   [`refresh`] after every good planning pass.
+//! - the token → feed map is [`crate::state::TokenMap`], refreshed from
+//!   the state file after every good planning pass.
 //! - [`urls`]: the public base URL and the links built on it.
 //!
 //! Unknown, revoked and malformed tokens all get the same 404 response
@@ -23,7 +23,6 @@ pub mod html;
 pub mod negotiate;
 pub mod pages;
 pub mod server;
-pub mod tokens;
 pub mod urls;
 
 use bytes::Bytes;
@@ -33,7 +32,6 @@ use hyper::{Response, StatusCode};
 
 pub use negotiate::http_date;
 pub use server::{WebConfig, WebLimits, serve};
-pub use tokens::{TokenMap, refresh};
 pub use urls::PublicUrl;
 
 /// The body of every response.
@@ -59,4 +57,37 @@ pub fn not_found() -> Response<Body> {
 pub fn token_prefix(token: &str) -> &str {
     let end = token.char_indices().nth(6).map_or(token.len(), |(i, _)| i);
     &token[..end]
+}
+
+/// Why the HTTP side cannot start; the text is what the user sees.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// The public base URL (`[server] public_url`, `$PEERWELL_PUBLIC_URL`)
+    /// is not an http(s) URL.
+    #[error(transparent)]
+    PublicUrl(#[from] urls::UrlError),
+    /// An environment variable of [`WebLimits`] or the token reload is not
+    /// a whole number above 0.
+    #[error("{0}")]
+    Limit(String),
+}
+
+/// Starts the HTTP server on `listener` for `state` on the current
+/// runtime: the public URL and limits from `state`'s settings and the
+/// environment, the connection cap fitted below the open-file limit. It
+/// serves until `state` shuts down, then lets open connections finish.
+pub fn start(
+    listener: tokio::net::TcpListener,
+    state: &crate::state::ServerState,
+) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, StartError> {
+    let public_url = PublicUrl::parse(&state.settings().public_url())?;
+    let config = server::WebConfig::for_server(public_url, state.settings())?;
+    let state = state.clone();
+    Ok(tokio::spawn(async move {
+        let stop = state.clone();
+        serve(listener, state, config, async move {
+            stop.shutting_down().await
+        })
+        .await
+    }))
 }

@@ -4,14 +4,8 @@
 
 use hyper::header::HeaderValue;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 
-/// `ts` as an HTTP date (IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
-pub fn http_date(ts: Timestamp) -> String {
-    ts.to_zoned(TimeZone::UTC)
-        .strftime("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string()
-}
+pub use crate::state::http_date;
 
 /// Reads an IMF-fixdate (the only form senders may generate). Anything
 /// else is `None`, and RFC 9110 says to ignore the header then.

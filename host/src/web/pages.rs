@@ -22,7 +22,7 @@ use jiff::tz::TimeZone;
 
 use super::html::{PageHeaders, escape, page};
 use super::{Body, PublicUrl, not_found};
-use crate::daemon::{FeedKey, Shared, Snapshot};
+use crate::state::{FeedKey, ServerState, Snapshot};
 use peerwell_core::model::{Escalation, Group, Person};
 use peerwell_core::schedule::Session;
 
@@ -31,29 +31,29 @@ const NEXT_SESSIONS: usize = 10;
 
 /// Answers `/subscribe/<token>`.
 pub fn respond(
-    shared: &Shared,
+    shared: &ServerState,
     url: &PublicUrl,
     headers: &PageHeaders,
     token: &str,
 ) -> Response<Body> {
-    let tokens = shared.tokens.load();
-    let Some(snapshot) = shared.snapshot.load_full() else {
+    let tokens = shared.tokens();
+    let Some(snapshot) = shared.current() else {
         return not_found();
     };
-    let now = shared.clock.now();
+    let now = shared.now();
     let html = tokens.feed(token).and_then(|key| match key {
         FeedKey::Group(id) => group_page(&snapshot, id, token, url, now),
         FeedKey::Member(id) => member_page(&snapshot, id, token, url, now),
     });
     let Some(html) = html else {
         shared
-            .metrics
+            .metrics()
             .page_not_found
             .fetch_add(1, Ordering::Relaxed);
         tracing::debug!(token = super::token_prefix(token), "page: unknown token");
         return not_found();
     };
-    shared.metrics.page_ok.fetch_add(1, Ordering::Relaxed);
+    shared.metrics().page_ok.fetch_add(1, Ordering::Relaxed);
     let mut res = Response::new(Full::new(Bytes::from(html)));
     let h = res.headers_mut();
     h.insert(

@@ -17,7 +17,7 @@
 //! the loop stops accepting, open connections finish their response and
 //! close, and [`serve`] returns once all have. Every
 //! [`WebConfig::token_reload`] the token map is re-read from the state file
-//! (see [`super::refresh`]), so a revoked token stops working within
+//! (see [`ServerState::refresh_tokens`]), so a revoked token stops working within
 //! seconds without a planning pass.
 
 use std::collections::HashMap;
@@ -39,8 +39,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::{Body, PublicUrl, feeds, health, html, not_found, pages};
-use crate::daemon::Shared;
+use super::{Body, PublicUrl, StartError, feeds, health, html, not_found, pages};
+use crate::state::ServerState;
+use peerwell_config::server::ServerSettings;
 
 /// Environment variables that override [`WebLimits`] (milliseconds and a
 /// count); `[server]` keys in `peerwell.toml` map onto the same struct.
@@ -88,7 +89,7 @@ impl Default for WebLimits {
 
 impl WebLimits {
     /// The defaults, with each environment variable that is set applied.
-    pub fn from_env() -> Result<WebLimits, String> {
+    pub fn from_env() -> Result<WebLimits, StartError> {
         let mut limits = WebLimits::default();
         if let Some(ms) = read(HEADER_TIMEOUT_ENV)? {
             limits.header_read_timeout = Duration::from_millis(ms);
@@ -126,16 +127,21 @@ impl WebLimits {
     }
 }
 
-fn read(name: &str) -> Result<Option<u64>, String> {
+fn read(name: &str) -> Result<Option<u64>, StartError> {
     match std::env::var(name) {
         Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
             Ok(n) if n > 0 => Ok(Some(n)),
-            _ => Err(format!(
+            _ => Err(StartError::Limit(format!(
                 "error: ${name} is `{v}`, expected a whole number above 0"
-            )),
+            ))),
         },
         _ => Ok(None),
     }
+}
+
+/// The process's soft limit on open files (1,024 when it cannot be read).
+pub fn descriptor_limit() -> u64 {
+    rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(1024, |(soft, _)| soft)
 }
 
 /// How the server is set up.
@@ -154,7 +160,7 @@ pub struct WebConfig {
 impl WebConfig {
     /// `public_url` with the limits and token reload interval from the
     /// environment (see [`WebLimits::from_env`], [`TOKEN_RELOAD_ENV`]).
-    pub fn from_env(public_url: PublicUrl) -> Result<WebConfig, String> {
+    pub fn from_env(public_url: PublicUrl) -> Result<WebConfig, StartError> {
         Ok(WebConfig {
             public_url,
             limits: WebLimits::from_env()?,
@@ -163,11 +169,36 @@ impl WebConfig {
             )),
         })
     }
+
+    /// The daemon's setup: limits from the environment, then
+    /// `max_connections_per_client` from `[server]` unless the environment
+    /// set it, and the connection cap fitted below the open-file limit.
+    pub fn for_server(
+        public_url: PublicUrl,
+        settings: &ServerSettings,
+    ) -> Result<WebConfig, StartError> {
+        let mut config = WebConfig::from_env(public_url)?;
+        let limits = &mut config.limits;
+        if limits.max_connections_per_client.is_none() {
+            limits.max_connections_per_client = settings
+                .max_connections_per_client
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        let descriptors = descriptor_limit();
+        *limits = limits.fit_descriptors(descriptors, RESERVED_DESCRIPTORS);
+        tracing::info!(
+            max_connections = limits.max_connections,
+            max_connections_per_client = limits.per_client(),
+            open_file_limit = descriptors,
+            "connection limits"
+        );
+        Ok(config)
+    }
 }
 
 /// What every request handler reads.
 struct Site {
-    shared: Shared,
+    shared: ServerState,
     public_url: PublicUrl,
     page_headers: html::PageHeaders,
 }
@@ -182,7 +213,7 @@ impl Site {
 /// response. The accept loop serves every request through this, and the
 /// HTTP fuzz target drives it in process.
 pub fn route<B>(
-    shared: &Shared,
+    shared: &ServerState,
     public_url: &PublicUrl,
     page_headers: &html::PageHeaders,
     req: &Request<B>,
@@ -214,30 +245,14 @@ pub fn route<B>(
 /// connections finish and returns.
 pub async fn serve(
     listener: TcpListener,
-    shared: Shared,
+    shared: ServerState,
     config: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let limits = config.limits;
-    let reload = config.token_reload.map(|every| {
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let shared = shared.clone();
-                let done = tokio::task::spawn_blocking(move || match shared.snapshot.load_full() {
-                    Some(snapshot) => super::refresh(&shared, &snapshot),
-                    None => Ok(()),
-                })
-                .await;
-                if let Ok(Err(e)) = done {
-                    tracing::warn!(error = %e, "cannot re-read the feed tokens");
-                }
-            }
-        })
-    });
+    let reload = config
+        .token_reload
+        .map(|every| reload_tokens(shared.clone(), every));
     let site = Arc::new(Site {
         shared,
         public_url: config.public_url,
@@ -293,6 +308,27 @@ pub async fn serve(
     drop(stopped);
     stop.closed().await;
     Ok(())
+}
+
+/// Re-reads the token map from the state file `every` so often, so a
+/// revoked token stops working without a planning pass.
+fn reload_tokens(shared: ServerState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let shared = shared.clone();
+            let done = tokio::task::spawn_blocking(move || match shared.current() {
+                Some(snapshot) => shared.refresh_tokens(&snapshot),
+                None => Ok(()),
+            })
+            .await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "cannot re-read the feed tokens");
+            }
+        }
+    })
 }
 
 /// One accepted connection's setup.

@@ -8,34 +8,54 @@ pub const PUBLIC_URL_ENV: &str = "PEERWELL_PUBLIC_URL";
 /// The base URL when nothing sets one (the default `--listen` address).
 pub const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8440";
 
+/// The hint every public URL error ends with.
+const HINT: &str =
+    "\n  = hint: give the address members reach the daemon at, e.g. https://peerwell.example.org";
+
+/// Why a public base URL was refused; the text names the URL as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// Neither `http://` nor `https://`.
+    #[error("error: public URL `{0}` must start with http:// or https://{HINT}")]
+    Scheme(String),
+    /// Nothing after the scheme.
+    #[error("error: public URL `{0}` has no host{HINT}")]
+    NoHost(String),
+    /// A query, fragment, space, quote, angle bracket or control character.
+    #[error("error: public URL `{text}` may not contain `{}`{HINT}", .found.escape_default())]
+    Forbidden {
+        /// The URL as given.
+        text: String,
+        /// The first character not allowed.
+        found: char,
+    },
+}
+
 /// An `http://` or `https://` base URL without a trailing slash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PublicUrl(String);
 
 impl PublicUrl {
     /// Checks `text`: `http(s)://host[:port][/path]`, no query or fragment.
-    pub fn parse(text: &str) -> Result<PublicUrl, String> {
+    pub fn parse(text: &str) -> Result<PublicUrl, UrlError> {
         let trimmed = text.trim().trim_end_matches('/');
         let rest = trimmed
             .strip_prefix("https://")
             .or_else(|| trimmed.strip_prefix("http://"));
-        let hint = "\n  = hint: give the address members reach the daemon at, e.g. https://peerwell.example.org";
         let Some(rest) = rest else {
-            return Err(format!(
-                "error: public URL `{text}` must start with http:// or https://{hint}"
-            ));
+            return Err(UrlError::Scheme(text.to_string()));
         };
         if rest.is_empty() || rest.starts_with('/') {
-            return Err(format!("error: public URL `{text}` has no host{hint}"));
+            return Err(UrlError::NoHost(text.to_string()));
         }
-        if let Some(c) = rest
+        if let Some(found) = rest
             .chars()
             .find(|c| matches!(c, '?' | '#' | ' ' | '"' | '<' | '>') || c.is_control())
         {
-            return Err(format!(
-                "error: public URL `{text}` may not contain `{}`{hint}",
-                c.escape_default()
-            ));
+            return Err(UrlError::Forbidden {
+                text: text.to_string(),
+                found,
+            });
         }
         Ok(PublicUrl(trimmed.to_string()))
     }
@@ -47,7 +67,7 @@ impl PublicUrl {
         flag: Option<&str>,
         config: Option<&str>,
         fallback: &str,
-    ) -> Result<PublicUrl, String> {
+    ) -> Result<PublicUrl, UrlError> {
         let env = std::env::var(PUBLIC_URL_ENV)
             .ok()
             .filter(|v| !v.trim().is_empty());
@@ -150,7 +170,7 @@ mod tests {
     #[test]
     fn bad_urls_are_explained() {
         for bad in ["cal.example.org", "ftp://x", "https://", "https://x/?a=b"] {
-            let e = PublicUrl::parse(bad).unwrap_err();
+            let e = PublicUrl::parse(bad).unwrap_err().to_string();
             assert!(e.contains(bad) && e.contains("hint"), "{e}");
         }
         assert_eq!(

@@ -14,8 +14,12 @@ use jiff::Timestamp;
 use reqwest::StatusCode;
 use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 
-use crate::pipeline::UrlBodies;
 use peerwell_config::server::ServerSettings;
+
+/// Calendar bytes fetched from http(s) URLs, by URL: the bytes, or why
+/// there are none (the message names the URL's status, never event text).
+/// Kept in memory only.
+pub type UrlBodies = BTreeMap<String, Result<Arc<[u8]>, String>>;
 
 /// One URL's last good copy and validators.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +42,11 @@ pub struct Round {
     pub problems: Vec<String>,
 }
 
+/// The HTTP client for URL calendars could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the HTTP client: {0}")]
+pub struct ClientError(#[source] pub reqwest::Error);
+
 /// The daemon's URL calendars, cached in memory.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -47,14 +56,14 @@ pub struct Fetcher {
 
 impl Fetcher {
     /// A fetcher with `settings`' timeout and size cap.
-    pub fn new(settings: &ServerSettings) -> Result<Fetcher, String> {
+    pub fn new(settings: &ServerSettings) -> Result<Fetcher, ClientError> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(u64::from(
                 settings.fetch_timeout_seconds,
             )))
             .user_agent(concat!("peerwell/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| format!("cannot start the HTTP client: {e}"))?;
+            .map_err(ClientError)?;
         Ok(Fetcher {
             client,
             cap: u64::from(settings.max_calendar_mib) * 1024 * 1024,
@@ -217,7 +226,7 @@ pub fn fetch_once(wanted: &[(String, String)], settings: &ServerSettings) -> Url
     };
     let fetcher = match Fetcher::new(settings) {
         Ok(f) => f,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

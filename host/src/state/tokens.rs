@@ -1,12 +1,13 @@
 //! The token → feed map the server reads on every feed and page request,
-//! swapped whole (see [`super::refresh`]).
+//! swapped whole (see [`super::ServerState::refresh_tokens`]).
 
+use jiff::Timestamp;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
-use crate::daemon::{FeedKey, Shared, Snapshot};
+use super::Snapshot;
 use crate::pipeline;
-use peerwell_store::Store;
+use peerwell_core::feeds::FeedKey;
+use peerwell_store::{Store, StoreError};
 
 /// Active tokens of the feeds being served, both ways.
 #[derive(Debug, Default)]
@@ -48,20 +49,15 @@ impl TokenMap {
     }
 }
 
-/// After a good planning pass: gives every feed of `snapshot` a token when
-/// it has none (written to the state file, so tokens survive restarts) and
-/// swaps the token map the server reads.
-pub fn refresh(shared: &Shared, snapshot: &Snapshot) -> Result<(), String> {
+/// The active tokens of `snapshot`'s feeds, giving every feed a token
+/// when it has none (written to the state file at `now`).
+pub fn active(snapshot: &Snapshot, now: Timestamp) -> Result<TokenMap, StoreError> {
     let path = pipeline::state_path(&snapshot.loaded.org, None);
-    let mut store = Store::open(&path).map_err(|e| e.to_string())?;
-    let active = store
-        .ensure_tokens(snapshot.feeds.keys(), shared.clock.now())
-        .map_err(|e| e.to_string())?;
-    let map = TokenMap::new(
+    let mut store = Store::open(&path)?;
+    let active = store.ensure_tokens(snapshot.feeds.keys(), now)?;
+    Ok(TokenMap::new(
         active
             .into_iter()
             .filter(|(feed, _)| snapshot.feeds.contains_key(feed)),
-    );
-    shared.tokens.store(Arc::new(map));
-    Ok(())
+    ))
 }

@@ -12,16 +12,21 @@ pub struct Metrics {
     pub plan_failures: AtomicU64,
     /// Sessions in the current plan.
     pub sessions: AtomicU64,
-    /// Feed requests answered, by outcome.
+    /// Feed requests answered with the feed.
     pub feed_ok: AtomicU64,
+    /// Feed requests answered 304 Not Modified.
     pub feed_not_modified: AtomicU64,
+    /// Feed requests for unknown tokens.
     pub feed_not_found: AtomicU64,
-    /// Subscribe pages shown, and asked for with unknown tokens.
+    /// Subscribe pages shown.
     pub page_ok: AtomicU64,
+    /// Subscribe pages asked for with unknown tokens.
     pub page_not_found: AtomicU64,
-    /// Reminders written to the outbox, sent, failed for good.
+    /// Reminders written to the outbox.
     pub reminders_queued: AtomicU64,
+    /// Reminders the mail server accepted.
     pub reminders_sent: AtomicU64,
+    /// Reminders that failed for good.
     pub reminders_failed: AtomicU64,
     /// Reminders not sent because their session started first.
     pub reminders_expired: AtomicU64,
@@ -35,7 +40,20 @@ impl Metrics {
 
     /// The counters in Prometheus' text exposition format.
     pub fn render(&self) -> String {
-        let rows: [(&str, &str, &str, &AtomicU64); 12] = [
+        let mut out = String::new();
+        for (name, kind, help, value) in self.rows() {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}\n",
+                value.load(Ordering::Relaxed)
+            ));
+        }
+        out
+    }
+
+    /// Each counter with its name, type and help text, in the order
+    /// `/metrics` lists them.
+    fn rows(&self) -> [(&'static str, &'static str, &'static str, &AtomicU64); 12] {
+        [
             (
                 "peerwell_plans_total",
                 "counter",
@@ -108,14 +126,6 @@ impl Metrics {
                 "Reminders not sent because their session started first.",
                 &self.reminders_expired,
             ),
-        ];
-        let mut out = String::new();
-        for (name, kind, help, value) in rows {
-            out.push_str(&format!(
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}\n",
-                value.load(Ordering::Relaxed)
-            ));
-        }
-        out
+        ]
     }
 }

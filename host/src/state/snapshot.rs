@@ -11,10 +11,10 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use hyper::header::HeaderValue;
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use sha2::{Digest, Sha256};
 
-use crate::cli::feed_options;
-use crate::pipeline::Loaded;
+use crate::pipeline::{Loaded, feed_options};
 use peerwell_core::feeds::{FeedKey, FeedSet};
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
@@ -46,9 +46,14 @@ pub struct Feed {
 pub struct Snapshot {
     /// The moment the pass planned at.
     pub planned_at: Timestamp,
+    /// The policy and calendars the pass read.
     pub loaded: Loaded,
+    /// The plan it made.
     pub plan: Plan,
+    /// What recording the plan as published gave (sequences, revisions,
+    /// cancellations).
     pub commit: Commit,
+    /// Every group's and member's feed.
     pub feeds: BTreeMap<FeedKey, Arc<Feed>>,
 }
 
@@ -104,7 +109,7 @@ fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>
         .write_all(body.as_bytes())
         .and_then(|()| gz.finish())
         .unwrap_or_default();
-    let last_modified_header = header(&crate::web::http_date(now));
+    let last_modified_header = header(&http_date(now));
     Arc::new(Feed {
         etag_header: header(&etag),
         last_modified_header,
@@ -121,6 +126,13 @@ fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>
 /// date): always visible ASCII, so the fallback never happens.
 fn header(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// `ts` as an HTTP date (IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
+pub fn http_date(ts: Timestamp) -> String {
+    ts.to_zoned(TimeZone::UTC)
+        .strftime("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
 }
 
 /// A strong ETag: the first 128 bits of the SHA-256 of the bytes, quoted.

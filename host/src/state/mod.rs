@@ -1,0 +1,179 @@
+//! What the running server shares between its parts: the plan being
+//! served, the feed tokens, the last attempt's status, the counters, the
+//! settings, the clock and the shutdown and retry signals.
+//!
+//! The daemon's loop writes it ([`ServerState::publish`],
+//! [`ServerState::set_status`], [`ServerState::refresh_tokens`]); the HTTP
+//! side and the mail sender only read it. Every part depends on this
+//! module, none on another: the daemon does not know the HTTP routes, and
+//! the HTTP side does not know how a plan is made.
+//!
+//! - [`snapshot`]: one planning pass, ready to serve (every feed's bytes,
+//!   gzip, ETag and Last-Modified).
+//! - [`tokens`]: the token → feed map.
+//! - [`status`]: what `/healthz` reports; [`metrics`]: the counters
+//!   `/metrics` reports.
+//! - [`clock`]: the server's notion of now.
+
+pub mod clock;
+pub mod metrics;
+pub mod snapshot;
+pub mod status;
+pub mod tokens;
+
+use std::sync::Arc;
+
+use arc_swap::{ArcSwap, ArcSwapOption};
+pub use clock::Clock;
+pub use metrics::Metrics;
+use peerwell_config::server::ServerSettings;
+pub use peerwell_core::feeds::FeedKey;
+use peerwell_store::StoreError;
+pub use snapshot::{Feed, Snapshot, http_date};
+pub use status::Status;
+pub use tokens::TokenMap;
+use tokio::sync::{Notify, watch};
+
+/// The state every part of the server shares; cheap to clone (every clone
+/// sees the same state).
+#[derive(Clone)]
+pub struct ServerState {
+    /// The last good planning pass; `None` until one succeeds (feeds are
+    /// then 404 and `/healthz` reports the error).
+    snapshot: Arc<ArcSwapOption<Snapshot>>,
+    metrics: Arc<Metrics>,
+    /// The last planning attempt, for `/healthz`.
+    status: Arc<ArcSwap<Status>>,
+    clock: Clock,
+    /// `[server]` settings with the environment and `--listen` applied.
+    settings: Arc<ServerSettings>,
+    /// Becomes `true` when the server is shutting down.
+    shutdown: watch::Receiver<bool>,
+    /// Active feed tokens.
+    tokens: Arc<ArcSwap<TokenMap>>,
+    /// Why the last write after a good pass failed, until one succeeds.
+    state_error: Arc<ArcSwapOption<String>>,
+    /// Asks the loop for another pass after a back-off.
+    retry: Arc<Notify>,
+}
+
+impl ServerState {
+    /// Nothing planned yet, with `settings` and `clock`; the sender half
+    /// starts the shutdown when it sends `true` (or is dropped).
+    pub fn new(settings: ServerSettings, clock: Clock) -> (ServerState, watch::Sender<bool>) {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let state = ServerState {
+            snapshot: Arc::new(ArcSwapOption::empty()),
+            metrics: Arc::new(Metrics::default()),
+            status: Arc::new(ArcSwap::from_pointee(Status::default())),
+            clock,
+            settings: Arc::new(settings),
+            shutdown: stop_rx,
+            tokens: Arc::default(),
+            state_error: Arc::new(ArcSwapOption::empty()),
+            retry: Arc::new(Notify::new()),
+        };
+        (state, stop_tx)
+    }
+
+    /// The snapshot being served, if any pass has succeeded.
+    pub fn current(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot.load_full()
+    }
+
+    /// True once some pass has succeeded.
+    pub fn serving(&self) -> bool {
+        self.snapshot.load().is_some()
+    }
+
+    /// Serves `snapshot` from now on (swapped in whole: a request sees the
+    /// old plan or the new one, never half of one).
+    pub fn publish(&self, snapshot: Arc<Snapshot>) {
+        self.snapshot.store(Some(snapshot));
+    }
+
+    /// The counters `/metrics` reports.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The last planning attempt.
+    pub fn status(&self) -> Arc<Status> {
+        self.status.load_full()
+    }
+
+    /// Records the last planning attempt.
+    pub fn set_status(&self, status: Status) {
+        self.status.store(Arc::new(status));
+    }
+
+    /// The server's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The current time by the server's clock.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.clock.now()
+    }
+
+    /// `[server]` settings with the environment and `--listen` applied
+    /// (`public_url()` is the base of feed and subscribe links).
+    pub fn settings(&self) -> &ServerSettings {
+        &self.settings
+    }
+
+    /// The active feed tokens.
+    pub fn tokens(&self) -> Arc<TokenMap> {
+        self.tokens.load_full()
+    }
+
+    /// After a good planning pass: gives every feed of `snapshot` a token
+    /// when it has none (written to the state file, so tokens survive
+    /// restarts) and swaps the token map in.
+    pub fn refresh_tokens(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let map = tokens::active(snapshot, self.now())?;
+        self.tokens.store(Arc::new(map));
+        Ok(())
+    }
+
+    /// Why the last write after a good pass (queuing its reminders and
+    /// notices) failed, until one succeeds; `/healthz` reports it.
+    pub fn state_error(&self) -> Option<Arc<String>> {
+        self.state_error.load_full()
+    }
+
+    /// True while a write after a good pass is failing.
+    pub fn has_state_error(&self) -> bool {
+        self.state_error.load().is_some()
+    }
+
+    /// Records that a write after a good pass failed with `error`, and asks
+    /// the loop for another pass after a back-off.
+    pub fn state_failed(&self, error: &StoreError) {
+        self.state_error.store(Some(Arc::new(error.to_string())));
+        self.retry.notify_one();
+    }
+
+    /// Clears the write failure; true when there was one.
+    pub fn state_recovered(&self) -> bool {
+        self.state_error.swap(None).is_some()
+    }
+
+    /// Resolves when some part asked for a retry pass.
+    pub async fn retry_requested(&self) {
+        self.retry.notified().await;
+    }
+
+    /// A receiver that turns `true` when shutdown begins.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+
+    /// Resolves once shutdown has begun.
+    pub async fn shutting_down(&self) {
+        let mut rx = self.shutdown.clone();
+        // An error means the sender is gone: the server is stopping anyway.
+        let _ = rx.wait_for(|stop| *stop).await;
+    }
+}
