@@ -23,11 +23,15 @@ mod state;
 
 use std::path::Path;
 
-pub use call::{Cause, PluginInstance, size_text};
+pub use call::{CallError, Export, PluginInstance, size_text};
+pub use check::{Fault, InvalidData, TextField, WindowEdge};
+pub use engine::EngineError;
 pub use format::{BrokenFormat, PluginFormat};
-pub use load::{EXPORTS, INTERFACE_VERSION, LoadError, PACKAGE, Plugin, supported};
+pub use load::{
+    EXPORTS, INTERFACE_VERSION, InterfaceError, LoadError, LoadFailure, PACKAGE, Plugin, supported,
+};
 pub use peerwell_core::plugin_spec::{Limits, PluginSpec};
-pub use state::{LOG_BYTES, LOG_LINES};
+pub use state::{LOG_BYTES, LOG_LINES, LOG_TARGET};
 
 use std::path::PathBuf;
 
