@@ -81,10 +81,10 @@ pub(crate) fn read(
     let cadence_value = match t.get("cadence") {
         Some(v) => string(src, v, out).and_then(|s| match cadence(&s) {
             Ok(c) => Some(c),
-            Err(message) => {
+            Err(e) => {
                 out.push(src.error(
                     v.span(),
-                    message,
+                    e.to_string(),
                     Some("e.g. cadence = \"every 2 weeks\"".to_string()),
                 ));
                 None
