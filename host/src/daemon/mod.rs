@@ -236,7 +236,9 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
             ServerSettings::default()
         }
     };
-    let mut s = file.with_env(|k| std::env::var(k).ok())?;
+    let mut s = file
+        .with_env(|k| std::env::var(k).ok())
+        .map_err(|e| e.to_string())?;
     if let Some(l) = listen {
         s.listen = l;
     }
