@@ -21,13 +21,14 @@ const ELIDED: &str = "…";
 pub struct Diagnostic {
     /// The file, as a path relative to the policy folder where possible.
     pub file: PathBuf,
-    /// 1-based line and column; 0 when the problem concerns the whole file.
+    /// 1-based line; 0 when the problem concerns the whole file.
     pub line: usize,
+    /// 1-based column; 0 when the problem concerns the whole file.
     pub column: usize,
     /// What is wrong and what was expected, e.g. "unknown key `duraton`".
     pub message: String,
     /// The offending source line, quoted; a long line is cut to
-    /// [`SNIPPET_CHARS`] characters around the column, with `…` for the
+    /// `SNIPPET_CHARS` characters around the column, with `…` for the
     /// rest.
     pub snippet: Option<String>,
     /// Length of the offending text in the snippet, for the underline.

@@ -40,7 +40,7 @@ pub enum ReadError {
     TooLarge {
         /// The limit, e.g. "20 MiB".
         limit: String,
-        /// What sets it, e.g. "`max_calendar_mib` in [server]".
+        /// What sets it, e.g. "`max_calendar_mib` in \[server\]".
         setting: &'static str,
     },
     /// The process may not read it.

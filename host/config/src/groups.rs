@@ -64,34 +64,9 @@ pub(crate) fn read(
     t.version(out);
     let id = group_id(&t, stem, out);
     let name = t.required_text("name", "name = \"Morning walk\"", out);
-    let format = t
-        .required("format", "format = \"check-in\"", out)
-        .and_then(|v| {
-            let s = string(src, v, out)?;
-            if cx.formats.get(&s).is_none() {
-                let names: Vec<&str> = cx.formats.names().collect();
-                let hint = did_you_mean(closest(&s, names.iter().copied()))
-                    .unwrap_or_else(|| format!("known formats: {}", names.join(", ")));
-                out.push(src.error(v.span(), format!("unknown format \"{s}\""), Some(hint)));
-                return None;
-            }
-            Some(s)
-        });
+    let format = format_name(&t, cx.formats, out);
     let members = members(&t, cx.people, out);
-    let cadence_value = match t.get("cadence") {
-        Some(v) => string(src, v, out).and_then(|s| match cadence(&s) {
-            Ok(c) => Some(c),
-            Err(message) => {
-                out.push(src.error(
-                    v.span(),
-                    message,
-                    Some("e.g. cadence = \"every 2 weeks\"".to_string()),
-                ));
-                None
-            }
-        }),
-        None => Some(Cadence::Weekly),
-    };
+    let cadence_value = cadence_value(&t, out);
     let duration = t
         .required("duration_minutes", "duration_minutes = 45", out)
         .and_then(|v| super::walk::integer(src, v, 10..=480, out));
@@ -105,41 +80,9 @@ pub(crate) fn read(
             Weekday::Friday,
         ]),
     };
-    let window = match t.get("window") {
-        Some(v) => span_value(src, v, out),
-        None => Some((Time::MIN, END_OF_DAY)),
-    };
-    if let (Some(w), Some(d), Some(v)) = (window, duration, t.get("duration_minutes"))
-        && d > span_minutes(w)
-    {
-        out.push(src.error(
-            v.span(),
-            format!(
-                "a {d}-minute session cannot fit in the window {} ({} minutes)",
-                show_span(w),
-                span_minutes(w)
-            ),
-            Some("shorten duration_minutes or widen window".to_string()),
-        ));
-    }
+    let window = window(&t, duration, out);
     let preferred = preferred(&t, window, out);
-    let preferred_days = match t.get("preferred_days") {
-        Some(v) => weekdays(src, v, out).inspect(|list| {
-            if let Some(allowed) = &days
-                && let Some(day) = list.iter().find(|d| !allowed.contains(d))
-            {
-                out.push(src.error(
-                    v.span(),
-                    format!(
-                        "preferred day \"{}\" is not one of the group's days",
-                        &format!("{day:?}").to_lowercase()[..3]
-                    ),
-                    Some("preferred_days must be a subset of days".to_string()),
-                ));
-            }
-        }),
-        None => Some(Vec::new()),
-    };
+    let preferred_days = preferred_days(&t, days.as_deref(), out);
     let member_count = members.as_ref().map(|m| m.len() as i64);
     let quorum = quorum(&t, member_count, out);
     let required_roles = required_roles(&t, members.as_deref(), cx.people, out);
@@ -148,17 +91,7 @@ pub(crate) fn read(
         None => Some(cx.org.zone.clone()),
     };
     let location = t.get("location").and_then(|v| text(src, v, out));
-    let video_url = t.get("video_url").and_then(|v| {
-        let s = string(src, v, out)?;
-        if !is_http_url(&s) {
-            out.push(src.error(
-                v.span(),
-                format!("expected an http:// or https:// link, found \"{s}\""),
-                Some("e.g. video_url = \"https://meet.example/abc\"".to_string()),
-            ));
-        }
-        Some(s)
-    });
+    let video_url = video_url(&t, out);
     let neutral_title = t.boolean("neutral_title", out).unwrap_or(false);
     let short_of_quorum = short_of_quorum(&t, out);
     let charter = charter(&t, member_count, out);
@@ -194,6 +127,104 @@ pub(crate) fn read(
     };
     validate_settings(&t, &group, cx.formats, out);
     (out.len() == before).then_some(group)
+}
+
+/// `format`: a name the formats know (built-in or a plugin).
+fn format_name(t: &Table<'_, '_>, formats: &Formats, out: &mut Out) -> Option<String> {
+    let v = t.required("format", "format = \"check-in\"", out)?;
+    let s = string(t.src, v, out)?;
+    if formats.get(&s).is_none() {
+        let names: Vec<&str> = formats.names().collect();
+        let hint = did_you_mean(closest(&s, names.iter().copied()))
+            .unwrap_or_else(|| format!("known formats: {}", names.join(", ")));
+        out.push(
+            t.src
+                .error(v.span(), format!("unknown format \"{s}\""), Some(hint)),
+        );
+        return None;
+    }
+    Some(s)
+}
+
+/// `cadence`, weekly when absent.
+fn cadence_value(t: &Table<'_, '_>, out: &mut Out) -> Option<Cadence> {
+    let Some(v) = t.get("cadence") else {
+        return Some(Cadence::Weekly);
+    };
+    let s = string(t.src, v, out)?;
+    match cadence(&s) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            out.push(t.src.error(
+                v.span(),
+                e.to_string(),
+                Some("e.g. cadence = \"every 2 weeks\"".to_string()),
+            ));
+            None
+        }
+    }
+}
+
+/// `window`, the whole day when absent; a session of `duration` minutes
+/// must fit in it.
+fn window(t: &Table<'_, '_>, duration: Option<i64>, out: &mut Out) -> Option<(Time, Time)> {
+    let window = match t.get("window") {
+        Some(v) => span_value(t.src, v, out),
+        None => Some((Time::MIN, END_OF_DAY)),
+    };
+    if let (Some(w), Some(d), Some(v)) = (window, duration, t.get("duration_minutes"))
+        && d > span_minutes(w)
+    {
+        out.push(t.src.error(
+            v.span(),
+            format!(
+                "a {d}-minute session cannot fit in the window {} ({} minutes)",
+                show_span(w),
+                span_minutes(w)
+            ),
+            Some("shorten duration_minutes or widen window".to_string()),
+        ));
+    }
+    window
+}
+
+/// `preferred_days`: a subset of the group's `days` (none when absent).
+fn preferred_days(
+    t: &Table<'_, '_>,
+    days: Option<&[Weekday]>,
+    out: &mut Out,
+) -> Option<Vec<Weekday>> {
+    let Some(v) = t.get("preferred_days") else {
+        return Some(Vec::new());
+    };
+    let list = weekdays(t.src, v, out)?;
+    if let Some(allowed) = days
+        && let Some(day) = list.iter().find(|d| !allowed.contains(d))
+    {
+        out.push(t.src.error(
+            v.span(),
+            format!(
+                "preferred day \"{}\" is not one of the group's days",
+                &format!("{day:?}").to_lowercase()[..3]
+            ),
+            Some("preferred_days must be a subset of days".to_string()),
+        ));
+    }
+    Some(list)
+}
+
+/// `video_url`: kept even when it is not an http(s) link (which is reported).
+fn video_url(t: &Table<'_, '_>, out: &mut Out) -> Option<String> {
+    let v = t.get("video_url")?;
+    let s = string(t.src, v, out)?;
+    if !is_http_url(&s) {
+        out.push(t.src.error(
+            v.span(),
+            format!("expected an http:// or https:// link, found \"{s}\""),
+            Some("e.g. video_url = \"https://meet.example/abc\"".to_string()),
+        ));
+    }
+    Some(s)
 }
 
 fn short_of_quorum(t: &Table<'_, '_>, out: &mut Out) -> Option<ShortOfQuorum> {

@@ -2,12 +2,48 @@
 //!
 //! `load(dir)` reads `peerwell.toml`, the people file or folder and every
 //! file under `groups/`, and returns either the validated
-//! [`Organization`](peerwell_core::model::Organization) or every problem found, each
+//! [`Organization`] or every problem found, each
 //! with file, line, column, the offending text and a hint.
 //!
 //! The files are parsed with `toml`'s span-keeping parser and walked by hand
-//! ([`walk`]), so one run reports every wrong key, type, value and reference
+//! (`walk`), so one run reports every wrong key, type, value and reference
 //! instead of stopping at the first.
+//!
+//! The crate is data and parsing only: it compiles no WebAssembly. Plugins
+//! named in `peerwell.toml` become formats through the
+//! [`PluginLoader`] the caller
+//! hands to [`load`], so each group's settings are still checked by its own
+//! format.
+//!
+//! # Layout
+//!
+//! - this file: [`load`] and [`load_with_access`], reading the files in
+//!   order (organization, people, groups) and sorting what went wrong.
+//! - `diagnostic`: [`Diagnostic`] and [`Diagnostics`], a problem at its
+//!   file, line and column, rendered for a terminal or, without text of the
+//!   file, for logs and `/healthz`.
+//! - [`files`]: [`FileAccess`], which policy and calendar files may be
+//!   opened (inside the policy folder or `allow_outside`, regular, not too
+//!   large) and reading them safely.
+//! - [`server`]: `[server]`, the daemon's settings, with the `PEERWELL_*`
+//!   environment applied ([`server::EnvError`]).
+//! - `org`: `peerwell.toml` itself (name, zone, horizon, working hours,
+//!   holidays, where people and groups are).
+//! - `people`: the people file or folder, one `[[person]]` at a time.
+//! - `groups`: one group file: schedule, members, quorum, roles, window.
+//! - `charter`: a group's charter, escalation resources and format
+//!   settings (checked by the format).
+//! - `mail`: `[mail]` and the mail keys of people and groups.
+//! - `plugins`: `[plugins.<name>]`, turned into
+//!   [`PluginSpec`](peerwell_core::plugin_spec::PluginSpec)s.
+//! - `values`: values written as text (time spans, cadences, weekdays,
+//!   ids, emails, links, zones, working hours).
+//! - `walk`: typed reads over a span-keeping TOML tree that report wrong
+//!   types, missing and unknown keys.
+//! - `source`: one file's text and turning byte spans into diagnostics.
+//! - `suggest`: "did you mean": the closest known name ([`closest`]).
+
+#![deny(missing_docs)]
 
 mod charter;
 mod diagnostic;

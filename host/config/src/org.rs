@@ -237,6 +237,15 @@ fn partner_contact(t: &Table<'_, '_>, out: &mut Out) -> PartnerContact {
     }
 }
 
+/// `[client_facing] mode`: which busy events count as client-facing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Every busy event.
+    All,
+    /// Only events matching the rules.
+    Matching,
+}
+
 fn client_facing(c: &Table<'_, '_>, out: &mut Out) -> ClientFacing {
     let rules = |key: &str, out: &mut Out| -> (Vec<String>, Option<std::ops::Range<usize>>) {
         match c.get(key) {
@@ -251,8 +260,8 @@ fn client_facing(c: &Table<'_, '_>, out: &mut Out) -> ClientFacing {
     let (summary_contains, sum_at) = rules("summary_contains", out);
     let mode = match c.get("mode") {
         Some(v) => match string(c.src, v, out).as_deref() {
-            Some("all") => "all",
-            Some("matching") => "matching",
+            Some("all") => Mode::All,
+            Some("matching") => Mode::Matching,
             Some(other) => {
                 out.push(c.src.error(
                     v.span(),
@@ -263,9 +272,9 @@ fn client_facing(c: &Table<'_, '_>, out: &mut Out) -> ClientFacing {
             }
             None => return ClientFacing::All,
         },
-        None => "all",
+        None => Mode::All,
     };
-    if mode == "all" {
+    if mode == Mode::All {
         for at in [cat_at, sum_at].into_iter().flatten() {
             out.push(c.src.error(
                 at,

@@ -120,37 +120,12 @@ fn person(
         .required("id", "id = \"amara\"", out)
         .and_then(|v| string(src, v, out).filter(|s| check_id(src, "person id", s, v.span(), out)));
     let name = p.required_text("name", "name = \"Amara Okafor\"", out);
-    let email = p
-        .required("email", "email = \"amara@example.org\"", out)
-        .and_then(|v| {
-            let s = string(src, v, out)?;
-            if !is_email(&s) {
-                out.push(src.error(
-                    v.span(),
-                    format!("expected an email address like name@example.org, found \"{s}\""),
-                    None,
-                ));
-            }
-            Some(s)
-        });
+    let email = email(p, out);
     let zone = match p.get("time_zone") {
         Some(v) => zone(src, v, out),
         None => Some(org.zone.clone()),
     };
-    let mut tags = Vec::new();
-    if let Some(v) = p.get("tags")
-        && let Some(a) = array(src, v, "an array of strings", out)
-    {
-        for e in a.iter() {
-            if let Some(s) = string(src, e, out)
-                && check_id(src, "tag", &s, e.span(), out)
-            {
-                tags.push(s);
-            }
-        }
-    }
-    tags.sort();
-    tags.dedup();
+    let tags = tags(p, out);
     let site = p.get("site").and_then(|v| text(src, v, out));
     let start_date = p.date("start_date", out);
     let buffer_minutes = p
@@ -168,25 +143,7 @@ fn person(
         Some(h) => working_hours(&h, out),
         None => Some(org.working_hours.clone()),
     };
-    let mut client_blocks = Vec::new();
-    if let Some(v) = p.get("client_block") {
-        match v.get_ref() {
-            DeValue::Array(a) if a.iter().all(|e| e.get_ref().is_table()) => {
-                for e in a.iter() {
-                    if let Some(b) = p.as_table(e, "[[person.client_block]]", BLOCK_KEYS, out) {
-                        client_blocks.extend(block(&b, out));
-                    }
-                }
-            }
-            _ => type_error(
-                src,
-                v,
-                "an array of tables",
-                Some("write each block under a `[[person.client_block]]` header".to_string()),
-                out,
-            ),
-        }
-    }
+    let client_blocks = client_blocks(p, out);
     let mail = super::mail::read_person(p, out);
     let valid = out.len() == before;
     let person = (|| {
@@ -208,6 +165,65 @@ fn person(
     })()
     .filter(|_| valid);
     (id, tags, person)
+}
+
+/// `email`: kept even when it does not look like an address (which is
+/// reported).
+fn email(p: &Table<'_, '_>, out: &mut Out) -> Option<String> {
+    let v = p.required("email", "email = \"amara@example.org\"", out)?;
+    let s = string(p.src, v, out)?;
+    if !is_email(&s) {
+        out.push(p.src.error(
+            v.span(),
+            format!("expected an email address like name@example.org, found \"{s}\""),
+            None,
+        ));
+    }
+    Some(s)
+}
+
+/// `tags`: the valid ones, sorted, without repeats.
+fn tags(p: &Table<'_, '_>, out: &mut Out) -> Vec<String> {
+    let mut tags = Vec::new();
+    if let Some(v) = p.get("tags")
+        && let Some(a) = array(p.src, v, "an array of strings", out)
+    {
+        for e in a.iter() {
+            if let Some(s) = string(p.src, e, out)
+                && check_id(p.src, "tag", &s, e.span(), out)
+            {
+                tags.push(s);
+            }
+        }
+    }
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// Every `[[person.client_block]]`.
+fn client_blocks(p: &Table<'_, '_>, out: &mut Out) -> Vec<ClientBlock> {
+    let mut client_blocks = Vec::new();
+    let Some(v) = p.get("client_block") else {
+        return client_blocks;
+    };
+    match v.get_ref() {
+        DeValue::Array(a) if a.iter().all(|e| e.get_ref().is_table()) => {
+            for e in a.iter() {
+                if let Some(b) = p.as_table(e, "[[person.client_block]]", BLOCK_KEYS, out) {
+                    client_blocks.extend(block(&b, out));
+                }
+            }
+        }
+        _ => type_error(
+            p.src,
+            v,
+            "an array of tables",
+            Some("write each block under a `[[person.client_block]]` header".to_string()),
+            out,
+        ),
+    }
+    client_blocks
 }
 
 fn calendars(src: &SourceFile, v: &Val<'_>, org: &Org, out: &mut Out) -> Vec<CalendarSource> {

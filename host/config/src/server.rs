@@ -46,6 +46,7 @@ pub struct ServerSettings {
     pub fetch_timeout_seconds: u32,
     /// Refuse a calendar larger than this many MiB (default 20).
     pub max_calendar_mib: u32,
+    /// How log lines are written (default text).
     pub log_format: LogFormat,
     /// HTTP connections one client address may hold at once (default: a
     /// quarter of the connection cap; `$PEERWELL_HTTP_MAX_CONNECTIONS_PER_CLIENT`
@@ -81,29 +82,14 @@ impl ServerSettings {
     /// Applies the `PEERWELL_*` environment variables read through `var`
     /// (`std::env::var` in the daemon). An invalid value is an error naming
     /// the variable and what it expects.
-    pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    pub fn with_env(mut self, var: impl Fn(&str) -> Option<String>) -> Result<Self, EnvError> {
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         if let Some(v) = get("PEERWELL_LISTEN") {
-            self.listen = v.trim().parse().map_err(|_| {
-                format!("PEERWELL_LISTEN: expected ADDR:PORT (e.g. 127.0.0.1:8440), found {v:?}")
-            })?;
+            self.listen = v.trim().parse().map_err(|_| EnvError::Listen(v))?;
         }
         if let Some(v) = get("PEERWELL_PUBLIC_URL") {
-            self.public_url =
-                Some(check_url(v.trim()).map_err(|e| format!("PEERWELL_PUBLIC_URL: {e}"))?);
+            self.public_url = Some(check_url(v.trim()).map_err(EnvError::PublicUrl)?);
         }
-        let minutes =
-            |name: &str, range: std::ops::RangeInclusive<u32>| -> Result<Option<u32>, String> {
-                let Some(v) = get(name) else { return Ok(None) };
-                match v.trim().parse::<u32>() {
-                    Ok(n) if range.contains(&n) => Ok(Some(n)),
-                    _ => Err(format!(
-                        "{name}: expected a whole number from {} to {}, found {v:?}",
-                        range.start(),
-                        range.end()
-                    )),
-                }
-            };
         for (name, range, slot) in [
             (
                 "PEERWELL_REPLAN_MINUTES",
@@ -122,16 +108,69 @@ impl ServerSettings {
                 &mut self.max_calendar_mib,
             ),
         ] {
-            if let Some(n) = minutes(name, range)? {
+            if let Some(n) = whole_number(name, range, get(name))? {
                 *slot = n;
             }
         }
         if let Some(v) = get("PEERWELL_LOG_FORMAT") {
-            self.log_format = log_format(v.trim()).ok_or_else(|| {
-                format!("PEERWELL_LOG_FORMAT: expected \"text\" or \"json\", found {v:?}")
-            })?;
+            self.log_format = log_format(v.trim()).ok_or(EnvError::LogFormat(v))?;
         }
         Ok(self)
+    }
+}
+
+/// A `PEERWELL_*` variable that does not hold what it must.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvError {
+    /// `PEERWELL_LISTEN` is not `ADDR:PORT`.
+    #[error("PEERWELL_LISTEN: expected ADDR:PORT (e.g. 127.0.0.1:8440), found {0:?}")]
+    Listen(String),
+    /// `PEERWELL_PUBLIC_URL` is not an http(s) URL.
+    #[error("PEERWELL_PUBLIC_URL: {0}")]
+    PublicUrl(#[source] UrlError),
+    /// A number out of range or not a whole number.
+    #[error("{name}: expected a whole number from {min} to {max}, found {found:?}")]
+    Number {
+        /// The variable.
+        name: &'static str,
+        /// The smallest value allowed.
+        min: u32,
+        /// The largest value allowed.
+        max: u32,
+        /// What it holds.
+        found: String,
+    },
+    /// `PEERWELL_LOG_FORMAT` is neither `text` nor `json`.
+    #[error("PEERWELL_LOG_FORMAT: expected \"text\" or \"json\", found {0:?}")]
+    LogFormat(String),
+}
+
+/// Why a base URL is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// Not http:// or https://.
+    #[error("expected an http:// or https:// URL, found {0:?}")]
+    Scheme(String),
+    /// No host after the scheme, or white space in it.
+    #[error("expected an http:// or https:// URL with a host, found {0:?}")]
+    Host(String),
+}
+
+/// The whole number in `value` (of the variable `name`), when it is in `range`.
+fn whole_number(
+    name: &'static str,
+    range: std::ops::RangeInclusive<u32>,
+    value: Option<String>,
+) -> Result<Option<u32>, EnvError> {
+    let Some(v) = value else { return Ok(None) };
+    match v.trim().parse::<u32>() {
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(EnvError::Number {
+            name,
+            min: *range.start(),
+            max: *range.end(),
+            found: v,
+        }),
     }
 }
 
@@ -144,15 +183,13 @@ fn log_format(s: &str) -> Option<LogFormat> {
 }
 
 /// An http(s) URL without a trailing slash, or why not.
-fn check_url(s: &str) -> Result<String, String> {
+fn check_url(s: &str) -> Result<String, UrlError> {
     let rest = s
         .strip_prefix("https://")
         .or_else(|| s.strip_prefix("http://"))
-        .ok_or_else(|| format!("expected an http:// or https:// URL, found {s:?}"))?;
+        .ok_or_else(|| UrlError::Scheme(s.to_string()))?;
     if rest.is_empty() || rest.starts_with('/') || s.contains(char::is_whitespace) {
-        return Err(format!(
-            "expected an http:// or https:// URL with a host, found {s:?}"
-        ));
+        return Err(UrlError::Host(s.to_string()));
     }
     Ok(s.trim_end_matches('/').to_string())
 }
@@ -189,7 +226,7 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
             Ok(u) => s.public_url = Some(u),
             Err(e) => out.push(src.error(
                 v.span(),
-                e,
+                e.to_string(),
                 Some("the base URL members reach the daemon at, e.g. public_url = \"https://peerwell.example.org\"".to_string()),
             )),
         }
@@ -295,14 +332,16 @@ mod tests {
         assert_eq!(s.public_url(), "http://127.0.0.1:0");
         let e = ServerSettings::default()
             .with_env(env(&[("PEERWELL_FETCH_MINUTES", "often")]))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with("PEERWELL_FETCH_MINUTES: expected a whole number"),
             "{e}"
         );
         let e = ServerSettings::default()
             .with_env(env(&[("PEERWELL_LOG_FORMAT", "xml")]))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("PEERWELL_LOG_FORMAT"), "{e}");
     }
 }

@@ -40,16 +40,40 @@ fn clock(s: &str, allow_24: bool) -> Option<Time> {
     Time::new(h, m, 0, 0).ok()
 }
 
+/// Why a value written as text is not a time span or a cadence.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum ValueError {
+    /// Not `HH:MM-HH:MM`.
+    #[error("expected a time span \"HH:MM-HH:MM\", found \"{0}\"")]
+    SpanShape(String),
+    /// A span whose end is not after its start.
+    #[error("time span \"{0}\" ends before it starts (spans cannot cross midnight)")]
+    SpanBackwards(String),
+    /// `every 1 weeks`.
+    #[error("\"every 1 weeks\" is \"weekly\"")]
+    EveryOneWeek,
+    /// `every N weeks` with N not from 2 to 12.
+    #[error("expected N from 2 to 12 in \"every N weeks\", found \"{0}\"")]
+    EveryWeeks(String),
+    /// `monthly` followed by something other than 1st..4th or last.
+    #[error("expected 1st, 2nd, 3rd, 4th or last after \"monthly\", found \"{0}\"")]
+    MonthlyNth(String),
+    /// No cadence at all.
+    #[error(
+        "expected \"weekly\", \"fortnightly\", \"every N weeks\" (N from 2 to 12) or \
+         \"monthly 1st|2nd|3rd|4th|last\", found \"{0}\""
+    )]
+    Cadence(String),
+}
+
 /// Parses `"HH:MM-HH:MM"` into `[start, end)`; `24:00` is allowed as an end.
-pub(crate) fn parse_span(s: &str) -> Result<(Time, Time), String> {
-    let shape = || format!("expected a time span \"HH:MM-HH:MM\", found \"{s}\"");
+pub(crate) fn parse_span(s: &str) -> Result<(Time, Time), ValueError> {
+    let shape = || ValueError::SpanShape(s.to_string());
     let (a, b) = s.split_once('-').ok_or_else(shape)?;
     let start = clock(a.trim(), false).ok_or_else(shape)?;
     let end = clock(b.trim(), true).ok_or_else(shape)?;
     if end <= start {
-        return Err(format!(
-            "time span \"{s}\" ends before it starts (spans cannot cross midnight)"
-        ));
+        return Err(ValueError::SpanBackwards(s.to_string()));
     }
     Ok((start, end))
 }
@@ -68,10 +92,10 @@ fn parse_span_at(
 ) -> Option<(Time, Time)> {
     match parse_span(s) {
         Ok(span) => Some(span),
-        Err(message) => {
+        Err(e) => {
             out.push(src.error(
                 at,
-                message,
+                e.to_string(),
                 Some("write 24-hour times, e.g. \"09:00-17:00\"".to_string()),
             ));
             None
@@ -247,19 +271,15 @@ pub(crate) fn zone(src: &SourceFile, v: &Val<'_>, out: &mut Out) -> Option<Zone>
 }
 
 /// `weekly` | `fortnightly` | `every N weeks` | `monthly 1st|2nd|3rd|4th|last`.
-pub(crate) fn cadence(s: &str) -> Result<Cadence, String> {
+pub(crate) fn cadence(s: &str) -> Result<Cadence, ValueError> {
     let words: Vec<&str> = s.split_whitespace().collect();
-    let expected = "expected \"weekly\", \"fortnightly\", \"every N weeks\" (N from 2 to 12) or \
-                    \"monthly 1st|2nd|3rd|4th|last\"";
     match words.as_slice() {
         ["weekly"] => Ok(Cadence::Weekly),
         ["fortnightly"] | ["biweekly"] => Ok(Cadence::EveryWeeks(2)),
         ["every", n, "weeks" | "week"] => match n.parse::<u32>() {
-            Ok(1) => Err("\"every 1 weeks\" is \"weekly\"".to_string()),
+            Ok(1) => Err(ValueError::EveryOneWeek),
             Ok(n @ 2..=12) => Ok(Cadence::EveryWeeks(n)),
-            _ => Err(format!(
-                "expected N from 2 to 12 in \"every N weeks\", found \"{n}\""
-            )),
+            _ => Err(ValueError::EveryWeeks(n.to_string())),
         },
         ["monthly", nth] => match *nth {
             "1st" | "first" => Ok(Cadence::MonthlyNth(1)),
@@ -267,11 +287,9 @@ pub(crate) fn cadence(s: &str) -> Result<Cadence, String> {
             "3rd" | "third" => Ok(Cadence::MonthlyNth(3)),
             "4th" | "fourth" => Ok(Cadence::MonthlyNth(4)),
             "last" => Ok(Cadence::MonthlyNth(-1)),
-            _ => Err(format!(
-                "expected 1st, 2nd, 3rd, 4th or last after \"monthly\", found \"{nth}\""
-            )),
+            _ => Err(ValueError::MonthlyNth(nth.to_string())),
         },
-        _ => Err(format!("{expected}, found \"{s}\"")),
+        _ => Err(ValueError::Cadence(s.to_string())),
     }
 }
 

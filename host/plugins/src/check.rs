@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use jiff::civil::Time;
+
 use super::bindings::{guest, types};
 use peerwell_core::formats::{Requirements, SessionPlan};
 use peerwell_core::model::Group;
@@ -116,23 +118,213 @@ impl OutputSize for guest::ReminderText {
     }
 }
 
+/// Why what a plugin returned cannot be used ("returned invalid data: …").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidData {
+    /// A text is empty or holds a control character.
+    #[error("{}", .fault.describe(.text))]
+    Text {
+        /// Which text.
+        text: TextField,
+        /// What is wrong with it.
+        fault: Fault,
+    },
+    /// The agenda is longer than the session.
+    #[error("the agenda takes {total} minutes, more than the session's {duration}")]
+    AgendaTooLong {
+        /// Minutes of all agenda items.
+        total: u64,
+        /// The session's minutes.
+        duration: u32,
+    },
+    /// A role is given to someone not attending.
+    #[error("role `{role}` is given to `{member}`, who is not attending this session")]
+    RoleNotAttending {
+        /// The role's name.
+        role: String,
+        /// The member it is given to.
+        member: String,
+    },
+    /// A session length outside 1 to 1440 minutes.
+    #[error("duration {0} minutes is not 1 to 1440")]
+    Duration(u32),
+    /// A quorum larger than the group.
+    #[error("quorum {quorum} is more than the group's {members} members")]
+    Quorum {
+        /// The quorum asked for.
+        quorum: u32,
+        /// The group's members.
+        members: u32,
+    },
+    /// A maximum group size below the minimum.
+    #[error("group size bounds {min}..={max} are empty")]
+    SizeBounds {
+        /// The smallest size.
+        min: u32,
+        /// The largest size.
+        max: u32,
+    },
+    /// A window that ends before it starts.
+    #[error("the window {}–{} ends before it starts", .earliest.strftime("%H:%M"), .latest.strftime("%H:%M"))]
+    WindowBackwards {
+        /// The window's start.
+        earliest: Time,
+        /// The window's end.
+        latest: Time,
+    },
+    /// A window shorter than one session.
+    #[error(
+        "the window {}–{} is shorter than the {}-minute session",
+        .earliest.strftime("%H:%M"),
+        .latest.strftime("%H:%M"),
+        .minutes
+    )]
+    WindowTooShort {
+        /// The window's start.
+        earliest: Time,
+        /// The window's end.
+        latest: Time,
+        /// The session's minutes.
+        minutes: u32,
+    },
+    /// A time of day such as 24:00.
+    #[error("{what} {hour}:{minute:02} is not a time of day")]
+    TimeOfDay {
+        /// Which time.
+        what: WindowEdge,
+        /// The hour given.
+        hour: u8,
+        /// The minute given.
+        minute: u8,
+    },
+    /// `every-weeks(n)` outside 2 to 52.
+    #[error("cadence every-weeks({0}) is not 2 to 52 weeks")]
+    EveryWeeks(u32),
+    /// `monthly-nth(n)` outside 1 to 4 and -1.
+    #[error("cadence monthly-nth({0}) is not 1..=4 or -1")]
+    MonthlyNth(i8),
+    /// A subgroup member who may not meet this cycle.
+    #[error("subgroup member `{0}` is not eligible this cycle")]
+    NotEligible(String),
+    /// A member in two subgroups.
+    #[error("`{0}` is in more than one subgroup")]
+    InTwoSubgroups(String),
+    /// A reminder subject of several lines.
+    #[error("the subject has more than one line")]
+    SubjectLines,
+    /// A `validate` diagnostic without a message.
+    #[error("a diagnostic with an empty message")]
+    EmptyDiagnostic,
+    /// More plans than the series has sessions.
+    #[error("{got} plans for a series of {sessions} sessions")]
+    TooManyPlans {
+        /// Plans returned.
+        got: usize,
+        /// Sessions asked for.
+        sessions: usize,
+    },
+    /// Fewer plans than sessions, and no error saying why.
+    #[error("{got} plans for a series of {sessions} sessions, and no error")]
+    TooFewPlans {
+        /// Plans returned.
+        got: usize,
+        /// Sessions asked for.
+        sessions: usize,
+    },
+}
+
+/// Which end of a window a time of day is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowEdge {
+    /// The window's start.
+    Start,
+    /// The window's end.
+    End,
+}
+
+impl std::fmt::Display for WindowEdge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WindowEdge::Start => "window start",
+            WindowEdge::End => "window end",
+        })
+    }
+}
+
+/// A text a plugin returns, as messages name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextField {
+    /// A plan's title.
+    Title,
+    /// A plan's notes.
+    Notes,
+    /// The title of agenda item n (1-based).
+    AgendaTitle(usize),
+    /// The detail of agenda item n (1-based).
+    AgendaDetail(usize),
+    /// A role's name in a plan.
+    RoleName,
+    /// A deadline's label.
+    DeadlineLabel,
+    /// A required role's tag.
+    RequiredRoleTag,
+    /// A reminder's subject.
+    Subject,
+    /// A reminder's body.
+    Body,
+    /// The name `describe()` gives.
+    InfoName,
+    /// The version `describe()` gives.
+    InfoVersion,
+    /// The summary `describe()` gives.
+    InfoSummary,
+    /// A setting's key in `describe()`.
+    SettingKey,
+    /// A setting's doc in `describe()`.
+    SettingDoc,
+}
+
+impl std::fmt::Display for TextField {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TextField::Title => f.write_str("the title"),
+            TextField::Notes => f.write_str("the notes"),
+            TextField::AgendaTitle(n) => write!(f, "agenda item {n} title"),
+            TextField::AgendaDetail(n) => write!(f, "agenda item {n} detail"),
+            TextField::RoleName => f.write_str("a role name"),
+            TextField::DeadlineLabel => f.write_str("a deadline label"),
+            TextField::RequiredRoleTag => f.write_str("a required role's tag"),
+            TextField::Subject => f.write_str("the subject"),
+            TextField::Body => f.write_str("the body"),
+            TextField::InfoName => f.write_str("describe() name"),
+            TextField::InfoVersion => f.write_str("describe() version"),
+            TextField::InfoSummary => f.write_str("describe() summary"),
+            TextField::SettingKey => f.write_str("a setting's key"),
+            TextField::SettingDoc => f.write_str("a setting's doc"),
+        }
+    }
+}
+
 /// Text a plugin returns: not empty where `required`, and no control
 /// characters except newline and tab.
-fn text(what: &str, s: &str, required: bool) -> Result<(), String> {
+fn text(field: TextField, s: &str, required: bool) -> Result<(), InvalidData> {
     match fault(s, required) {
         None => Ok(()),
-        Some(f) => Err(f.describe(what)),
+        Some(fault) => Err(InvalidData::Text { text: field, fault }),
     }
 }
 
 /// What is wrong with a text a plugin returned.
-enum Fault {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Empty (or only white space) where a text is required.
     Empty,
+    /// The first control character in it.
     Control(char),
 }
 
 impl Fault {
-    fn describe(&self, what: &str) -> String {
+    fn describe(&self, what: &TextField) -> String {
         match self {
             Fault::Empty => format!("{what} is empty"),
             Fault::Control(c) => {
@@ -182,96 +374,82 @@ fn first_control(b: &[u8]) -> Option<usize> {
 
 /// Checks a plan against the request: roles name attending members, the
 /// agenda fits the session, the texts are clean.
-pub fn plan(p: &SessionPlan, attendees: &[String], duration: u32) -> Result<(), String> {
-    text("the title", &p.title, true)?;
-    text("the notes", &p.notes, false)?;
+pub fn plan(p: &SessionPlan, attendees: &[String], duration: u32) -> Result<(), InvalidData> {
+    text(TextField::Title, &p.title, true)?;
+    text(TextField::Notes, &p.notes, false)?;
     let mut total: u64 = 0;
     for (i, a) in p.agenda.iter().enumerate() {
-        if let Some(f) = fault(&a.title, true) {
-            return Err(f.describe(&format!("agenda item {} title", i + 1)));
-        }
-        if let Some(f) = fault(&a.detail, false) {
-            return Err(f.describe(&format!("agenda item {} detail", i + 1)));
-        }
+        text(TextField::AgendaTitle(i + 1), &a.title, true)?;
+        text(TextField::AgendaDetail(i + 1), &a.detail, false)?;
         total += u64::from(a.minutes);
     }
     if total > u64::from(duration) {
-        return Err(format!(
-            "the agenda takes {total} minutes, more than the session's {duration}"
-        ));
+        return Err(InvalidData::AgendaTooLong { total, duration });
     }
     for r in &p.roles {
-        text("a role name", &r.role, true)?;
+        text(TextField::RoleName, &r.role, true)?;
         if !attendees.contains(&r.member) {
-            return Err(format!(
-                "role `{}` is given to `{}`, who is not attending this session",
-                r.role, r.member
-            ));
+            return Err(InvalidData::RoleNotAttending {
+                role: r.role.clone(),
+                member: r.member.clone(),
+            });
         }
     }
     for d in &p.deadlines {
-        text("a deadline label", &d.label, true)?;
+        text(TextField::DeadlineLabel, &d.label, true)?;
     }
     Ok(())
 }
 
 /// Checks requirements for sense against the group.
-pub fn requirements(r: &Requirements, group: &Group) -> Result<(), String> {
+pub fn requirements(r: &Requirements, group: &Group) -> Result<(), InvalidData> {
     if !(1..=1440).contains(&r.duration_minutes) {
-        return Err(format!(
-            "duration {} minutes is not 1 to 1440",
-            r.duration_minutes
-        ));
+        return Err(InvalidData::Duration(r.duration_minutes));
     }
     let members = group.members.len() as u32;
     if r.quorum > members {
-        return Err(format!(
-            "quorum {} is more than the group's {members} members",
-            r.quorum
-        ));
+        return Err(InvalidData::Quorum {
+            quorum: r.quorum,
+            members,
+        });
     }
     if let Some(max) = r.max_size
         && max < r.min_size
     {
-        return Err(format!(
-            "group size bounds {}..={max} are empty",
-            r.min_size
-        ));
+        return Err(InvalidData::SizeBounds {
+            min: r.min_size,
+            max,
+        });
     }
     for role in &r.required_roles {
-        text("a required role's tag", &role.tag, true)?;
+        text(TextField::RequiredRoleTag, &role.tag, true)?;
     }
     if let Some(w) = &r.window {
-        if w.earliest >= w.latest {
-            return Err(format!(
-                "the window {}–{} ends before it starts",
-                w.earliest.strftime("%H:%M"),
-                w.latest.strftime("%H:%M")
-            ));
+        let (earliest, latest) = (w.earliest, w.latest);
+        if earliest >= latest {
+            return Err(InvalidData::WindowBackwards { earliest, latest });
         }
-        let span = (w.latest - w.earliest).get_minutes();
-        if span < i64::from(r.duration_minutes) {
-            return Err(format!(
-                "the window {}–{} is shorter than the {}-minute session",
-                w.earliest.strftime("%H:%M"),
-                w.latest.strftime("%H:%M"),
-                r.duration_minutes
-            ));
+        if (latest - earliest).get_minutes() < i64::from(r.duration_minutes) {
+            return Err(InvalidData::WindowTooShort {
+                earliest,
+                latest,
+                minutes: r.duration_minutes,
+            });
         }
     }
     Ok(())
 }
 
 /// Checks subgroups: each member of `eligible` at most once, no one else.
-pub fn partition(parts: &[Vec<String>], eligible: &[String]) -> Result<(), String> {
+pub fn partition(parts: &[Vec<String>], eligible: &[String]) -> Result<(), InvalidData> {
     let mut seen = BTreeSet::new();
     for part in parts {
         for id in part {
             if !eligible.contains(id) {
-                return Err(format!("subgroup member `{id}` is not eligible this cycle"));
+                return Err(InvalidData::NotEligible(id.clone()));
             }
             if !seen.insert(id.as_str()) {
-                return Err(format!("`{id}` is in more than one subgroup"));
+                return Err(InvalidData::InTwoSubgroups(id.clone()));
             }
         }
     }
@@ -279,22 +457,22 @@ pub fn partition(parts: &[Vec<String>], eligible: &[String]) -> Result<(), Strin
 }
 
 /// Checks a reminder's subject and body.
-pub fn reminder(subject: &str, body: &str) -> Result<(), String> {
-    text("the subject", subject, true)?;
+pub fn reminder(subject: &str, body: &str) -> Result<(), InvalidData> {
+    text(TextField::Subject, subject, true)?;
     if subject.contains('\n') {
-        return Err("the subject has more than one line".to_string());
+        return Err(InvalidData::SubjectLines);
     }
-    text("the body", body, false)
+    text(TextField::Body, body, false)
 }
 
 /// Checks the description a plugin gives of itself.
-pub fn info(i: &guest::FormatInfo) -> Result<(), String> {
-    text("describe() name", &i.name, true)?;
-    text("describe() version", &i.version, true)?;
-    text("describe() summary", &i.summary, false)?;
+pub fn info(i: &guest::FormatInfo) -> Result<(), InvalidData> {
+    text(TextField::InfoName, &i.name, true)?;
+    text(TextField::InfoVersion, &i.version, true)?;
+    text(TextField::InfoSummary, &i.summary, false)?;
     for s in &i.settings {
-        text("a setting's key", &s.key, true)?;
-        text("a setting's doc", &s.doc, false)?;
+        text(TextField::SettingKey, &s.key, true)?;
+        text(TextField::SettingDoc, &s.doc, false)?;
     }
     Ok(())
 }
@@ -303,6 +481,11 @@ pub fn info(i: &guest::FormatInfo) -> Result<(), String> {
 mod tests {
     use super::*;
     use peerwell_core::formats::{AgendaItem, RoleAssignment};
+
+    /// [`super::plan`] with its error as text.
+    fn plan(p: &SessionPlan, attendees: &[String], duration: u32) -> Result<(), String> {
+        super::plan(p, attendees, duration).map_err(|e| e.to_string())
+    }
 
     fn ids(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

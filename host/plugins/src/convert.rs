@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use jiff::civil::{Date, Time, Weekday};
 
 use super::bindings::{guest, types};
+use super::check::{InvalidData, WindowEdge};
 use peerwell_core::formats::{
     AgendaItem, Deadline, FormatInfo, PartitionRequest, PastSession, ReminderKind, ReminderRequest,
     ReminderText, Requirements, RoleAssignment, SeriesItem, SeriesRequest, SessionPlan,
@@ -66,28 +67,25 @@ fn cadence_out(c: Cadence) -> types::Cadence {
     }
 }
 
-fn cadence_in(c: types::Cadence) -> Result<Cadence, String> {
+fn cadence_in(c: types::Cadence) -> Result<Cadence, InvalidData> {
     match c {
         types::Cadence::Weekly => Ok(Cadence::Weekly),
         types::Cadence::EveryWeeks(n) if (2..=52).contains(&n) => Ok(Cadence::EveryWeeks(n)),
-        types::Cadence::EveryWeeks(n) => {
-            Err(format!("cadence every-weeks({n}) is not 2 to 52 weeks"))
-        }
+        types::Cadence::EveryWeeks(n) => Err(InvalidData::EveryWeeks(n)),
         types::Cadence::MonthlyNth(n) if n == -1 || (1..=4).contains(&n) => {
             Ok(Cadence::MonthlyNth(n))
         }
-        types::Cadence::MonthlyNth(n) => {
-            Err(format!("cadence monthly-nth({n}) is not 1..=4 or -1"))
-        }
+        types::Cadence::MonthlyNth(n) => Err(InvalidData::MonthlyNth(n)),
     }
 }
 
-fn time_in(t: &types::TimeOfDay, what: &str) -> Result<Time, String> {
+fn time_in(t: &types::TimeOfDay, what: WindowEdge) -> Result<Time, InvalidData> {
     if t.hour > 23 || t.minute > 59 {
-        return Err(format!(
-            "{what} {}:{:02} is not a time of day",
-            t.hour, t.minute
-        ));
+        return Err(InvalidData::TimeOfDay {
+            what,
+            hour: t.hour,
+            minute: t.minute,
+        });
     }
     Ok(Time::constant(t.hour as i8, t.minute as i8, 0, 0))
 }
@@ -350,12 +348,12 @@ pub fn diagnostics_in(list: Vec<types::Diagnostic>) -> Vec<SettingDiagnostic> {
 }
 
 /// The plugin's schedule requirements, with dates and times checked.
-pub fn requirements_in(r: guest::ScheduleRequirements) -> Result<Requirements, String> {
+pub fn requirements_in(r: guest::ScheduleRequirements) -> Result<Requirements, InvalidData> {
     let window = match r.window {
         Some(w) => Some(Window {
             days: w.days.into_iter().map(weekday_in).collect(),
-            earliest: time_in(&w.earliest, "window start")?,
-            latest: time_in(&w.latest, "window end")?,
+            earliest: time_in(&w.earliest, WindowEdge::Start)?,
+            latest: time_in(&w.latest, WindowEdge::End)?,
         }),
         None => None,
     };
@@ -464,7 +462,7 @@ mod tests {
             hour: 24,
             minute: 0,
         };
-        assert!(time_in(&t, "window start").is_err());
+        assert!(time_in(&t, WindowEdge::Start).is_err());
         assert!(cadence_in(types::Cadence::MonthlyNth(5)).is_err());
     }
 }

@@ -26,21 +26,31 @@ pub const TICK: Duration = Duration::from_millis(5);
 /// The largest wasm stack a plugin call may use.
 pub const MAX_WASM_STACK: usize = 512 * 1024;
 
-static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
+/// Why the engine could not be started (then no plugin loads).
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// wasmtime refused every configuration tried.
+    #[error("cannot start the WebAssembly engine: {0:#}")]
+    Start(#[source] wasmtime::Error),
+    /// The epoch ticker thread could not be spawned.
+    #[error("cannot start the plugin deadline thread: {0}")]
+    Ticker(#[source] std::io::Error),
+}
+
+static ENGINE: OnceLock<Result<Engine, EngineError>> = OnceLock::new();
 
 /// The shared engine, created (with its ticker thread) on first use.
-pub fn engine() -> Result<&'static Engine, String> {
+pub fn engine() -> Result<&'static Engine, &'static EngineError> {
     ENGINE
         .get_or_init(|| {
             let engine = Engine::new(&pooled(config(), true))
                 .or_else(|_| Engine::new(&pooled(config(), false)))
                 .or_else(|_| Engine::new(&config()))
-                .map_err(|e| format!("cannot start the WebAssembly engine: {e:#}"))?;
+                .map_err(EngineError::Start)?;
             start_ticker(engine.clone())?;
             Ok(engine)
         })
         .as_ref()
-        .map_err(Clone::clone)
 }
 
 fn config() -> Config {
@@ -94,7 +104,7 @@ fn pooled(mut config: Config, scan: bool) -> Config {
 }
 
 /// Advances the epoch every [`TICK`] for as long as the process lives.
-fn start_ticker(engine: Engine) -> Result<(), String> {
+fn start_ticker(engine: Engine) -> Result<(), EngineError> {
     std::thread::Builder::new()
         .name("peerwell-plugin-epoch".to_string())
         .spawn(move || {
@@ -104,7 +114,7 @@ fn start_ticker(engine: Engine) -> Result<(), String> {
             }
         })
         .map(|_| ())
-        .map_err(|e| format!("cannot start the plugin deadline thread: {e}"))
+        .map_err(EngineError::Ticker)
 }
 
 /// Epoch ticks for a deadline of `ms` milliseconds (rounded up, plus one
@@ -138,8 +148,8 @@ mod tests {
 
     #[test]
     fn one_engine_with_a_stable_key() {
-        let a = engine().map(compatibility_key);
-        let b = engine().map(compatibility_key);
+        let a = engine().map(compatibility_key).map_err(|e| e.to_string());
+        let b = engine().map(compatibility_key).map_err(|e| e.to_string());
         assert_eq!(a, b);
         assert!(a.is_ok_and(|k| k.starts_with("wasmtime-48.0.8-")));
     }

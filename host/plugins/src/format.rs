@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 
-use super::call::{Cause, PluginInstance};
+use super::call::{CallError, PluginInstance};
 use super::load::{LoadError, Plugin};
 use peerwell_core::formats::{
     Format, FormatError, FormatInfo, PartitionRequest, ReminderRequest, ReminderText, Requirements,
@@ -62,7 +62,7 @@ pub struct PluginFormat {
     /// Per group: the session length its requirements gave (agenda checks).
     durations: Mutex<BTreeMap<String, u32>>,
     /// Per group: why `validate` failed, reported by `requirements`.
-    failed: Mutex<BTreeMap<String, String>>,
+    failed: Mutex<BTreeMap<String, CallError>>,
     /// The plugin answered `unsupported` to `plan-series`.
     no_series: AtomicBool,
     /// The plugin answered `unsupported` to `partition`.
@@ -87,7 +87,7 @@ struct Pass {
 struct Asked {
     group: Group,
     now: Timestamp,
-    answer: Result<Requirements, Cause>,
+    answer: Result<Requirements, CallError>,
 }
 
 impl Pass {
@@ -133,7 +133,7 @@ impl PluginFormat {
         &self.plugin
     }
 
-    fn error(&self, group: &str, cause: String) -> FormatError {
+    fn error(&self, group: &str, cause: impl std::fmt::Display) -> FormatError {
         FormatError {
             format: self.plugin.name().to_string(),
             group: group.to_string(),
@@ -155,8 +155,8 @@ impl PluginFormat {
     fn with_instance<T>(
         &self,
         group: &Group,
-        call: impl FnOnce(&mut PluginInstance) -> Result<T, Cause>,
-    ) -> Result<T, Cause> {
+        call: impl FnOnce(&mut PluginInstance) -> Result<T, CallError>,
+    ) -> Result<T, CallError> {
         let warm = locked(&self.pass).take(&group.id);
         let reserved = warm.is_some();
         let mut instance = match warm {
@@ -175,7 +175,7 @@ impl PluginFormat {
     }
 
     /// `requirements`, asked once per group and planning moment in a pass.
-    fn requirements_call(&self, group: &Group) -> Result<Requirements, Cause> {
+    fn requirements_call(&self, group: &Group) -> Result<Requirements, CallError> {
         let now = self.plugin.clock.get();
         {
             let pass = locked(&self.pass);
@@ -217,8 +217,7 @@ impl Format for PluginFormat {
         match self.with_instance(group, |i| i.validate(group)) {
             Ok(list) => list,
             Err(cause) => {
-                locked(&self.failed)
-                    .insert(group.id.clone(), format!("failed in validate: {cause}"));
+                locked(&self.failed).insert(group.id.clone(), cause);
                 Vec::new()
             }
         }
@@ -226,7 +225,7 @@ impl Format for PluginFormat {
 
     fn requirements(&self, group: &Group) -> Result<Requirements, FormatError> {
         if let Some(cause) = locked(&self.failed).get(&group.id) {
-            return Err(self.error(&group.id, cause.clone()));
+            return Err(self.error(&group.id, format_args!("failed in validate: {cause}")));
         }
         let r = self
             .requirements_call(group)
@@ -339,7 +338,7 @@ impl BrokenFormat {
             group: group.to_string(),
             message: format!(
                 "plugin {} could not be loaded: {}",
-                self.error.file, self.error.message
+                self.error.file, self.error.reason
             ),
         }
     }
@@ -350,7 +349,7 @@ impl Format for BrokenFormat {
         FormatInfo {
             name: self.error.plugin.clone(),
             version: String::new(),
-            summary: format!("not loaded: {}", self.error.message),
+            summary: format!("not loaded: {}", self.error.reason),
             settings: Vec::new(),
         }
     }

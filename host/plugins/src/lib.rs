@@ -10,6 +10,36 @@
 //! interruption, fuel, a memory cap, an output cap), and what it returns is
 //! checked before use. A plugin that cannot be loaded becomes a
 //! [`BrokenFormat`], which blocks only its own groups.
+//!
+//! Nothing here prints. A plugin's `log` lines are `tracing` events under
+//! [`LOG_TARGET`]; whoever runs the plugins decides where they go (the
+//! command line shows them on stderr, the daemon writes them to its log).
+//! Every failure is a typed error whose text names the plugin and what went
+//! wrong: [`LoadError`] (with its [`LoadFailure`]) when a plugin cannot be
+//! loaded, [`CallError`] when a call fails, [`InvalidData`] when what it
+//! returned makes no sense.
+//!
+//! # Layout
+//!
+//! - this file: [`register`] and [`Loader`], the plugin host as the policy
+//!   reader's [`PluginLoader`].
+//! - `load`: [`Plugin::load`]: bytes to a checked, linked component
+//!   ([`LoadError`], [`InterfaceError`]); the interface version supported.
+//! - [`cache`]: the on-disk cache of compiled plugins.
+//! - `engine`: the one wasmtime engine, its instance pool and the epoch
+//!   ticker behind deadlines ([`EngineError`]).
+//! - `call`: [`PluginInstance`]: one call under fresh limits, and the
+//!   plain-words [`CallError`] of a failure.
+//! - `format`: [`PluginFormat`] and [`BrokenFormat`], plugins as the core's
+//!   `Format`, with warm instances per group and planning pass.
+//! - `check`: what a plugin returns is checked for size and sense
+//!   ([`InvalidData`]).
+//! - `convert`: WIT types to peerwell's and back.
+//! - `state`: a call's store data: the memory limiter, the `log` and `now`
+//!   imports, the log budget.
+//! - `bindings`: the Rust generated from `plugins/wit`.
+
+#![deny(missing_docs)]
 
 mod bindings;
 pub mod cache;
@@ -23,11 +53,15 @@ mod state;
 
 use std::path::Path;
 
-pub use call::{Cause, PluginInstance, size_text};
+pub use call::{CallError, Export, PluginInstance, size_text};
+pub use check::{Fault, InvalidData, TextField, WindowEdge};
+pub use engine::EngineError;
 pub use format::{BrokenFormat, PluginFormat};
-pub use load::{EXPORTS, INTERFACE_VERSION, LoadError, PACKAGE, Plugin, supported};
+pub use load::{
+    EXPORTS, INTERFACE_VERSION, InterfaceError, LoadError, LoadFailure, PACKAGE, Plugin, supported,
+};
 pub use peerwell_core::plugin_spec::{Limits, PluginSpec};
-pub use state::{LOG_BYTES, LOG_LINES};
+pub use state::{LOG_BYTES, LOG_LINES, LOG_TARGET};
 
 use std::path::PathBuf;
 

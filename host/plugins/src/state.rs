@@ -13,6 +13,13 @@ use peerwell_core::formats::PlanningClock;
 pub const LOG_LINES: u32 = 50;
 /// Most log bytes one call may write.
 pub const LOG_BYTES: usize = 8 * 1024;
+/// The `tracing` target of plugins' log lines. A plugin's `debug` and
+/// `info` lines are events at DEBUG level (shown when peerwell's own debug
+/// detail is), `warn` at WARN and `error` at ERROR; each event's message is
+/// the whole line, `plugin <name>, group <id>: <level>: <text>`. A call that
+/// writes past its budget gets one WARN line saying further lines were
+/// dropped.
+pub const LOG_TARGET: &str = "peerwell_plugins::log";
 /// Most characters of one log line shown; the rest is cut (`…`).
 pub const LOG_LINE_CHARS: usize = 500;
 /// Largest table (elements) and number of instances a plugin may create.
@@ -38,7 +45,6 @@ pub struct CallState {
     /// Calls the current call counts as (a series: one per session); the
     /// log caps are multiplied by it.
     calls: u32,
-    debug: bool,
 }
 
 impl CallState {
@@ -61,7 +67,6 @@ impl CallState {
             log_bytes: 0,
             log_dropped: false,
             calls: 1,
-            debug: std::env::var("PEERWELL_LOG").is_ok_and(|v| v == "debug"),
         }
     }
 }
@@ -118,10 +123,6 @@ impl types::Host for CallState {}
 
 impl host::Host for CallState {
     fn log(&mut self, level: host::Level, message: String) {
-        let shown = match level {
-            host::Level::Debug | host::Level::Info => self.debug,
-            host::Level::Warn | host::Level::Error => true,
-        };
         let (lines, bytes) = (
             LOG_LINES.saturating_mul(self.calls),
             LOG_BYTES.saturating_mul(self.calls as usize),
@@ -129,27 +130,39 @@ impl host::Host for CallState {
         if self.log_lines >= lines || self.log_bytes + message.len() > bytes {
             if !self.log_dropped {
                 self.log_dropped = true;
-                eprintln!(
+                tracing::warn!(
+                    target: LOG_TARGET,
                     "plugin {}, group {}: further log lines dropped (at most {LOG_LINES} lines and {LOG_BYTES} bytes per call or planned session)",
-                    self.plugin, self.group
+                    self.plugin,
+                    self.group
                 );
             }
             return;
         }
         self.log_lines += 1;
         self.log_bytes += message.len();
-        if shown {
-            let name = match level {
-                host::Level::Debug => "debug",
-                host::Level::Info => "info",
-                host::Level::Warn => "warning",
-                host::Level::Error => "error",
-            };
-            let clean = log_line(&message);
-            eprintln!(
-                "plugin {}, group {}: {name}: {clean}",
-                self.plugin, self.group
-            );
+        let (plugin, group) = (&self.plugin, &self.group);
+        match level {
+            host::Level::Debug => tracing::debug!(
+                target: LOG_TARGET,
+                "plugin {plugin}, group {group}: debug: {}",
+                log_line(&message)
+            ),
+            host::Level::Info => tracing::debug!(
+                target: LOG_TARGET,
+                "plugin {plugin}, group {group}: info: {}",
+                log_line(&message)
+            ),
+            host::Level::Warn => tracing::warn!(
+                target: LOG_TARGET,
+                "plugin {plugin}, group {group}: warning: {}",
+                log_line(&message)
+            ),
+            host::Level::Error => tracing::error!(
+                target: LOG_TARGET,
+                "plugin {plugin}, group {group}: error: {}",
+                log_line(&message)
+            ),
         }
     }
 
@@ -229,6 +242,92 @@ mod tests {
         }
         assert_eq!(s.log_lines, LOG_LINES);
         assert!(s.log_dropped);
+    }
+
+    /// Records every event's level and message.
+    #[derive(Default, Clone)]
+    struct Recorder(std::sync::Arc<std::sync::Mutex<Vec<(tracing::Level, String, String)>>>);
+
+    struct Message(String);
+
+    impl tracing::field::Visit for Message {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    impl tracing::Subscriber for Recorder {
+        fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut m = Message(String::new());
+            event.record(&mut m);
+            let meta = event.metadata();
+            if let Ok(mut v) = self.0.lock() {
+                v.push((*meta.level(), meta.target().to_string(), m.0));
+            }
+        }
+        fn enter(&self, _: &tracing::span::Id) {}
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    #[test]
+    fn log_lines_are_tracing_events_with_the_whole_line() {
+        let recorder = Recorder::default();
+        let mut s = CallState::new(
+            "p",
+            "g",
+            TimeZone::UTC,
+            PlanningClock::default(),
+            &Limits::default(),
+        );
+        tracing::subscriber::with_default(recorder.clone(), || {
+            host::Host::log(&mut s, host::Level::Warn, "careful\nnow".to_string());
+            host::Host::log(&mut s, host::Level::Info, "fyi".to_string());
+            host::Host::log(&mut s, host::Level::Error, "bad".to_string());
+            for _ in 0..LOG_LINES {
+                host::Host::log(&mut s, host::Level::Debug, "x".to_string());
+            }
+        });
+        let got = recorder.0.lock().map(|v| v.clone()).unwrap_or_default();
+        assert!(got.iter().all(|(_, target, _)| target == LOG_TARGET));
+        let lines: Vec<(tracing::Level, &str)> =
+            got.iter().map(|(l, _, m)| (*l, m.as_str())).collect();
+        assert_eq!(
+            lines[0],
+            (
+                tracing::Level::WARN,
+                "plugin p, group g: warning: careful now"
+            )
+        );
+        assert_eq!(
+            lines[1],
+            (tracing::Level::DEBUG, "plugin p, group g: info: fyi")
+        );
+        assert_eq!(
+            lines[2],
+            (tracing::Level::ERROR, "plugin p, group g: error: bad")
+        );
+        assert_eq!(
+            lines[3],
+            (tracing::Level::DEBUG, "plugin p, group g: debug: x")
+        );
+        assert_eq!(lines.len(), LOG_LINES as usize + 1);
+        assert_eq!(
+            lines[LOG_LINES as usize],
+            (
+                tracing::Level::WARN,
+                "plugin p, group g: further log lines dropped (at most 50 lines and 8192 bytes per call or planned session)"
+            )
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod outbox;
 mod plan;
 mod plugin;
 mod plugin_groups;
+mod plugin_log;
 mod probe;
 mod reminders;
 mod scaffold;
@@ -48,6 +49,9 @@ pub fn main() -> ExitCode {
             };
         }
     };
+    if !matches!(cli.command, Command::Serve { .. }) {
+        plugin_log::install();
+    }
     match run(cli) {
         Ok(code) => code,
         Err(message) => {

@@ -63,7 +63,7 @@ pub trait Services: Send + Sync + 'static {
 pub enum ServeError {
     /// The `PEERWELL_*` environment has a bad value.
     #[error("error: {0}")]
-    Settings(String),
+    Settings(#[from] peerwell_config::server::EnvError),
     /// `PEERWELL_LOG` is not a log filter.
     #[error("error: {0}")]
     Logging(#[from] logging::LogError),
@@ -190,7 +190,7 @@ pub fn settings(dir: &Path, listen: Option<SocketAddr>) -> Result<ServerSettings
     };
     let mut s = file
         .with_env(|k| std::env::var(k).ok())
-        .map_err(|e| ServeError::Settings(e.to_string()))?;
+        .map_err(ServeError::Settings)?;
     if let Some(l) = listen {
         s.listen = l;
     }
