@@ -180,9 +180,14 @@ fn core_and_config_keep_runtime_engine_database_and_http_out() {
 
 // The checkers, on fabricated metadata.
 
-/// `--no-deps` metadata of workspace crates with the given dependencies
-/// (`(name, kind)`, kind `None` for normal).
-fn fake_workspace(crates: &[(&str, &[(&str, Option<&str>)])]) -> Value {
+/// A dependency `(name, kind)`, kind `None` for normal.
+type Dep = (&'static str, Option<&'static str>);
+
+/// A workspace crate and its dependencies.
+type Crate = (&'static str, &'static [Dep]);
+
+/// `--no-deps` metadata of workspace crates with the given dependencies.
+fn fake_workspace(crates: &[Crate]) -> Value {
     let packages: Vec<Value> = crates
         .iter()
         .map(|(name, deps)| {
@@ -197,10 +202,7 @@ fn fake_workspace(crates: &[(&str, &[(&str, Option<&str>)])]) -> Value {
 }
 
 /// Today's layers, correctly wired.
-fn good_workspace() -> Vec<(
-    &'static str,
-    &'static [(&'static str, Option<&'static str>)],
-)> {
+fn good_workspace() -> Vec<Crate> {
     vec![
         ("peerwell-rules", &[]),
         ("peerwell-core", &[("peerwell-rules", None), ("jiff", None)]),
@@ -229,7 +231,7 @@ fn good_workspace() -> Vec<(
 }
 
 /// The good workspace with `from`'s dependencies replaced by `deps`.
-fn with(from: &str, deps: &'static [(&'static str, Option<&'static str>)]) -> Value {
+fn with(from: &str, deps: &'static [Dep]) -> Value {
     let mut crates = good_workspace();
     for c in crates.iter_mut().filter(|c| c.0 == from) {
         c.1 = deps;
