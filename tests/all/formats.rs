@@ -4,61 +4,32 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::civil::{Date, Weekday, date, time};
+use jiff::civil::{Date, date};
 use peerwell_core::formats::{
     Format, Formats, PartitionRequest, PastSession, SessionPlan, SessionRequest, SettingDiagnostic,
 };
-use peerwell_core::model::{Cadence, Charter, Group, Person, RequiredRole, WorkingHours, Zone};
+use peerwell_core::model::{Group, Person, RequiredRole};
+use peerwell_testkit::{GroupBuilder, PersonBuilder};
 use peerwell_tests::schedule_gen::Rng;
 use proptest::prelude::*;
 
-fn zone() -> Zone {
-    Zone::iana("Europe/London").expect("bundled zone")
-}
-
 fn person(id: &str, tags: &[&str], site: Option<&str>, start: Option<Date>) -> Person {
-    Person {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: format!("Person {id}"),
-        email: format!("{id}@example.org"),
-        zone: zone(),
-        working_hours: WorkingHours::weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0)),
-        tags: tags.iter().map(|t| t.to_string()).collect(),
-        site: site.map(str::to_string),
-        start_date: start,
-        calendars: Vec::new(),
-        client_blocks: Vec::new(),
-        buffer_minutes: 0,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(id)
+        .name(format!("Person {id}"))
+        .tags(tags)
+        .site(site)
+        .start_date(start)
+        .build()
 }
 
 fn group(format: &str, members: &[String], duration: u32, settings: toml::Table) -> Group {
-    Group {
-        mail: Default::default(),
-        id: "g".to_string(),
-        name: "Team".to_string(),
-        format: format.to_string(),
-        members: members.to_vec(),
-        cadence: Cadence::Weekly,
-        duration_minutes: duration,
-        days: vec![Weekday::Tuesday],
-        earliest: time(9, 0, 0, 0),
-        latest: time(17, 0, 0, 0),
-        preferred: Vec::new(),
-        preferred_days: Vec::new(),
-        quorum: 2,
-        required_roles: Vec::new(),
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: zone(),
-        settings,
-        short_of_quorum: Default::default(),
-    }
+    GroupBuilder::new("g")
+        .name("Team")
+        .format(format)
+        .members(members)
+        .duration_minutes(duration)
+        .settings(settings)
+        .build()
 }
 
 fn table(src: &str) -> toml::Table {

@@ -16,6 +16,7 @@ mod files;
 mod first_week;
 mod formats;
 mod fuzz_regressions;
+mod layers;
 mod leaks;
 mod mail;
 mod mail_crash;

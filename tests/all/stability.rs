@@ -2,95 +2,42 @@
 //! frozen session.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use jiff::civil::{Weekday, date, time};
 use peerwell_core::busy::{BusySource, BusySpan, PersonBusy};
 use peerwell_core::formats::Formats;
 use peerwell_core::model::*;
 use peerwell_core::schedule::{Availability, GroupOutcome, Plan, Previous, SeriesTime, plan_with};
-
-fn london() -> Zone {
-    Zone::iana("Europe/London").expect("bundled zone")
-}
+use peerwell_testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 fn person(id: &str) -> Person {
-    Person {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: id.to_string(),
-        email: format!("{id}@example.org"),
-        zone: london(),
-        working_hours: WorkingHours::weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0)),
-        tags: Vec::new(),
-        site: None,
-        start_date: None,
-        calendars: Vec::new(),
-        client_blocks: Vec::new(),
-        buffer_minutes: 0,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(id).build()
 }
 
 fn group(id: &str, members: &[&str]) -> Group {
-    Group {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: id.to_string(),
-        format: "check-in".to_string(),
-        members: members.iter().map(|m| m.to_string()).collect(),
-        cadence: Cadence::Weekly,
-        duration_minutes: 60,
-        days: vec![Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday],
-        earliest: time(9, 0, 0, 0),
-        latest: time(12, 0, 0, 0),
-        preferred: Vec::new(),
-        preferred_days: Vec::new(),
-        quorum: members.len() as u32,
-        required_roles: Vec::new(),
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: london(),
-        settings: toml::Table::new(),
-        short_of_quorum: ShortOfQuorum::Skip,
-    }
+    GroupBuilder::new(id)
+        .members(members)
+        .days(&[Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday])
+        .window(time(9, 0, 0, 0), time(12, 0, 0, 0))
+        .quorum(members.len() as u32)
+        .short_of_quorum(ShortOfQuorum::Skip)
+        .build()
 }
 
 /// Five groups sharing `hub`, so no two can meet at once.
 fn org() -> Organization {
     let ids = ["hub", "a1", "b1", "c1", "d1", "e1"];
-    let groups = vec![
-        group("a", &["hub", "a1"]),
-        group("b", &["hub", "b1"]),
-        group("c", &["hub", "c1"]),
-        group("d", &["hub", "d1"]),
-        group("e", &["a1", "e1"]),
-    ];
-    Organization {
-        formats: Default::default(),
-        org: Org {
-            mail: Default::default(),
-            partner_contact: Default::default(),
-            dir: PathBuf::from("."),
-            name: "Clinic".to_string(),
-            zone: london(),
-            working_hours: WorkingHours::default(),
-            horizon_weeks: 6,
-            start: None,
-            holidays: Vec::new(),
-            holiday_calendars: Vec::new(),
-            buffer_minutes: 0,
-            client_facing: ClientFacing::All,
-            store: Default::default(),
-            feeds: FeedSettings::default(),
-            weekly_cap_minutes: None,
-        },
-        people: ids.iter().map(|i| (i.to_string(), person(i))).collect(),
-        groups,
-    }
+    OrganizationBuilder::new()
+        .working_hours(WorkingHours::default())
+        .people(ids.iter().map(|i| person(i)))
+        .groups([
+            group("a", &["hub", "a1"]),
+            group("b", &["hub", "b1"]),
+            group("c", &["hub", "c1"]),
+            group("d", &["hub", "d1"]),
+            group("e", &["a1", "e1"]),
+        ])
+        .build()
 }
 
 /// Six weeks across London's change to summer time.

@@ -5,18 +5,15 @@
 //! placed so that both America/New_York and Europe/London change their
 //! clocks inside them.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
-
 use jiff::civil::{Date, Time, Weekday, date};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, ToSpan};
 use peerwell_core::busy::{BusySource, BusySpan, PersonBusy};
 use peerwell_core::model::{
-    Cadence, Charter, ClientFacing, FeedSettings, Group, Horizon, Interval, Org, Organization,
-    Person, RequiredRole, WorkingHours, Zone,
+    Cadence, Group, Horizon, Interval, Organization, Person, RequiredRole, WorkingHours, Zone,
 };
 use peerwell_core::schedule::Availability;
+use peerwell_testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 /// A small deterministic generator (SplitMix64).
 pub struct Rng(u64);
@@ -154,25 +151,20 @@ fn person(rng: &mut Rng, i: usize, zones: &[&str], horizon: Horizon) -> Person {
     } else {
         None
     };
-    Person {
-        mail: Default::default(),
-        id: format!("p{i:02}"),
-        name: format!("Person {i}"),
-        email: format!("p{i}@example.org"),
-        zone: zone(rng.pick::<&str>(zones)),
-        working_hours: working_hours(rng),
-        tags,
-        site: None,
-        start_date,
-        calendars: Vec::new(),
-        client_blocks: Vec::new(),
-        buffer_minutes: *rng.pick(&[0, 10, 15, 30]),
-        weekly_cap_minutes: if rng.chance(30) {
+    PersonBuilder::new(&format!("p{i:02}"))
+        .name(format!("Person {i}"))
+        .email(format!("p{i}@example.org"))
+        .zone(zone(rng.pick::<&str>(zones)))
+        .working_hours(working_hours(rng))
+        .tags(&tags)
+        .start_date(start_date)
+        .buffer_minutes(*rng.pick(&[0, 10, 15, 30]))
+        .weekly_cap_minutes(if rng.chance(30) {
             Some(*rng.pick(&[30, 60, 90, 120]))
         } else {
             None
-        },
-    }
+        })
+        .build()
 }
 
 fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
@@ -222,34 +214,25 @@ fn group(rng: &mut Rng, i: usize, people: &[String], zones: &[&str]) -> Group {
     } else {
         days.iter().copied().take(1).collect()
     };
-    Group {
-        mail: Default::default(),
-        id: format!("g{i}"),
-        name: format!("Group {i}"),
-        format: if rng.chance(15) { "pairs" } else { "check-in" }.to_string(),
-        members,
-        cadence,
-        duration_minutes: duration,
-        days,
-        earliest: hm(earliest),
-        latest: hm(latest),
-        preferred,
-        preferred_days,
-        quorum,
-        required_roles,
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: zone(rng.pick::<&str>(zones)),
-        settings: toml::Table::new(),
-        short_of_quorum: if rng.chance(70) {
+    GroupBuilder::new(&format!("g{i}"))
+        .name(format!("Group {i}"))
+        .format(if rng.chance(15) { "pairs" } else { "check-in" })
+        .members(&members)
+        .cadence(cadence)
+        .duration_minutes(duration)
+        .days(&days)
+        .window(hm(earliest), hm(latest))
+        .preferred(preferred)
+        .preferred_days(&preferred_days)
+        .quorum(quorum)
+        .required_roles(required_roles)
+        .zone(zone(rng.pick::<&str>(zones)))
+        .short_of_quorum(if rng.chance(70) {
             peerwell_core::model::ShortOfQuorum::Move
         } else {
             peerwell_core::model::ShortOfQuorum::Skip
-        },
-    }
+        })
+        .build()
 }
 
 /// A random organization: 2–20 people in 1–3 zones (some with weekly
@@ -336,33 +319,19 @@ fn assemble(
             horizon.start.checked_add(rng.range(0, days).days()).ok()
         })
         .collect();
-    let org = Org {
-        mail: Default::default(),
-        partner_contact: Default::default(),
-        dir: PathBuf::from("."),
-        name: "Generated clinic".to_string(),
-        zone: zone(zones[0]),
-        working_hours: WorkingHours::default(),
-        horizon_weeks: horizon.weeks,
-        start: Some(horizon.start),
-        holidays,
-        holiday_calendars: Vec::new(),
-        buffer_minutes: 15,
-        client_facing: ClientFacing::All,
-        store: Default::default(),
-        feeds: FeedSettings::default(),
-        weekly_cap_minutes: None,
-    };
+    let org = OrganizationBuilder::new()
+        .name("Generated clinic")
+        .zone(zone(zones[0]))
+        .working_hours(WorkingHours::default())
+        .horizon_weeks(horizon.weeks)
+        .start(Some(horizon.start))
+        .holidays(holidays)
+        .buffer_minutes(15)
+        .people(people)
+        .groups(groups)
+        .build();
     Generated {
-        org: Organization {
-            formats: Default::default(),
-            org,
-            people: people
-                .into_iter()
-                .map(|p| (p.id.clone(), p))
-                .collect::<BTreeMap<_, _>>(),
-            groups,
-        },
+        org,
         availability,
         horizon,
     }

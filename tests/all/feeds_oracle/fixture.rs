@@ -5,7 +5,6 @@
 //! breaks in names and text.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use jiff::Timestamp;
 use jiff::ToSpan;
@@ -14,10 +13,10 @@ use jiff::civil::{Date, Time, date, time};
 use peerwell_core::feeds::FeedOptions;
 use peerwell_core::formats::{AgendaItem, RoleAssignment, SessionPlan};
 use peerwell_core::model::{
-    Cadence, Charter, ClientFacing, Escalation, FeedSettings, Group, Horizon, Org, Organization,
-    Person, WorkingHours, Zone,
+    Charter, Escalation, FeedSettings, Horizon, Organization, Person, Zone,
 };
 use peerwell_core::schedule::{Plan, Session};
+use peerwell_testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 pub const ORG_NAME: &str = "Riverbend Community Mental Health, Inc.; East";
 pub const ORG_SLUG: &str = "riverbend-community-mental-health-inc-east";
@@ -27,21 +26,14 @@ fn zone(name: &str) -> Zone {
 }
 
 fn person(id: &str, name: &str, zone_name: &str) -> Person {
-    Person {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: name.to_string(),
-        email: format!("{id}@riverbend.example.org"),
-        zone: zone(zone_name),
-        working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0)),
-        tags: vec!["clinician".to_string()],
-        site: None,
-        start_date: None,
-        calendars: vec![],
-        client_blocks: vec![],
-        buffer_minutes: 15,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(id)
+        .name(name)
+        .email(format!("{id}@riverbend.example.org"))
+        .zone(zone(zone_name))
+        .weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0))
+        .tags(&["clinician"])
+        .buffer_minutes(15)
+        .build()
 }
 
 struct GroupSpec {
@@ -140,24 +132,14 @@ pub fn organization() -> Organization {
         person("kai", "Kai; the Second", "Australia/Sydney"),
         person("priya", "Priya Raghunathan", "Asia/Kolkata"),
     ];
-    let groups = specs()
-        .into_iter()
-        .map(|s| Group {
-            mail: Default::default(),
-            id: s.id.to_string(),
-            name: s.name.to_string(),
-            format: "check-in".to_string(),
-            members: s.members.iter().map(|m| m.to_string()).collect(),
-            cadence: Cadence::Weekly,
-            duration_minutes: s.minutes,
-            days: vec![s.first.weekday()],
-            earliest: time(7, 0, 0, 0),
-            latest: time(19, 0, 0, 0),
-            preferred: vec![],
-            preferred_days: Vec::new(),
-            quorum: 2,
-            required_roles: vec![],
-            charter: Charter {
+    let groups = specs().into_iter().map(|s| {
+        GroupBuilder::new(s.id)
+            .name(s.name)
+            .members(s.members)
+            .duration_minutes(s.minutes)
+            .days(&[s.first.weekday()])
+            .window(time(7, 0, 0, 0), time(19, 0, 0, 0))
+            .charter(Charter {
                 purpose: "Buffer secondary traumatic stress, together; \\ no agenda, no notes."
                     .to_string(),
                 boundaries:
@@ -165,8 +147,8 @@ pub fn organization() -> Organization {
                         .to_string(),
                 open: s.id != "kolkata-debrief",
                 size_limit: Some(8),
-            },
-            escalation: vec![
+            })
+            .escalation(vec![
                 Escalation {
                     name: "Employee assistance (EAP)".to_string(),
                     contact: "+1 555 0100, eap.help@care.example.com".to_string(),
@@ -177,39 +159,28 @@ pub fn organization() -> Organization {
                     contact: "Room 3".to_string(),
                     note: None,
                 },
-            ],
-            location: s.location.map(str::to_string),
-            video_url: s.video.map(str::to_string),
-            neutral_title: s.neutral,
-            zone: zone(s.zone),
-            settings: toml::Table::new(),
-            short_of_quorum: peerwell_core::model::ShortOfQuorum::Move,
+            ])
+            .location(s.location)
+            .video_url(s.video)
+            .neutral_title(s.neutral)
+            .zone(zone(s.zone))
+            .short_of_quorum(peerwell_core::model::ShortOfQuorum::Move)
+            .build()
+    });
+    OrganizationBuilder::new()
+        .dir("/nonexistent")
+        .name(ORG_NAME)
+        .zone(zone("America/New_York"))
+        .weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0))
+        .horizon_weeks(12)
+        .start(Some(date(2026, 2, 23)))
+        .buffer_minutes(15)
+        .feeds(FeedSettings {
+            refresh_minutes: 360,
         })
-        .collect();
-    Organization {
-        formats: Default::default(),
-        org: Org {
-            mail: Default::default(),
-            partner_contact: Default::default(),
-            dir: PathBuf::from("/nonexistent"),
-            name: ORG_NAME.to_string(),
-            zone: zone("America/New_York"),
-            working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0)),
-            horizon_weeks: 12,
-            start: Some(date(2026, 2, 23)),
-            holidays: vec![],
-            holiday_calendars: vec![],
-            buffer_minutes: 15,
-            client_facing: ClientFacing::All,
-            store: Default::default(),
-            feeds: FeedSettings {
-                refresh_minutes: 360,
-            },
-            weekly_cap_minutes: None,
-        },
-        people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
-        groups,
-    }
+        .people(people)
+        .groups(groups)
+        .build()
 }
 
 fn long_detail(i: u32) -> String {

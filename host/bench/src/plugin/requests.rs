@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use jiff::civil::{Date, Time, Weekday, date, time};
+use jiff::civil::{Date, Time, date, time};
 use peerwell_core::formats::{
     PastSession, SeriesItem, SeriesRequest, SeriesSession, SessionPlan, SessionRequest,
 };
-use peerwell_core::model::{Cadence, Charter, Group, Person, WorkingHours, Zone};
+use peerwell_core::model::{Group, Person, Zone};
+use peerwell_testkit::{GroupBuilder, PersonBuilder};
 
 /// Sessions in a series (history grows to `SESSIONS - 1` past sessions).
 pub const SESSIONS: usize = 12;
@@ -29,49 +30,25 @@ fn member(i: usize) -> String {
 }
 
 fn person(id: &str) -> Person {
-    Person {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: format!("Member {id}"),
-        email: format!("{id}@bench.example"),
-        zone: zone(),
-        working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(18, 0, 0, 0)),
-        tags: vec!["clinician".to_string()],
-        site: None,
-        start_date: None,
-        calendars: Vec::new(),
-        client_blocks: Vec::new(),
-        buffer_minutes: 0,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(id)
+        .name(format!("Member {id}"))
+        .email(format!("{id}@bench.example"))
+        .zone(zone())
+        .weekdays(time(8, 0, 0, 0), time(18, 0, 0, 0))
+        .tags(&["clinician"])
+        .build()
 }
 
 /// A weekly 60-minute group of six on format `format`, quorum 3.
 pub fn group(format: &str) -> Group {
-    Group {
-        mail: Default::default(),
-        id: "bench-group".to_string(),
-        name: "Bench peer group".to_string(),
-        format: format.to_string(),
-        members: (0..MEMBERS).map(member).collect(),
-        cadence: Cadence::Weekly,
-        duration_minutes: 60,
-        days: vec![Weekday::Tuesday],
-        earliest: time(8, 0, 0, 0),
-        latest: time(18, 0, 0, 0),
-        preferred: Vec::new(),
-        preferred_days: Vec::new(),
-        quorum: 3,
-        required_roles: Vec::new(),
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: zone(),
-        settings: toml::Table::new(),
-        short_of_quorum: Default::default(),
-    }
+    GroupBuilder::new("bench-group")
+        .name("Bench peer group")
+        .format(format)
+        .members(&(0..MEMBERS).map(member).collect::<Vec<_>>())
+        .window(time(8, 0, 0, 0), time(18, 0, 0, 0))
+        .quorum(3)
+        .zone(zone())
+        .build()
 }
 
 /// One session's fixed inputs.
