@@ -35,11 +35,13 @@ mod relax;
 mod series;
 pub mod solver;
 
+pub use evaluate::Skip;
 pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
 pub use explain_pairs::{CycleReport, PairReport};
 pub use misses::{Missed, Misses, misses};
 pub use planner::{plan, plan_with};
 pub use relax::Relaxation;
+pub use series::Placement;
 
 /// Each person's busy time, or why it is unavailable (a calendar failed to
 /// read — the text names the file and line, never event text). Members with
@@ -93,8 +95,69 @@ pub struct SeriesTime {
 /// An occurrence of the series that did not take place, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
+    /// Local date of the occurrence in the group's zone.
     pub date: Date,
-    pub reason: String,
+    /// Why it does not take place; its text is what users read.
+    pub reason: SkipReason,
+}
+
+/// Why an occurrence does not take place. Its `Display` text is the reason
+/// users read in `plan`, notices and explanations; it never holds event
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The occurrence cannot be held at its series time, and is not moved.
+    Occurrence(Skip),
+    /// Short of quorum or a role at its series time, and no other time in
+    /// its week holds it.
+    NotMoved(Skip),
+    /// A subgroup of a partitioned group found no common free time.
+    NoCommonTime {
+        /// Ids of the subgroup's members, in group member order.
+        members: Vec<String>,
+        /// The Monday of the week searched.
+        week: Date,
+    },
+}
+
+impl SkipReason {
+    /// Whether the occurrence falls on a holiday (HR is not told of those).
+    pub fn is_holiday(&self) -> bool {
+        matches!(
+            self,
+            SkipReason::Occurrence(Skip::Holiday) | SkipReason::NotMoved(Skip::Holiday)
+        )
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Occurrence(skip) => write!(f, "{skip}"),
+            SkipReason::NotMoved(skip) => {
+                write!(f, "{skip}; no other time in its week holds it")
+            }
+            SkipReason::NoCommonTime { members, week } => write!(
+                f,
+                "no common free time for {} in the week of {week}",
+                members.join(", ")
+            ),
+        }
+    }
+}
+
+/// Compares the reason's text, as users read it.
+impl PartialEq<str> for SkipReason {
+    fn eq(&self, other: &str) -> bool {
+        self.to_string() == other
+    }
+}
+
+/// Compares the reason's text, as users read it.
+impl PartialEq<&str> for SkipReason {
+    fn eq(&self, other: &&str) -> bool {
+        self.to_string() == *other
+    }
 }
 
 /// What happened to one group.

@@ -22,7 +22,7 @@ use super::evaluate::{Context, Setup};
 use super::members::Bookings;
 use super::realise::{self, Frame, Held};
 use super::series::{self, occurrence_dates};
-use super::{SeriesTime, Skipped};
+use super::{SeriesTime, SkipReason, Skipped};
 use crate::formats::{Format, PartitionRequest};
 use crate::model::{Horizon, Organization};
 
@@ -181,18 +181,17 @@ pub fn plan(
                     held.push(h);
                 }
                 None => {
-                    let names: Vec<&str> = sub
+                    let members = sub
                         .iter()
                         .filter_map(|p| setup.members.get(*p))
-                        .map(|m| m.person.id.as_str())
+                        .map(|m| m.person.id.clone())
                         .collect();
                     skipped.push(Skipped {
                         date: c.date,
-                        reason: format!(
-                            "no common free time for {} in the week of {}",
-                            names.join(", "),
-                            c.week
-                        ),
+                        reason: SkipReason::NoCommonTime {
+                            members,
+                            week: c.week,
+                        },
                     });
                 }
             }

@@ -16,7 +16,7 @@ use jiff::{Timestamp, ToSpan};
 use super::evaluate::{self, Context, Setup, Skip};
 use super::members::Bookings;
 use super::series::{self, place};
-use super::{SeriesTime, Session, Skipped};
+use super::{SeriesTime, Session, SkipReason, Skipped};
 use crate::formats::{Format, PastSession, SeriesItem, SeriesRequest, SeriesSession};
 use crate::model::{Horizon, Interval, ShortOfQuorum};
 
@@ -108,10 +108,12 @@ pub fn series(setup: &Setup<'_, '_>, chosen: SeriesTime, cx: &Context<'_>) -> Re
                     skip,
                 });
             }
-            (skip, _) => out.skipped.push(Skipped {
+            (Some(skip), _) => out.skipped.push(Skipped {
                 date: occ.date,
-                reason: skip.map(|s| s.to_string()).unwrap_or_default(),
+                reason: SkipReason::Occurrence(skip),
             }),
+            // Every occurrence without a slot carries the reason why.
+            (None, None) => {}
         }
     }
     out
@@ -224,7 +226,7 @@ pub fn move_or_skip(
         }
         None => Err(Skipped {
             date: pending.date,
-            reason: format!("{}; no other time in its week holds it", pending.skip),
+            reason: SkipReason::NotMoved(pending.skip.clone()),
         }),
     }
 }
