@@ -90,6 +90,7 @@ pub struct Solution {
 }
 
 mod check;
+pub use check::Violation;
 mod copies;
 mod decompose;
 mod exact;
@@ -141,7 +142,7 @@ pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
 
 /// Validates a solution independently (conflicts, caps, fixed bookings,
 /// option indices, the claimed counts); `Err` names the first violation.
-pub fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
+pub fn check(problem: &Problem, solution: &Solution) -> Result<(), Violation> {
     check::check(problem, solution)
 }
 
