@@ -65,6 +65,7 @@ impl Settings {
 }
 
 impl CheckIn {
+    /// The format's name in policy files.
     pub const NAME: &'static str = "check-in";
 }
 

@@ -31,6 +31,7 @@ pub enum Block {
     UnreadableCalendar,
     /// The session is before the member's start date.
     BeforeStartDate(Date),
+    /// The session falls outside the member's working hours.
     OutsideWorkingHours,
     /// Client-facing busy time from this source.
     ClientTime(BusySource),
@@ -98,6 +99,7 @@ pub struct OccurrenceReport {
 /// One candidate series time and how it fares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateReport {
+    /// The candidate series time.
     pub series: SeriesTime,
     /// Occurrences that would take place.
     pub held: u32,

@@ -47,7 +47,20 @@ pub use series::Placement;
 /// read — the text names the file and line, never event text). Members with
 /// `Err` block only their own groups ([`GroupOutcome::Blocked`]). A person
 /// missing from the map has no busy time.
-pub type Availability = BTreeMap<String, Result<PersonBusy, String>>;
+pub type Availability = BTreeMap<String, Result<PersonBusy, Unreadable>>;
+
+/// Why a person's busy time is unavailable: the message of the calendar
+/// error that made it so (file and line, never event text), kept as text
+/// so that availability stays cheap to clone and compare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(pub String);
+
+impl From<String> for Unreadable {
+    fn from(message: String) -> Self {
+        Unreadable(message)
+    }
+}
 
 /// The English name of a weekday, e.g. "Tuesday".
 pub fn weekday_name(w: Weekday) -> &'static str {
@@ -65,13 +78,16 @@ pub fn weekday_name(w: Weekday) -> &'static str {
 /// One planned session of a group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
+    /// The group's id.
     pub group: String,
     /// 0-based index in the series (counts skipped occurrences too), so a
     /// session keeps its identity when others change.
     pub index: u32,
     /// Local date in the group's zone.
     pub date: Date,
+    /// When the session starts.
     pub start: Timestamp,
+    /// When the session ends.
     pub end: Timestamp,
     /// Members who attend, in the group's member order.
     pub attendees: Vec<String>,
@@ -88,7 +104,9 @@ pub struct Session {
 /// group's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeriesTime {
+    /// The weekday of every occurrence.
     pub weekday: Weekday,
+    /// The local start time in the group's zone.
     pub start: Time,
 }
 
@@ -163,24 +181,37 @@ impl PartialEq<&str> for SkipReason {
 /// What happened to one group.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupOutcome {
+    /// The group has one series time.
     Scheduled {
+        /// The series time.
         series: SeriesTime,
+        /// Occurrences of the series that do not take place.
         skipped: Vec<Skipped>,
     },
     /// The format split the group into subgroups (e.g. buddy pairs) that
     /// each met at their own time; `skipped` lists subgroups that found no
     /// common free time.
-    Partitioned { skipped: Vec<Skipped> },
+    Partitioned {
+        /// Subgroups that found no common free time, by cycle date.
+        skipped: Vec<Skipped>,
+    },
     /// No time fits; the explanation says why.
-    Unscheduled { reason: String },
+    Unscheduled {
+        /// Why no candidate time holds the group.
+        reason: String,
+    },
     /// The group cannot be planned because an input it depends on is broken
     /// (a member's calendar, its format); other groups are unaffected.
-    Blocked { reason: String },
+    Blocked {
+        /// What is broken, naming the file or format, never event text.
+        reason: String,
+    },
 }
 
 /// The plan for the whole organization over the horizon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The planning horizon.
     pub horizon: Horizon,
     /// Sorted by start, then group id.
     pub sessions: Vec<Session>,
