@@ -167,14 +167,14 @@ impl std::fmt::Display for SkipReason {
 /// Compares the reason's text, as users read it.
 impl PartialEq<str> for SkipReason {
     fn eq(&self, other: &str) -> bool {
-        self.to_string() == other
+        self.to_string().as_str() == other
     }
 }
 
 /// Compares the reason's text, as users read it.
 impl PartialEq<&str> for SkipReason {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        self == *other
     }
 }
 

@@ -251,7 +251,8 @@ impl<'a, 'o> Pass<'a, 'o> {
                 continue;
             };
             match partition::cycles(&setup, format, planner.org, &cx) {
-                Err(reason) => {
+                Err(e) => {
+                    let reason = e.to_string();
                     self.outcomes.insert(id, GroupOutcome::Blocked { reason });
                 }
                 Ok(Some(cycles)) => {

@@ -9,6 +9,9 @@ use super::{Problem, Solution, WEEK_MINUTES};
 /// fixed time).
 type Held = (u32, u32, u128, Option<usize>);
 
+/// Each person's bookings, the groups scheduled and the score.
+type Tally = (BTreeMap<u32, Vec<Held>>, usize, i64);
+
 /// The first rule a solution breaks, found by [`super::check`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Violation {
@@ -146,10 +149,7 @@ pub(super) fn check(problem: &Problem, solution: &Solution) -> Result<(), Violat
 
 /// Each person's bookings by the chosen options, with the number of groups
 /// scheduled and the score, once every choice is checked to be well formed.
-fn chosen_bookings(
-    problem: &Problem,
-    solution: &Solution,
-) -> Result<(BTreeMap<u32, Vec<Held>>, usize, i64), Violation> {
+fn chosen_bookings(problem: &Problem, solution: &Solution) -> Result<Tally, Violation> {
     let mut held: BTreeMap<u32, Vec<Held>> = BTreeMap::new();
     let mut scheduled = 0usize;
     let mut score = 0i64;
