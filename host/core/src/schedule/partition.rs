@@ -24,7 +24,7 @@ use super::realise::{self, Frame, Held};
 use super::series::{self, occurrence_dates};
 use super::{SeriesTime, SkipReason, Skipped};
 use crate::formats::{Format, FormatError, PartitionRequest};
-use crate::model::{Horizon, Organization};
+use crate::model::{Group, Horizon, Organization};
 
 /// One cycle of a partitioned group.
 #[derive(Debug, Clone)]
@@ -114,23 +114,7 @@ pub fn cycles(
             history.push(parts);
             continue;
         }
-        let mut subgroups = Vec::new();
-        for part in &parts {
-            let mut positions = BTreeSet::new();
-            for id in part {
-                let p = g.members.iter().position(|m| m == id).ok_or_else(|| {
-                    PartitionError::UnknownMember {
-                        format: g.format.clone(),
-                        member: id.clone(),
-                        group: g.id.clone(),
-                    }
-                })?;
-                positions.insert(p);
-            }
-            if !positions.is_empty() {
-                subgroups.push(positions.into_iter().collect());
-            }
-        }
+        let subgroups = positions(g, &parts)?;
         history.push(parts);
         out.push(Cycle {
             cycle,
@@ -140,6 +124,28 @@ pub fn cycles(
         });
     }
     Ok(split.then_some(out))
+}
+
+/// The non-empty subgroups of `parts` as member positions in group order.
+fn positions(g: &Group, parts: &[Vec<String>]) -> Result<Vec<Vec<usize>>, PartitionError> {
+    let mut subgroups = Vec::new();
+    for part in parts {
+        let mut positions = BTreeSet::new();
+        for id in part {
+            let p = g.members.iter().position(|m| m == id).ok_or_else(|| {
+                PartitionError::UnknownMember {
+                    format: g.format.clone(),
+                    member: id.clone(),
+                    group: g.id.clone(),
+                }
+            })?;
+            positions.insert(p);
+        }
+        if !positions.is_empty() {
+            subgroups.push(positions.into_iter().collect());
+        }
+    }
+    Ok(subgroups)
 }
 
 /// Finds each subgroup's common free time in its cycle's week (preferred
