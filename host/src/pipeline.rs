@@ -265,7 +265,7 @@ fn load_inner(dir: &Path, overrides: Overrides, urls: &FetchUrls<'_>) -> Result<
                 availability.insert(person.id.clone(), Ok(busy));
             }
             Err(e) => {
-                availability.insert(person.id.clone(), Err(e.to_string()));
+                availability.insert(person.id.clone(), Err(e.to_string().into()));
                 calendar_errors.push((person.id.clone(), e));
             }
         }

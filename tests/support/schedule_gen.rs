@@ -295,7 +295,7 @@ fn staff(rng: &mut Rng, least: i64) -> (Horizon, Vec<&'static str>, Vec<Person>,
     let mut availability = Availability::new();
     for p in &people {
         let b = if rng.chance(4) {
-            Err("calendar `cal.ics` line 3: cannot read".to_string())
+            Err("calendar `cal.ics` line 3: cannot read".to_string().into())
         } else {
             Ok(busy(rng, p, horizon))
         };

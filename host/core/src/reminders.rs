@@ -41,14 +41,17 @@ impl Default for Timing {
 /// One message to one member about one session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reminder {
+    /// The session's group id.
     pub group: String,
     /// The session's index in its series.
     pub index: u32,
     /// Recipient's member id.
     pub recipient: String,
+    /// Why it is sent.
     pub kind: ReminderKind,
     /// When it is due.
     pub due: Timestamp,
+    /// The mail subject.
     pub subject: String,
     /// Plain text with `\n` line breaks.
     pub body: String,

@@ -219,12 +219,12 @@ pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                     "start": series.start.strftime("%H:%M").to_string(),
                     "time_zone": g.zone.name,
                 },
-                "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason})).collect::<Vec<_>>(),
+                "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason.to_string()})).collect::<Vec<_>>(),
             }),
             Some(GroupOutcome::Partitioned { skipped }) => json!({
                 "id": g.id,
                 "status": "partitioned",
-                "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason})).collect::<Vec<_>>(),
+                "skipped": skipped.iter().map(|k| json!({"date": k.date.to_string(), "reason": k.reason.to_string()})).collect::<Vec<_>>(),
             }),
             Some(GroupOutcome::Unscheduled { reason }) => {
                 json!({"id": g.id, "status": "unscheduled", "reason": reason})

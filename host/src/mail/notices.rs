@@ -13,8 +13,9 @@ use jiff::tz::TimeZone;
 use super::enqueue::{Item, item};
 use crate::state::Snapshot;
 use peerwell_core::formats::ReminderKind;
+use peerwell_core::model::Group;
 use peerwell_core::reminders;
-use peerwell_core::schedule::{self, GroupOutcome, Session};
+use peerwell_core::schedule::{self, GroupOutcome, Session, Skipped};
 use peerwell_store::outbox::MessageKind;
 use peerwell_store::pending::{PendingKind, PendingNotice};
 
@@ -162,6 +163,98 @@ fn moved_from(snapshot: &Snapshot, group: &str, start: Timestamp) -> Option<jiff
 /// clear it.
 pub(super) type AlertUpdates = Vec<(String, Option<(String, Timestamp)>)>;
 
+/// Why a group has no time, as the alert state records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AlertKind {
+    /// An input the group depends on is broken.
+    Blocked,
+    /// No time fits.
+    Unscheduled,
+}
+
+impl AlertKind {
+    /// The kind of a group's outcome, when it has no time.
+    fn of(outcome: &GroupOutcome) -> Option<(AlertKind, &str)> {
+        match outcome {
+            GroupOutcome::Blocked { reason } => Some((AlertKind::Blocked, reason)),
+            GroupOutcome::Unscheduled { reason } => Some((AlertKind::Unscheduled, reason)),
+            GroupOutcome::Scheduled { .. } | GroupOutcome::Partitioned { .. } => None,
+        }
+    }
+
+    /// The name recorded in the alert state and in notice keys.
+    fn as_str(self) -> &'static str {
+        match self {
+            AlertKind::Blocked => "blocked",
+            AlertKind::Unscheduled => "unscheduled",
+        }
+    }
+}
+
+/// One HR notice about a group, before it is addressed to each contact.
+enum HrNotice<'a> {
+    /// The group newly has no time; `explanation` is the planner's.
+    NoTime {
+        kind: AlertKind,
+        reason: &'a str,
+        explanation: String,
+    },
+    /// An occurrence still ahead does not take place.
+    Skipped(&'a Skipped),
+}
+
+impl HrNotice<'_> {
+    /// The notice's tag in its outbox key: each is sent once.
+    fn tag(&self, now: Timestamp) -> String {
+        match self {
+            HrNotice::NoTime { kind, .. } => format!("hr-{}-{}", kind.as_str(), now.as_second()),
+            HrNotice::Skipped(s) => format!("hr-short-{}", s.date),
+        }
+    }
+
+    /// The mail subject.
+    fn subject(&self, group: &Group) -> String {
+        match self {
+            HrNotice::NoTime { .. } => format!("peerwell: {} has no time", group.name),
+            HrNotice::Skipped(s) => format!(
+                "peerwell: {} does not meet on {}",
+                group.name,
+                s.date.strftime("%a %-d %b %Y")
+            ),
+        }
+    }
+
+    /// The text between the greeting and the signature.
+    fn text(&self, group: &Group) -> String {
+        match self {
+            HrNotice::NoTime {
+                kind,
+                reason,
+                explanation,
+            } => {
+                let headline = match kind {
+                    AlertKind::Blocked => format!("{} cannot be planned: {reason}.", group.name),
+                    AlertKind::Unscheduled => {
+                        format!("{} has lost its time: no time fits. {reason}.", group.name)
+                    }
+                };
+                format!(
+                    "{headline}\n\nWhy, in detail:\n\n{}",
+                    explanation.trim_end()
+                )
+            }
+            HrNotice::Skipped(s) => format!(
+                "{} ({}) does not meet on {}: {}.\n\nThe other sessions of the series keep their time. Run `peerwell plan --explain --group {}` for the full picture.",
+                group.name,
+                group.id,
+                s.date.strftime("%A %-d %B %Y"),
+                s.reason,
+                group.id
+            ),
+        }
+    }
+}
+
 /// HR notices for groups that newly lost their time or skip an occurrence
 /// still ahead, and the alert state to record. A group that stays without
 /// time is announced once; once it has a time again, a later loss is
@@ -171,9 +264,7 @@ pub(super) fn hr<'a>(
     now: Timestamp,
     alerts: &BTreeMap<String, (String, Timestamp)>,
 ) -> (Vec<Item<'a>>, AlertUpdates) {
-    let loaded = &snapshot.loaded;
-    let org = &loaded.org;
-    let contacts = &org.org.mail.hr;
+    let org = &snapshot.loaded.org;
     let today = now.to_zoned(org.org.zone.tz.clone()).date();
     let mut items = Vec::new();
     let mut updates = Vec::new();
@@ -181,91 +272,100 @@ pub(super) fn hr<'a>(
         let Some(group) = org.groups.iter().find(|g| &g.id == group_id) else {
             continue;
         };
-        let mut notices: Vec<(String, String, String)> = Vec::new();
-        match outcome {
-            GroupOutcome::Unscheduled { reason } | GroupOutcome::Blocked { reason } => {
-                let kind = if matches!(outcome, GroupOutcome::Blocked { .. }) {
-                    "blocked"
-                } else {
-                    "unscheduled"
-                };
-                if alerts.get(group_id).is_some_and(|(k, _)| k == kind) {
+        let notices = match AlertKind::of(outcome) {
+            Some((kind, reason)) => {
+                if alerts
+                    .get(group_id)
+                    .is_some_and(|(k, _)| k == kind.as_str())
+                {
                     continue;
                 }
-                updates.push((group_id.clone(), Some((kind.to_string(), now))));
-                let explanation = schedule::explain(
-                    org,
-                    &loaded.availability,
-                    loaded.horizon,
-                    &loaded.formats,
-                    group_id,
-                )
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-                let headline = if kind == "blocked" {
-                    format!("{} cannot be planned: {reason}.", group.name)
-                } else {
-                    format!("{} has lost its time: no time fits. {reason}.", group.name)
-                };
-                notices.push((
-                    format!("hr-{kind}-{}", now.as_second()),
-                    format!("peerwell: {} has no time", group.name),
-                    format!(
-                        "{headline}\n\nWhy, in detail:\n\n{}",
-                        explanation.trim_end()
-                    ),
-                ));
+                updates.push((group_id.clone(), Some((kind.as_str().to_string(), now))));
+                vec![no_time(snapshot, group_id, kind, reason)]
             }
-            GroupOutcome::Scheduled { skipped, .. } | GroupOutcome::Partitioned { skipped } => {
+            None => {
                 if alerts.contains_key(group_id) {
                     updates.push((group_id.clone(), None));
                 }
-                for s in skipped
-                    .iter()
-                    .filter(|s| s.date >= today && !s.reason.starts_with("holiday"))
-                {
-                    notices.push((
-                        format!("hr-short-{}", s.date),
-                        format!(
-                            "peerwell: {} does not meet on {}",
-                            group.name,
-                            s.date.strftime("%a %-d %b %Y")
-                        ),
-                        format!(
-                            "{} ({}) does not meet on {}: {}.\n\nThe other sessions of the series keep their time. Run `peerwell plan --explain --group {}` for the full picture.",
-                            group.name,
-                            group.id,
-                            s.date.strftime("%A %-d %B %Y"),
-                            s.reason,
-                            group.id
-                        ),
-                    ));
-                }
+                skipped_ahead(outcome, today)
             }
-        }
-        for (tag, subject, text) in notices {
-            for c in contacts {
-                items.push(Item {
-                    key: format!("{group_id}/-/{tag}/hr:{}", c.email),
-                    kind: MessageKind::Hr,
-                    group,
-                    index: None,
-                    recipient: format!("hr:{}", c.email),
-                    to_name: c.name.clone(),
-                    to: c.email.clone(),
-                    subject: subject.clone(),
-                    body: format!(
-                        "Hello {},\n\n{text}\n\n— peerwell for {}",
-                        c.name, org.org.name
-                    ),
-                    due: now,
-                    expires: None,
-                    quiet: None::<(peerwell_core::mail::QuietHours, TimeZone)>,
-                    attach: None,
-                    superseded: false,
-                });
-            }
+        };
+        for notice in notices {
+            items.extend(addressed(snapshot, group, &notice, now));
         }
     }
     (items, updates)
+}
+
+/// The notice that `group_id` has no time, with the planner's explanation.
+fn no_time<'a>(
+    snapshot: &Snapshot,
+    group_id: &str,
+    kind: AlertKind,
+    reason: &'a str,
+) -> HrNotice<'a> {
+    let loaded = &snapshot.loaded;
+    let explanation = schedule::explain(
+        &loaded.org,
+        &loaded.availability,
+        loaded.horizon,
+        &loaded.formats,
+        group_id,
+    )
+    .map(|e| e.to_string())
+    .unwrap_or_default();
+    HrNotice::NoTime {
+        kind,
+        reason,
+        explanation,
+    }
+}
+
+/// Notices for the skipped occurrences of a scheduled group from `today`
+/// on, except holidays.
+fn skipped_ahead(outcome: &GroupOutcome, today: jiff::civil::Date) -> Vec<HrNotice<'_>> {
+    let (GroupOutcome::Scheduled { skipped, .. } | GroupOutcome::Partitioned { skipped }) = outcome
+    else {
+        return Vec::new();
+    };
+    skipped
+        .iter()
+        .filter(|s| s.date >= today && !s.reason.is_holiday())
+        .map(HrNotice::Skipped)
+        .collect()
+}
+
+/// `notice` addressed to each HR contact of the organization.
+fn addressed<'a>(
+    snapshot: &'a Snapshot,
+    group: &'a Group,
+    notice: &HrNotice<'_>,
+    now: Timestamp,
+) -> Vec<Item<'a>> {
+    let org = &snapshot.loaded.org;
+    let (tag, subject, text) = (notice.tag(now), notice.subject(group), notice.text(group));
+    org.org
+        .mail
+        .hr
+        .iter()
+        .map(|c| Item {
+            key: format!("{}/-/{tag}/hr:{}", group.id, c.email),
+            kind: MessageKind::Hr,
+            group,
+            index: None,
+            recipient: format!("hr:{}", c.email),
+            to_name: c.name.clone(),
+            to: c.email.clone(),
+            subject: subject.clone(),
+            body: format!(
+                "Hello {},\n\n{text}\n\n— peerwell for {}",
+                c.name, org.org.name
+            ),
+            due: now,
+            expires: None,
+            quiet: None::<(peerwell_core::mail::QuietHours, TimeZone)>,
+            attach: None,
+            superseded: false,
+        })
+        .collect()
 }

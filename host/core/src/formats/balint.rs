@@ -171,36 +171,7 @@ impl Format for Balint {
             member: m.clone(),
         }));
 
-        // Opening and closing take what the cases leave, at least a few
-        // minutes each; cases shrink evenly when the session is short.
-        let n = presenters.len().max(1) as u32;
-        let frame = (duration / 10).max(2);
-        let case_total = (per_case * n).min(duration.saturating_sub(2 * frame));
-        let mut weights = vec![frame];
-        weights.extend(std::iter::repeat_n(case_total / n, n as usize));
-        weights.push(duration.saturating_sub(frame + (case_total / n) * n));
-        let minutes = split_minutes(duration, &weights);
-        let mut agenda = vec![AgendaItem {
-            minutes: minutes[0],
-            title: "Opening".to_string(),
-            detail: "The leader opens; anyone may offer a case.".to_string(),
-        }];
-        for k in 0..n as usize {
-            agenda.push(AgendaItem {
-                minutes: minutes[1 + k],
-                title: format!("Case {}", k + 1),
-                detail: "The presenter describes a patient or client who is on their mind, \
-                         without notes; the group then explores the relationship and the \
-                         feelings it stirs while the presenter sits back and listens, then \
-                         rejoins."
-                    .to_string(),
-            });
-        }
-        agenda.push(AgendaItem {
-            minutes: minutes[minutes.len() - 1],
-            title: "Closing".to_string(),
-            detail: "The presenter says what struck them; the leader closes.".to_string(),
-        });
+        let agenda = agenda(duration, per_case, presenters.len());
         let notes = "Balint group: closed membership, the same members at the same day and time \
                      all year. What is said stays in the group. Cases are about the relationship \
                      with a patient or client, not about solving the case; describe feelings and \
@@ -215,4 +186,40 @@ impl Format for Balint {
             deadlines: Vec::new(),
         })
     }
+}
+
+/// The session's agenda over `duration` minutes with `presenters` cases of
+/// about `per_case` minutes each.
+fn agenda(duration: u32, per_case: u32, presenters: usize) -> Vec<AgendaItem> {
+    // Opening and closing take what the cases leave, at least a few
+    // minutes each; cases shrink evenly when the session is short.
+    let n = presenters.max(1) as u32;
+    let frame = (duration / 10).max(2);
+    let case_total = (per_case * n).min(duration.saturating_sub(2 * frame));
+    let mut weights = vec![frame];
+    weights.extend(std::iter::repeat_n(case_total / n, n as usize));
+    weights.push(duration.saturating_sub(frame + (case_total / n) * n));
+    let minutes = split_minutes(duration, &weights);
+    let mut agenda = vec![AgendaItem {
+        minutes: minutes[0],
+        title: "Opening".to_string(),
+        detail: "The leader opens; anyone may offer a case.".to_string(),
+    }];
+    for k in 0..n as usize {
+        agenda.push(AgendaItem {
+            minutes: minutes[1 + k],
+            title: format!("Case {}", k + 1),
+            detail: "The presenter describes a patient or client who is on their mind, \
+                     without notes; the group then explores the relationship and the \
+                     feelings it stirs while the presenter sits back and listens, then \
+                     rejoins."
+                .to_string(),
+        });
+    }
+    agenda.push(AgendaItem {
+        minutes: minutes[minutes.len() - 1],
+        title: "Closing".to_string(),
+        detail: "The presenter says what struck them; the leader closes.".to_string(),
+    });
+    agenda
 }

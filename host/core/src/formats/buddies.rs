@@ -27,12 +27,36 @@ impl Buddies {
     pub const NAME: &'static str = "buddies";
 }
 
-const MATCHES: &[&str] = &["any", "same-site", "same-role", "mix-tenure"];
+/// How pairs are matched: the `match` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Matching {
+    /// Anyone with anyone.
+    Any,
+    /// People at the same site.
+    SameSite,
+    /// People sharing a tag from `role_tags`.
+    SameRole,
+    /// A longer-tenured with a newer member.
+    MixTenure,
+}
+
+impl Matching {
+    /// The matching a policy names, if it is one.
+    fn parse(name: &str) -> Option<Matching> {
+        match name {
+            "any" => Some(Matching::Any),
+            "same-site" => Some(Matching::SameSite),
+            "same-role" => Some(Matching::SameRole),
+            "mix-tenure" => Some(Matching::MixTenure),
+            _ => None,
+        }
+    }
+}
 
 /// The settings this format reads (after `validate`). Deliberately not
 /// `Debug`: it holds the confidential exclusions.
 struct Settings {
-    matching: String,
+    matching: Matching,
     role_tags: Vec<String>,
     exclusions: BTreeSet<(String, String)>,
     thermometer: bool,
@@ -55,7 +79,7 @@ impl Settings {
             }
         }
         Settings {
-            matching: string(table, "match", "any"),
+            matching: Matching::parse(&string(table, "match", "any")).unwrap_or(Matching::Any),
             role_tags: strings(table, "role_tags").unwrap_or_default(),
             exclusions,
             thermometer: boolean(table, "thermometer", true),
@@ -73,14 +97,14 @@ impl Settings {
 /// Whether two people satisfy the matching rule. `senior` holds the members
 /// in the longer-tenured half for `mix-tenure`.
 fn matches(s: &Settings, a: &Person, b: &Person, senior: &BTreeSet<&str>) -> bool {
-    match s.matching.as_str() {
-        "same-site" => a.site.is_some() && a.site == b.site,
-        "same-role" => s
+    match s.matching {
+        Matching::SameSite => a.site.is_some() && a.site == b.site,
+        Matching::SameRole => s
             .role_tags
             .iter()
             .any(|t| a.tags.contains(t) && b.tags.contains(t)),
-        "mix-tenure" => senior.contains(a.id.as_str()) != senior.contains(b.id.as_str()),
-        _ => true,
+        Matching::MixTenure => senior.contains(a.id.as_str()) != senior.contains(b.id.as_str()),
+        Matching::Any => true,
     }
 }
 
@@ -133,6 +157,53 @@ fn settings_info() -> Vec<SettingInfo> {
     ]
 }
 
+/// What is wrong in an exclusions table, counted so that messages never
+/// name anyone.
+#[derive(Debug, Default)]
+struct ExclusionFaults {
+    /// Lists keyed by something that is not a person id.
+    bad_owner: usize,
+    /// Lists that are not arrays.
+    bad_list: usize,
+    /// Entries that are not person ids.
+    bad_id: usize,
+    /// Entries naming the list's own member.
+    own: usize,
+}
+
+impl ExclusionFaults {
+    /// Counts the faults of `table`.
+    fn count(table: &toml::Table) -> ExclusionFaults {
+        let mut n = ExclusionFaults::default();
+        for (who, list) in table {
+            if !is_id(who) {
+                n.bad_owner += 1;
+            }
+            let Some(items) = list.as_array() else {
+                n.bad_list += 1;
+                continue;
+            };
+            for item in items {
+                match item.as_str() {
+                    Some(s) if s == who => n.own += 1,
+                    Some(s) if is_id(s) => {}
+                    _ => n.bad_id += 1,
+                }
+            }
+        }
+        n
+    }
+}
+
+/// "one …" for a single fault, "`n` …" for more.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        one.to_string()
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 /// Checks the exclusions table. Messages never name anyone, and the key is
 /// always `exclusions` so that the loader points at the table, never at a
 /// line that lists names.
@@ -144,77 +215,45 @@ fn check_exclusions(value: &toml::Value, out: &mut Vec<SettingDiagnostic>) {
         out.push(diag(key, "expected a table of exclusion lists", hint));
         return;
     };
-    let (mut bad_owner, mut bad_list, mut bad_id, mut own) = (0, 0, 0, 0);
-    for (who, list) in table {
-        if !is_id(who) {
-            bad_owner += 1;
-        }
-        let Some(items) = list.as_array() else {
-            bad_list += 1;
-            continue;
-        };
-        for item in items {
-            match item.as_str() {
-                Some(s) if s == who => own += 1,
-                Some(s) if is_id(s) => {}
-                _ => bad_id += 1,
-            }
-        }
-    }
-    let plural = |n: usize, one: &str, many: &str| {
-        if n == 1 {
-            one.to_string()
-        } else {
-            format!("{n} {many}")
-        }
-    };
-    if bad_owner > 0 {
-        out.push(diag(
-            key,
-            format!(
-                "{} not a valid person id",
-                plural(
-                    bad_owner,
-                    "one exclusion list is keyed by",
-                    "exclusion lists are keyed by"
-                )
-            ),
+    let n = ExclusionFaults::count(table);
+    let faults = [
+        (
+            n.bad_owner,
+            "one exclusion list is keyed by",
+            "exclusion lists are keyed by",
+            "not a valid person id",
             "ids are lowercase letters, digits, `-` and `_`",
-        ));
-    }
-    if bad_list > 0 {
-        out.push(diag(
-            key,
-            format!(
-                "{} not an array of person ids",
-                plural(bad_list, "one exclusion list is", "exclusion lists are")
-            ),
+        ),
+        (
+            n.bad_list,
+            "one exclusion list is",
+            "exclusion lists are",
+            "not an array of person ids",
             hint,
-        ));
-    }
-    if bad_id > 0 {
-        out.push(diag(
-            key,
-            format!(
-                "{} not a valid person id",
-                plural(bad_id, "one excluded entry is", "excluded entries are")
-            ),
+        ),
+        (
+            n.bad_id,
+            "one excluded entry is",
+            "excluded entries are",
+            "not a valid person id",
             "entries are person ids as strings: lowercase letters, digits, `-` and `_`",
-        ));
-    }
-    if own > 0 {
-        out.push(diag(
-            key,
-            format!(
-                "{} the member's own id",
-                plural(
-                    own,
-                    "one exclusion list contains",
-                    "exclusion lists contain"
-                )
-            ),
+        ),
+        (
+            n.own,
+            "one exclusion list contains",
+            "exclusion lists contain",
+            "the member's own id",
             "remove the member's own id from their list",
-        ));
+        ),
+    ];
+    for (count, one, many, what, fix) in faults {
+        if count > 0 {
+            out.push(diag(
+                key,
+                format!("{} {what}", plural(count, one, many)),
+                fix,
+            ));
+        }
     }
 }
 
@@ -235,7 +274,7 @@ impl Format for Buddies {
         for (key, value) in settings {
             match key.as_str() {
                 "match" => match value.as_str() {
-                    Some(m) if MATCHES.contains(&m) => {}
+                    Some(m) if Matching::parse(m).is_some() => {}
                     _ => out.push(diag(
                         key,
                         "expected one of \"any\", \"same-site\", \"same-role\", \"mix-tenure\"",
@@ -259,7 +298,11 @@ impl Format for Buddies {
                 other => out.push(unknown(Self::NAME, other, &settings_info())),
             }
         }
-        if settings.get("match").and_then(|v| v.as_str()) == Some("same-role")
+        if settings
+            .get("match")
+            .and_then(|v| v.as_str())
+            .and_then(Matching::parse)
+            == Some(Matching::SameRole)
             && !settings.contains_key("role_tags")
         {
             out.push(diag(
@@ -321,7 +364,7 @@ impl Format for Buddies {
                     request.people.get(&members[j]),
                 ) {
                     (Some(a), Some(b)) => matches(&s, a, b, &senior),
-                    _ => s.matching == "any",
+                    _ => s.matching == Matching::Any,
                 };
             }
         }

@@ -21,10 +21,31 @@ pub struct CheckIn;
 /// The role of the member who shares a strategy this session.
 pub const STRATEGY_ROLE: &str = "strategy";
 
-const ACTIVITIES: &[&str] = &["walk", "sit-down", "video"];
+/// How the group meets: the `activity` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Activity {
+    /// A walk together.
+    Walk,
+    /// Sitting down together.
+    SitDown,
+    /// A video call.
+    Video,
+}
+
+impl Activity {
+    /// The activity a policy names, if it is one.
+    fn parse(name: &str) -> Option<Activity> {
+        match name {
+            "walk" => Some(Activity::Walk),
+            "sit-down" => Some(Activity::SitDown),
+            "video" => Some(Activity::Video),
+            _ => None,
+        }
+    }
+}
 
 struct Settings {
-    activity: String,
+    activity: Activity,
     topics: Vec<String>,
     success_stories: bool,
 }
@@ -36,8 +57,9 @@ impl Settings {
         let activity = table
             .get("activity")
             .and_then(|v| v.as_str())
-            .unwrap_or("walk")
-            .to_string();
+            .map_or(Some(Activity::Walk), Activity::parse)
+            // Settings that skipped validation plan as a plain check-in.
+            .unwrap_or(Activity::SitDown);
         let topics = table
             .get("strategy_topics")
             .and_then(|v| v.as_array())
@@ -65,6 +87,7 @@ impl Settings {
 }
 
 impl CheckIn {
+    /// The format's name in policy files.
     pub const NAME: &'static str = "check-in";
 }
 
@@ -105,7 +128,7 @@ impl Format for CheckIn {
         for (key, value) in settings {
             match key.as_str() {
                 "activity" => match value.as_str() {
-                    Some(a) if ACTIVITIES.contains(&a) => {}
+                    Some(a) if Activity::parse(a).is_some() => {}
                     _ => out.push(SettingDiagnostic {
                         key: key.clone(),
                         message: "expected one of \"walk\", \"sit-down\", \"video\"".to_string(),
@@ -176,10 +199,10 @@ impl Format for CheckIn {
             .get(request.index as usize % settings.topics.len().max(1))
             .map_or("mindfulness", String::as_str);
         let agenda = agenda(request.group.duration_minutes, &settings, topic);
-        let title = match settings.activity.as_str() {
-            "walk" => format!("{} — peer walk", request.group.name),
-            "video" => format!("{} — peer check-in (video)", request.group.name),
-            _ => format!("{} — peer check-in", request.group.name),
+        let title = match settings.activity {
+            Activity::Walk => format!("{} — peer walk", request.group.name),
+            Activity::Video => format!("{} — peer check-in (video)", request.group.name),
+            Activity::SitDown => format!("{} — peer check-in", request.group.name),
         };
         let mut notes = String::from(
             "Peer support, not therapy: share how you are doing and what helped. Describe \
@@ -187,7 +210,7 @@ impl Format for CheckIn {
              than peers can give, point them to the escalation contacts below and keep \
              welcoming them.",
         );
-        if settings.activity == "walk" {
+        if settings.activity == Activity::Walk {
             notes.push_str(" Dress for the weather; a shorter loop is always fine.");
         }
         Ok(SessionPlan {

@@ -11,19 +11,26 @@ use crate::model::{Cadence, Group, RequiredRole};
 /// What a format says about itself.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormatInfo {
+    /// The name groups use in their policy's `format`.
     pub name: String,
+    /// The format's version.
     pub version: String,
+    /// One paragraph on what the format is for.
     pub summary: String,
     /// The keys its `[settings]` table accepts.
     pub settings: Vec<SettingInfo>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
+/// One key of a format's `[settings]` table.
 pub struct SettingInfo {
+    /// The key in `[settings]`.
     pub key: String,
     /// e.g. "integer", "string", "boolean", "array of strings".
     pub kind: String,
+    /// The value used when the key is absent, as written in TOML.
     pub default: String,
+    /// What the setting does.
     pub doc: String,
 }
 
@@ -33,7 +40,9 @@ pub struct SettingDiagnostic {
     /// Dotted path inside `[settings]`, e.g. `strategy_topics` (empty for the
     /// table itself). The config loader turns it into a file position.
     pub key: String,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when there is a hint.
     pub hint: Option<String>,
 }
 
@@ -41,11 +50,17 @@ pub struct SettingDiagnostic {
 /// own defaults to the group's policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Requirements {
+    /// Length of each session.
     pub duration_minutes: u32,
+    /// How often the group meets.
     pub cadence: Cadence,
+    /// Attendees a session needs to take place.
     pub quorum: u32,
+    /// Roles that must attend each session, with their minimum counts.
     pub required_roles: Vec<RequiredRole>,
+    /// Fewest members the group may have.
     pub min_size: u32,
+    /// Most members the group may have, if limited.
     pub max_size: Option<u32>,
     /// Narrows the group's policy window; `None` keeps it. The planner
     /// intersects it with the policy, so a format can only narrow.
@@ -55,8 +70,11 @@ pub struct Requirements {
 /// A local window sessions must fall in, in the group's zone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
+    /// Weekdays sessions may fall on.
     pub days: Vec<Weekday>,
+    /// Earliest local start.
     pub earliest: Time,
+    /// Latest local end.
     pub latest: Time,
 }
 
@@ -101,14 +119,18 @@ impl Requirements {
 /// A past session of the same group, for rotations.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PastSession {
+    /// Local date of the session in the group's zone.
     pub date: Date,
+    /// Members who attended, in the group's member order.
     pub attendees: Vec<String>,
+    /// Roles held that session.
     pub roles: Vec<RoleAssignment>,
 }
 
 /// Everything a format may look at to plan one session.
 #[derive(Debug, Clone)]
 pub struct SessionRequest<'a> {
+    /// The group being planned.
     pub group: &'a Group,
     /// 0-based index of the session in the series.
     pub index: u32,
@@ -127,25 +149,33 @@ pub struct SessionRequest<'a> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One member holding one role in one session.
 pub struct RoleAssignment {
     /// e.g. "strategy", "facilitator".
     pub role: String,
+    /// The member's id.
     pub member: String,
 }
 
 /// One timed phase of a session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgendaItem {
+    /// Minutes the phase takes.
     pub minutes: u32,
+    /// The phase's title.
     pub title: String,
+    /// What happens in it.
     pub detail: String,
 }
 
 /// A format's plan for one session.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SessionPlan {
+    /// The session's title.
     pub title: String,
+    /// The session's timed phases, in order.
     pub agenda: Vec<AgendaItem>,
+    /// Who holds which role this session.
     pub roles: Vec<RoleAssignment>,
     /// Format guidance for the description (e.g. "feelings, not details").
     pub notes: String,
@@ -168,6 +198,7 @@ pub struct Deadline {
 /// Everything a format may look at to split a group for one cycle.
 #[derive(Debug, Clone)]
 pub struct PartitionRequest<'a> {
+    /// The group being split.
     pub group: &'a Group,
     /// 0-based cycle of the cadence.
     pub cycle: u32,
@@ -200,14 +231,19 @@ pub enum ReminderKind {
 /// A message about one session to one member.
 #[derive(Debug, Clone)]
 pub struct ReminderRequest<'a> {
+    /// The session's group.
     pub group: &'a Group,
+    /// Why the message is composed.
     pub kind: ReminderKind,
     /// Recipient's member id.
     pub recipient: &'a str,
+    /// The recipient's first name, for the greeting.
     pub recipient_first_name: &'a str,
     /// Local date, start and end in the group's zone.
     pub date: Date,
+    /// Local start time in the group's zone.
     pub start: Time,
+    /// Local end time in the group's zone.
     pub end: Time,
     /// The session's plan as `plan_session` made it.
     pub plan: &'a SessionPlan,
@@ -219,7 +255,9 @@ pub struct ReminderRequest<'a> {
 /// host adds the charter, escalation contacts and place after the body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReminderText {
+    /// The mail subject.
     pub subject: String,
+    /// The plain-text body, with `\n` line breaks.
     pub body: String,
 }
 
@@ -227,14 +265,18 @@ pub struct ReminderText {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("format `{format}` failed for group `{group}`: {message}")]
 pub struct FormatError {
+    /// The format's name.
     pub format: String,
+    /// The group's id.
     pub group: String,
+    /// What went wrong; never the text of a calendar event.
     pub message: String,
 }
 
 /// A group format. Implementations must be deterministic: the same request
 /// gives the same plan.
 pub trait Format: Send + Sync {
+    /// The format's name, version, summary and settings.
     fn describe(&self) -> FormatInfo;
 
     /// Checks the group's `[settings]` table; an empty list means valid.

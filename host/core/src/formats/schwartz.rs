@@ -140,49 +140,7 @@ impl Format for SchwartzRounds {
 
     fn plan_session(&self, request: &SessionRequest<'_>) -> Result<SessionPlan, FormatError> {
         let group = request.group;
-        let s = &group.settings;
-        let panel_size = int(s, "panel_size", 3).clamp(1, 6) as usize;
-        let panel_tag = string(s, "panel_tag", PANELIST_ROLE);
-        let facilitator_tag = string(s, "facilitator_tag", FACILITATOR_ROLE);
-
-        let facilitators: Vec<String> = request
-            .attendees
-            .iter()
-            .filter(|m| has_tag(request, m, &facilitator_tag))
-            .cloned()
-            .collect();
-        let facilitator = rotate(
-            &group.members,
-            &facilitators,
-            request.history,
-            FACILITATOR_ROLE,
-            1,
-        );
-        let others: Vec<String> = request
-            .attendees
-            .iter()
-            .filter(|m| !facilitator.contains(m))
-            .cloned()
-            .collect();
-        let (tagged, untagged): (Vec<String>, Vec<String>) = others
-            .into_iter()
-            .partition(|m| has_tag(request, m, &panel_tag));
-        let mut panel = rotate(
-            &group.members,
-            &tagged,
-            request.history,
-            PANELIST_ROLE,
-            panel_size,
-        );
-        if panel.len() < panel_size {
-            panel.extend(rotate(
-                &group.members,
-                &untagged,
-                request.history,
-                PANELIST_ROLE,
-                panel_size - panel.len(),
-            ));
-        }
+        let (facilitator, panel) = facilitator_and_panel(request);
         let mut roles: Vec<RoleAssignment> = facilitator
             .iter()
             .map(|m| RoleAssignment {
@@ -194,54 +152,6 @@ impl Format for SchwartzRounds {
             role: PANELIST_ROLE.to_string(),
             member: m.clone(),
         }));
-
-        let days = prep_days(s);
-        let deadlines = days
-            .iter()
-            .enumerate()
-            .map(|(k, &d)| Deadline {
-                label: match (k, days.len()) {
-                    (_, 1) => "panel preparation meeting with the facilitator".to_string(),
-                    (0, _) => "first panel preparation meeting: choose the stories".to_string(),
-                    (k, n) if k + 1 == n => {
-                        "final panel run-through with the facilitator".to_string()
-                    }
-                    _ => "panel preparation meeting".to_string(),
-                },
-                days_before: d,
-                role: Some(PANELIST_ROLE.to_string()),
-            })
-            .collect();
-
-        let minutes = split_minutes(group.duration_minutes, &[5, 20, 30, 5]);
-        let agenda = vec![
-            AgendaItem {
-                minutes: minutes[0],
-                title: "Welcome and ground rules".to_string(),
-                detail: "The facilitator welcomes everyone and restates confidentiality."
-                    .to_string(),
-            },
-            AgendaItem {
-                minutes: minutes[1],
-                title: "Panel stories".to_string(),
-                detail: format!(
-                    "{} panel members each tell a short story about the human side of their work.",
-                    panel.len()
-                ),
-            },
-            AgendaItem {
-                minutes: minutes[2],
-                title: "Open discussion".to_string(),
-                detail: "The facilitator opens the round to the room: reflections, not problem \
-                         solving."
-                    .to_string(),
-            },
-            AgendaItem {
-                minutes: minutes[3],
-                title: "Close".to_string(),
-                detail: "The facilitator sums up and points to support.".to_string(),
-            },
-        ];
         let notes = "Schwartz Rounds are confidential: what is shared in the round stays in the \
                      round. They are a space to reflect on the emotional and social side of \
                      working here, not to solve problems or review cases; describe feelings and \
@@ -251,10 +161,110 @@ impl Format for SchwartzRounds {
             .to_string();
         Ok(SessionPlan {
             title: format!("{} — Schwartz Round", group.name),
-            agenda,
+            agenda: agenda(group.duration_minutes, panel.len()),
             roles,
             notes,
-            deadlines,
+            deadlines: deadlines(&group.settings),
         })
     }
+}
+
+/// The round's facilitator (one attendee with the facilitator tag, in
+/// rotation) and its panel (attendees with the panel tag first, then
+/// others, in rotation, up to `panel_size`).
+fn facilitator_and_panel(request: &SessionRequest<'_>) -> (Vec<String>, Vec<String>) {
+    let group = request.group;
+    let s = &group.settings;
+    let panel_size = int(s, "panel_size", 3).clamp(1, 6) as usize;
+    let panel_tag = string(s, "panel_tag", PANELIST_ROLE);
+    let facilitator_tag = string(s, "facilitator_tag", FACILITATOR_ROLE);
+
+    let facilitators: Vec<String> = request
+        .attendees
+        .iter()
+        .filter(|m| has_tag(request, m, &facilitator_tag))
+        .cloned()
+        .collect();
+    let facilitator = rotate(
+        &group.members,
+        &facilitators,
+        request.history,
+        FACILITATOR_ROLE,
+        1,
+    );
+    let others: Vec<String> = request
+        .attendees
+        .iter()
+        .filter(|m| !facilitator.contains(m))
+        .cloned()
+        .collect();
+    let (tagged, untagged): (Vec<String>, Vec<String>) = others
+        .into_iter()
+        .partition(|m| has_tag(request, m, &panel_tag));
+    let mut panel = rotate(
+        &group.members,
+        &tagged,
+        request.history,
+        PANELIST_ROLE,
+        panel_size,
+    );
+    if panel.len() < panel_size {
+        panel.extend(rotate(
+            &group.members,
+            &untagged,
+            request.history,
+            PANELIST_ROLE,
+            panel_size - panel.len(),
+        ));
+    }
+    (facilitator, panel)
+}
+
+/// The panel's preparation deadlines, earliest first.
+fn deadlines(settings: &toml::Table) -> Vec<Deadline> {
+    let days = prep_days(settings);
+    days.iter()
+        .enumerate()
+        .map(|(k, &d)| Deadline {
+            label: match (k, days.len()) {
+                (_, 1) => "panel preparation meeting with the facilitator".to_string(),
+                (0, _) => "first panel preparation meeting: choose the stories".to_string(),
+                (k, n) if k + 1 == n => "final panel run-through with the facilitator".to_string(),
+                _ => "panel preparation meeting".to_string(),
+            },
+            days_before: d,
+            role: Some(PANELIST_ROLE.to_string()),
+        })
+        .collect()
+}
+
+/// The round's agenda over `duration` minutes with a panel of `panel`.
+fn agenda(duration: u32, panel: usize) -> Vec<AgendaItem> {
+    let minutes = split_minutes(duration, &[5, 20, 30, 5]);
+    vec![
+        AgendaItem {
+            minutes: minutes[0],
+            title: "Welcome and ground rules".to_string(),
+            detail: "The facilitator welcomes everyone and restates confidentiality.".to_string(),
+        },
+        AgendaItem {
+            minutes: minutes[1],
+            title: "Panel stories".to_string(),
+            detail: format!(
+                "{panel} panel members each tell a short story about the human side of their work."
+            ),
+        },
+        AgendaItem {
+            minutes: minutes[2],
+            title: "Open discussion".to_string(),
+            detail: "The facilitator opens the round to the room: reflections, not problem \
+                     solving."
+                .to_string(),
+        },
+        AgendaItem {
+            minutes: minutes[3],
+            title: "Close".to_string(),
+            detail: "The facilitator sums up and points to support.".to_string(),
+        },
+    ]
 }

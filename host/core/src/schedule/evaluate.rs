@@ -46,17 +46,26 @@ impl Setup<'_, '_> {
 /// Why an occurrence of a candidate is not held. Never holds event text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
+    /// The occurrence falls on a holiday.
     Holiday,
     /// A published session inside the freeze window stands for it.
     Frozen,
+    /// The series time cannot be placed that day.
     Placement(Placement),
+    /// Fewer members can attend than the quorum.
     Quorum {
+        /// Members who can attend.
         attending: u32,
+        /// The quorum enforced.
         quorum: u32,
     },
+    /// Fewer members with a required role can attend than it needs.
     Role {
+        /// The role's tag.
         tag: String,
+        /// Members with the tag who can attend.
         attending: u32,
+        /// How many the role needs.
         min: u32,
     },
 }

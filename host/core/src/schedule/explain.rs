@@ -31,6 +31,7 @@ pub enum Block {
     UnreadableCalendar,
     /// The session is before the member's start date.
     BeforeStartDate(Date),
+    /// The session falls outside the member's working hours.
     OutsideWorkingHours,
     /// Client-facing busy time from this source.
     ClientTime(BusySource),
@@ -98,6 +99,7 @@ pub struct OccurrenceReport {
 /// One candidate series time and how it fares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateReport {
+    /// The candidate series time.
     pub series: SeriesTime,
     /// Occurrences that would take place.
     pub held: u32,
@@ -320,18 +322,7 @@ pub fn explain(
     let plan = super::plan(org, availability, horizon, formats);
     let planner = Planner::new(org, availability, horizon, formats);
     let (setup, blocked) = planner.setup(index)?;
-    let mut bookings = Bookings::default();
-    for s in plan.sessions.iter().filter(|s| s.group != group_id) {
-        let Some(g) = org.groups.iter().position(|g| g.id == s.group) else {
-            continue;
-        };
-        let slot = Interval::new(s.start, s.end);
-        for a in &s.attendees {
-            if let Some(m) = planner.members.get(a.as_str()) {
-                bookings.book(a, slot, g, m.week(slot));
-            }
-        }
-    }
+    let bookings = others_bookings(&planner, &plan, group_id);
     let frozen = BTreeSet::new();
     let pairs = match (&blocked, formats.get(&setup.group.format)) {
         (None, Some(format)) => {
@@ -362,33 +353,7 @@ pub fn explain(
             .find(|(id, _)| id == group_id)
             .map(|(_, o)| o.clone())?,
     };
-    let blocking: Vec<(usize, Absence)> = ranked
-        .iter()
-        .take(SHOWN)
-        .flat_map(|e| e.occurrences.iter().flat_map(|o| o.absent.iter().copied()))
-        .collect();
-    let names: BTreeMap<usize, String> = org
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (i, g.id.clone()))
-        .collect();
-    let base = Base {
-        group: setup.group,
-        index,
-        req: setup.req.clone(),
-        people: setup.members.iter().map(|m| m.person).collect(),
-        availability,
-        horizon,
-        holidays: &planner.holidays,
-        bookings: &bookings,
-    };
-    let baseline = ranked.first().map_or(0, |e| e.held);
-    let relaxations = if ranked.is_empty() {
-        Vec::new()
-    } else {
-        base.gains(baseline, &blocking, &names)
-    };
+    let relaxations = relaxations(&planner, availability, (&setup, &ranked), &bookings);
     Some(Explanation {
         group: setup.group.id.clone(),
         name: setup.group.name.clone(),
@@ -402,4 +367,60 @@ pub fn explain(
         relaxations,
         pairs,
     })
+}
+
+/// Every person's bookings by the sessions of the other groups in `plan`.
+fn others_bookings(planner: &Planner<'_>, plan: &super::Plan, group_id: &str) -> Bookings {
+    let org = planner.org;
+    let mut bookings = Bookings::default();
+    for s in plan.sessions.iter().filter(|s| s.group != group_id) {
+        let Some(g) = org.groups.iter().position(|g| g.id == s.group) else {
+            continue;
+        };
+        let slot = Interval::new(s.start, s.end);
+        for a in &s.attendees {
+            if let Some(m) = planner.members.get(a.as_str()) {
+                bookings.book(a, slot, g, m.week(slot));
+            }
+        }
+    }
+    bookings
+}
+
+/// What relaxing one rule would gain over the best of `ranked` (nothing
+/// when no candidate was evaluated).
+fn relaxations(
+    planner: &Planner<'_>,
+    availability: &Availability,
+    (setup, ranked): (&Setup<'_, '_>, &[Evaluation]),
+    bookings: &Bookings,
+) -> Vec<Relaxation> {
+    let org = planner.org;
+    let blocking: Vec<(usize, Absence)> = ranked
+        .iter()
+        .take(SHOWN)
+        .flat_map(|e| e.occurrences.iter().flat_map(|o| o.absent.iter().copied()))
+        .collect();
+    let names: BTreeMap<usize, String> = org
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, g.id.clone()))
+        .collect();
+    let base = Base {
+        group: setup.group,
+        index: setup.index,
+        req: setup.req.clone(),
+        people: setup.members.iter().map(|m| m.person).collect(),
+        availability,
+        horizon: planner.horizon,
+        holidays: &planner.holidays,
+        bookings,
+    };
+    let baseline = ranked.first().map_or(0, |e| e.held);
+    if ranked.is_empty() {
+        Vec::new()
+    } else {
+        base.gains(baseline, &blocking, &names)
+    }
 }

@@ -42,6 +42,7 @@ pub struct PairReport {
 pub struct CycleReport {
     /// Monday of the cycle's week.
     pub week: Date,
+    /// Each pair (or trio) of the cycle and how it fares.
     pub pairs: Vec<PairReport>,
 }
 

@@ -268,7 +268,10 @@ fn other_group_working_hours_start_date_and_unreadable() {
     assert!(late.blocked.iter().all(|(m, _)| m != "dee"), "{text}");
 
     let mut av = Availability::new();
-    av.insert("cal".into(), Err("cal.ics line 7: bad DTSTART".to_string()));
+    av.insert(
+        "cal".into(),
+        Err("cal.ics line 7: bad DTSTART".to_string().into()),
+    );
     let (e, text) = explain_text(&o, &av, "b-walk");
     assert!(matches!(&e.outcome, GroupOutcome::Blocked { reason } if reason.contains("`cal`")));
     assert!(text.contains("cal (unreadable calendar)"), "{text}");

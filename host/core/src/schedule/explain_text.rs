@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::explain::{Explanation, MemberSummary};
+use super::explain::{CandidateReport, Explanation, MemberSummary};
 use super::{GroupOutcome, SeriesTime};
 use crate::model::Cadence;
 
@@ -55,22 +55,7 @@ impl fmt::Display for Explanation {
             cadence(self.cadence),
             self.zone
         )?;
-        match &self.outcome {
-            GroupOutcome::Scheduled { series, skipped } => {
-                writeln!(f, "Outcome: scheduled on {series}")?;
-                for s in skipped {
-                    writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
-                }
-            }
-            GroupOutcome::Partitioned { skipped } => {
-                writeln!(f, "Outcome: split into subgroups that meet separately")?;
-                for s in skipped {
-                    writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
-                }
-            }
-            GroupOutcome::Unscheduled { reason } => writeln!(f, "Outcome: no time: {reason}")?,
-            GroupOutcome::Blocked { reason } => writeln!(f, "Outcome: blocked: {reason}")?,
-        }
+        outcome(f, &self.outcome)?;
         if let Some(pairs) = &self.pairs {
             return write!(f, "{}", super::explain_pairs::Cycles(pairs));
         }
@@ -87,34 +72,7 @@ impl fmt::Display for Explanation {
             self.evaluated
         )?;
         for (i, c) in self.candidates.iter().enumerate() {
-            write!(
-                f,
-                "  {}. {}: {} of {} held, {} attendances",
-                i + 1,
-                c.series,
-                c.held,
-                c.occurrences,
-                c.attendance
-            )?;
-            writeln!(f, "{}", if c.preferred { ", preferred" } else { "" })?;
-            for p in &c.problems {
-                // Named by date, as in `plan` and `diff`: never by index.
-                let day = &super::weekday_name(p.date.weekday())[..3];
-                write!(f, "     {day} {}: ", p.date)?;
-                match &p.skipped {
-                    Some(why) => write!(f, "not held ({why})")?,
-                    None => write!(f, "held")?,
-                }
-                let absent: Vec<String> = p
-                    .blocked
-                    .iter()
-                    .map(|(m, b)| format!("{m} ({b})"))
-                    .collect();
-                if !absent.is_empty() {
-                    write!(f, "; absent: {}", absent.join(", "))?;
-                }
-                writeln!(f)?;
-            }
+            candidate(f, i, c)?;
         }
         if let Some(best) = self.candidates.first() {
             writeln!(f, "Members at the best time ({}):", best.series)?;
@@ -139,4 +97,58 @@ impl fmt::Display for Explanation {
         }
         Ok(())
     }
+}
+
+/// The outcome line of an explanation, with each skipped occurrence.
+fn outcome(f: &mut fmt::Formatter<'_>, outcome: &GroupOutcome) -> fmt::Result {
+    match outcome {
+        GroupOutcome::Scheduled { series, skipped } => {
+            writeln!(f, "Outcome: scheduled on {series}")?;
+            for s in skipped {
+                writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
+            }
+        }
+        GroupOutcome::Partitioned { skipped } => {
+            writeln!(f, "Outcome: split into subgroups that meet separately")?;
+            for s in skipped {
+                writeln!(f, "  skipped {}: {}", s.date, s.reason)?;
+            }
+        }
+        GroupOutcome::Unscheduled { reason } => writeln!(f, "Outcome: no time: {reason}")?,
+        GroupOutcome::Blocked { reason } => writeln!(f, "Outcome: blocked: {reason}")?,
+    }
+    Ok(())
+}
+
+/// Candidate `i` (0-based) with the occurrences where it falls short.
+fn candidate(f: &mut fmt::Formatter<'_>, i: usize, c: &CandidateReport) -> fmt::Result {
+    write!(
+        f,
+        "  {}. {}: {} of {} held, {} attendances",
+        i + 1,
+        c.series,
+        c.held,
+        c.occurrences,
+        c.attendance
+    )?;
+    writeln!(f, "{}", if c.preferred { ", preferred" } else { "" })?;
+    for p in &c.problems {
+        // Named by date, as in `plan` and `diff`: never by index.
+        let day = &super::weekday_name(p.date.weekday())[..3];
+        write!(f, "     {day} {}: ", p.date)?;
+        match &p.skipped {
+            Some(why) => write!(f, "not held ({why})")?,
+            None => write!(f, "held")?,
+        }
+        let absent: Vec<String> = p
+            .blocked
+            .iter()
+            .map(|(m, b)| format!("{m} ({b})"))
+            .collect();
+        if !absent.is_empty() {
+            write!(f, "; absent: {}", absent.join(", "))?;
+        }
+        writeln!(f)?;
+    }
+    Ok(())
 }

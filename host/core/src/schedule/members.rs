@@ -117,7 +117,7 @@ impl<'a> Member<'a> {
     pub fn new(person: &'a Person, availability: &'a Availability, horizon: Horizon) -> Self {
         let busy = match availability.get(&person.id) {
             Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(e.as_str()),
+            Some(Err(e)) => Err(e.0.as_str()),
             None => Ok(None),
         };
         let blocked = match busy {

@@ -11,7 +11,7 @@ use std::fmt;
 use super::explain::block;
 use super::members::Bookings;
 use super::planner::Planner;
-use super::{Availability, GroupOutcome, Plan};
+use super::{Availability, GroupOutcome, Plan, SkipReason};
 use crate::formats::Formats;
 use crate::model::{Interval, Organization};
 
@@ -35,7 +35,7 @@ pub struct Misses {
     /// miss something.
     pub members: BTreeMap<String, Vec<Missed>>,
     /// (group id, date, reason) of occurrences that do not take place.
-    pub skipped: Vec<(String, jiff::civil::Date, String)>,
+    pub skipped: Vec<(String, jiff::civil::Date, SkipReason)>,
     /// (group id, why) of groups with no time at all.
     pub unplanned: Vec<(String, String)>,
 }
@@ -123,7 +123,7 @@ fn tally<'p>(
     out
 }
 
-type Skips = Vec<(String, jiff::civil::Date, String)>;
+type Skips = Vec<(String, jiff::civil::Date, SkipReason)>;
 
 /// Skipped occurrences and groups without a time, from the plan's outcomes.
 fn outcomes(plan: &Plan) -> (Skips, Vec<(String, String)>) {

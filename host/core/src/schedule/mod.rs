@@ -35,17 +35,32 @@ mod relax;
 mod series;
 pub mod solver;
 
+pub use evaluate::Skip;
 pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
 pub use explain_pairs::{CycleReport, PairReport};
 pub use misses::{Missed, Misses, misses};
 pub use planner::{plan, plan_with};
 pub use relax::Relaxation;
+pub use series::Placement;
 
 /// Each person's busy time, or why it is unavailable (a calendar failed to
 /// read — the text names the file and line, never event text). Members with
 /// `Err` block only their own groups ([`GroupOutcome::Blocked`]). A person
 /// missing from the map has no busy time.
-pub type Availability = BTreeMap<String, Result<PersonBusy, String>>;
+pub type Availability = BTreeMap<String, Result<PersonBusy, Unreadable>>;
+
+/// Why a person's busy time is unavailable: the message of the calendar
+/// error that made it so (file and line, never event text), kept as text
+/// so that availability stays cheap to clone and compare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unreadable(pub String);
+
+impl From<String> for Unreadable {
+    fn from(message: String) -> Self {
+        Unreadable(message)
+    }
+}
 
 /// The English name of a weekday, e.g. "Tuesday".
 pub fn weekday_name(w: Weekday) -> &'static str {
@@ -63,13 +78,16 @@ pub fn weekday_name(w: Weekday) -> &'static str {
 /// One planned session of a group.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
+    /// The group's id.
     pub group: String,
     /// 0-based index in the series (counts skipped occurrences too), so a
     /// session keeps its identity when others change.
     pub index: u32,
     /// Local date in the group's zone.
     pub date: Date,
+    /// When the session starts.
     pub start: Timestamp,
+    /// When the session ends.
     pub end: Timestamp,
     /// Members who attend, in the group's member order.
     pub attendees: Vec<String>,
@@ -86,38 +104,114 @@ pub struct Session {
 /// group's zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SeriesTime {
+    /// The weekday of every occurrence.
     pub weekday: Weekday,
+    /// The local start time in the group's zone.
     pub start: Time,
 }
 
 /// An occurrence of the series that did not take place, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Skipped {
+    /// Local date of the occurrence in the group's zone.
     pub date: Date,
-    pub reason: String,
+    /// Why it does not take place; its text is what users read.
+    pub reason: SkipReason,
+}
+
+/// Why an occurrence does not take place. Its `Display` text is the reason
+/// users read in `plan`, notices and explanations; it never holds event
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The occurrence cannot be held at its series time, and is not moved.
+    Occurrence(Skip),
+    /// Short of quorum or a role at its series time, and no other time in
+    /// its week holds it.
+    NotMoved(Skip),
+    /// A subgroup of a partitioned group found no common free time.
+    NoCommonTime {
+        /// Ids of the subgroup's members, in group member order.
+        members: Vec<String>,
+        /// The Monday of the week searched.
+        week: Date,
+    },
+}
+
+impl SkipReason {
+    /// Whether the occurrence falls on a holiday (HR is not told of those).
+    pub fn is_holiday(&self) -> bool {
+        matches!(
+            self,
+            SkipReason::Occurrence(Skip::Holiday) | SkipReason::NotMoved(Skip::Holiday)
+        )
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Occurrence(skip) => write!(f, "{skip}"),
+            SkipReason::NotMoved(skip) => {
+                write!(f, "{skip}; no other time in its week holds it")
+            }
+            SkipReason::NoCommonTime { members, week } => write!(
+                f,
+                "no common free time for {} in the week of {week}",
+                members.join(", ")
+            ),
+        }
+    }
+}
+
+/// Compares the reason's text, as users read it.
+impl PartialEq<str> for SkipReason {
+    fn eq(&self, other: &str) -> bool {
+        self.to_string().as_str() == other
+    }
+}
+
+/// Compares the reason's text, as users read it.
+impl PartialEq<&str> for SkipReason {
+    fn eq(&self, other: &&str) -> bool {
+        self == *other
+    }
 }
 
 /// What happened to one group.
 #[derive(Debug, Clone, PartialEq)]
 pub enum GroupOutcome {
+    /// The group has one series time.
     Scheduled {
+        /// The series time.
         series: SeriesTime,
+        /// Occurrences of the series that do not take place.
         skipped: Vec<Skipped>,
     },
     /// The format split the group into subgroups (e.g. buddy pairs) that
     /// each met at their own time; `skipped` lists subgroups that found no
     /// common free time.
-    Partitioned { skipped: Vec<Skipped> },
+    Partitioned {
+        /// Subgroups that found no common free time, by cycle date.
+        skipped: Vec<Skipped>,
+    },
     /// No time fits; the explanation says why.
-    Unscheduled { reason: String },
+    Unscheduled {
+        /// Why no candidate time holds the group.
+        reason: String,
+    },
     /// The group cannot be planned because an input it depends on is broken
     /// (a member's calendar, its format); other groups are unaffected.
-    Blocked { reason: String },
+    Blocked {
+        /// What is broken, naming the file or format, never event text.
+        reason: String,
+    },
 }
 
 /// The plan for the whole organization over the horizon.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The planning horizon.
     pub horizon: Horizon,
     /// Sorted by start, then group id.
     pub sessions: Vec<Session>,

@@ -22,9 +22,9 @@ use super::evaluate::{Context, Setup};
 use super::members::Bookings;
 use super::realise::{self, Frame, Held};
 use super::series::{self, occurrence_dates};
-use super::{SeriesTime, Skipped};
-use crate::formats::{Format, PartitionRequest};
-use crate::model::{Horizon, Organization};
+use super::{SeriesTime, SkipReason, Skipped};
+use crate::formats::{Format, FormatError, PartitionRequest};
+use crate::model::{Group, Horizon, Organization};
 
 /// One cycle of a partitioned group.
 #[derive(Debug, Clone)]
@@ -38,6 +38,26 @@ pub struct Cycle {
     pub subgroups: Vec<Vec<usize>>,
 }
 
+/// Why a partitioned group cannot be planned; the group is blocked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PartitionError {
+    /// The format failed to split the group.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// The format put someone who is not a member into a subgroup.
+    #[error(
+        "format `{format}` put `{member}` in a subgroup of group `{group}`, which has no such member"
+    )]
+    UnknownMember {
+        /// The format's name.
+        format: String,
+        /// The id the format returned.
+        member: String,
+        /// The group's id.
+        group: String,
+    },
+}
+
 /// The group's cycles when its format partitions it; `Ok(None)` when it
 /// never does. An error names the format's failure or an unknown member.
 pub fn cycles(
@@ -45,7 +65,7 @@ pub fn cycles(
     format: &dyn Format,
     org: &Organization,
     cx: &Context<'_>,
-) -> Result<Option<Vec<Cycle>>, String> {
+) -> Result<Option<Vec<Cycle>>, PartitionError> {
     let g = setup.group;
     let mut days = setup.window.days.clone();
     days.sort_by_key(|d| d.to_monday_zero_offset());
@@ -83,7 +103,7 @@ pub fn cycles(
             history: &history,
             people: &org.people,
         };
-        let parts = match format.partition(&request).map_err(|e| e.to_string())? {
+        let parts = match format.partition(&request)? {
             Some(parts) => {
                 split |= in_horizon;
                 parts
@@ -94,22 +114,7 @@ pub fn cycles(
             history.push(parts);
             continue;
         }
-        let mut subgroups = Vec::new();
-        for part in &parts {
-            let mut positions = BTreeSet::new();
-            for id in part {
-                let p = g.members.iter().position(|m| m == id).ok_or_else(|| {
-                    format!(
-                        "format `{}` put `{id}` in a subgroup of group `{}`, which has no such member",
-                        g.format, g.id
-                    )
-                })?;
-                positions.insert(p);
-            }
-            if !positions.is_empty() {
-                subgroups.push(positions.into_iter().collect());
-            }
-        }
+        let subgroups = positions(g, &parts)?;
         history.push(parts);
         out.push(Cycle {
             cycle,
@@ -119,6 +124,28 @@ pub fn cycles(
         });
     }
     Ok(split.then_some(out))
+}
+
+/// The non-empty subgroups of `parts` as member positions in group order.
+fn positions(g: &Group, parts: &[Vec<String>]) -> Result<Vec<Vec<usize>>, PartitionError> {
+    let mut subgroups = Vec::new();
+    for part in parts {
+        let mut positions = BTreeSet::new();
+        for id in part {
+            let p = g.members.iter().position(|m| m == id).ok_or_else(|| {
+                PartitionError::UnknownMember {
+                    format: g.format.clone(),
+                    member: id.clone(),
+                    group: g.id.clone(),
+                }
+            })?;
+            positions.insert(p);
+        }
+        if !positions.is_empty() {
+            subgroups.push(positions.into_iter().collect());
+        }
+    }
+    Ok(subgroups)
 }
 
 /// Finds each subgroup's common free time in its cycle's week (preferred
@@ -181,18 +208,17 @@ pub fn plan(
                     held.push(h);
                 }
                 None => {
-                    let names: Vec<&str> = sub
+                    let members = sub
                         .iter()
                         .filter_map(|p| setup.members.get(*p))
-                        .map(|m| m.person.id.as_str())
+                        .map(|m| m.person.id.clone())
                         .collect();
                     skipped.push(Skipped {
                         date: c.date,
-                        reason: format!(
-                            "no common free time for {} in the week of {}",
-                            names.join(", "),
-                            c.week
-                        ),
+                        reason: SkipReason::NoCommonTime {
+                            members,
+                            week: c.week,
+                        },
                     });
                 }
             }

@@ -19,7 +19,7 @@ use super::evaluate::{self, Context, Setup};
 use super::joint::{Encoder, Joint, Offer};
 use super::members::{self, Bookings, Member};
 use super::realise::{self, Frame, Held};
-use super::{Availability, GroupOutcome, Plan, Previous, Session, Skipped, partition};
+use super::{Availability, GroupOutcome, Plan, Previous, SeriesTime, Session, Skipped, partition};
 use crate::formats::{Formats, Requirements};
 use crate::model::{Group, Horizon, Organization};
 
@@ -141,7 +141,8 @@ pub fn plan(
 /// Plans every group jointly, keeping what was published where it can:
 /// frozen sessions stay exactly as they are, and a group whose previous
 /// series time still holds an occurrence keeps it unless that would leave
-/// another group unscheduled.
+/// another group unscheduled. The steps are those of the module
+/// documentation, one function each.
 pub fn plan_with(
     org: &Organization,
     availability: &Availability,
@@ -151,215 +152,327 @@ pub fn plan_with(
 ) -> Plan {
     let _pass = formats.pass();
     let planner = Planner::new(org, availability, horizon, formats);
-    let index_of: BTreeMap<&str, usize> = org
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, g)| (g.id.as_str(), i))
-        .collect();
-    let frozen: Vec<Session> = previous
-        .frozen
-        .iter()
-        .filter(|s| index_of.contains_key(s.group.as_str()))
-        .cloned()
-        .collect();
-    let mut bookings = Bookings::default();
-    let mut frozen_keys = BTreeSet::new();
-    for s in &frozen {
-        let Some(&gi) = index_of.get(s.group.as_str()) else {
-            continue;
-        };
-        frozen_keys.insert((gi, s.index));
-        let slot = crate::model::Interval::new(s.start, s.end);
-        for a in &s.attendees {
-            if let Some(m) = planner.members.get(a.as_str()) {
-                bookings.book(a, slot, gi, m.week(slot));
+    let mut pass = Pass::keep_frozen(&planner, previous);
+    pass.set_aside_partitioned();
+    pass.keep_previous_series();
+    pass.solve_jointly();
+    pass.realise_chosen();
+    pass.move_or_skip_short();
+    pass.place_partitioned();
+    pass.plan_sessions()
+}
+
+/// The state of one planning pass, from the frozen sessions to the plan.
+struct Pass<'a, 'o> {
+    planner: &'a Planner<'o>,
+    previous: &'a Previous,
+    enc: Encoder<'o>,
+    /// Frozen sessions of groups that still exist.
+    frozen: Vec<Session>,
+    /// (Group index, session index) of `frozen`.
+    frozen_keys: BTreeSet<(usize, u32)>,
+    bookings: Bookings,
+    joint: Joint,
+    outcomes: BTreeMap<String, GroupOutcome>,
+    work: BTreeMap<usize, Work>,
+    held: BTreeMap<usize, Vec<Held>>,
+    skipped: BTreeMap<usize, Vec<Skipped>>,
+    pending: Vec<(usize, realise::Pending)>,
+    /// The solver's series time per group index.
+    chosen: BTreeMap<usize, SeriesTime>,
+}
+
+impl<'a, 'o> Pass<'a, 'o> {
+    /// Step 1: frozen sessions from the previous plan are kept verbatim and
+    /// booked.
+    fn keep_frozen(planner: &'a Planner<'o>, previous: &'a Previous) -> Self {
+        let org = planner.org;
+        let index_of: BTreeMap<&str, usize> = org
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.as_str(), i))
+            .collect();
+        let frozen: Vec<Session> = previous
+            .frozen
+            .iter()
+            .filter(|s| index_of.contains_key(s.group.as_str()))
+            .cloned()
+            .collect();
+        let mut bookings = Bookings::default();
+        let mut frozen_keys = BTreeSet::new();
+        for s in &frozen {
+            let Some(&gi) = index_of.get(s.group.as_str()) else {
+                continue;
+            };
+            frozen_keys.insert((gi, s.index));
+            let slot = crate::model::Interval::new(s.start, s.end);
+            for a in &s.attendees {
+                if let Some(m) = planner.members.get(a.as_str()) {
+                    bookings.book(a, slot, gi, m.week(slot));
+                }
             }
         }
+        let enc = Encoder::new(org, planner.horizon);
+        let joint = Joint::new(&enc, org, &frozen);
+        Pass {
+            planner,
+            previous,
+            enc,
+            frozen,
+            frozen_keys,
+            bookings,
+            joint,
+            outcomes: BTreeMap::new(),
+            work: BTreeMap::new(),
+            held: BTreeMap::new(),
+            skipped: BTreeMap::new(),
+            pending: Vec::new(),
+            chosen: BTreeMap::new(),
+        }
     }
-    let mut outcomes: BTreeMap<String, GroupOutcome> = BTreeMap::new();
-    let mut work: BTreeMap<usize, Work> = BTreeMap::new();
-    let enc = Encoder::new(org, horizon);
-    let mut joint = Joint::new(&enc, org, &frozen);
-    {
-        let cx = planner.context(&bookings, &frozen_keys);
-        for index in 0..org.groups.len() {
+
+    /// Step 2: groups that cannot be planned are blocked, and groups whose
+    /// format splits them (see `partition`) are set aside; every other
+    /// group waits for a series time.
+    fn set_aside_partitioned(&mut self) {
+        let planner = self.planner;
+        let cx = planner.context(&self.bookings, &self.frozen_keys);
+        for index in 0..planner.org.groups.len() {
             let Some((setup, blocked)) = planner.setup(index) else {
                 continue;
             };
             let id = setup.group.id.clone();
             if let Some(reason) = blocked {
-                outcomes.insert(id, GroupOutcome::Blocked { reason });
+                self.outcomes.insert(id, GroupOutcome::Blocked { reason });
                 continue;
             }
-            let Some(format) = formats.get(&setup.group.format) else {
+            let Some(format) = planner.formats.get(&setup.group.format) else {
                 continue;
             };
-            match partition::cycles(&setup, format, org, &cx) {
-                Err(reason) => {
-                    outcomes.insert(id, GroupOutcome::Blocked { reason });
+            match partition::cycles(&setup, format, planner.org, &cx) {
+                Err(e) => {
+                    let reason = e.to_string();
+                    self.outcomes.insert(id, GroupOutcome::Blocked { reason });
                 }
                 Ok(Some(cycles)) => {
-                    work.insert(index, Work::Partitioned(cycles));
+                    self.work.insert(index, Work::Partitioned(cycles));
                 }
                 Ok(None) => {
-                    work.insert(index, Work::Series(None));
+                    self.work.insert(index, Work::Series(None));
                 }
             }
         }
     }
-    let mut held: BTreeMap<usize, Vec<Held>> = BTreeMap::new();
-    let mut skipped: BTreeMap<usize, Vec<Skipped>> = BTreeMap::new();
-    let mut pending: Vec<(usize, realise::Pending)> = Vec::new();
-    let mut realised = |index: usize,
-                        setup: &Setup<'_, '_>,
-                        mut r: realise::Realised,
-                        bookings: &mut Bookings,
-                        joint: &mut Joint| {
+
+    /// Books what the series of group `index` holds, fixes it in the joint
+    /// problem and keeps its held, skipped and pending occurrences.
+    fn realised(
+        &mut self,
+        index: usize,
+        setup: &Setup<'_, '_>,
+        mut r: realise::Realised,
+    ) -> realise::Realised {
         for h in &r.held {
-            realise::book(setup, h, bookings);
+            realise::book(setup, h, &mut self.bookings);
             let ids = h
                 .attending
                 .iter()
                 .filter_map(|p| setup.members.get(*p))
                 .map(|m| m.person.id.as_str());
-            joint.fix(&enc, ids, h.slot);
+            self.joint.fix(&self.enc, ids, h.slot);
         }
-        held.insert(index, std::mem::take(&mut r.held));
-        skipped.insert(index, std::mem::take(&mut r.skipped));
-        pending.extend(
+        self.held.insert(index, std::mem::take(&mut r.held));
+        self.skipped.insert(index, std::mem::take(&mut r.skipped));
+        self.pending.extend(
             std::mem::take(&mut r.pending)
                 .into_iter()
                 .map(|p| (index, p)),
         );
         r
-    };
-    // Stability: a previous series that still holds an occurrence without
-    // meeting another kept series or a frozen session is kept as it is.
-    for (&index, w) in work.iter_mut() {
-        let Work::Series(slot) = w else { continue };
-        let Some((setup, _)) = planner.setup(index) else {
-            continue;
-        };
-        let Some(&keep) = previous.series.get(&setup.group.id) else {
-            continue;
-        };
-        if !setup.candidates().contains(&keep) {
-            continue;
-        }
-        let r = {
-            let cx = planner.context(&bookings, &frozen_keys);
-            let e = evaluate::evaluate(&setup, keep, &cx);
-            let clash = e.occurrences.iter().any(|o| {
-                o.absent
-                    .iter()
-                    .any(|(_, a)| matches!(a, members::Absence::Booked(_)))
-            });
-            if e.held == 0 || clash {
+    }
+
+    /// Stability: a previous series that still holds an occurrence without
+    /// meeting another kept series or a frozen session is kept as it is.
+    fn keep_previous_series(&mut self) {
+        let planner = self.planner;
+        let indexes: Vec<usize> = self.work.keys().copied().collect();
+        for index in indexes {
+            if !matches!(self.work.get(&index), Some(Work::Series(_))) {
                 continue;
             }
-            realise::series(&setup, keep, &cx)
-        };
-        *slot = Some(realised(index, &setup, r, &mut bookings, &mut joint));
+            let Some((setup, _)) = planner.setup(index) else {
+                continue;
+            };
+            let Some(&keep) = self.previous.series.get(&setup.group.id) else {
+                continue;
+            };
+            if !setup.candidates().contains(&keep) {
+                continue;
+            }
+            let r = {
+                let cx = planner.context(&self.bookings, &self.frozen_keys);
+                let e = evaluate::evaluate(&setup, keep, &cx);
+                let clash = e.occurrences.iter().any(|o| {
+                    o.absent
+                        .iter()
+                        .any(|(_, a)| matches!(a, members::Absence::Booked(_)))
+                });
+                if e.held == 0 || clash {
+                    continue;
+                }
+                realise::series(&setup, keep, &cx)
+            };
+            let r = self.realised(index, &setup, r);
+            self.work.insert(index, Work::Series(Some(r)));
+        }
     }
-    {
+
+    /// Step 3: every group still without a series offers its best
+    /// candidate times to the solver (see `joint`), which picks at most one
+    /// per group.
+    fn solve_jointly(&mut self) {
+        let planner = self.planner;
         // Offers only read the bookings: groups make them in parallel and
         // join the problem in group order.
-        let cx = planner.context(&bookings, &frozen_keys);
-        let todo: Vec<usize> = work
+        let cx = planner.context(&self.bookings, &self.frozen_keys);
+        let todo: Vec<usize> = self
+            .work
             .iter()
             .filter(|(_, w)| matches!(w, Work::Series(None)))
             .map(|(&index, _)| index)
             .collect();
+        let enc = &self.enc;
         let offers = crate::parallel::map(&todo, crate::parallel::threads(), |&index| {
             let (setup, _) = planner.setup(index)?;
-            Offer::new(&enc, &setup, &cx)
+            Offer::new(enc, &setup, &cx)
         });
         for offer in offers.into_iter().flatten() {
-            joint.push(offer);
+            self.joint.push(offer);
+        }
+        self.chosen = self.joint.solve();
+    }
+
+    /// Step 4a: the solver's series are realised in real instants, in group
+    /// order.
+    fn realise_chosen(&mut self) {
+        let planner = self.planner;
+        let indexes: Vec<usize> = self.work.keys().copied().collect();
+        for index in indexes {
+            let (Some(Work::Series(None)), Some(&series), Some((setup, _))) = (
+                self.work.get(&index),
+                self.chosen.get(&index),
+                planner.setup(index),
+            ) else {
+                continue;
+            };
+            let cx = planner.context(&self.bookings, &self.frozen_keys);
+            let r = realise::series(&setup, series, &cx);
+            let r = self.realised(index, &setup, r);
+            self.work.insert(index, Work::Series(Some(r)));
         }
     }
-    let chosen = joint.solve();
-    // The solver's series in group order, then moves, then partitioned
-    // groups.
-    for (&index, w) in work.iter_mut() {
-        let (Work::Series(slot @ None), Some(&series), Some((setup, _))) =
-            (w, chosen.get(&index), planner.setup(index))
-        else {
-            continue;
+
+    /// Step 4b: occurrences short of quorum are moved within their week, or
+    /// skipped.
+    fn move_or_skip_short(&mut self) {
+        let frame = Frame {
+            horizon: self.planner.horizon,
+            holidays: &self.planner.holidays,
+            frozen: &self.frozen_keys,
         };
-        let r = realise::series(&setup, series, &planner.context(&bookings, &frozen_keys));
-        *slot = Some(realised(index, &setup, r, &mut bookings, &mut joint));
-    }
-    let frame = Frame {
-        horizon,
-        holidays: &planner.holidays,
-        frozen: &frozen_keys,
-    };
-    for (index, p) in pending {
-        let Some((setup, _)) = planner.setup(index) else {
-            continue;
-        };
-        match realise::move_or_skip(&setup, &p, &frame, &mut bookings) {
-            Ok(m) => held.entry(index).or_default().push(m),
-            Err(s) => skipped.entry(index).or_default().push(s),
+        for (index, p) in std::mem::take(&mut self.pending) {
+            let Some((setup, _)) = self.planner.setup(index) else {
+                continue;
+            };
+            match realise::move_or_skip(&setup, &p, &frame, &mut self.bookings) {
+                Ok(m) => self.held.entry(index).or_default().push(m),
+                Err(s) => self.skipped.entry(index).or_default().push(s),
+            }
         }
     }
-    for (&index, w) in work.iter() {
-        let (Work::Partitioned(cycles), Some((setup, _))) = (w, planner.setup(index)) else {
-            continue;
+
+    /// Step 4c: the partitioned groups' subgroups are placed last.
+    fn place_partitioned(&mut self) {
+        let frame = Frame {
+            horizon: self.planner.horizon,
+            holidays: &self.planner.holidays,
+            frozen: &self.frozen_keys,
         };
-        let (h, k) = partition::plan(&setup, cycles, &frame, &mut bookings);
-        held.insert(index, h);
-        skipped.insert(index, k);
+        for (&index, w) in self.work.iter() {
+            let (Work::Partitioned(cycles), Some((setup, _))) = (w, self.planner.setup(index))
+            else {
+                continue;
+            };
+            let (h, k) = partition::plan(&setup, cycles, &frame, &mut self.bookings);
+            self.held.insert(index, h);
+            self.skipped.insert(index, k);
+        }
     }
-    let mut sessions: Vec<Session> = Vec::new();
-    for (&index, w) in work.iter() {
-        let Some((setup, _)) = planner.setup(index) else {
-            continue;
-        };
-        let id = setup.group.id.clone();
-        let Some(format) = formats.get(&setup.group.format) else {
-            continue;
-        };
-        let h = held.remove(&index).unwrap_or_default();
-        let mut k = skipped.remove(&index).unwrap_or_default();
+
+    /// Step 5: each group's format plans its sessions, in index order, with
+    /// history; the plan gathers them with every group's outcome.
+    fn plan_sessions(mut self) -> Plan {
+        let mut sessions: Vec<Session> = Vec::new();
+        let work = std::mem::take(&mut self.work);
+        for (&index, w) in work.iter() {
+            let Some((setup, _)) = self.planner.setup(index) else {
+                continue;
+            };
+            if let Some((outcome, built)) = self.group_sessions(&setup, w) {
+                self.outcomes.insert(setup.group.id.clone(), outcome);
+                sessions.extend(built);
+            }
+        }
+        sessions.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
+        Plan {
+            horizon: self.planner.horizon,
+            sessions,
+            outcomes: self.outcomes.into_iter().collect(),
+        }
+    }
+
+    /// The outcome and sessions of one group, planned by its format; `None`
+    /// when the group has nothing to report.
+    fn group_sessions(
+        &mut self,
+        setup: &Setup<'_, '_>,
+        w: &Work,
+    ) -> Option<(GroupOutcome, Vec<Session>)> {
+        let planner = self.planner;
+        let format = planner.formats.get(&setup.group.format)?;
+        let h = self.held.remove(&setup.index).unwrap_or_default();
+        let mut k = self.skipped.remove(&setup.index).unwrap_or_default();
         k.sort_by_key(|a| a.date);
+        let history = (&self.previous.past[..], &self.frozen[..]);
         let built = match realise::sessions(
-            &setup,
+            setup,
             format,
             &planner.org.people,
-            (&previous.past, &frozen),
+            history,
             (h, matches!(w, Work::Series(_))),
         ) {
             Ok(s) => s,
-            Err(reason) => {
-                outcomes.insert(id, GroupOutcome::Blocked { reason });
-                continue;
+            Err(e) => {
+                let reason = e.to_string();
+                return Some((GroupOutcome::Blocked { reason }, Vec::new()));
             }
         };
         let outcome = match w {
             _ if built.is_empty() => {
-                let cx = planner.context(&bookings, &frozen_keys);
-                let ranked = evaluate::ranked(&setup, &cx);
+                let cx = planner.context(&self.bookings, &self.frozen_keys);
+                let ranked = evaluate::ranked(setup, &cx);
                 GroupOutcome::Unscheduled {
-                    reason: super::explain::unscheduled_reason(&setup, &ranked, org),
+                    reason: super::explain::unscheduled_reason(setup, &ranked, planner.org),
                 }
             }
             Work::Series(Some(r)) => GroupOutcome::Scheduled {
                 series: r.series,
                 skipped: k,
             },
-            Work::Series(None) => continue,
+            Work::Series(None) => return None,
             Work::Partitioned(_) => GroupOutcome::Partitioned { skipped: k },
         };
-        outcomes.insert(id, outcome);
-        sessions.extend(built);
-    }
-    sessions.sort_by(|a, b| (a.start, &a.group, a.index).cmp(&(b.start, &b.group, b.index)));
-    Plan {
-        horizon,
-        sessions,
-        outcomes: outcomes.into_iter().collect(),
+        Some((outcome, built))
     }
 }

@@ -16,9 +16,10 @@ use jiff::{Timestamp, ToSpan};
 use super::evaluate::{self, Context, Setup, Skip};
 use super::members::Bookings;
 use super::series::{self, place};
-use super::{SeriesTime, Session, Skipped};
+use super::{SeriesTime, Session, SkipReason, Skipped};
 use crate::formats::{
-    Format, PastSession, SeriesItem, SeriesRequest, SeriesSession, plan_from_anchor,
+    Format, FormatError, PastSession, SeriesItem, SeriesRequest, SeriesSession, SessionPlan,
+    plan_from_anchor,
 };
 use crate::model::{Horizon, Interval, ShortOfQuorum};
 
@@ -110,10 +111,12 @@ pub fn series(setup: &Setup<'_, '_>, chosen: SeriesTime, cx: &Context<'_>) -> Re
                     skip,
                 });
             }
-            (skip, _) => out.skipped.push(Skipped {
+            (Some(skip), _) => out.skipped.push(Skipped {
                 date: occ.date,
-                reason: skip.map(|s| s.to_string()).unwrap_or_default(),
+                reason: SkipReason::Occurrence(skip),
             }),
+            // Every occurrence without a slot carries the reason why.
+            (None, None) => {}
         }
     }
     out
@@ -226,9 +229,34 @@ pub fn move_or_skip(
         }
         None => Err(Skipped {
             date: pending.date,
-            reason: format!("{}; no other time in its week holds it", pending.skip),
+            reason: SkipReason::NotMoved(pending.skip.clone()),
         }),
     }
+}
+
+/// Why a group's sessions could not be built; the group is blocked.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SessionsError {
+    /// The format failed to plan the series.
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    /// The format returned fewer plans than sessions asked for.
+    #[error("format `{format}` planned fewer sessions than group `{group}` holds")]
+    TooFewPlans {
+        /// The format's name.
+        format: String,
+        /// The group's id.
+        group: String,
+    },
+}
+
+/// A published session as history for the format.
+fn fixed(s: &Session) -> SeriesItem {
+    SeriesItem::Fixed(PastSession {
+        date: s.date,
+        attendees: s.attendees.clone(),
+        roles: s.plan.roles.clone(),
+    })
 }
 
 /// Builds the group's sessions from its frozen sessions (kept verbatim) and
@@ -244,12 +272,11 @@ pub fn sessions(
     people: &std::collections::BTreeMap<String, crate::model::Person>,
     (past, frozen): (&[Session], &[Session]),
     (mut held, series): (Vec<Held>, bool),
-) -> Result<Vec<Session>, String> {
+) -> Result<Vec<Session>, SessionsError> {
     let group = setup.group;
     held.sort_by_key(|h| h.index);
     let mut frozen: Vec<&Session> = frozen.iter().filter(|s| s.group == group.id).collect();
     frozen.sort_by_key(|s| s.index);
-    let id = |p: &usize| setup.members.get(*p).map(|m| m.person.id.clone());
     let first = frozen
         .first()
         .map(|s| s.index)
@@ -264,17 +291,38 @@ pub fn sessions(
     // The series in index order: the published past and frozen sessions as
     // history, held ones to plan (each with its occurrence, to build its
     // session afterwards). `order` follows the items after the past ones.
-    let mut items: Vec<SeriesItem> = before
-        .into_iter()
-        .map(|s| {
-            SeriesItem::Fixed(PastSession {
-                date: s.date,
-                attendees: s.attendees.clone(),
-                roles: s.plan.roles.clone(),
-            })
-        })
-        .collect();
+    let mut items: Vec<SeriesItem> = before.into_iter().map(fixed).collect();
     let opening = items.len();
+    let order = interleave(setup, frozen, held, &mut items);
+    let plans = if items.iter().any(|i| matches!(i, SeriesItem::Plan(_))) {
+        let request = SeriesRequest {
+            group,
+            items: &items,
+            people,
+        };
+        if series {
+            plan_from_anchor(format, &request)?
+        } else {
+            format.plan_series(&request)?
+        }
+    } else {
+        Vec::new()
+    };
+    let planned = order.into_iter().zip(items.into_iter().skip(opening));
+    built(setup, planned, plans)
+}
+
+/// Appends the frozen sessions and held occurrences to `items` in index
+/// order (a frozen session first on a tie); returns, for each, the frozen
+/// session (`Ok`) or the held occurrence (`Err`).
+fn interleave<'s>(
+    setup: &Setup<'_, '_>,
+    frozen: Vec<&'s Session>,
+    held: Vec<Held>,
+    items: &mut Vec<SeriesItem>,
+) -> Vec<Result<&'s Session, Held>> {
+    let group = setup.group;
+    let id = |p: &usize| setup.members.get(*p).map(|m| m.person.id.clone());
     let mut order: Vec<Result<&Session, Held>> = Vec::new();
     let (mut f, mut h) = (frozen.into_iter().peekable(), held.into_iter().peekable());
     loop {
@@ -286,11 +334,7 @@ pub fn sessions(
         };
         if take_frozen {
             if let Some(s) = f.next() {
-                items.push(SeriesItem::Fixed(PastSession {
-                    date: s.date,
-                    attendees: s.attendees.clone(),
-                    roles: s.plan.roles.clone(),
-                }));
+                items.push(fixed(s));
                 order.push(Ok(s));
             }
             continue;
@@ -305,23 +349,20 @@ pub fn sessions(
         }));
         order.push(Err(occ));
     }
-    let mut plans = if items.iter().any(|i| matches!(i, SeriesItem::Plan(_))) {
-        let request = SeriesRequest {
-            group,
-            items: &items,
-            people,
-        };
-        let plans = if series {
-            plan_from_anchor(format, &request)
-        } else {
-            format.plan_series(&request)
-        };
-        plans.map_err(|e| e.to_string())?.into_iter()
-    } else {
-        Vec::new().into_iter()
-    };
-    let mut out = Vec::with_capacity(order.len());
-    for (entry, item) in order.into_iter().zip(items.into_iter().skip(opening)) {
+    order
+}
+
+/// The sessions: frozen ones verbatim, held ones with the format's plans in
+/// order.
+fn built<'s>(
+    setup: &Setup<'_, '_>,
+    planned: impl Iterator<Item = (Result<&'s Session, Held>, SeriesItem)>,
+    plans: Vec<SessionPlan>,
+) -> Result<Vec<Session>, SessionsError> {
+    let group = setup.group;
+    let mut plans = plans.into_iter();
+    let mut out = Vec::new();
+    for (entry, item) in planned {
         let (occ, session) = match (entry, item) {
             (Ok(s), _) => {
                 out.push(s.clone());
@@ -330,11 +371,9 @@ pub fn sessions(
             (Err(occ), SeriesItem::Plan(session)) => (occ, session),
             (Err(_), SeriesItem::Fixed(_)) => continue,
         };
-        let plan = plans.next().ok_or_else(|| {
-            format!(
-                "format `{}` planned fewer sessions than group `{}` holds",
-                group.format, group.id
-            )
+        let plan = plans.next().ok_or_else(|| SessionsError::TooFewPlans {
+            format: group.format.clone(),
+            group: group.id.clone(),
         })?;
         out.push(Session {
             group: group.id.clone(),

@@ -83,7 +83,26 @@ impl Base<'_> {
         blocking: &[(usize, Absence)],
         groups: &BTreeMap<usize, String>,
     ) -> Vec<Relaxation> {
-        let mut tries: Vec<(String, Option<Evaluation>)> = Vec::new();
+        let mut tries = self.rule_tries();
+        tries.extend(self.blocking_tries(blocking, groups));
+        let mut out: Vec<Relaxation> = tries
+            .into_iter()
+            .filter_map(|(rule, e)| {
+                let e = e?;
+                (e.held > baseline).then(|| Relaxation {
+                    rule,
+                    gain: e.held - baseline,
+                    at: e.series,
+                    held: e.held,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| b.gain.cmp(&a.gain).then_with(|| a.rule.cmp(&b.rule)));
+        out
+    }
+
+    /// The members' availability with no buffer after client time.
+    fn without_buffers(&self) -> Availability {
         let mut no_buffer = Availability::new();
         for p in &self.people {
             if let Some(b) = self.availability.get(&p.id) {
@@ -94,6 +113,14 @@ impl Base<'_> {
                 no_buffer.insert(p.id.clone(), b);
             }
         }
+        no_buffer
+    }
+
+    /// The group-wide relaxations: no buffers, no weekly caps (when anyone
+    /// has one), a quorum one lower (when above one).
+    fn rule_tries(&self) -> Vec<(String, Option<Evaluation>)> {
+        let mut tries: Vec<(String, Option<Evaluation>)> = Vec::new();
+        let no_buffer = self.without_buffers();
         let people = self.people();
         tries.push((
             "without the buffer after client time".to_string(),
@@ -122,6 +149,17 @@ impl Base<'_> {
                 self.best(&people, self.availability, req, self.bookings),
             ));
         }
+        tries
+    }
+
+    /// The relaxations of what blocks members at the best candidates: each
+    /// member's working hours, each other group's sessions.
+    fn blocking_tries(
+        &self,
+        blocking: &[(usize, Absence)],
+        groups: &BTreeMap<usize, String>,
+    ) -> Vec<(String, Option<Evaluation>)> {
+        let mut tries: Vec<(String, Option<Evaluation>)> = Vec::new();
         let outside: BTreeSet<usize> = blocking
             .iter()
             .filter(|(_, a)| *a == Absence::OutsideHours)
@@ -146,6 +184,7 @@ impl Base<'_> {
                 _ => None,
             })
             .collect();
+        let people = self.people();
         for g in others {
             let without = self.bookings.without_group_index(g);
             let name = groups.get(&g).cloned().unwrap_or_default();
@@ -154,20 +193,7 @@ impl Base<'_> {
                 self.best(&people, self.availability, self.req.clone(), &without),
             ));
         }
-        let mut out: Vec<Relaxation> = tries
-            .into_iter()
-            .filter_map(|(rule, e)| {
-                let e = e?;
-                (e.held > baseline).then(|| Relaxation {
-                    rule,
-                    gain: e.held - baseline,
-                    at: e.series,
-                    held: e.held,
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| b.gain.cmp(&a.gain).then_with(|| a.rule.cmp(&b.rule)));
-        out
+        tries
     }
 }
 

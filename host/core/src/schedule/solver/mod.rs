@@ -40,9 +40,11 @@ pub struct Problem {
 /// Time a person is booked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Booking {
+    /// The person's index.
     pub person: u32,
     /// Week-minute range `[start, end)`.
     pub start: u32,
+    /// End of the week-minute range (exclusive).
     pub end: u32,
     /// Periods (weeks) in which it applies.
     pub periods: u128,
@@ -63,6 +65,7 @@ pub struct GroupChoice {
 pub struct SlotOption {
     /// Week-minute range `[start, end)`.
     pub start: u32,
+    /// End of the week-minute range (exclusive).
     pub end: u32,
     /// Aligned with the group's `members`: the periods each attends.
     pub attends: Vec<u128>,
@@ -85,11 +88,14 @@ pub struct Effort {
 pub struct Solution {
     /// Aligned with `Problem::groups`: index into that group's options.
     pub chosen: Vec<Option<u32>>,
+    /// How many groups got an option.
     pub scheduled: usize,
+    /// The summed score of the chosen options.
     pub score: i64,
 }
 
 mod check;
+pub use check::Violation;
 mod copies;
 mod decompose;
 mod exact;
@@ -141,7 +147,7 @@ pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
 
 /// Validates a solution independently (conflicts, caps, fixed bookings,
 /// option indices, the claimed counts); `Err` names the first violation.
-pub fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
+pub fn check(problem: &Problem, solution: &Solution) -> Result<(), Violation> {
     check::check(problem, solution)
 }
 

@@ -6,6 +6,11 @@ use proptest::prelude::*;
 use super::state::State;
 use super::*;
 
+/// The independent check, with its violation as the text users read.
+fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
+    super::check(problem, solution).map_err(|e| e.to_string())
+}
+
 fn opt(start: u32, len: u32, attends: Vec<u128>, score: i64) -> SlotOption {
     SlotOption {
         start,
