@@ -21,6 +21,8 @@
 //! - [`reminders`] composes the text of reminder messages.
 //! - [`parallel`] maps over slices on the machine's cores, in order.
 
+#![deny(missing_docs)]
+
 pub mod busy;
 pub mod calendar;
 pub mod feeds;

@@ -48,6 +48,9 @@ pub enum CliError {
         /// Why.
         source: toml::de::Error,
     },
+    /// `peerwell plugin new` could not write the plugin.
+    #[error(transparent)]
+    Scaffold(#[from] super::scaffold::ScaffoldError),
     /// What the command was asked for does not exist or does not fit
     /// together; the text says which and what to do instead.
     #[error("{0}")]

@@ -98,14 +98,73 @@ const RULES_IN_CRATE: &str = "peerwell-rules = { path = \"../rules\" }";
 const SDK_MANIFEST: &str = include_str!("../../../plugins/sdk/Cargo.toml");
 const PLUGINS_MANIFEST: &str = include_str!("../../../plugins/Cargo.toml");
 
+/// Why `peerwell plugin new` could not write a plugin; the text is what the
+/// user sees.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The embedded plugins manifest does not parse.
+    #[error("error: the embedded plugins manifest: {0}")]
+    Manifest(#[source] toml::de::Error),
+    /// The embedded SDK manifest inherits a key the scaffold cannot write.
+    #[error("error: the embedded SDK manifest inherits `{0}`, which the scaffold cannot write out")]
+    Inherited(String),
+    /// The name cannot be a format and crate name.
+    #[error(
+        "error: `{0}` cannot name a plugin\n  = hint: use lowercase letters, digits and single \
+         hyphens, starting with a letter (at most 40), e.g. `reflection-circle`"
+    )]
+    BadName(String),
+    /// The name is a built-in format's.
+    #[error("error: `{0}` is a built-in format\n  = hint: choose another name, e.g. `{0}-plugin`")]
+    BuiltIn(String),
+    /// `--sdk` names no SDK.
+    #[error(
+        "error: no SDK at {}\n  = hint: pass --sdk PATH to a peerwell-plugin-sdk folder, or leave it out to get a copy of this release's SDK",
+        .0.display()
+    )]
+    NoSdk(PathBuf),
+    /// The plugin's folder exists and holds files.
+    #[error(
+        "error: {} already exists and is not empty\n  = hint: choose another name or folder",
+        .0.display()
+    )]
+    Exists(PathBuf),
+    /// A file or folder could not be written.
+    #[error("error: cannot {action} {}: {source}", path.display())]
+    Io {
+        /// `create` or `write`.
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A script could not be made executable.
+    #[error("error: cannot make {} executable: {source}", path.display())]
+    Executable {
+        /// The script.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// An I/O failure to `action` `path`.
+fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ScaffoldError {
+    let path = path.to_path_buf();
+    move |source| ScaffoldError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
 /// The SDK's `Cargo.toml` standing alone: what it inherits from the
 /// plugins' workspace (edition, license, `publish`, the `wit-bindgen`
 /// dependency) written out, and the shared rules taken from the copy
 /// beside it.
-fn sdk_manifest() -> Result<String, String> {
-    let workspace: toml::Table = PLUGINS_MANIFEST
-        .parse()
-        .map_err(|e| format!("error: the embedded plugins manifest: {e}"))?;
+fn sdk_manifest() -> Result<String, ScaffoldError> {
+    let workspace: toml::Table = PLUGINS_MANIFEST.parse().map_err(ScaffoldError::Manifest)?;
     let ws = &workspace["workspace"];
     let package = &ws["package"];
     let wit_bindgen = &ws["dependencies"]["wit-bindgen"];
@@ -119,9 +178,7 @@ fn sdk_manifest() -> Result<String, String> {
             "wit-bindgen.workspace = true" => line("wit-bindgen", wit_bindgen),
             RULES_IN_CHECKOUT => RULES_IN_CRATE.to_string(),
             other if other.contains(".workspace") => {
-                return Err(format!(
-                    "error: the embedded SDK manifest inherits `{other}`, which the scaffold cannot write out"
-                ));
+                return Err(ScaffoldError::Inherited(other.to_string()));
             }
             _ => l.to_string(),
         };
@@ -132,7 +189,7 @@ fn sdk_manifest() -> Result<String, String> {
 }
 
 /// Checks that `name` can be a format name and a crate name.
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), ScaffoldError> {
     let ok = name.len() <= 40
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
@@ -141,18 +198,13 @@ fn check_name(name: &str) -> Result<(), String> {
         && !name.ends_with('-')
         && !name.contains("--");
     if !ok {
-        return Err(format!(
-            "error: `{name}` cannot name a plugin\n  = hint: use lowercase letters, digits and single \
-             hyphens, starting with a letter (at most 40), e.g. `reflection-circle`"
-        ));
+        return Err(ScaffoldError::BadName(name.to_string()));
     }
     if peerwell_core::formats::Formats::builtin()
         .get(name)
         .is_some()
     {
-        return Err(format!(
-            "error: `{name}` is a built-in format\n  = hint: choose another name, e.g. `{name}-plugin`"
-        ));
+        return Err(ScaffoldError::BuiltIn(name.to_string()));
     }
     Ok(())
 }
@@ -161,19 +213,14 @@ fn check_name(name: &str) -> Result<(), String> {
 /// `sdk`, or, without one, against its own copy of this release's SDK in
 /// `into/name/sdk` (with the interface in `into/name/wit`). Returns the
 /// new folder.
-pub fn scaffold(name: &str, into: &Path, sdk: Option<&Path>) -> Result<PathBuf, String> {
+pub fn scaffold(name: &str, into: &Path, sdk: Option<&Path>) -> Result<PathBuf, ScaffoldError> {
     check_name(name)?;
     let sdk = match sdk {
         Some(sdk) => Some(
             std::fs::canonicalize(sdk)
                 .ok()
                 .filter(|p| p.join("Cargo.toml").is_file())
-                .ok_or_else(|| {
-                    format!(
-                        "error: no SDK at {}\n  = hint: pass --sdk PATH to a peerwell-plugin-sdk folder, or leave it out to get a copy of this release's SDK",
-                        sdk.display()
-                    )
-                })?,
+                .ok_or_else(|| ScaffoldError::NoSdk(sdk.to_path_buf()))?,
         ),
         None => None,
     };
@@ -183,10 +230,7 @@ pub fn scaffold(name: &str, into: &Path, sdk: Option<&Path>) -> Result<PathBuf, 
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
-        return Err(format!(
-            "error: {} already exists and is not empty\n  = hint: choose another name or folder",
-            root.display()
-        ));
+        return Err(ScaffoldError::Exists(root));
     }
     let lib = name.replace('-', "_");
     let sdk_text = match &sdk {
@@ -211,13 +255,11 @@ pub fn scaffold(name: &str, into: &Path, sdk: Option<&Path>) -> Result<PathBuf, 
 }
 
 /// Writes `text` to `file`, creating its folder.
-fn write(file: &Path, text: &str, executable: bool) -> Result<(), String> {
+fn write(file: &Path, text: &str, executable: bool) -> Result<(), ScaffoldError> {
     if let Some(parent) = file.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("error: cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(io("create", parent))?;
     }
-    std::fs::write(file, text)
-        .map_err(|e| format!("error: cannot write {}: {e}", file.display()))?;
+    std::fs::write(file, text).map_err(io("write", file))?;
     if executable {
         make_executable(file)?;
     }
@@ -225,14 +267,18 @@ fn write(file: &Path, text: &str, executable: bool) -> Result<(), String> {
 }
 
 #[cfg(unix)]
-fn make_executable(file: &Path) -> Result<(), String> {
+fn make_executable(file: &Path) -> Result<(), ScaffoldError> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| format!("error: cannot make {} executable: {e}", file.display()))
+    std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o755)).map_err(|source| {
+        ScaffoldError::Executable {
+            path: file.to_path_buf(),
+            source,
+        }
+    })
 }
 
 #[cfg(not(unix))]
-fn make_executable(_: &Path) -> Result<(), String> {
+fn make_executable(_: &Path) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
