@@ -1,0 +1,135 @@
+use super::*;
+use crate::formats::{CheckIn, RoleAssignment};
+use crate::model::{Cadence, Charter, ShortOfQuorum, Zone};
+use jiff::civil::{Weekday, date, time};
+use std::collections::BTreeMap;
+
+fn group() -> Group {
+    Group {
+        mail: Default::default(),
+        id: "walk".to_string(),
+        name: "Walk".to_string(),
+        format: CheckIn::NAME.to_string(),
+        members: ["a", "b", "c"].map(String::from).to_vec(),
+        cadence: Cadence::Weekly,
+        duration_minutes: 45,
+        days: vec![Weekday::Tuesday],
+        earliest: time(9, 0, 0, 0),
+        latest: time(17, 0, 0, 0),
+        preferred: Vec::new(),
+        preferred_days: Vec::new(),
+        quorum: 1,
+        required_roles: Vec::new(),
+        charter: Charter::default(),
+        escalation: Vec::new(),
+        location: None,
+        video_url: None,
+        neutral_title: false,
+        zone: Zone::iana("Europe/London").unwrap(),
+        settings: toml::Table::new(),
+        short_of_quorum: ShortOfQuorum::Move,
+    }
+}
+
+fn plan(index: u32, attendees: &[&str]) -> SeriesItem {
+    SeriesItem::Plan(SeriesSession {
+        index,
+        date: date(2025, 1, 7),
+        start: time(10, 0, 0, 0),
+        attendees: attendees.iter().map(|a| a.to_string()).collect(),
+        absentees: Vec::new(),
+    })
+}
+
+fn holders(plans: &[SessionPlan]) -> Vec<&str> {
+    plans.iter().map(|p| p.roles[0].member.as_str()).collect()
+}
+
+#[test]
+fn fixed_and_planned_sessions_are_the_history_of_later_ones() {
+    let g = group();
+    let fixed = SeriesItem::Fixed(PastSession {
+        date: date(2024, 12, 31),
+        attendees: g.members.clone(),
+        roles: vec![RoleAssignment {
+            role: "strategy".to_string(),
+            member: "a".to_string(),
+        }],
+    });
+    let items = [fixed, plan(1, &["a", "b", "c"]), plan(2, &["a", "b", "c"])];
+    let people = BTreeMap::new();
+    let request = SeriesRequest {
+        group: &g,
+        items: &items,
+        people: &people,
+    };
+    let plans = one_by_one(&CheckIn, &request).unwrap();
+    assert_eq!(holders(&plans), ["b", "c"]);
+    // Without the fixed session, the rotation starts at the first member.
+    let request = SeriesRequest {
+        group: &g,
+        items: &items[1..],
+        people: &people,
+    };
+    assert_eq!(
+        holders(&one_by_one(&CheckIn, &request).unwrap()),
+        ["a", "b"]
+    );
+}
+
+#[test]
+fn planned_from_the_anchor_the_start_does_not_matter() {
+    let g = group();
+    let people = BTreeMap::new();
+    let series = |from: u32| -> Vec<(u32, Vec<RoleAssignment>)> {
+        let items: Vec<SeriesItem> = (from..12).map(|i| plan(i, &["a", "b", "c"])).collect();
+        let request = SeriesRequest {
+            group: &g,
+            items: &items,
+            people: &people,
+        };
+        let plans = plan_from_anchor(&CheckIn, &request).unwrap();
+        (from..12).zip(plans.into_iter().map(|p| p.roles)).collect()
+    };
+    let whole = series(0);
+    assert_eq!(holders_of(&whole[..4]), ["a", "b", "c", "a"]);
+    for from in 1..12 {
+        assert_eq!(series(from), whole[from as usize..], "from {from}");
+    }
+    // A series opening with published history continues from it.
+    let fixed = SeriesItem::Fixed(PastSession {
+        date: date(2024, 12, 31),
+        attendees: g.members.clone(),
+        roles: vec![RoleAssignment {
+            role: "strategy".to_string(),
+            member: "a".to_string(),
+        }],
+    });
+    let items = [fixed, plan(7, &["a", "b", "c"])];
+    let request = SeriesRequest {
+        group: &g,
+        items: &items,
+        people: &people,
+    };
+    assert_eq!(
+        holders(&plan_from_anchor(&CheckIn, &request).unwrap()),
+        ["b"]
+    );
+}
+
+fn holders_of(series: &[(u32, Vec<RoleAssignment>)]) -> Vec<&str> {
+    series.iter().map(|(_, r)| r[0].member.as_str()).collect()
+}
+
+#[test]
+fn planning_stops_at_the_first_error() {
+    let g = group();
+    let items = [plan(0, &["a"]), plan(1, &[]), plan(2, &["a"])];
+    let people = BTreeMap::new();
+    let request = SeriesRequest {
+        group: &g,
+        items: &items,
+        people: &people,
+    };
+    assert!(one_by_one(&CheckIn, &request).is_err());
+}
