@@ -25,7 +25,6 @@ mod mail_tls;
 mod plugin_formats;
 mod plugins;
 mod reminders;
-mod rotation_anchor;
 mod schedule_props;
 mod stability;
 mod store;

@@ -368,7 +368,7 @@ pub use checkin::CheckIn;
 pub use debrief::Debrief;
 pub use rotation::{next_in_rotation, rotate};
 pub use schwartz::SchwartzRounds;
-pub use series::{SeriesItem, SeriesRequest, SeriesSession, one_by_one, plan_from_anchor};
+pub use series::{SeriesItem, SeriesRequest, SeriesSession, one_by_one};
 
 /// The planning moment shared by every plugin of one [`Formats`]: the time
 /// the host plans "as of" (the pipeline's `now`), never the wall clock.

@@ -445,13 +445,7 @@ impl<'a, 'o> Pass<'a, 'o> {
         let mut k = self.skipped.remove(&setup.index).unwrap_or_default();
         k.sort_by_key(|a| a.date);
         let history = (&self.previous.past[..], &self.frozen[..]);
-        let built = match realise::sessions(
-            setup,
-            format,
-            &planner.org.people,
-            history,
-            (h, matches!(w, Work::Series(_))),
-        ) {
+        let built = match realise::sessions(setup, format, &planner.org.people, history, h) {
             Ok(s) => s,
             Err(e) => {
                 let reason = e.to_string();

@@ -19,7 +19,6 @@ use super::series::{self, place};
 use super::{SeriesTime, Session, SkipReason, Skipped};
 use crate::formats::{
     Format, FormatError, PastSession, SeriesItem, SeriesRequest, SeriesSession, SessionPlan,
-    plan_from_anchor,
 };
 use crate::model::{Horizon, Interval, ShortOfQuorum};
 
@@ -263,15 +262,13 @@ fn fixed(s: &Session) -> SeriesItem {
 /// its held occurrences, in index order, planned by the format in one
 /// series with the earlier ones as history. `(past, frozen)`: the group's
 /// published sessions that already started with an index before every
-/// planned one open the history. A `series` group with no such history is
-/// planned from its anchor ([`plan_from_anchor`]); subgroups of a
-/// partitioned group are not.
+/// planned one open the history.
 pub fn sessions(
     setup: &Setup<'_, '_>,
     format: &dyn Format,
     people: &std::collections::BTreeMap<String, crate::model::Person>,
     (past, frozen): (&[Session], &[Session]),
-    (mut held, series): (Vec<Held>, bool),
+    mut held: Vec<Held>,
 ) -> Result<Vec<Session>, SessionsError> {
     let group = setup.group;
     held.sort_by_key(|h| h.index);
@@ -300,11 +297,7 @@ pub fn sessions(
             items: &items,
             people,
         };
-        if series {
-            plan_from_anchor(format, &request)?
-        } else {
-            format.plan_series(&request)?
-        }
+        format.plan_series(&request)?
     } else {
         Vec::new()
     };

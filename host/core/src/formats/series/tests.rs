@@ -78,50 +78,6 @@ fn fixed_and_planned_sessions_are_the_history_of_later_ones() {
 }
 
 #[test]
-fn planned_from_the_anchor_the_start_does_not_matter() {
-    let g = group();
-    let people = BTreeMap::new();
-    let series = |from: u32| -> Vec<(u32, Vec<RoleAssignment>)> {
-        let items: Vec<SeriesItem> = (from..12).map(|i| plan(i, &["a", "b", "c"])).collect();
-        let request = SeriesRequest {
-            group: &g,
-            items: &items,
-            people: &people,
-        };
-        let plans = plan_from_anchor(&CheckIn, &request).unwrap();
-        (from..12).zip(plans.into_iter().map(|p| p.roles)).collect()
-    };
-    let whole = series(0);
-    assert_eq!(holders_of(&whole[..4]), ["a", "b", "c", "a"]);
-    for from in 1..12 {
-        assert_eq!(series(from), whole[from as usize..], "from {from}");
-    }
-    // A series opening with published history continues from it.
-    let fixed = SeriesItem::Fixed(PastSession {
-        date: date(2024, 12, 31),
-        attendees: g.members.clone(),
-        roles: vec![RoleAssignment {
-            role: "strategy".to_string(),
-            member: "a".to_string(),
-        }],
-    });
-    let items = [fixed, plan(7, &["a", "b", "c"])];
-    let request = SeriesRequest {
-        group: &g,
-        items: &items,
-        people: &people,
-    };
-    assert_eq!(
-        holders(&plan_from_anchor(&CheckIn, &request).unwrap()),
-        ["b"]
-    );
-}
-
-fn holders_of(series: &[(u32, Vec<RoleAssignment>)]) -> Vec<&str> {
-    series.iter().map(|(_, r)| r[0].member.as_str()).collect()
-}
-
-#[test]
 fn planning_stops_at_the_first_error() {
     let g = group();
     let items = [plan(0, &["a"]), plan(1, &[]), plan(2, &["a"])];
