@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use hyper::{Request, Response};
 
-use peerwell_config::server::ServerSettings;
 use peerwell::daemon::plan_pass;
-use peerwell::state::{Clock, FeedKey, ServerState as Shared};
 use peerwell::pipeline::UrlBodies;
+use peerwell::state::{Clock, FeedKey, ServerState as Shared};
 use peerwell::web::{Body, PublicUrl, html, server};
+use peerwell_config::server::ServerSettings;
 
 /// The policy the site serves (tests/config/valid/minimal).
 const FILES: [(&str, &str); 3] = [
