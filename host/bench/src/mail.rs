@@ -11,7 +11,7 @@
 //! the state file as in the daemon (timed: the drain). Every row must end
 //! `sent`; the figure is printed with the count.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,8 +21,30 @@ use peerwell::daemon::plan_pass;
 use peerwell::mail::{self, SenderConfig};
 use peerwell::state::{Clock, ServerState};
 use peerwell_config::server::ServerSettings;
+use tokio::sync::watch;
 
+/// `mail drain ORG_DIR [--count N] [--now RFC3339]`: plans, queues every
+/// reminder, keeps the first `count` and times draining them.
 pub fn run(args: &[String]) -> anyhow::Result<()> {
+    let (dir, count, now) = arguments(args)?;
+    let (shared, _stop, config) = plan_and_queue(&dir, now)?;
+    keep_first(&config, count, now)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let started = Instant::now();
+    // On a worker thread, as the daemon's sender task runs.
+    let task = {
+        let (shared, config) = (shared.clone(), config.clone());
+        runtime.spawn(async move { mail::drain(&shared, &config).await })
+    };
+    let sent = runtime.block_on(task)?.map_err(anyhow::Error::msg)?;
+    report_drain(&config, count, sent, started.elapsed())
+}
+
+/// `drain ORG_DIR [--count N] [--now RFC3339]`.
+fn arguments(args: &[String]) -> anyhow::Result<(PathBuf, usize, Timestamp)> {
     if args.first().map(String::as_str) != Some("drain") {
         bail!("usage: peerwell-bench mail drain ORG_DIR [--count N] [--now RFC3339]");
     }
@@ -38,13 +60,20 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
             other => bail!("unexpected argument {other:?}"),
         }
     }
-    let dir = dir.context("ORG_DIR")?;
+    Ok((dir.context("ORG_DIR")?, count, now))
+}
 
+/// Plans the organization once and queues its reminders, as the daemon's
+/// first pass does; prints how long each took.
+fn plan_and_queue(
+    dir: &Path,
+    now: Timestamp,
+) -> anyhow::Result<(ServerState, watch::Sender<bool>, SenderConfig)> {
     let started = Instant::now();
     let snapshot =
-        plan_pass(&dir, now, None, &|_| Default::default()).map_err(anyhow::Error::msg)?;
+        plan_pass(dir, now, None, &|_| Default::default()).map_err(anyhow::Error::msg)?;
     let plan_time = started.elapsed();
-    let (shared, _stop) = ServerState::new(ServerSettings::default(), Clock::manual(now));
+    let (shared, stop) = ServerState::new(ServerSettings::default(), Clock::manual(now));
     let snapshot = Arc::new(snapshot);
     shared.publish(snapshot.clone());
     let started = Instant::now();
@@ -59,8 +88,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         enqueue_time.as_secs_f64(),
         enqueue_time.as_secs_f64() * 1e6 / queued.queued.max(1) as f64
     );
+    Ok((shared, stop, config))
+}
 
-    // Keep the first `count` by due time and make them due now.
+/// Keeps the first `count` queued messages by due time and makes them due
+/// now.
+fn keep_first(config: &SenderConfig, count: usize, now: Timestamp) -> anyhow::Result<()> {
     let conn = rusqlite::Connection::open(&config.state)?;
     let kept = conn.execute(
         "DELETE FROM outbox WHERE key NOT IN \
@@ -75,21 +108,17 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     if rows as usize != count {
         bail!("only {rows} messages to send (wanted {count}; {kept} deleted): use a larger org");
     }
-    drop(conn);
+    Ok(())
+}
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let started = Instant::now();
-    // On a worker thread, as the daemon's sender task runs.
-    let task = {
-        let (shared, config) = (shared.clone(), config.clone());
-        runtime.spawn(async move { mail::drain(&shared, &config).await })
-    };
-    let sent = runtime.block_on(task)?.map_err(anyhow::Error::msg)?;
-    let drain_time = started.elapsed();
-
+/// Prints the drain's rate and the outbox's states; an error unless every
+/// message was sent.
+fn report_drain(
+    config: &SenderConfig,
+    count: usize,
+    sent: usize,
+    drain_time: std::time::Duration,
+) -> anyhow::Result<()> {
     let conn = rusqlite::Connection::open(&config.state)?;
     let states: Vec<(String, i64)> = conn
         .prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?

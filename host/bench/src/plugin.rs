@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use peerwell_core::formats::{CheckIn, Format, SessionPlan};
-use peerwell_plugins::{Limits, Plugin, PluginFormat, PluginSpec};
+use peerwell_plugins::{Limits, Plugin, PluginFormat, PluginInstance, PluginSpec};
 
 use requests::Series;
 
@@ -153,6 +153,18 @@ fn line(label: &str, samples: &mut [Duration]) {
 /// (session by session, and as one `plan_series`) and native, per session.
 /// `--only warm|fresh|pass|series|native` runs one of them (for profiling).
 fn calls(args: &[String]) -> anyhow::Result<()> {
+    let (only, rest) = only_flag(args)?;
+    let (specs, rounds) = parse(&rest, "--rounds", 2000)?;
+    let cache = scratch_dir("calls")?;
+    for spec in &specs {
+        calls_of(spec, &cache, rounds, only.as_deref())?;
+    }
+    remove(&cache);
+    Ok(())
+}
+
+/// Splits `--only KIND` off the arguments.
+fn only_flag(args: &[String]) -> anyhow::Result<(Option<String>, Vec<String>)> {
     let mut only = None;
     let mut rest = Vec::new();
     let mut it = args.iter();
@@ -169,146 +181,192 @@ fn calls(args: &[String]) -> anyhow::Result<()> {
             rest.push(a.clone());
         }
     }
-    let runs = |kind: &str| only.as_deref().is_none_or(|o| o == kind);
-    let (specs, rounds) = parse(&rest, "--rounds", 2000)?;
-    let cache = scratch_dir("calls")?;
-    for spec in &specs {
-        let plugin = Plugin::load(spec, Some(&cache), Default::default())
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let info = plugin.info().clone();
-        let group = requests::group(&spec.name);
-        let mut warm = plugin
-            .instance_for(&group)
-            .map_err(|e| anyhow::anyhow!("plugin {}: instance: {e}", spec.name))?;
-        let duration = warm
-            .requirements(&group)
-            .map_err(|e| anyhow::anyhow!("plugin {}: requirements: {e}", spec.name))?
-            .duration_minutes;
-        let series = Series::build(&group, |r| {
-            warm.plan_session(r, duration)
-                .map_err(|e| anyhow::anyhow!("plugin {}: plan-session: {e}", spec.name))
+    Ok((only, rest))
+}
+
+/// One plugin's series and round counts, shared by its measurements.
+struct Run<'a> {
+    series: Series,
+    duration: u32,
+    rounds: usize,
+    warmup: usize,
+    only: Option<&'a str>,
+}
+
+impl Run<'_> {
+    /// Whether the measurement `kind` is wanted.
+    fn runs(&self, kind: &str) -> bool {
+        self.only.is_none_or(|o| o == kind)
+    }
+}
+
+/// Every measurement of one plugin.
+fn calls_of(
+    spec: &PluginSpec,
+    cache: &Path,
+    rounds: usize,
+    only: Option<&str>,
+) -> anyhow::Result<()> {
+    let plugin =
+        Plugin::load(spec, Some(cache), Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let info = plugin.info().clone();
+    let group = requests::group(&spec.name);
+    let mut warm = plugin
+        .instance_for(&group)
+        .map_err(|e| anyhow::anyhow!("plugin {}: instance: {e}", spec.name))?;
+    let duration = warm
+        .requirements(&group)
+        .map_err(|e| anyhow::anyhow!("plugin {}: requirements: {e}", spec.name))?
+        .duration_minutes;
+    let series = Series::build(&group, |r| {
+        warm.plan_session(r, duration)
+            .map_err(|e| anyhow::anyhow!("plugin {}: plan-session: {e}", spec.name))
+    })?;
+    // The plugin's rounds are sized by its per-call cost (the JS plugin
+    // is ~100x slower than the Rust ones).
+    let probe = Instant::now();
+    let _ = warm.plan_session(&series.request(0), duration);
+    let scale = (probe.elapsed().as_micros() / 20).clamp(1, 100) as usize;
+    let rounds = (rounds / scale).max(50);
+    let run = Run {
+        series,
+        duration,
+        rounds,
+        warmup: (rounds / 10).max(5),
+        only,
+    };
+    println!(
+        "{} ({} {}, {} sessions of {} min, {} members, {} rounds)",
+        spec.name,
+        info.name,
+        info.version,
+        run.series.len(),
+        duration,
+        group.members.len(),
+        rounds
+    );
+    if run.runs("warm") {
+        warm_calls(&run, &mut warm)?;
+    }
+    drop(warm);
+    let format = PluginFormat::new(plugin);
+    format
+        .requirements(&group)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    format_calls(&run, &format)?;
+    native_calls(&run, &format, info.name == CheckIn::NAME)
+}
+
+/// Calls on one warm instance: session by session, then the whole series
+/// at once (the planner's call, the history built inside the plugin).
+fn warm_calls(run: &Run<'_>, warm: &mut PluginInstance) -> anyhow::Result<()> {
+    let (series, duration) = (&run.series, run.duration);
+    let mut s = time_calls(series, run.warmup, run.rounds, |i| {
+        warm.plan_session(&series.request(i), duration)
+            .map_err(|e| anyhow::anyhow!("warm plan-session {i}: {e}"))
+    })?;
+    line("warm (one PluginInstance)", &mut s);
+    let items = series.items();
+    let request = series.series_request(&items);
+    let mut s = time_series(series.len(), run.warmup, run.rounds, || {
+        warm.plan_series(&request, duration)
+            .map_err(|e| anyhow::anyhow!("warm plan-series: {e}"))?
+            .context("plan-series answered unsupported")?;
+        Ok(())
+    })?;
+    line("warm, series per call (plan_series)", &mut s);
+    Ok(())
+}
+
+/// Calls through the host's `PluginFormat`: an instance per call, and the
+/// planner's path since instances are kept per group and pass (one
+/// planning pass per round of the series; the first call makes the
+/// instance), session by session and as one `plan-series` call.
+fn format_calls(run: &Run<'_>, format: &PluginFormat) -> anyhow::Result<()> {
+    let series = &run.series;
+    if run.runs("fresh") {
+        let mut s = time_calls(series, run.warmup, run.rounds, |i| {
+            Format::plan_session(format, &series.request(i)).map_err(|e| anyhow::anyhow!("{e}"))
         })?;
-        // The plugin's rounds are sized by its per-call cost (the JS plugin
-        // is ~100x slower than the Rust ones).
-        let probe = Instant::now();
-        let _ = warm.plan_session(&series.request(0), duration);
-        let scale = (probe.elapsed().as_micros() / 20).clamp(1, 100) as usize;
-        let rounds = (rounds / scale).max(50);
-        let warmup = (rounds / 10).max(5);
-        println!(
-            "{} ({} {}, {} sessions of {} min, {} members, {} rounds)",
-            spec.name,
-            info.name,
-            info.version,
-            series.len(),
-            duration,
-            group.members.len(),
-            rounds
-        );
-
-        if runs("warm") {
-            let mut s = time_calls(&series, warmup, rounds, |i| {
-                warm.plan_session(&series.request(i), duration)
-                    .map_err(|e| anyhow::anyhow!("warm plan-session {i}: {e}"))
-            })?;
-            line("warm (one PluginInstance)", &mut s);
-            // The planner's call on a warm instance: the whole series at
-            // once, the history built inside the plugin.
-            let items = series.items();
-            let request = series.series_request(&items);
-            let mut s = time_series(series.len(), warmup, rounds, || {
-                warm.plan_series(&request, duration)
-                    .map_err(|e| anyhow::anyhow!("warm plan-series: {e}"))?
-                    .context("plan-series answered unsupported")?;
-                Ok(())
-            })?;
-            line("warm, series per call (plan_series)", &mut s);
-        }
-        drop(warm);
-
-        let format = PluginFormat::new(plugin);
-        format
-            .requirements(&group)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        if runs("fresh") {
-            let mut s = time_calls(&series, warmup, rounds, |i| {
-                Format::plan_session(&format, &series.request(i))
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            })?;
-            line("instantiate-per-call (PluginFormat)", &mut s);
-        }
-        // The planner's path since instances are kept per group and pass:
-        // one planning pass per round of the series (the first call makes
-        // the instance), session by session and as one `plan-series` call.
-        if runs("pass") {
-            let mut s = time_calls(&series, warmup, rounds, |i| {
-                if i == 0 {
-                    format.end_pass();
-                    format.begin_pass();
-                }
-                Format::plan_session(&format, &series.request(i))
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            })?;
-            format.end_pass();
-            line("one pass per series (plan_session)", &mut s);
-        }
-        if runs("series") {
-            let items = series.items();
-            let request = series.series_request(&items);
-            let mut plans = Vec::new();
-            let mut s = time_series(series.len(), warmup, rounds, || {
-                format.begin_pass();
-                let out = Format::plan_series(&format, &request);
+        line("instantiate-per-call (PluginFormat)", &mut s);
+    }
+    if run.runs("pass") {
+        let mut s = time_calls(series, run.warmup, run.rounds, |i| {
+            if i == 0 {
                 format.end_pass();
-                plans = out.map_err(|e| anyhow::anyhow!("{e}"))?;
-                Ok(())
-            })?;
-            line("one pass per series (plan_series)", &mut s);
-            let same = (0..series.len()).all(|i| {
-                plans.get(i)
-                    == Format::plan_session(&format, &series.request(i))
-                        .ok()
-                        .as_ref()
-            });
-            println!(
-                "  plan_series gives the plans of plan_session: {}",
-                if same { "yes" } else { "NO" }
-            );
-            if !same {
-                bail!("plan_series planned differently from plan_session");
+                format.begin_pass();
             }
-        }
+            Format::plan_session(format, &series.request(i)).map_err(|e| anyhow::anyhow!("{e}"))
+        })?;
+        format.end_pass();
+        line("one pass per series (plan_session)", &mut s);
+    }
+    if run.runs("series") {
+        series_calls(run, format)?;
+    }
+    Ok(())
+}
 
-        // The reference: the built-in check-in format on the same requests,
-        // with the same rounds, in the same run.
-        // It plans the same dates, attendees and absentees; its history is
-        // made of its own plans.
-        let native_group = requests::group(CheckIn::NAME);
-        let native_series = Series::build(&native_group, |r| Ok(CheckIn.plan_session(r)?))?;
-        if runs("native") {
-            let mut s = time_calls(&native_series, warmup, rounds, |i| {
-                CheckIn
-                    .plan_session(&native_series.request(i))
-                    .map_err(|e| anyhow::anyhow!("{e}"))
-            })?;
-            line("native built-in check-in (reference)", &mut s);
-        }
-        if info.name == CheckIn::NAME {
-            let same = (0..series.len()).all(|i| {
-                let p = Format::plan_session(&format, &series.request(i));
-                let n = CheckIn.plan_session(&native_series.request(i));
-                matches!((p, n), (Ok(p), Ok(n)) if p == n)
-            });
-            println!(
-                "  plans equal to the built-in check-in's: {}",
-                if same { "yes" } else { "NO" }
-            );
-            if !same {
-                bail!("the check-in plugin planned differently from the built-in format");
-            }
+/// One pass per series as one `plan_series` call, checked against the
+/// plans of `plan_session`.
+fn series_calls(run: &Run<'_>, format: &PluginFormat) -> anyhow::Result<()> {
+    let series = &run.series;
+    let items = series.items();
+    let request = series.series_request(&items);
+    let mut plans = Vec::new();
+    let mut s = time_series(series.len(), run.warmup, run.rounds, || {
+        format.begin_pass();
+        let out = Format::plan_series(format, &request);
+        format.end_pass();
+        plans = out.map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(())
+    })?;
+    line("one pass per series (plan_series)", &mut s);
+    let same = (0..series.len()).all(|i| {
+        plans.get(i)
+            == Format::plan_session(format, &series.request(i))
+                .ok()
+                .as_ref()
+    });
+    println!(
+        "  plan_series gives the plans of plan_session: {}",
+        if same { "yes" } else { "NO" }
+    );
+    if !same {
+        bail!("plan_series planned differently from plan_session");
+    }
+    Ok(())
+}
+
+/// The reference: the built-in check-in format on the same requests, with
+/// the same rounds, in the same run. It plans the same dates, attendees and
+/// absentees; its history is made of its own plans. A check-in plugin's
+/// plans must equal it.
+fn native_calls(run: &Run<'_>, format: &PluginFormat, is_check_in: bool) -> anyhow::Result<()> {
+    let native_group = requests::group(CheckIn::NAME);
+    let native_series = Series::build(&native_group, |r| Ok(CheckIn.plan_session(r)?))?;
+    if run.runs("native") {
+        let mut s = time_calls(&native_series, run.warmup, run.rounds, |i| {
+            CheckIn
+                .plan_session(&native_series.request(i))
+                .map_err(|e| anyhow::anyhow!("{e}"))
+        })?;
+        line("native built-in check-in (reference)", &mut s);
+    }
+    if is_check_in {
+        let same = (0..run.series.len()).all(|i| {
+            let p = Format::plan_session(format, &run.series.request(i));
+            let n = CheckIn.plan_session(&native_series.request(i));
+            matches!((p, n), (Ok(p), Ok(n)) if p == n)
+        });
+        println!(
+            "  plans equal to the built-in check-in's: {}",
+            if same { "yes" } else { "NO" }
+        );
+        if !same {
+            bail!("the check-in plugin planned differently from the built-in format");
         }
     }
-    remove(&cache);
     Ok(())
 }
 
