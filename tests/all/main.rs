@@ -9,6 +9,7 @@ mod daemon_reload;
 mod daemon_urls;
 mod deploy;
 mod e2e;
+mod example_evergreen;
 mod faults_fd;
 mod faults_state;
 mod feeds_oracle;
