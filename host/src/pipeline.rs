@@ -298,8 +298,8 @@ fn read_person(
         let data: &[u8] = match &source.url {
             Some(url) => match urls.get(url) {
                 Some(Ok(bytes)) => bytes,
-                Some(Err(why)) => return Err(url_error(&source.label, why)),
-                None => return Err(url_error(&source.label, "not fetched yet")),
+                Some(Err(why)) => return Err(url_error(&source.label, why.to_string())),
+                None => return Err(url_error(&source.label, "not fetched yet".to_string())),
             },
             None => {
                 fetched = access
@@ -325,11 +325,11 @@ fn read_person(
     Ok(person_busy(person, &read, horizon))
 }
 
-fn url_error(label: &str, why: &str) -> CalendarError {
+fn url_error(label: &str, message: String) -> CalendarError {
     CalendarError {
         file: label.to_string(),
         line: None,
-        message: why.to_string(),
+        message,
     }
 }
 
