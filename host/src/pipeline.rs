@@ -25,6 +25,8 @@ use peerwell_core::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use peerwell_core::schedule::{self, Availability, GroupOutcome, Plan, Previous};
 use peerwell_store::{Commit, Status, Store, StoreError};
 
+use crate::sources::UrlBodies;
+
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
 
@@ -158,8 +160,6 @@ pub fn feed_options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
             .collect(),
     }
 }
-
-pub use crate::sources::UrlBodies;
 
 /// Loads the policy folder and reads every calendar; calendars given as
 /// URLs are fetched once first (`[server]` fetch timeout and size cap).

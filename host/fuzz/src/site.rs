@@ -8,10 +8,11 @@ use std::sync::Arc;
 use hyper::{Request, Response};
 
 use peerwell::daemon::plan_pass;
-use peerwell::pipeline::UrlBodies;
-use peerwell::state::{Clock, FeedKey, ServerState as Shared};
+use peerwell::sources::UrlBodies;
+use peerwell::state::{Clock, ServerState as Shared};
 use peerwell::web::{Body, PublicUrl, html, server};
 use peerwell_config::server::ServerSettings;
+use peerwell_core::feeds::FeedKey;
 
 /// The policy the site serves (tests/config/valid/minimal).
 const FILES: [(&str, &str); 3] = [
