@@ -25,6 +25,8 @@ use peerwell_core::model::{EPOCH_MONDAY, Horizon, Organization, Person};
 use peerwell_core::schedule::{self, Availability, GroupOutcome, Plan, Previous};
 use peerwell_store::{Commit, Status, Store, StoreError};
 
+use crate::sources::UrlBodies;
+
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
 
@@ -158,8 +160,6 @@ pub fn feed_options(_loaded: &Loaded, commit: &Commit) -> FeedOptions {
             .collect(),
     }
 }
-
-pub use crate::sources::UrlBodies;
 
 /// Loads the policy folder and reads every calendar; calendars given as
 /// URLs are fetched once first (`[server]` fetch timeout and size cap).
@@ -298,8 +298,8 @@ fn read_person(
         let data: &[u8] = match &source.url {
             Some(url) => match urls.get(url) {
                 Some(Ok(bytes)) => bytes,
-                Some(Err(why)) => return Err(url_error(&source.label, why)),
-                None => return Err(url_error(&source.label, "not fetched yet")),
+                Some(Err(why)) => return Err(url_error(&source.label, why.to_string())),
+                None => return Err(url_error(&source.label, "not fetched yet".to_string())),
             },
             None => {
                 fetched = access
@@ -325,11 +325,11 @@ fn read_person(
     Ok(person_busy(person, &read, horizon))
 }
 
-fn url_error(label: &str, why: &str) -> CalendarError {
+fn url_error(label: &str, message: String) -> CalendarError {
     CalendarError {
         file: label.to_string(),
         line: None,
-        message: why.to_string(),
+        message,
     }
 }
 

@@ -17,9 +17,62 @@ use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
 use peerwell_config::server::ServerSettings;
 
 /// Calendar bytes fetched from http(s) URLs, by URL: the bytes, or why
-/// there are none (the message names the URL's status, never event text).
+/// there are none (the error names the URL's status, never event text).
 /// Kept in memory only.
-pub type UrlBodies = BTreeMap<String, Result<Arc<[u8]>, String>>;
+pub type UrlBodies = BTreeMap<String, Result<Arc<[u8]>, FetchError>>;
+
+/// Why a calendar URL has no bytes. The text is what users see after the
+/// URL in calendar errors, `/healthz` and the log; it never holds anything
+/// from the response body. Sources are shared (`Arc`) so the error can be
+/// kept with the cached copy and handed to every pass.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    /// The request or the body took longer than the fetch timeout.
+    #[error("timed out")]
+    Timeout(#[source] Arc<reqwest::Error>),
+    /// No connection to the server (name resolution, refused, TLS
+    /// handshake).
+    #[error("cannot connect")]
+    Connect(#[source] Arc<reqwest::Error>),
+    /// The response body stopped or could not be decoded.
+    #[error("the response broke off")]
+    BrokeOff(#[source] Arc<reqwest::Error>),
+    /// Any other transport failure (a redirect loop, a bad URL…).
+    #[error("request failed")]
+    Request(#[source] Arc<reqwest::Error>),
+    /// The server answered with a status other than success (or 304 for a
+    /// URL with a copy).
+    #[error("HTTP {0}")]
+    Status(u16),
+    /// The body is larger than the size cap.
+    #[error("larger than the {cap_mib} MiB cap")]
+    TooLarge {
+        /// The cap, in MiB (`[server] max_calendar_mib`).
+        cap_mib: u64,
+    },
+    /// The HTTP client could not start.
+    #[error(transparent)]
+    Client(Arc<ClientError>),
+    /// The runtime for a one-shot fetch could not start.
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[source] Arc<std::io::Error>),
+}
+
+impl From<reqwest::Error> for FetchError {
+    /// A transport error in a few words (no URL repeated, no body).
+    fn from(e: reqwest::Error) -> Self {
+        let kind = if e.is_timeout() {
+            FetchError::Timeout
+        } else if e.is_connect() {
+            FetchError::Connect
+        } else if e.is_body() || e.is_decode() {
+            FetchError::BrokeOff
+        } else {
+            FetchError::Request
+        };
+        kind(Arc::new(e))
+    }
+}
 
 /// One URL's last good copy and validators.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +82,7 @@ struct Cached {
     last_modified: Option<String>,
     fetched_at: Option<Timestamp>,
     /// Why the last fetch failed, when it did.
-    error: Option<String>,
+    error: Option<FetchError>,
 }
 
 /// What one round of fetches did.
@@ -152,7 +205,7 @@ impl Fetcher {
 
     /// One conditional GET: new bytes, `None` for 304 Not Modified, or why
     /// it failed.
-    async fn fetch(&self, url: &str, old: &Cached) -> Result<Option<Fetched>, String> {
+    async fn fetch(&self, url: &str, old: &Cached) -> Result<Option<Fetched>, FetchError> {
         let mut req = self.client.get(url);
         if old.body.is_some() {
             if let Some(e) = &old.etag {
@@ -162,13 +215,13 @@ impl Fetcher {
                 req = req.header(IF_MODIFIED_SINCE, m);
             }
         }
-        let mut resp = req.send().await.map_err(describe)?;
+        let mut resp = req.send().await?;
         let status = resp.status();
         if status == StatusCode::NOT_MODIFIED && old.body.is_some() {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(format!("HTTP {}", status.as_u16()));
+            return Err(FetchError::Status(status.as_u16()));
         }
         let header = |name| {
             resp.headers()
@@ -178,12 +231,14 @@ impl Fetcher {
         };
         let etag = header(ETAG);
         let last_modified = header(LAST_MODIFIED);
-        let too_big = || format!("larger than the {} MiB cap", self.cap / (1024 * 1024));
+        let too_big = || FetchError::TooLarge {
+            cap_mib: self.cap / (1024 * 1024),
+        };
         if resp.content_length().is_some_and(|n| n > self.cap) {
             return Err(too_big());
         }
         let mut body: Vec<u8> = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+        while let Some(chunk) = resp.chunk().await? {
             if (body.len() + chunk.len()) as u64 > self.cap {
                 return Err(too_big());
             }
@@ -203,22 +258,9 @@ struct Fetched {
     last_modified: Option<String>,
 }
 
-/// A transport error in a few words (no URL repeated, no body).
-fn describe(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".to_string()
-    } else if e.is_connect() {
-        "cannot connect".to_string()
-    } else if e.is_body() || e.is_decode() {
-        "the response broke off".to_string()
-    } else {
-        "request failed".to_string()
-    }
-}
-
 /// Fetches `wanted` once (for one-shot commands), on a runtime of its own.
 pub fn fetch_once(wanted: &[(String, String)], settings: &ServerSettings) -> UrlBodies {
-    let fail = |why: String| -> UrlBodies {
+    let fail = |why: FetchError| -> UrlBodies {
         wanted
             .iter()
             .map(|(_, u)| (u.clone(), Err(why.clone())))
@@ -226,15 +268,18 @@ pub fn fetch_once(wanted: &[(String, String)], settings: &ServerSettings) -> Url
     };
     let fetcher = match Fetcher::new(settings) {
         Ok(f) => f,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(FetchError::Client(Arc::new(e))),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(r) => r,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+        Err(e) => return fail(FetchError::Runtime(Arc::new(e))),
     };
     runtime.block_on(fetcher.refresh(wanted, true, Timestamp::now()));
     fetcher.bodies()
 }
+
+#[cfg(test)]
+mod tests;

@@ -20,6 +20,10 @@
 //! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member.
 //! - [`reminders`] composes the text of reminder messages.
 //! - [`parallel`] maps over slices on the machine's cores, in order.
+//! - `testkit` holds builders for `Person`, `Group` and `Organization`,
+//!   for tests only: compiled for this crate's unit tests and with the
+//!   `testkit` feature (off by default; `peerwell-testkit` turns it on and
+//!   re-exports it for the tests above the core).
 
 #![deny(missing_docs)]
 
@@ -33,3 +37,5 @@ pub mod parallel;
 pub mod plugin_spec;
 pub mod reminders;
 pub mod schedule;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;

@@ -16,7 +16,8 @@ use hyper::body::Body as _;
 use hyper::{Request, StatusCode};
 use libfuzzer_sys::fuzz_target;
 
-use peerwell::web::{Body, NOT_FOUND_BODY, http_date};
+use peerwell::state::http_date;
+use peerwell::web::{Body, NOT_FOUND_BODY};
 use peerwell_fuzz::site::Site;
 
 #[derive(Debug, Arbitrary)]

@@ -14,10 +14,10 @@ use jiff::{SignedDuration, Timestamp};
 use peerwell_core::feeds::FeedOptions;
 use peerwell_core::formats::{AgendaItem, RoleAssignment, SessionPlan};
 use peerwell_core::model::{
-    Cadence, Charter, ClientFacing, Escalation, FeedSettings, Group, Horizon, Org, Organization,
-    Person, ShortOfQuorum, WorkingHours, Zone,
+    Charter, Escalation, FeedSettings, Group, Horizon, Organization, Person, Zone,
 };
 use peerwell_core::schedule::{Plan, Session};
+use peerwell_core::testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 /// Zones with DST both ways, half-hour and 45-minute offsets, negative
 /// DST (Dublin), a 30-minute DST shift (Lord Howe) and plain UTC.
@@ -94,21 +94,12 @@ fn zone(pick: u8) -> Zone {
 }
 
 fn person(i: usize, p: PersonIn) -> Person {
-    Person {
-        mail: Default::default(),
-        id: format!("p{i}"),
-        name: p.name,
-        email: format!("p{i}@staff.example.org"),
-        zone: zone(p.zone),
-        working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0)),
-        tags: vec![],
-        site: None,
-        start_date: None,
-        calendars: vec![],
-        client_blocks: vec![],
-        buffer_minutes: 0,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(&format!("p{i}"))
+        .name(p.name)
+        .email(format!("p{i}@staff.example.org"))
+        .zone(zone(p.zone))
+        .weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0))
+        .build()
 }
 
 /// Builds the organization, plan and feed options.
@@ -159,44 +150,35 @@ pub fn build(input: Input) -> (Organization, Plan, FeedOptions) {
 }
 
 fn group(gi: usize, g: &GroupIn, members: Vec<String>) -> Group {
-    Group {
-        mail: Default::default(),
-        id: format!("g{gi}"),
-        name: g.name.clone(),
-        format: "check-in".to_string(),
-        members,
-        cadence: Cadence::Weekly,
-        duration_minutes: 30,
-        days: vec![jiff::civil::Weekday::Monday],
-        earliest: time(0, 0, 0, 0),
-        latest: time(23, 59, 0, 0),
-        preferred: vec![],
-        preferred_days: vec![],
-        quorum: 1,
-        required_roles: vec![],
-        charter: Charter {
+    let escalation = g
+        .escalation
+        .iter()
+        .take(3)
+        .map(|(name, contact, note)| Escalation {
+            name: name.clone(),
+            contact: contact.clone(),
+            note: note.clone(),
+        })
+        .collect();
+    GroupBuilder::new(&format!("g{gi}"))
+        .name(g.name.clone())
+        .members(&members)
+        .duration_minutes(30)
+        .days(&[jiff::civil::Weekday::Monday])
+        .window(time(0, 0, 0, 0), time(23, 59, 0, 0))
+        .quorum(1)
+        .charter(Charter {
             purpose: g.purpose.clone(),
             boundaries: g.boundaries.clone(),
             open: g.open,
             size_limit: g.size_limit.map(u32::from),
-        },
-        escalation: g
-            .escalation
-            .iter()
-            .take(3)
-            .map(|(name, contact, note)| Escalation {
-                name: name.clone(),
-                contact: contact.clone(),
-                note: note.clone(),
-            })
-            .collect(),
-        location: g.location.clone(),
-        video_url: g.video.clone(),
-        neutral_title: g.neutral,
-        zone: zone(g.zone),
-        settings: toml::Table::new(),
-        short_of_quorum: ShortOfQuorum::Move,
-    }
+        })
+        .escalation(escalation)
+        .location(g.location.as_deref())
+        .video_url(g.video.as_deref())
+        .neutral_title(g.neutral)
+        .zone(zone(g.zone))
+        .build()
 }
 
 fn session(group: &Group, s: SessionIn, base: Timestamp, opts: &mut FeedOptions) -> Session {
@@ -270,28 +252,16 @@ fn organization(
     people: Vec<Person>,
     groups: Vec<Group>,
 ) -> Organization {
-    Organization {
-        formats: Default::default(),
-        org: Org {
-            mail: Default::default(),
-            dir: PathBuf::from("/nonexistent"),
-            name,
-            zone: zone(0),
-            working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0)),
-            horizon_weeks: 12,
-            start: None,
-            holidays: vec![],
-            holiday_calendars: vec![],
-            buffer_minutes: 0,
-            client_facing: ClientFacing::All,
-            store: Default::default(),
-            feeds: FeedSettings {
-                refresh_minutes: u32::from(refresh),
-            },
-            weekly_cap_minutes: None,
-            partner_contact: Default::default(),
-        },
-        people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
-        groups,
-    }
+    OrganizationBuilder::new()
+        .dir(PathBuf::from("/nonexistent"))
+        .name(name)
+        .zone(zone(0))
+        .weekdays(time(8, 0, 0, 0), time(17, 0, 0, 0))
+        .horizon_weeks(12)
+        .feeds(FeedSettings {
+            refresh_minutes: u32::from(refresh),
+        })
+        .people(people)
+        .groups(groups)
+        .build()
 }

@@ -1,6 +1,6 @@
 //! A planned organization in memory, ready to answer HTTP requests the
 //! way the daemon does: the minimal test policy, planned once at a fixed
-//! moment, its snapshot and feed tokens installed in a [`Shared`].
+//! moment, its snapshot and feed tokens installed in a [`ServerState`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,10 +8,11 @@ use std::sync::Arc;
 use hyper::{Request, Response};
 
 use peerwell::daemon::plan_pass;
-use peerwell::pipeline::UrlBodies;
-use peerwell::state::{Clock, FeedKey, ServerState as Shared};
+use peerwell::sources::UrlBodies;
+use peerwell::state::{Clock, ServerState};
 use peerwell::web::{Body, PublicUrl, html, server};
 use peerwell_config::server::ServerSettings;
+use peerwell_core::feeds::FeedKey;
 
 /// The policy the site serves (tests/config/valid/minimal).
 const FILES: [(&str, &str); 3] = [
@@ -31,7 +32,7 @@ const FILES: [(&str, &str); 3] = [
 
 /// The daemon's request state and what a fuzz input may refer to.
 pub struct Site {
-    pub shared: Shared,
+    pub shared: ServerState,
     pub public_url: PublicUrl,
     pub page_headers: html::PageHeaders,
     /// Every active token with the feed it opens.
@@ -57,7 +58,7 @@ impl Site {
         let now = crate::ts("2026-03-02T12:00:00Z");
         let dir = folder();
         let snapshot = plan_pass(&dir, now, None, &|_| UrlBodies::new()).expect("plans");
-        let (shared, stop) = Shared::new(ServerSettings::default(), Clock::manual(now));
+        let (shared, stop) = ServerState::new(ServerSettings::default(), Clock::manual(now));
         shared.refresh_tokens(&snapshot).expect("tokens");
         let map = shared.tokens();
         let tokens = snapshot

@@ -9,9 +9,9 @@ use serde_json::json;
 use super::CliError;
 use super::text::did_you_mean;
 use crate::pipeline;
-use crate::state::FeedKey;
 use crate::web::PublicUrl;
 use crate::web::urls::DEFAULT_PUBLIC_URL;
+use peerwell_core::feeds::FeedKey;
 use peerwell_core::model::Organization;
 use peerwell_store::Store;
 

@@ -333,8 +333,8 @@ fn tokens_command(command: TokensCommand) -> Outcome {
             data_dir,
         } => {
             let feed = match (group, member) {
-                (Some(g), _) => crate::state::FeedKey::Group(g),
-                (_, Some(m)) => crate::state::FeedKey::Member(m),
+                (Some(g), _) => peerwell_core::feeds::FeedKey::Group(g),
+                (_, Some(m)) => peerwell_core::feeds::FeedKey::Member(m),
                 (None, None) => {
                     return Err(CliError::Invalid(
                         "error: name --group ID or --member ID".into(),

@@ -27,7 +27,6 @@ use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
 pub use metrics::Metrics;
 use peerwell_config::server::ServerSettings;
-pub use peerwell_core::feeds::FeedKey;
 use peerwell_store::StoreError;
 pub use snapshot::{Feed, Snapshot, http_date};
 pub use status::Status;

@@ -5,6 +5,8 @@
 use hyper::header::HeaderValue;
 use sha2::{Digest, Sha256};
 
+use crate::escape::html as escape;
+
 /// The pages' only stylesheet, inline.
 pub const STYLE: &str = "body{margin:0;background:#f7f7f4;color:#1d1d1b;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\
 header{background:#1f3a4d;color:#fff;padding:1.5rem 2rem}\
@@ -30,8 +32,6 @@ main,header{overflow-wrap:anywhere}\
 /// The pages' only script: shows the Copy button and copies the feed URL.
 /// Without it the URL stays selectable in its read-only field.
 pub const SCRIPT: &str = "(function(){var b=document.getElementById('copy-button');var i=document.getElementById('feed-url');var s=document.getElementById('copy-status');if(!b||!i){return;}b.hidden=false;b.addEventListener('click',function(){i.focus();i.select();var done=function(){s.textContent='Copied.';};if(navigator.clipboard&&navigator.clipboard.writeText){navigator.clipboard.writeText(i.value).then(done,function(){document.execCommand('copy');done();});}else{document.execCommand('copy');done();}});})();";
-
-pub use crate::escape::html as escape;
 
 /// A whole page: `title` (plain text) and `body` (HTML, already escaped).
 pub fn page(title: &str, subtitle: &str, body: &str) -> String {

@@ -30,7 +30,6 @@ use http_body_util::Full;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Response, StatusCode};
 
-pub use negotiate::http_date;
 pub use server::{WebConfig, WebLimits, serve};
 pub use urls::PublicUrl;
 

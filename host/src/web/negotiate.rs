@@ -5,8 +5,6 @@
 use hyper::header::HeaderValue;
 use jiff::Timestamp;
 
-pub use crate::state::http_date;
-
 /// Reads an IMF-fixdate (the only form senders may generate). Anything
 /// else is `None`, and RFC 9110 says to ignore the header then.
 pub fn parse_http_date(text: &str) -> Option<Timestamp> {

@@ -20,9 +20,11 @@ use hyper::header::{
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::html::{PageHeaders, escape, page};
+use super::html::{PageHeaders, page};
 use super::{Body, PublicUrl, not_found};
-use crate::state::{FeedKey, ServerState, Snapshot};
+use crate::escape::html as escape;
+use crate::state::{ServerState, Snapshot};
+use peerwell_core::feeds::FeedKey;
 use peerwell_core::model::{Escalation, Group, Person};
 use peerwell_core::schedule::Session;
 

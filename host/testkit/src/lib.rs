@@ -25,6 +25,13 @@
 //! is public).
 //!
 //! # Layout
+//! The builders live in the core, as `peerwell_core::testkit` (compiled for
+//! the core's own unit tests, and with the core's `testkit` feature, which
+//! this crate turns on): a crate that depends on the core cannot serve the
+//! core's unit tests, which see the model as their own crate's types. This
+//! crate re-exports them, so tests above the core depend on it and release
+//! builds never carry the builders.
+//!
 //! - [`person`]: [`PersonBuilder`], a member with working hours, tags,
 //!   site, start date, busy sources and a weekly cap.
 //! - [`group`]: [`GroupBuilder`], a group with its format, members,
@@ -35,30 +42,12 @@
 //!   when it is missing.
 //!
 //! This crate depends on `peerwell-core` only (the layering test in
-//! `tests/all/layers.rs` keeps it so). Unit tests inside `peerwell-core`
-//! cannot use it: they see the core's types as their own crate's, which
-//! are not the ones this crate builds.
+//! `tests/all/layers.rs` keeps it so).
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod group;
-pub mod organization;
-pub mod person;
-
-pub use group::GroupBuilder;
-pub use organization::OrganizationBuilder;
-pub use person::PersonBuilder;
-
-use peerwell_core::model::Zone;
-
-/// The default zone of every builder.
-pub const DEFAULT_ZONE: &str = "Europe/London";
-
-/// The bundled IANA zone `name`.
-///
-/// # Panics
-/// When the bundled time-zone database has no zone of that name.
-pub fn zone(name: &str) -> Zone {
-    Zone::iana(name).unwrap_or_else(|| panic!("no bundled time zone {name}"))
-}
+pub use peerwell_core::testkit::{
+    DEFAULT_ZONE, GroupBuilder, OrganizationBuilder, PersonBuilder, group, organization, person,
+    zone,
+};

@@ -2,24 +2,18 @@ use jiff::civil::{Time, Weekday, date};
 
 use super::*;
 use crate::calendar::Busy;
-use crate::model::{WorkingHours, Zone};
+use crate::model::WorkingHours;
+use crate::testkit::{PersonBuilder, zone};
 
 fn person(blocks: Vec<ClientBlock>, buffer: u32) -> Person {
-    Person {
-        mail: Default::default(),
-        id: "ana".into(),
-        name: "Ana".into(),
-        email: "ana@example.test".into(),
-        zone: Zone::iana("America/New_York").unwrap_or_else(|| panic!("zone")),
-        working_hours: WorkingHours::default(),
-        tags: vec![],
-        site: None,
-        start_date: None,
-        calendars: vec![],
-        client_blocks: blocks,
-        buffer_minutes: buffer,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new("ana")
+        .name("Ana")
+        .email("ana@example.test")
+        .zone(zone("America/New_York"))
+        .working_hours(WorkingHours::default())
+        .client_blocks(blocks)
+        .buffer_minutes(buffer)
+        .build()
 }
 
 fn ts(s: &str) -> jiff::Timestamp {

@@ -3,99 +3,57 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use jiff::civil::{date, time};
+use jiff::civil::{Weekday, date, time};
 use jiff::{Timestamp, ToSpan};
 
 use super::*;
 use crate::formats::{AgendaItem, RoleAssignment, SessionPlan};
-use crate::model::{
-    Cadence, Charter, ClientFacing, Escalation, FeedSettings, Horizon, Org, WorkingHours, Zone,
-};
-
-fn zone(name: &str) -> Zone {
-    Zone::iana(name).unwrap()
-}
+use crate::model::{Escalation, FeedSettings, Horizon, WorkingHours};
+use crate::testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder, zone};
 
 fn person(id: &str, name: &str) -> Person {
-    Person {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: name.to_string(),
-        email: format!("{id}.private@clinic.example"),
-        zone: zone("America/New_York"),
-        working_hours: WorkingHours::default(),
-        tags: vec![],
-        site: None,
-        start_date: None,
-        calendars: vec![],
-        client_blocks: vec![],
-        buffer_minutes: 0,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(id)
+        .name(name)
+        .email(format!("{id}.private@clinic.example"))
+        .zone(zone("America/New_York"))
+        .working_hours(WorkingHours::default())
+        .build()
 }
 
 fn group(id: &str, zone_name: &str, neutral: bool) -> Group {
-    Group {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: format!("Group {id}"),
-        format: "check-in".to_string(),
-        members: vec!["ana".to_string(), "bo".to_string()],
-        cadence: Cadence::Weekly,
-        duration_minutes: 30,
-        days: vec![jiff::civil::Weekday::Monday],
-        earliest: time(7, 0, 0, 0),
-        latest: time(19, 0, 0, 0),
-        preferred: vec![],
-        preferred_days: Vec::new(),
-        quorum: 2,
-        required_roles: vec![],
-        charter: Charter::default(),
-        escalation: vec![Escalation {
+    GroupBuilder::new(id)
+        .name(format!("Group {id}"))
+        .members(&["ana", "bo"])
+        .duration_minutes(30)
+        .days(&[Weekday::Monday])
+        .window(time(7, 0, 0, 0), time(19, 0, 0, 0))
+        .escalation(vec![Escalation {
             name: "EAP".to_string(),
             contact: "help@eap.example".to_string(),
             note: None,
-        }],
-        location: None,
-        video_url: Some("https://video.example/room".to_string()),
-        neutral_title: neutral,
-        zone: zone(zone_name),
-        settings: toml::Table::new(),
-        short_of_quorum: crate::model::ShortOfQuorum::Move,
-    }
+        }])
+        .video_url(Some("https://video.example/room"))
+        .neutral_title(neutral)
+        .zone(zone(zone_name))
+        .build()
 }
 
 fn org() -> Organization {
-    Organization {
-        formats: Default::default(),
-        org: Org {
-            mail: Default::default(),
-            partner_contact: Default::default(),
-            dir: PathBuf::new(),
-            name: "Riverbend Community Mental Health".to_string(),
-            zone: zone("America/New_York"),
-            working_hours: WorkingHours::default(),
-            horizon_weeks: 4,
-            start: None,
-            holidays: vec![],
-            holiday_calendars: vec![],
-            buffer_minutes: 0,
-            client_facing: ClientFacing::All,
-            store: Default::default(),
-            feeds: FeedSettings {
-                refresh_minutes: 90,
-            },
-            weekly_cap_minutes: None,
-        },
-        people: [person("ana", "Ana Ortiz"), person("bo", "Bo Li")]
-            .into_iter()
-            .map(|p| (p.id.clone(), p))
-            .collect(),
-        groups: vec![
+    OrganizationBuilder::new()
+        .dir(PathBuf::new())
+        .name("Riverbend Community Mental Health")
+        .zone(zone("America/New_York"))
+        .working_hours(WorkingHours::default())
+        .horizon_weeks(4)
+        .feeds(FeedSettings {
+            refresh_minutes: 90,
+        })
+        .people([person("ana", "Ana Ortiz"), person("bo", "Bo Li")])
+        .groups([
             group("morning-walk", "America/New_York", false),
             group("quiet", "UTC", true),
-        ],
-    }
+        ])
+        .build()
 }
 
 fn session(group: &str, index: u32, start: &str, absent: &[&str]) -> Session {

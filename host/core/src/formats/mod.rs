@@ -361,6 +361,8 @@ mod rotation;
 mod schwartz;
 mod series;
 mod settings;
+#[cfg(test)]
+mod test_group;
 
 pub use balint::Balint;
 pub use buddies::Buddies;

@@ -2,7 +2,6 @@
 //! for every candidate, and the same best candidates in the same order.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
 use jiff::civil::{Weekday, date, time};
 use jiff::{SignedDuration, Timestamp};
@@ -14,98 +13,65 @@ use super::planner::Planner;
 use crate::busy::{BusySource, BusySpan, PersonBusy};
 use crate::formats::Formats;
 use crate::model::*;
+use crate::testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 fn chicago() -> Zone {
     Zone::iana("America/Chicago").unwrap()
 }
 
 fn person(i: usize, tag: bool) -> Person {
-    Person {
-        mail: Default::default(),
-        id: format!("p{i}"),
-        name: format!("P {i}"),
-        email: format!("p{i}@example.org"),
-        zone: chicago(),
-        working_hours: WorkingHours::weekdays(time(8, 0, 0, 0), time(18, 0, 0, 0)),
-        tags: if tag {
-            vec!["lead".to_string()]
-        } else {
-            Vec::new()
-        },
-        site: None,
-        start_date: None,
-        calendars: Vec::new(),
-        client_blocks: Vec::new(),
-        buffer_minutes: 10,
-        weekly_cap_minutes: None,
-    }
+    let tags: &[&str] = if tag { &["lead"] } else { &[] };
+    PersonBuilder::new(&format!("p{i}"))
+        .name(format!("P {i}"))
+        .zone(chicago())
+        .weekdays(time(8, 0, 0, 0), time(18, 0, 0, 0))
+        .tags(tags)
+        .buffer_minutes(10)
+        .build()
 }
 
 fn group(size: usize, quorum: u32, role: bool, fortnightly: bool) -> Group {
-    Group {
-        mail: Default::default(),
-        id: "g".to_string(),
-        name: "G".to_string(),
-        format: "check-in".to_string(),
-        members: (0..size).map(|i| format!("p{i}")).collect(),
-        cadence: if fortnightly {
+    let members: Vec<String> = (0..size).map(|i| format!("p{i}")).collect();
+    let roles = if role {
+        vec![RequiredRole {
+            tag: "lead".to_string(),
+            min: 1,
+        }]
+    } else {
+        Vec::new()
+    };
+    GroupBuilder::new("g")
+        .name("G")
+        .members(&members)
+        .cadence(if fortnightly {
             Cadence::EveryWeeks(2)
         } else {
             Cadence::Weekly
-        },
-        duration_minutes: 60,
-        days: vec![Weekday::Monday, Weekday::Wednesday, Weekday::Friday],
-        earliest: time(8, 0, 0, 0),
-        latest: time(18, 0, 0, 0),
-        preferred: vec![(time(12, 0, 0, 0), time(14, 0, 0, 0))],
-        preferred_days: Vec::new(),
-        quorum,
-        required_roles: if role {
-            vec![RequiredRole {
-                tag: "lead".to_string(),
-                min: 1,
-            }]
-        } else {
-            Vec::new()
-        },
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: chicago(),
-        settings: toml::Table::new(),
-        short_of_quorum: ShortOfQuorum::Move,
-    }
+        })
+        .days(&[Weekday::Monday, Weekday::Wednesday, Weekday::Friday])
+        .window(time(8, 0, 0, 0), time(18, 0, 0, 0))
+        .preferred(vec![(time(12, 0, 0, 0), time(14, 0, 0, 0))])
+        .quorum(quorum)
+        .required_roles(roles)
+        .zone(chicago())
+        .build()
 }
 
 fn org(people: Vec<Person>, g: Group, holiday: bool) -> Organization {
-    Organization {
-        formats: Default::default(),
-        org: Org {
-            mail: Default::default(),
-            partner_contact: Default::default(),
-            dir: PathBuf::from("."),
-            name: "Clinic".to_string(),
-            zone: chicago(),
-            working_hours: WorkingHours::default(),
-            horizon_weeks: 4,
-            start: None,
-            holidays: if holiday {
-                vec![date(2026, 3, 11)]
-            } else {
-                Vec::new()
-            },
-            holiday_calendars: Vec::new(),
-            buffer_minutes: 10,
-            client_facing: ClientFacing::All,
-            store: Default::default(),
-            feeds: FeedSettings::default(),
-            weekly_cap_minutes: None,
-        },
-        people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
-        groups: vec![g],
-    }
+    let holidays = if holiday {
+        vec![date(2026, 3, 11)]
+    } else {
+        Vec::new()
+    };
+    OrganizationBuilder::new()
+        .zone(chicago())
+        .working_hours(WorkingHours::default())
+        .horizon_weeks(4)
+        .holidays(holidays)
+        .buffer_minutes(10)
+        .people(people)
+        .group(g)
+        .build()
 }
 
 /// Busy spans: (person, day 0..28, start quarter-hour 0..48 from 07:00, length in quarters 1..8, client-facing).

@@ -1,7 +1,5 @@
 //! Hand-made cases for `explain`: the blocking member and rule are named.
 
-use std::path::PathBuf;
-
 use jiff::civil::{Date, Weekday, date, time};
 use jiff::{SignedDuration, Timestamp};
 
@@ -9,80 +7,36 @@ use super::*;
 use crate::busy::{BusySource, BusySpan, PersonBusy};
 use crate::formats::Formats;
 use crate::model::*;
+use crate::testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 fn london() -> Zone {
     Zone::iana("Europe/London").unwrap()
 }
 
 fn person(id: &str, zone: Zone) -> Person {
-    Person {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: id.to_string(),
-        email: format!("{id}@example.org"),
-        zone,
-        working_hours: WorkingHours::weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0)),
-        tags: Vec::new(),
-        site: None,
-        start_date: None,
-        calendars: Vec::new(),
-        client_blocks: Vec::new(),
-        buffer_minutes: 15,
-        weekly_cap_minutes: None,
-    }
+    PersonBuilder::new(id).zone(zone).buffer_minutes(15).build()
 }
 
 /// Tuesdays 09:00–10:00 London only: one candidate, 60 minutes.
 fn group(id: &str, members: &[&str], quorum: u32) -> Group {
-    Group {
-        mail: Default::default(),
-        id: id.to_string(),
-        name: format!("Group {id}"),
-        format: "check-in".to_string(),
-        members: members.iter().map(|m| m.to_string()).collect(),
-        cadence: Cadence::Weekly,
-        duration_minutes: 60,
-        days: vec![Weekday::Tuesday],
-        earliest: time(9, 0, 0, 0),
-        latest: time(10, 0, 0, 0),
-        preferred: Vec::new(),
-        preferred_days: Vec::new(),
-        quorum,
-        required_roles: Vec::new(),
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: london(),
-        settings: toml::Table::new(),
-        short_of_quorum: crate::model::ShortOfQuorum::Move,
-    }
+    GroupBuilder::new(id)
+        .name(format!("Group {id}"))
+        .members(members)
+        .window(time(9, 0, 0, 0), time(10, 0, 0, 0))
+        .quorum(quorum)
+        .zone(london())
+        .build()
 }
 
 fn org(people: Vec<Person>, groups: Vec<Group>) -> Organization {
-    Organization {
-        formats: Default::default(),
-        org: Org {
-            mail: Default::default(),
-            partner_contact: Default::default(),
-            dir: PathBuf::from("."),
-            name: "Clinic".to_string(),
-            zone: london(),
-            working_hours: WorkingHours::default(),
-            horizon_weeks: 4,
-            start: None,
-            holidays: Vec::new(),
-            holiday_calendars: Vec::new(),
-            buffer_minutes: 15,
-            client_facing: ClientFacing::All,
-            store: Default::default(),
-            feeds: FeedSettings::default(),
-            weekly_cap_minutes: None,
-        },
-        people: people.into_iter().map(|p| (p.id.clone(), p)).collect(),
-        groups,
-    }
+    OrganizationBuilder::new()
+        .zone(london())
+        .working_hours(WorkingHours::default())
+        .horizon_weeks(4)
+        .buffer_minutes(15)
+        .people(people)
+        .groups(groups)
+        .build()
 }
 
 /// Four weeks from Monday 3 March 2025 (London is on GMT until 30 March).

@@ -1,4 +1,5 @@
 use super::*;
+use crate::state::http_date;
 
 fn hv(s: &'static str) -> HeaderValue {
     HeaderValue::from_static(s)

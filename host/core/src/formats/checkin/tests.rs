@@ -1,34 +1,12 @@
 use super::*;
+use crate::formats::test_group::walk;
 use crate::formats::{PastSession, SessionRequest};
-use crate::model::{Cadence, Charter, Zone};
-use jiff::civil::{Weekday, date, time};
+use jiff::civil::date;
 use std::collections::BTreeMap;
 
 fn group(n: usize) -> Group {
-    Group {
-        mail: Default::default(),
-        id: "walk".to_string(),
-        name: "Walk".to_string(),
-        format: CheckIn::NAME.to_string(),
-        members: (0..n).map(|i| format!("m{i}")).collect(),
-        cadence: Cadence::Weekly,
-        duration_minutes: 45,
-        days: vec![Weekday::Tuesday],
-        earliest: time(9, 0, 0, 0),
-        latest: time(17, 0, 0, 0),
-        preferred: Vec::new(),
-        preferred_days: Vec::new(),
-        quorum: 1,
-        required_roles: Vec::new(),
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: Zone::iana("Europe/London").unwrap(),
-        settings: toml::Table::new(),
-        short_of_quorum: crate::model::ShortOfQuorum::Move,
-    }
+    let members: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+    walk(&members)
 }
 
 /// Plans `sessions` sessions where member `i` is absent when `absent(s, i)`.

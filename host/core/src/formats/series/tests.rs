@@ -1,35 +1,9 @@
 use super::*;
-use crate::formats::{CheckIn, RoleAssignment};
-use crate::model::{Cadence, Charter, ShortOfQuorum, Zone};
-use jiff::civil::{Weekday, date, time};
+use crate::formats::CheckIn;
+use crate::formats::RoleAssignment;
+use crate::formats::test_group::walk;
+use jiff::civil::{date, time};
 use std::collections::BTreeMap;
-
-fn group() -> Group {
-    Group {
-        mail: Default::default(),
-        id: "walk".to_string(),
-        name: "Walk".to_string(),
-        format: CheckIn::NAME.to_string(),
-        members: ["a", "b", "c"].map(String::from).to_vec(),
-        cadence: Cadence::Weekly,
-        duration_minutes: 45,
-        days: vec![Weekday::Tuesday],
-        earliest: time(9, 0, 0, 0),
-        latest: time(17, 0, 0, 0),
-        preferred: Vec::new(),
-        preferred_days: Vec::new(),
-        quorum: 1,
-        required_roles: Vec::new(),
-        charter: Charter::default(),
-        escalation: Vec::new(),
-        location: None,
-        video_url: None,
-        neutral_title: false,
-        zone: Zone::iana("Europe/London").unwrap(),
-        settings: toml::Table::new(),
-        short_of_quorum: ShortOfQuorum::Move,
-    }
-}
 
 fn plan(index: u32, attendees: &[&str]) -> SeriesItem {
     SeriesItem::Plan(SeriesSession {
@@ -47,7 +21,7 @@ fn holders(plans: &[SessionPlan]) -> Vec<&str> {
 
 #[test]
 fn fixed_and_planned_sessions_are_the_history_of_later_ones() {
-    let g = group();
+    let g = walk(&["a", "b", "c"]);
     let fixed = SeriesItem::Fixed(PastSession {
         date: date(2024, 12, 31),
         attendees: g.members.clone(),
@@ -79,7 +53,7 @@ fn fixed_and_planned_sessions_are_the_history_of_later_ones() {
 
 #[test]
 fn planning_stops_at_the_first_error() {
-    let g = group();
+    let g = walk(&["a", "b", "c"]);
     let items = [plan(0, &["a"]), plan(1, &[]), plan(2, &["a"])];
     let people = BTreeMap::new();
     let request = SeriesRequest {

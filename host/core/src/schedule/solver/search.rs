@@ -127,33 +127,8 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
             Some(h) if pool.pos[h] != NONE => h,
             _ => pool.list[rng.below(pool.list.len())] as usize,
         };
-        let mut pick: Option<(usize, i64, u32)> = None;
-        let mut ties = 0usize;
-        for i in 0..st.usable[g].len() {
-            let o = st.usable[g][i];
-            let limit = pick.map_or(usize::MAX, |(k, _, _)| k);
-            if !st.blockers(g, o, limit, &mut out) || out.iter().any(|&b| tabu[b as usize] > step) {
-                continue;
-            }
-            let key = (out.len(), st.score_of(g, o));
-            let better = match pick {
-                None => true,
-                Some((k, s, _)) if (key.0, -key.1) < (k, -s) => true,
-                Some((k, s, _)) if (key.0, key.1) == (k, s) => {
-                    ties += 1;
-                    rng.below(ties + 1) == 0
-                }
-                Some(_) => false,
-            };
-            if better {
-                if pick.is_none_or(|(k, s, _)| (k, s) != key) {
-                    ties = 0;
-                }
-                pick = Some((key.0, key.1, o));
-                std::mem::swap(&mut pick_out, &mut out);
-            }
-        }
-        let Some((k, _, o)) = pick else { continue };
+        let picked = pick_option(st, g, step, &tabu, &mut rng, &mut out, &mut pick_out);
+        let Some((k, o)) = picked else { continue };
         if k >= 2 && rng.below(64 * k) != 0 {
             continue;
         }
@@ -187,6 +162,48 @@ pub(super) fn search_until(st: &mut State, steps: u64, seed: u64, stop: Stop) ->
     st.load(&best.2);
     polish(st, &mut out);
     taken
+}
+
+/// The option of group `g` with the fewest scheduled groups in the way,
+/// none of them tabu at `step` (ties: higher score, then a seeded random
+/// pick): how many it evicts and the option, with the groups it evicts in
+/// `evicts`. `out` is scratch space.
+fn pick_option(
+    st: &mut State,
+    g: usize,
+    step: u64,
+    tabu: &[u64],
+    rng: &mut Rng,
+    out: &mut Vec<u32>,
+    evicts: &mut Vec<u32>,
+) -> Option<(usize, u32)> {
+    let mut pick: Option<(usize, i64, u32)> = None;
+    let mut ties = 0usize;
+    for i in 0..st.usable[g].len() {
+        let o = st.usable[g][i];
+        let limit = pick.map_or(usize::MAX, |(k, _, _)| k);
+        if !st.blockers(g, o, limit, out) || out.iter().any(|&b| tabu[b as usize] > step) {
+            continue;
+        }
+        let key = (out.len(), st.score_of(g, o));
+        let better = match pick {
+            None => true,
+            Some((k, s, _)) if (key.0, -key.1) < (k, -s) => true,
+            Some((k, s, _)) if (key.0, key.1) == (k, s) => {
+                ties += 1;
+                rng.below(ties + 1) == 0
+            }
+            Some(_) => false,
+        };
+        if better {
+            if pick.is_none_or(|(k, s, _)| (k, s) != key) {
+                ties = 0;
+            }
+            pick = Some((key.0, key.1, o));
+            std::mem::swap(evicts, out);
+        }
+    }
+    pick.map(|(k, _, o)| (k, o))
 }
 
 /// Re-booking after evictions: who may fit once someone leaves.

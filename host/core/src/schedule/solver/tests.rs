@@ -415,7 +415,7 @@ fn organization_scale_is_valid_and_deterministic() {
     assert!(s.scheduled > 150, "{}", s.scheduled);
 }
 
-/// The planner's worst shape: `cargo test --release -p peerwell --lib
+/// The planner's worst shape: `cargo test --release -p peerwell-core --lib
 /// organization_timing -- --ignored --nocapture`.
 #[test]
 #[ignore]

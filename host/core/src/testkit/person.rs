@@ -1,10 +1,10 @@
 //! [`PersonBuilder`]: a [`Person`] with sensible defaults.
 
+use crate::mail::PersonMail;
+use crate::model::{CalendarSource, ClientBlock, Person, WorkingHours, Zone};
 use jiff::civil::{Date, Time, time};
-use peerwell_core::mail::PersonMail;
-use peerwell_core::model::{CalendarSource, ClientBlock, Person, WorkingHours, Zone};
 
-use crate::{DEFAULT_ZONE, zone};
+use super::{DEFAULT_ZONE, zone};
 
 /// Builds a [`Person`].
 ///

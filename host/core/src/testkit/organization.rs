@@ -4,15 +4,15 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use jiff::civil::{Date, Time, time};
-use peerwell_core::formats::Formats;
-use peerwell_core::mail::MailSettings;
-use peerwell_core::model::{
+use crate::formats::Formats;
+use crate::mail::MailSettings;
+use crate::model::{
     ClientFacing, FeedSettings, Group, Org, Organization, PartnerContact, Person, StoreSettings,
     WorkingHours, Zone,
 };
+use jiff::civil::{Date, Time, time};
 
-use crate::{DEFAULT_ZONE, zone};
+use super::{DEFAULT_ZONE, zone};
 
 /// Builds an [`Organization`].
 ///

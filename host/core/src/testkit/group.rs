@@ -1,12 +1,10 @@
 //! [`GroupBuilder`]: a [`Group`] with sensible defaults.
 
+use crate::mail::GroupMail;
+use crate::model::{Cadence, Charter, Escalation, Group, RequiredRole, ShortOfQuorum, Zone};
 use jiff::civil::{Time, Weekday, time};
-use peerwell_core::mail::GroupMail;
-use peerwell_core::model::{
-    Cadence, Charter, Escalation, Group, RequiredRole, ShortOfQuorum, Zone,
-};
 
-use crate::{DEFAULT_ZONE, zone};
+use super::{DEFAULT_ZONE, zone};
 
 /// Builds a [`Group`].
 ///
