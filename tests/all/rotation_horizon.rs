@@ -279,7 +279,8 @@ fn from_several_horizons_ahead_equals_exporting_horizon_by_horizon() {
 
 /// `--from` within the week of `now`, or the policy's `start` when that is
 /// later, plans what a run without `--from` plans; `--from` before it too
-/// plans from that week, with nothing before it to continue.
+/// plans from that week, with nothing before it to continue, and a
+/// preview writes no state.
 #[test]
 fn from_this_week_or_before_plans_no_earlier_horizon() {
     let tmp = tempfile::tempdir().expect("temp dir");
@@ -303,6 +304,14 @@ fn from_this_week_or_before_plans_no_earlier_horizon() {
     let plain = run(&[]);
     assert_eq!(plain["horizon"]["start"], "2026-03-16");
     assert_eq!(run(&["--from", "2026-03-19"]), plain);
+    // Two weeks before the week of `now`: that week starts the horizon.
+    let before = run(&["--from", "2026-03-02"]);
+    assert_eq!(before["horizon"]["start"], "2026-03-02");
+    let first_week = sessions(&before)
+        .values()
+        .filter(|p| p["start"].as_str().is_some_and(|t| t < "2026-03-09"))
+        .count();
+    assert!(first_week > 0, "nothing planned in the week of --from");
     assert!(!data.join("state.sqlite3").exists(), "a plan wrote a state");
 }
 
