@@ -27,6 +27,9 @@ use peerwell_store::{Commit, Status, Store, StoreError};
 
 use crate::sources::UrlBodies;
 
+mod history;
+pub use history::PlanError;
+
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
 
@@ -389,6 +392,14 @@ impl Loaded {
     /// horizon's start up to `now + freeze` stay exactly as published; so do
     /// all future published sessions of groups that are blocked by an input
     /// failure. Nothing is written.
+    ///
+    /// Published active sessions from `now` up to the horizon's start are
+    /// the history role rotation continues from. With no published state
+    /// at all, a horizon that starts after the default one (`--from` a
+    /// later Monday) has no such history here: the commands plan it with
+    /// [`Loaded::plan_continued`], which first plans the horizons before it
+    /// into a state in memory, as the stateful flow would have published
+    /// them.
     pub fn plan_stable(&self, store: &Store, now: Timestamp) -> Result<Plan, StoreError> {
         let freeze = self.freeze();
         let zones = self.zones();

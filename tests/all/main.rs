@@ -26,6 +26,7 @@ mod mail_tls;
 mod plugin_formats;
 mod plugins;
 mod reminders;
+mod rotation_horizon;
 mod schedule_props;
 mod stability;
 mod store;

@@ -72,6 +72,15 @@ impl CliError {
     }
 }
 
+impl From<crate::pipeline::PlanError> for CliError {
+    fn from(e: crate::pipeline::PlanError) -> Self {
+        match e {
+            crate::pipeline::PlanError::Load(e) => CliError::Load(e),
+            crate::pipeline::PlanError::State(e) => CliError::State(e),
+        }
+    }
+}
+
 impl From<Diagnostics> for CliError {
     fn from(d: Diagnostics) -> Self {
         CliError::Policy(d)

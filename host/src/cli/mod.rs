@@ -167,7 +167,7 @@ fn plan_command(
         check_group(&loaded, id)?;
     }
     let store = Store::open_read_only(&path)?;
-    let plan = loaded.plan_stable(&store, now)?;
+    let plan = loaded.plan_continued(&store, now)?;
     let out = match (explain, format) {
         (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group),
         (true, OutputFormat::Json) => {
@@ -221,7 +221,7 @@ fn outbox_command(
 fn export_command(dir: &Path, horizon: HorizonArgs, state: &StateArgs, out: &Path) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     let mut store = Store::open(&path)?;
-    let plan = loaded.plan_stable(&store, now)?;
+    let plan = loaded.plan_continued(&store, now)?;
     let commit = store.commit(&plan, now, &loaded.zones())?;
     let written = export::write_all(&loaded, &plan, &commit, out)?;
     println!("wrote {written} feeds to {}", out.display());
@@ -238,7 +238,7 @@ fn diff_command(
 ) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     let store = Store::open_read_only(&path)?;
-    let plan = loaded.plan_stable(&store, now)?;
+    let plan = loaded.plan_continued(&store, now)?;
     let changes = store.changes(&plan, now)?;
     let out = match format {
         OutputFormat::Table => diff::table(&loaded, &changes),
@@ -262,7 +262,7 @@ fn reminders_command(
         check_group(&loaded, id)?;
     }
     let store = Store::open_read_only(&path)?;
-    let plan = loaded.plan_stable(&store, now)?;
+    let plan = loaded.plan_continued(&store, now)?;
     let selection = reminders::Selection { group, all, now };
     let (messages, errors) = reminders::collect(&loaded, &plan, &selection);
     for e in &errors {

@@ -493,3 +493,35 @@ mod sqlite {
 
     contract_tests!(File::new());
 }
+
+/// The SQLite state in memory ([`crate::sqlite::Sqlite::in_memory`]), for
+/// the checks that use one handle: each handle is a state of its own.
+mod in_memory {
+    use super::Fixture;
+    use crate::backend::{OutboxBackend, StateBackend};
+    use crate::sqlite::{SCHEMA_VERSION, Sqlite};
+
+    /// A new state in memory per handle.
+    struct Memory;
+
+    impl Fixture for Memory {
+        fn state(&self) -> Box<dyn StateBackend> {
+            Box::new(Sqlite::in_memory().expect("a state in memory"))
+        }
+
+        fn outbox(&self) -> Box<dyn OutboxBackend> {
+            Box::new(Sqlite::in_memory().expect("a state in memory"))
+        }
+
+        fn schema_version(&self) -> i64 {
+            SCHEMA_VERSION
+        }
+    }
+
+    contract_tests!(@each Memory;
+        fresh_state_is_empty,
+        commits_are_atomic_and_round_trip,
+        cancelling_raises_the_sequence,
+        series_round_trip,
+    );
+}

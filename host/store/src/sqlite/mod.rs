@@ -90,6 +90,19 @@ impl Sqlite {
     }
 }
 
+impl Sqlite {
+    /// An empty state in memory, at the current schema, that lives as long
+    /// as the value: for planning what a state would hold without writing
+    /// any file. Its errors name `(in memory)`.
+    pub fn in_memory() -> Result<Sqlite, StoreError> {
+        let path = PathBuf::from("(in memory)");
+        Ok(Sqlite {
+            conn: schema::empty_in_memory(&path)?,
+            path,
+        })
+    }
+}
+
 impl StateBackend for Sqlite {
     fn location(&self) -> &Path {
         &self.path
