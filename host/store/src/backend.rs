@@ -191,6 +191,15 @@ pub trait StateTx {
     /// Drops the owed notices of sessions starting at or before `now`.
     fn drop_pending_started(&mut self, now: Timestamp) -> Result<(), StoreError>;
 
+    /// Records `publication` ([`crate::replica::encode`]) as the latest
+    /// plan followers serve, under the next publication generation, in this
+    /// transaction. A backend without followers (one writer per file)
+    /// keeps nothing.
+    fn publish(&mut self, publication: &str) -> Result<(), StoreError> {
+        let _ = publication;
+        Ok(())
+    }
+
     /// Applies everything written through this transaction at once.
     fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }

@@ -56,6 +56,7 @@ mod commit;
 mod error;
 pub mod outbox;
 pub mod pending;
+pub mod replica;
 pub mod sqlite;
 mod tokens;
 
@@ -127,6 +128,8 @@ pub fn content_hash(session: &Session) -> String {
 pub struct Store {
     backend: Box<dyn StateBackend>,
     writer: Writer,
+    /// Whether each plan commit also writes a publication for followers.
+    publishing: bool,
 }
 
 impl Store {
@@ -151,7 +154,14 @@ impl Store {
         Store {
             backend,
             writer: Writer::Sole,
+            publishing: false,
         }
+    }
+
+    /// Whether every later plan commit also writes, in its transaction, the
+    /// publication followers serve ([`replica`], [`backend::StateTx::publish`]).
+    pub fn set_publishing(&mut self, publishing: bool) {
+        self.publishing = publishing;
     }
 
     /// Sets who this process writes as: every later commit is fenced
@@ -257,8 +267,12 @@ impl Store {
             pending::record(&mut *tx, &changes, now)?;
         }
         let after = tx.sessions()?;
+        let commit = published(after, plan, now, changes);
+        if self.publishing {
+            tx.publish(&replica::encode(plan, &commit, now))?;
+        }
         tx.commit()?;
-        Ok(published(after, plan, now, changes))
+        Ok(commit)
     }
 }
 
