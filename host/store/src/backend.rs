@@ -219,6 +219,13 @@ pub trait OutboxBackend: Send {
     /// What error messages name (see [`StateBackend::location`]).
     fn location(&self) -> &Path;
 
+    /// Sets who this handle writes as: a backend several processes share
+    /// fences every later outbox write against it (as
+    /// [`StateTx::fence`]); one with a single writer ignores it.
+    fn set_writer(&mut self, writer: Writer) {
+        let _ = writer;
+    }
+
     /// Every row's state and fingerprint, by key.
     fn fingerprints(&self) -> Result<BTreeMap<String, (MailState, String)>, StoreError>;
 

@@ -493,3 +493,61 @@ mod sqlite {
 
     contract_tests!(File::new());
 }
+
+/// The PostgreSQL backend against the contract: each test gets a fresh
+/// database in this test binary's private cluster.
+pub(crate) mod postgres {
+    use std::sync::Arc;
+
+    use super::Fixture;
+    use crate::backend::{OutboxBackend, StateBackend};
+    use crate::postgres::{PasswordSource, PgTarget, Postgres, SCHEMA_VERSION};
+
+    /// A fresh database and the target naming it.
+    pub(crate) struct Db {
+        pub(crate) db: peerwell_pgtest::Database<'static>,
+        pub(crate) target: Arc<PgTarget>,
+    }
+
+    /// The target of `db`, its password in the URL (allowed outside
+    /// policy files; tests never set process-wide variables).
+    pub(crate) fn target_of(db: &peerwell_pgtest::Database<'_>) -> Arc<PgTarget> {
+        let url = db.url().replace(
+            &format!("{}@", peerwell_pgtest::ROLE),
+            &format!("{}:{}@", peerwell_pgtest::ROLE, peerwell_pgtest::PASSWORD),
+        );
+        let source = PasswordSource {
+            url_may_hold_password: true,
+            ..PasswordSource::default()
+        };
+        Arc::new(PgTarget::parse(&url, "PEERWELL_STATE_URL", &source).expect("a URL"))
+    }
+
+    impl Db {
+        pub(crate) fn new() -> Db {
+            let db = peerwell_pgtest::shared().database();
+            let target = target_of(&db);
+            Db { db, target }
+        }
+
+        pub(crate) fn open(&self) -> Postgres {
+            Postgres::open(self.target.clone()).expect("opens")
+        }
+    }
+
+    impl Fixture for Db {
+        fn state(&self) -> Box<dyn StateBackend> {
+            Box::new(self.open())
+        }
+
+        fn outbox(&self) -> Box<dyn OutboxBackend> {
+            Box::new(self.open())
+        }
+
+        fn schema_version(&self) -> i64 {
+            SCHEMA_VERSION
+        }
+    }
+
+    contract_tests!(Db::new());
+}

@@ -56,6 +56,7 @@ mod commit;
 mod error;
 pub mod outbox;
 pub mod pending;
+pub mod postgres;
 pub mod replica;
 pub mod sqlite;
 mod tokens;
