@@ -11,6 +11,16 @@
 //! until the next message is due by the daemon's clock, or until a pass
 //! queues something ([`super::wake`]), or until shutdown; a send in flight
 //! at shutdown finishes first.
+//!
+//! Who may send: with an embedded state, this process. Among replicas on a
+//! shared database, only the leader, and only while its lease is valid by
+//! its own monotonic clock ([`crate::state::Replica::may_send`]), checked
+//! before each claim and again right before each message is handed to the
+//! server; the database refuses the claims and marks of a leader that lost
+//! its lease (fencing). The remaining window: a message handed to the
+//! server just before the leader was paused or cut off stays `sending`
+//! under the old lease generation, and the next leader sends it again
+//! (same Message-ID) — at most `connections` messages per lost lease.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,26 +86,34 @@ struct Sender {
     config: SenderConfig,
     outbox: Option<Outbox>,
     current: Option<Current>,
+    /// The lease generation the outbox was last recovered under.
+    recovered: Option<u64>,
 }
 
 impl Sender {
     /// The outbox, opened on first use (and recovered: rows left
     /// `sending` go back to the queue).
+    /// Recovered again whenever this process starts leading under a new
+    /// lease generation (rows a lost leader left `sending` are requeued).
     fn outbox(&mut self) -> Result<&mut Outbox, StoreError> {
-        let outbox = match self.outbox.take() {
+        let generation = self.shared.replica().lease_generation();
+        let mut outbox = match self.outbox.take() {
             Some(outbox) => outbox,
             None => {
-                let mut outbox = Outbox::open(&self.config.state)?;
-                let back = outbox.recover(self.shared.now())?;
-                if back > 0 {
-                    tracing::warn!(
-                        count = back,
-                        "reminders interrupted while sending are queued again (they may arrive twice)"
-                    );
-                }
-                outbox
+                self.recovered = None;
+                Outbox::open(&self.config.state)?
             }
         };
+        if self.recovered != Some(generation) {
+            let back = outbox.recover(self.shared.now())?;
+            self.recovered = Some(generation);
+            if back > 0 {
+                tracing::warn!(
+                    count = back,
+                    "reminders interrupted while sending are queued again (they may arrive twice)"
+                );
+            }
+        }
         Ok(self.outbox.insert(outbox))
     }
 
@@ -115,6 +133,9 @@ impl Sender {
     /// that is marked `sending`, before it is handed over, and its outcome
     /// recorded when it returns); how many (0: none is due).
     async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, SenderError> {
+        if !self.shared.replica().may_send() {
+            return Ok(0);
+        }
         let now = self.shared.now();
         let metrics = self.shared.metrics().clone();
         let outbox = self.outbox()?;
@@ -132,6 +153,7 @@ impl Sender {
         }
         let deadline = Duration::from_secs(u64::from(settings.send_timeout_seconds));
         let mut results: Vec<Option<Result<(), SendError>>> = vec![None; batch.len()];
+        let replica = self.shared.replica().clone();
         match self.transport(settings) {
             Ok(transport) => {
                 let mut sends = JoinSet::new();
@@ -139,7 +161,12 @@ impl Sender {
                     let (transport, claimed) = (transport.clone(), claimed.clone());
                     let from = settings.from.clone();
                     let timeout_seconds = settings.send_timeout_seconds;
+                    let replica = replica.clone();
                     sends.spawn(async move {
+                        if !replica.may_send() {
+                            let why = "this process's lease ran out before sending";
+                            return (i, Err(SendError::Transient(why.to_string())));
+                        }
                         let send = transport.send(
                             &from,
                             &claimed.address,
@@ -257,6 +284,7 @@ pub async fn drain(shared: &ServerState, config: &SenderConfig) -> Result<usize,
         config: config.clone(),
         outbox: None,
         current: None,
+        recovered: None,
     };
     let mut n = 0;
     loop {
@@ -280,10 +308,20 @@ pub fn spawn_sender(
             config,
             outbox: None,
             current: None,
+            recovered: None,
         };
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if !sender.shared.replica().may_send() {
+                // A follower (or a leader whose lease ran out) waits until
+                // it leads; the role is looked at again every second.
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    r = shutdown.changed() => if r.is_err() { break },
+                }
+                continue;
             }
             let settings = mail_settings(&sender.shared);
             let mut pause = None;
