@@ -62,6 +62,7 @@ use peerwell_core::feeds::FeedKey;
 use peerwell_core::schedule::SeriesTime;
 
 pub mod connect;
+pub mod lease;
 mod outbox;
 mod rows;
 pub mod schema;
@@ -259,6 +260,7 @@ impl StateBackend for Postgres {
             client,
             target,
             open: true,
+            lease: 0,
         };
         plan_lock(tx.client, &tx.target)?;
         Ok(Box::new(tx))
@@ -292,6 +294,8 @@ struct PgTx<'c> {
     client: &'c mut Client,
     target: Arc<PgTarget>,
     open: bool,
+    /// The lease generation the transaction was fenced for (0: sole).
+    lease: u64,
 }
 
 impl Drop for PgTx<'_> {
@@ -304,7 +308,14 @@ impl Drop for PgTx<'_> {
 
 impl StateTx for PgTx<'_> {
     fn fence(&mut self, writer: Writer) -> Result<(), StoreError> {
+        if let Writer::Leader { generation } = writer {
+            self.lease = generation;
+        }
         fence(self.client, &self.target, writer)
+    }
+
+    fn publish(&mut self, publication: &str) -> Result<(), StoreError> {
+        lease::publish(self.client, &self.target, self.lease, publication).map(drop)
     }
 
     fn sessions(&mut self) -> Result<BTreeMap<SessionKey, StoredSession>, StoreError> {
