@@ -172,3 +172,6 @@ pub fn publish(
         .map_err(|e| pg_error(target, &e))?;
     Ok(generation(row.get(0)))
 }
+
+#[cfg(test)]
+mod tests;
