@@ -49,8 +49,8 @@ pub enum SenderError {
 /// Where the sender finds the outbox and writes `.eml` files by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SenderConfig {
-    /// The state file holding the outbox.
-    pub state: PathBuf,
+    /// The state holding the outbox.
+    pub state: peerwell_store::StateLocation,
     /// The default `.eml` folder (`mail/` beside the state file).
     pub folder: PathBuf,
 }
@@ -58,12 +58,13 @@ pub struct SenderConfig {
 impl SenderConfig {
     /// The outbox of the organization in `snapshot`, in its data folder
     /// (`$PEERWELL_DATA_DIR` or `data_dir`).
-    pub fn for_snapshot(snapshot: &crate::state::Snapshot) -> SenderConfig {
-        let state = crate::pipeline::state_path(&snapshot.loaded.org, None);
-        let folder = state
+    pub fn for_snapshot(snapshot: &crate::state::Snapshot) -> Result<SenderConfig, StoreError> {
+        let org = &snapshot.loaded.org;
+        let folder = crate::pipeline::state_path(org, None)
             .parent()
             .map_or_else(|| PathBuf::from("mail"), |d| d.join("mail"));
-        SenderConfig { state, folder }
+        let state = crate::pipeline::state_location(org, None)?;
+        Ok(SenderConfig { state, folder })
     }
 }
 
@@ -101,7 +102,7 @@ impl Sender {
             Some(outbox) => outbox,
             None => {
                 self.recovered = None;
-                Outbox::open(&self.config.state)?
+                Outbox::open_location(&self.config.state)?
             }
         };
         if self.recovered != Some(generation) {
