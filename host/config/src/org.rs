@@ -198,49 +198,44 @@ fn state(t: &Table<'_, '_>, out: &mut Out) -> StateSettings {
         return settings;
     };
     let src = s.src;
-    settings.url =
-        s.get("url").and_then(|v| {
-            let url = text(src, v, out)?;
-            let rest = url
-                .strip_prefix("postgres://")
-                .or_else(|| url.strip_prefix("postgresql://"));
-            let Some(rest) = rest else {
-                out.push(
-                    src.error(
-                        v.span(),
-                        "`[state] url`: expected a PostgreSQL URL starting with postgres://"
-                            .to_string(),
-                        Some(
-                            "write postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full; leave \
-                     `[state]` out to keep the state in the data directory (SQLite)"
-                                .to_string(),
-                        ),
-                    ),
-                );
-                return None;
-            };
-            let authority = rest.split(['/', '?']).next().unwrap_or("");
-            let userinfo = authority.rsplit_once('@').map_or("", |(u, _)| u);
-            if userinfo.contains(':') || url.contains("password=") {
-                out.push(src.error(
-                v.span(),
-                "`[state] url` holds a password; a policy file must never hold one".to_string(),
-                Some(
-                    "remove the password from the URL and give it in PEERWELL_STATE_PASSWORD \
-                     (or the variable `password_env` names) or a .pgpass file (`passfile`)"
-                        .to_string(),
-                ),
-            ));
-                return None;
-            }
-            Some(url)
-        });
+    settings.url = s.get("url").and_then(|v| state_url(src, v, out));
     settings.password_env = s.get("password_env").and_then(|v| text(src, v, out));
     settings.passfile = s
         .get("passfile")
         .and_then(|v| text(src, v, out))
         .map(|p| src.resolve(&p));
     settings
+}
+
+const URL_HINT: &str = "write postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full; leave \
+     `[state]` out to keep the state in the data directory (SQLite)";
+
+const PASSWORD_HINT: &str = "remove the password from the URL and give it in \
+     PEERWELL_STATE_PASSWORD (or the variable `password_env` names) or a .pgpass file \
+     (`passfile`)";
+
+/// `[state] url`: a PostgreSQL URL without a password. The error for one
+/// with a password does not quote the line.
+fn state_url(src: &SourceFile, v: &super::walk::Val<'_>, out: &mut Out) -> Option<String> {
+    let url = text(src, v, out)?;
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"));
+    let Some(rest) = rest else {
+        let message = "`[state] url`: expected a PostgreSQL URL starting with postgres://";
+        out.push(src.error(v.span(), message, Some(URL_HINT.to_string())));
+        return None;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let userinfo = authority.rsplit_once('@').map_or("", |(u, _)| u);
+    if userinfo.contains(':') || url.contains("password=") {
+        let message = "`[state] url` holds a password; a policy file must never hold one";
+        let mut d = src.error(v.span(), message, Some(PASSWORD_HINT.to_string()));
+        d.snippet = None;
+        out.push(d);
+        return None;
+    }
+    Some(url)
 }
 
 /// `allow_outside`: folders outside the policy folder that files may be
