@@ -299,3 +299,17 @@ fn opening_at_once_migrates_once_and_read_only_writes_nothing() {
         .expect_err("a read-only handle writes nothing");
     assert!(matches!(e, StoreError::ReadOnly { .. }), "{e:?}");
 }
+
+#[test]
+fn bad_rows_are_corrupt_not_panics() {
+    let db = Db::new();
+    let mut state = db.open();
+    put(&mut state, &[stored(session("walk", 0), 0, at(5))]);
+    db.db
+        .superuser()
+        .execute("UPDATE peerwell_sessions SET plan = '{' WHERE idx = 0", &[])
+        .expect("damage");
+    let e = state.sessions().expect_err("an error");
+    assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
+    assert!(e.to_string().contains("walk #0"), "{e}");
+}
