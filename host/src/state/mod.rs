@@ -159,6 +159,11 @@ impl ServerState {
         Ok(())
     }
 
+    /// Serves `map` as the active tokens from now on.
+    pub fn set_tokens(&self, map: TokenMap) {
+        self.tokens.store(Arc::new(map));
+    }
+
     /// Why the last write after a good pass (queuing its reminders and
     /// notices) failed, until one succeeds; `/healthz` reports it.
     pub fn state_error(&self) -> Option<Arc<String>> {
