@@ -25,6 +25,7 @@ mod mail_tls;
 mod plugin_formats;
 mod plugins;
 mod reminders;
+mod replicas;
 mod schedule_props;
 mod stability;
 mod state_postgres;
