@@ -313,3 +313,118 @@ fn bad_rows_are_corrupt_not_panics() {
     assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
     assert!(e.to_string().contains("walk #0"), "{e}");
 }
+
+/// Makes a certificate authority and a server certificate it signed for
+/// 127.0.0.1 and localhost in `dir`, with the `openssl` command.
+fn make_certificates(dir: &std::path::Path, name: &str) {
+    let run = |args: &[&str]| {
+        let ok = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            ok.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ok.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let ca = format!("/CN={name}");
+    let (key, crt) = (format!("{name}.key"), format!("{name}.crt"));
+    let mut args = vec!["req", "-x509", "-days", "2", "-subj", &ca];
+    args.extend(ec);
+    args.extend(["-keyout", &key, "-out", &crt]);
+    run(&args);
+    let ext = dir.join("ext.cnf");
+    std::fs::write(
+        &ext,
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write");
+    let mut args = vec!["req", "-subj", "/CN=localhost", "-keyout", "server.key"];
+    args.extend(ec);
+    args.extend(["-out", "server.csr"]);
+    run(&args);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        &format!("{name}.crt"),
+        "-CAkey",
+        &format!("{name}.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.crt",
+    ]);
+}
+
+#[test]
+fn tls_verify_full_trusts_only_the_given_authority() {
+    let mut cluster = peerwell_pgtest::Cluster::start().expect("a private cluster");
+    let certs = tempfile::tempdir().expect("dir");
+    make_certificates(certs.path(), "peerwell-test-ca");
+    let other = tempfile::tempdir().expect("dir");
+    make_certificates(other.path(), "someone-else-ca");
+    let data = cluster.data_dir();
+    for f in ["server.crt", "server.key"] {
+        std::fs::copy(certs.path().join(f), data.join(f)).expect("copy");
+    }
+    cluster.chown(&data).expect("chown");
+    std::fs::set_permissions(
+        data.join("server.key"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .expect("chmod");
+    cluster
+        .configure("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n")
+        .expect("configure");
+    cluster.stop().expect("stops");
+    cluster.restart().expect("starts with TLS");
+    let db = cluster.database();
+    let url = |mode: &str, root: &std::path::Path| {
+        let base = db.url().replace("?sslmode=disable", "").replace(
+            &format!("{}@", peerwell_pgtest::ROLE),
+            &format!("{}:{}@", peerwell_pgtest::ROLE, peerwell_pgtest::PASSWORD),
+        );
+        let root = root.join("peerwell-test-ca.crt");
+        let root = if root.exists() {
+            root
+        } else {
+            root.with_file_name("someone-else-ca.crt")
+        };
+        let url = format!("{base}?sslmode={mode}&sslrootcert={}", root.display());
+        Arc::new(PgTarget::parse(&url, "`[state] url`", &source()).expect("parses"))
+    };
+    let pg = Postgres::open(url("verify-full", certs.path())).expect("verified TLS");
+    let encrypted: i64 = db
+        .superuser()
+        .query_one(
+            "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.usename = $1 AND s.ssl",
+            &[&peerwell_pgtest::ROLE],
+        )
+        .expect("ssl")
+        .get(0);
+    drop(pg);
+    assert_eq!(encrypted, 1, "the session is encrypted");
+    let Err(e) = Postgres::open(url("verify-full", other.path())) else {
+        panic!("a server certificate from an untrusted authority must be refused")
+    };
+    assert!(matches!(e, StoreError::Unavailable { .. }), "{e:?}");
+    assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
+    Postgres::open(url("require", other.path())).expect("require encrypts without verifying");
+}
