@@ -26,6 +26,7 @@ mod plugin_formats;
 mod plugins;
 mod reminders;
 mod replicas;
+mod replicas_failover;
 mod schedule_props;
 mod stability;
 mod state_postgres;

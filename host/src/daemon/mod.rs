@@ -108,21 +108,10 @@ pub enum ServeError {
 /// After every good pass, once `snapshot` is being served: the tokens of
 /// its feeds become active, then the [`Services`] follow.
 pub fn after_pass(state: &ServerState, services: &dyn Services, snapshot: &Arc<Snapshot>) {
-    if let Err(e) = off_runtime(|| state.refresh_tokens(snapshot)) {
+    if let Err(e) = crate::state::off_runtime(|| state.refresh_tokens(snapshot)) {
         tracing::error!(error = %e, "cannot update the feed tokens; the previous ones keep serving");
     }
     services.after_pass(state, snapshot);
-}
-
-/// Runs `f`, which may use the state's database client, off the async
-/// runtime's worker duties: the synchronous PostgreSQL client must not run
-/// on a runtime thread as such (it would start a runtime inside one).
-pub fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
-    use tokio::runtime::{Handle, RuntimeFlavor};
-    match Handle::try_current() {
-        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
-        _ => f(),
-    }
 }
 
 /// Gives memory freed by a pass (the planner's working set, the replaced

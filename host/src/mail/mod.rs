@@ -66,6 +66,7 @@ pub fn after_pass(shared: &ServerState, snapshot: &Snapshot) -> Result<Enqueued,
     let config = SenderConfig::for_snapshot(snapshot)?;
     let now = shared.now();
     let mut outbox = Outbox::open_location(&config.state)?;
+    outbox.set_writer(shared.replica().writer());
     let done = enqueue::enqueue(&mut outbox, snapshot, now)?;
     let m = shared.metrics();
     m.reminders_queued

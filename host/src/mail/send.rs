@@ -33,7 +33,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
 use super::transport::{BuildError, SendError, Transport};
-use crate::state::{Metrics, ServerState};
+use crate::state::{Metrics, ServerState, off_runtime};
 use peerwell_core::mail::MailSettings;
 use peerwell_store::StoreError;
 use peerwell_store::outbox::{Claimed, Outbox};
@@ -93,11 +93,14 @@ struct Sender {
 
 impl Sender {
     /// The outbox, opened on first use (and recovered: rows left
-    /// `sending` go back to the queue).
-    /// Recovered again whenever this process starts leading under a new
-    /// lease generation (rows a lost leader left `sending` are requeued).
+    /// `sending` go back to the queue), writing as this process's current
+    /// [`crate::state::Replica::writer`]. Recovered again whenever this
+    /// process starts leading under a new lease generation (rows a lost
+    /// leader left `sending` are requeued). Call it off the runtime's
+    /// threads ([`off_runtime`]): the database client blocks.
     fn outbox(&mut self) -> Result<&mut Outbox, StoreError> {
         let generation = self.shared.replica().lease_generation();
+        let writer = self.shared.replica().writer();
         let mut outbox = match self.outbox.take() {
             Some(outbox) => outbox,
             None => {
@@ -105,6 +108,7 @@ impl Sender {
                 Outbox::open_location(&self.config.state)?
             }
         };
+        outbox.set_writer(writer);
         if self.recovered != Some(generation) {
             let back = outbox.recover(self.shared.now())?;
             self.recovered = Some(generation);
@@ -138,17 +142,7 @@ impl Sender {
             return Ok(0);
         }
         let now = self.shared.now();
-        let metrics = self.shared.metrics().clone();
-        let outbox = self.outbox()?;
-        let expired = outbox.expire(now)?;
-        metrics
-            .reminders_expired
-            .fetch_add(expired as u64, Ordering::Relaxed);
-        let batch: Vec<Arc<Claimed>> = outbox
-            .claim_due(now, settings.connections.max(1) as usize)?
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let batch = off_runtime(|| self.claim(now, settings))?;
         if batch.is_empty() {
             return Ok(0);
         }
@@ -194,17 +188,18 @@ impl Sender {
         let now = self.shared.now();
         let mut transient = false;
         let metrics = self.shared.metrics().clone();
-        let recorded: Result<(), StoreError> = self.outbox()?.in_transaction(|outbox| {
-            for (claimed, result) in batch.iter().zip(results) {
-                let result = result.unwrap_or_else(|| {
-                    Err(SendError::Transient("the send task failed".to_string()))
-                });
-                transient |= matches!(result, Err(SendError::Transient(_)));
-                record(outbox, &metrics, settings, claimed, result, now)?;
-            }
-            Ok(())
-        });
-        recorded?;
+        off_runtime(|| {
+            self.outbox()?.in_transaction(|outbox| {
+                for (claimed, result) in batch.iter().zip(results) {
+                    let result = result.unwrap_or_else(|| {
+                        Err(SendError::Transient("the send task failed".to_string()))
+                    });
+                    transient |= matches!(result, Err(SendError::Transient(_)));
+                    record(outbox, &metrics, settings, claimed, result, now)?;
+                }
+                Ok::<(), StoreError>(())
+            })
+        })?;
         if transient {
             // A connection that failed or timed out may be half-used:
             // build a fresh transport for the next messages.
@@ -213,10 +208,30 @@ impl Sender {
         Ok(batch.len())
     }
 
+    /// Expires what started unsent and claims up to `connections` due
+    /// messages at `now`.
+    fn claim(
+        &mut self,
+        now: Timestamp,
+        settings: &MailSettings,
+    ) -> Result<Vec<Arc<Claimed>>, StoreError> {
+        let metrics = self.shared.metrics().clone();
+        let outbox = self.outbox()?;
+        let expired = outbox.expire(now)?;
+        metrics
+            .reminders_expired
+            .fetch_add(expired as u64, Ordering::Relaxed);
+        Ok(outbox
+            .claim_due(now, settings.connections.max(1) as usize)?
+            .into_iter()
+            .map(Arc::new)
+            .collect())
+    }
+
     /// How long to sleep before the next message is due (at most an hour).
     fn idle_for(&mut self) -> Duration {
         let now = self.shared.now();
-        let next = self.outbox().ok().and_then(|o| o.next_due().ok().flatten());
+        let next = off_runtime(|| self.outbox().ok().and_then(|o| o.next_due().ok().flatten()));
         let hour = Duration::from_secs(3600);
         match next {
             None => hour,

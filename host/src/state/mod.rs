@@ -38,6 +38,17 @@ pub use status::Status;
 pub use tokens::TokenMap;
 use tokio::sync::{Notify, watch};
 
+/// Runs `f`, which may use the state's database client, off the async
+/// runtime's worker duties: the synchronous PostgreSQL client must not run
+/// on a runtime thread as such (it would start a runtime inside one).
+pub fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 /// The state every part of the server shares; cheap to clone (every clone
 /// sees the same state).
 #[derive(Clone)]
