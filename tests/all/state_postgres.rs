@@ -44,11 +44,7 @@ impl Site {
     fn run(&self, args: &[&str]) -> Run {
         let mut all: Vec<&str> = args.to_vec();
         let policy = self.policy.to_str().expect("UTF-8 path");
-        let at = if matches!(args[0], "tokens" | "state") {
-            2
-        } else {
-            1
-        };
+        let at = if args[0] == "tokens" { 2 } else { 1 };
         all.insert(at, policy);
         let out = Command::new(binary())
             .args(&all)
@@ -260,43 +256,4 @@ fn a_password_in_the_policy_files_url_is_a_check_error() {
     let feeds = site.run(&["feeds"]);
     assert_ne!(feeds.code, 0);
     assert!(!site.data.join("state.sqlite3").exists());
-}
-
-#[test]
-fn state_migrate_moves_the_sqlite_state_and_state_check_counts_it() {
-    let db = peerwell_pgtest::shared().database();
-    let mut site = Site::new(&[]);
-    site.export(BEFORE, "first");
-    let lite_feeds = site.ok(&["feeds"]);
-    let lite_check = site.ok(&["state", "check"]);
-    let lite_outbox = site.ok(&["outbox", "--format", "json"]);
-    let lite_diff = site.ok(&["diff", "--format", "json", "--now", LATER]);
-    site.env = vec![(
-        "PEERWELL_STATE_PASSWORD".to_string(),
-        peerwell_pgtest::PASSWORD.to_string(),
-    )];
-    let moved = site.ok(&["state", "migrate", "--to", &db.url()]);
-    assert!(moved.contains("sessions"), "{moved}");
-    let again = site.run(&["state", "migrate", "--to", &db.url()]);
-    assert_ne!(
-        again.code, 0,
-        "a second migration into a filled database is refused"
-    );
-    site.env.push(("PEERWELL_STATE_URL".to_string(), db.url()));
-    assert_eq!(site.ok(&["feeds"]), lite_feeds, "tokens keep working");
-    assert_eq!(site.ok(&["outbox", "--format", "json"]), lite_outbox);
-    assert_eq!(
-        site.ok(&["diff", "--format", "json", "--now", LATER]),
-        lite_diff,
-        "UIDs and SEQUENCEs kept: the next plan changes the same"
-    );
-    let pg_check = site.ok(&["state", "check"]);
-    let counts = |report: &str| report.lines().nth(2).map(str::to_string);
-    assert_eq!(
-        counts(&pg_check),
-        counts(&lite_check),
-        "{pg_check}\n{lite_check}"
-    );
-    assert!(pg_check.contains("integrity: ok"), "{pg_check}");
-    assert!(!pg_check.contains(peerwell_pgtest::PASSWORD));
 }

@@ -128,11 +128,6 @@ pub(super) enum Command {
         #[command(subcommand)]
         command: TokensCommand,
     },
-    /// Move the planning state to PostgreSQL, or check it.
-    State {
-        #[command(subcommand)]
-        command: StateCommand,
-    },
     /// List the reminder outbox: every message's state, attempts, last error and
     /// due time (never its text), with counts per state.
     Outbox {
@@ -191,29 +186,6 @@ pub(super) enum PluginCommand {
         /// this release's SDK in NAME/sdk).
         #[arg(long, value_name = "PATH")]
         sdk: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub(super) enum StateCommand {
-    /// Copy the SQLite state of the data directory into an empty PostgreSQL
-    /// database (tokens, published UIDs and SEQUENCEs, the outbox); the file is
-    /// only read. The password comes from $PEERWELL_STATE_PASSWORD (or
-    /// `[state] password_env`) or a .pgpass file, never from the URL.
-    Migrate {
-        dir: PathBuf,
-        /// The database: postgres://USER@HOST:PORT/DATABASE?sslmode=…
-        #[arg(long, value_name = "URL")]
-        to: String,
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
-    },
-    /// Report the state's schema version and row counts, reading every row back
-    /// (SQLite file or `[state] url` / $PEERWELL_STATE_URL).
-    Check {
-        dir: PathBuf,
-        #[arg(long, value_name = "DIR")]
-        data_dir: Option<PathBuf>,
     },
 }
 

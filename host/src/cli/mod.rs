@@ -20,7 +20,6 @@ mod probe;
 mod reminders;
 mod scaffold;
 mod serve;
-mod state;
 mod text;
 
 use std::net::SocketAddr;
@@ -127,7 +126,6 @@ fn run(cli: Cli) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tokens { command } => tokens_command(command),
-        Command::State { command } => state::run(command),
         Command::Plugin { command } => plugin_command(command),
     }
 }
