@@ -55,7 +55,6 @@ mod codec;
 mod commit;
 mod error;
 mod location;
-pub mod migrate;
 pub mod outbox;
 pub mod pending;
 pub mod postgres;
