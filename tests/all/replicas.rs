@@ -13,7 +13,8 @@ const NOW: &str = "2026-03-02T08:00:00Z";
 
 /// A database for one test and the replicas' settings.
 pub struct Shared {
-    pub db: peerwell_pgtest::Database<'static>,
+    /// The database, in the shared cluster (`None`: a test's own cluster).
+    pub db: Option<peerwell_pgtest::Database<'static>>,
     pub tmp: tempfile::TempDir,
     pub url: String,
 }
@@ -21,12 +22,9 @@ pub struct Shared {
 impl Shared {
     pub fn new() -> Shared {
         let db = peerwell_pgtest::shared().database();
-        let url = db.url().replace(
-            &format!("{}@", peerwell_pgtest::ROLE),
-            &format!("{}:{}@", peerwell_pgtest::ROLE, peerwell_pgtest::PASSWORD),
-        );
+        let url = with_password(&db.url());
         Shared {
-            db,
+            db: Some(db),
             tmp: tempfile::tempdir().expect("temp dir"),
             url,
         }
@@ -56,16 +54,26 @@ impl Shared {
 
     /// The active tokens, read from the database.
     pub fn tokens(&self) -> Vec<String> {
-        let mut c = self.db.superuser();
-        c.query(
-            "SELECT token FROM peerwell_tokens WHERE revoked_at IS NULL ORDER BY token",
-            &[],
-        )
-        .expect("read tokens")
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
+        let db = self.db.as_ref().expect("a database in the shared cluster");
+        let mut c = db.superuser();
+        c.query(TOKENS, &[])
+            .expect("read tokens")
+            .iter()
+            .map(|r| r.get(0))
+            .collect()
     }
+}
+
+/// The query for the active tokens.
+pub const TOKENS: &str =
+    "SELECT token FROM peerwell_tokens WHERE revoked_at IS NULL ORDER BY token";
+
+/// `url` with the test role's password (allowed in the environment).
+pub fn with_password(url: &str) -> String {
+    url.replace(
+        &format!("{}@", peerwell_pgtest::ROLE),
+        &format!("{}:{}@", peerwell_pgtest::ROLE, peerwell_pgtest::PASSWORD),
+    )
 }
 
 /// `/healthz` as JSON (`Null` when it cannot be read).
@@ -177,4 +185,95 @@ fn two_replicas_one_leader_identical_feeds_and_takeover() {
         |d| (generation(d) == gb).then_some(()),
     );
     assert_identical_feeds(&shared, &b, &c);
+}
+
+/// Restarting PostgreSQL under load: two replicas on a cluster of the
+/// test's own; while the server is down both keep serving their last good
+/// feeds (200, same bytes) and report `degraded` with the database's
+/// address and no password; when it is back both recover by themselves and
+/// a new plan from the leader reaches the follower.
+#[test]
+fn restart_postgres_replicas_keep_serving_and_resume() {
+    let mut cluster = peerwell_pgtest::Cluster::start().expect("a cluster");
+    let name = "pw_restart";
+    cluster
+        .superuser_sql(&format!(
+            "CREATE DATABASE {name} OWNER {}",
+            peerwell_pgtest::ROLE
+        ))
+        .expect("create the database");
+    let shared = Shared {
+        db: None,
+        tmp: tempfile::tempdir().expect("temp dir"),
+        url: with_password(&cluster.url(name)),
+    };
+    let lease = [("PEERWELL_LEASE_SECONDS", "3")];
+    let mut a = shared.start("a", &lease);
+    wait_role(&mut a, "leader", Duration::from_secs(10));
+    let mut b = shared.start("b", &lease);
+    wait_role(&mut b, "follower", Duration::from_secs(10));
+    let ga = a.poll("a plan", Duration::from_secs(30), |d| {
+        Some(generation(d)).filter(|g| *g > 0)
+    });
+    b.poll("the follower at it", Duration::from_secs(2), |d| {
+        (generation(d) == ga).then_some(())
+    });
+    let token: String = {
+        let mut c = cluster.superuser(name).expect("connect");
+        c.query(TOKENS, &[]).expect("tokens")[0].get(0)
+    };
+    let before = feed(&a, &token);
+
+    cluster.stop().expect("stop PostgreSQL");
+    for d in [&mut a, &mut b] {
+        d.poll(
+            "degraded while the database is down",
+            Duration::from_secs(10),
+            |d| {
+                let h = health(d);
+                (h["status"] == "degraded" && h["database_error"].is_string()).then_some(())
+            },
+        );
+    }
+    for d in [&a, &b] {
+        let h = health(d);
+        let err = h["database_error"].as_str().unwrap_or("").to_string();
+        assert!(err.contains(name), "{h}");
+        assert!(!h.to_string().contains(peerwell_pgtest::PASSWORD), "{h}");
+        for _ in 0..10 {
+            assert_eq!(feed(d, &token), before, "a feed while the database is down");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    cluster.restart().expect("start PostgreSQL again");
+    let mut replicas = [a, b];
+    for d in replicas.iter_mut() {
+        d.poll("ok again", Duration::from_secs(20), |d| {
+            let h = health(d);
+            (h["status"] == "ok" && h["database_error"].is_null()).then_some(())
+        });
+    }
+    let leader = replicas.iter_mut().position(|d| role(d) == "leader");
+    let leader = match leader {
+        Some(i) => i,
+        None => {
+            replicas[0].poll("a leader again", Duration::from_secs(15), |d| {
+                (role(d) == "leader").then_some(())
+            });
+            0
+        }
+    };
+    let g = generation(&replicas[leader]);
+    replicas[leader].signal("HUP");
+    let g2 = replicas[leader].poll("a new plan", Duration::from_secs(30), |d| {
+        Some(generation(d)).filter(|n| *n > g)
+    });
+    let follower = &mut replicas[1 - leader];
+    follower.poll(
+        "the follower at the new plan",
+        Duration::from_secs(3),
+        |d| (generation(d) == g2).then_some(()),
+    );
+    assert_eq!(feed(&replicas[0], &token).1, feed(&replicas[1], &token).1);
 }

@@ -54,7 +54,7 @@ fn start(shared: &Shared, name: &str, peer: &SmtpPeer) -> Daemon {
 
 /// The outbox rows: message id → state.
 fn outbox(shared: &Shared) -> BTreeMap<String, String> {
-    let mut c = shared.db.superuser();
+    let mut c = shared.db.as_ref().expect("a database").superuser();
     c.query("SELECT message_id, state FROM peerwell_outbox", &[])
         .map(|rows| rows.iter().map(|r| (r.get(0), r.get(1))).collect())
         .unwrap_or_default()
