@@ -277,3 +277,85 @@ fn restart_postgres_replicas_keep_serving_and_resume() {
     );
     assert_eq!(feed(&replicas[0], &token).1, feed(&replicas[1], &token).1);
 }
+
+/// Runs `peerwell tokens ARGS` against the shared database.
+fn tokens_cli(shared: &Shared, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(peerwell_tests::cli::binary())
+        .arg("tokens")
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("PEERWELL_STATE_URL", &shared.url)
+        .env("PEERWELL_DATA_DIR", shared.tmp.path().join("cli-data"))
+        .output()
+        .expect("run peerwell tokens");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A token revoked, and a group's token rotated, with the CLI: within 5 s
+/// no replica serves the old tokens and every replica serves the new one.
+#[test]
+fn token_revocation_and_rotation_reach_every_replica_within_five_seconds() {
+    let shared = Shared::new();
+    let mut a = shared.start("a", &[]);
+    wait_role(&mut a, "leader", Duration::from_secs(10));
+    let mut b = shared.start("b", &[]);
+    wait_role(&mut b, "follower", Duration::from_secs(10));
+    let ga = a.poll("a plan", Duration::from_secs(30), |d| {
+        Some(generation(d)).filter(|g| *g > 0)
+    });
+    b.poll("the follower at it", Duration::from_secs(2), |d| {
+        (generation(d) == ga).then_some(())
+    });
+    let (revoked, group, old) = {
+        let db = shared.db.as_ref().expect("a database");
+        let mut c = db.superuser();
+        let rows = c
+            .query(
+                "SELECT token, kind, id FROM peerwell_tokens WHERE revoked_at IS NULL ORDER BY kind, id",
+                &[],
+            )
+            .expect("tokens");
+        let member: String = rows
+            .iter()
+            .find(|r| r.get::<_, String>(1) == "member")
+            .expect("a member")
+            .get(0);
+        let g = rows
+            .iter()
+            .find(|r| r.get::<_, String>(1) == "group")
+            .expect("a group");
+        (member, g.get::<_, String>(2), g.get::<_, String>(0))
+    };
+    for d in [&a, &b] {
+        assert_eq!(feed(d, &revoked).0, 200);
+        assert_eq!(feed(d, &old).0, 200);
+    }
+    let policy = shared.policy("cli");
+    let policy = policy.to_str().expect("utf-8");
+    let before = shared.tokens();
+    tokens_cli(&shared, &["revoke", policy, &revoked]);
+    tokens_cli(&shared, &["rotate", policy, "--group", &group]);
+    let changed = Instant::now();
+    let new = shared.tokens().into_iter().find(|t| !before.contains(t));
+    for d in [&mut a, &mut b] {
+        d.poll("the old tokens refused", Duration::from_secs(5), |d| {
+            (feed(d, &revoked).0 == 404 && feed(d, &old).0 == 404).then_some(())
+        });
+        if let Some(new) = &new {
+            d.poll("the rotated token served", Duration::from_secs(5), |d| {
+                (feed(d, new).0 == 200).then_some(())
+            });
+        }
+    }
+    assert!(new.is_some(), "rotation gave no new token");
+    assert!(
+        changed.elapsed() <= Duration::from_secs(6),
+        "{:?}",
+        changed.elapsed()
+    );
+}
