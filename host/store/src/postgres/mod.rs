@@ -77,7 +77,7 @@ pub const PLAN_LOCK: i64 = 0x5057_656c;
 
 /// The state in a PostgreSQL database, open.
 pub struct Postgres {
-    client: RefCell<Client>,
+    client: RefCell<Conn>,
     target: Arc<PgTarget>,
     path: PathBuf,
     read_only: bool,
@@ -86,6 +86,29 @@ pub struct Postgres {
     empty: bool,
     writer: Writer,
     in_tx: bool,
+}
+
+/// A connection that, dropped on a thread of an async runtime (where the
+/// synchronous client's own close would start a runtime inside a runtime
+/// and panic), is closed on a plain thread instead.
+pub(crate) struct Conn(Option<Client>);
+
+impl Conn {
+    fn client(&mut self) -> &mut Client {
+        self.0
+            .as_mut()
+            .expect("a connection is there until it is dropped")
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            std::thread::spawn(move || drop(client));
+        }
+    }
 }
 
 /// Runs `f` in one transaction on `client`: committed when it returns
@@ -171,7 +194,7 @@ impl Postgres {
 
     fn with_client(client: Client, target: Arc<PgTarget>, read_only: bool, empty: bool) -> Self {
         Postgres {
-            client: RefCell::new(client),
+            client: RefCell::new(Conn(Some(client))),
             path: target.location(),
             target,
             read_only,
@@ -188,19 +211,19 @@ impl Postgres {
 
     /// The connection, connected again first when it was lost.
     fn client_mut(&mut self) -> Result<&mut Client, StoreError> {
-        if self.client.get_mut().is_closed() {
+        if self.client.get_mut().client().is_closed() {
             self.in_tx = false;
-            *self.client.get_mut() = connect::connect(&self.target, self.read_only)?;
+            *self.client.get_mut() = Conn(Some(connect::connect(&self.target, self.read_only)?));
         }
-        Ok(self.client.get_mut())
+        Ok(self.client.get_mut().client())
     }
 
     fn client_ref(&self) -> Result<RefMut<'_, Client>, StoreError> {
-        let mut client = self.client.borrow_mut();
-        if client.is_closed() {
-            *client = connect::connect(&self.target, self.read_only)?;
+        let mut conn = self.client.borrow_mut();
+        if conn.client().is_closed() {
+            *conn = Conn(Some(connect::connect(&self.target, self.read_only)?));
         }
-        Ok(client)
+        Ok(RefMut::map(conn, Conn::client))
     }
 
     /// Runs a reading query; an unmigrated database (read-only opening)

@@ -428,3 +428,14 @@ fn tls_verify_full_trusts_only_the_given_authority() {
     assert!(e.to_string().to_lowercase().contains("certificate"), "{e}");
     Postgres::open(url("require", other.path())).expect("require encrypts without verifying");
 }
+
+#[test]
+fn a_handle_dropped_on_an_async_runtime_thread_does_not_panic() {
+    let db = Db::new();
+    let state = db.open();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async move { drop(state) });
+    assert!(db.open().sessions().expect("sessions").is_empty());
+}
