@@ -111,6 +111,11 @@ impl Drop for Conn {
     }
 }
 
+/// Whether the connection still answers.
+fn live(client: &mut Client) -> bool {
+    !client.is_closed() && client.is_valid(std::time::Duration::from_secs(5)).is_ok()
+}
+
 /// Runs `f` in one transaction on `client`: committed when it returns
 /// `Ok`, rolled back otherwise.
 pub(crate) fn atomic<R>(
@@ -209,18 +214,30 @@ impl Postgres {
         &self.target
     }
 
-    /// The connection, connected again first when it was lost.
+    /// The connection, connected again first when it was lost (the server
+    /// restarted, the network dropped it): checked with an empty query, so
+    /// a handle recovers by itself at its next call.
     fn client_mut(&mut self) -> Result<&mut Client, StoreError> {
-        if self.client.get_mut().client().is_closed() {
-            self.in_tx = false;
-            *self.client.get_mut() = Conn(Some(connect::connect(&self.target, self.read_only)?));
+        let conn = self.client.get_mut();
+        if !live(conn.client()) {
+            *conn = Conn(Some(connect::connect(&self.target, self.read_only)?));
+            if std::mem::take(&mut self.in_tx) {
+                // The server rolled back the transaction begun on the lost
+                // connection: the caller must not go on as if it were open.
+                return Err(StoreError::Unavailable {
+                    path: self.path.clone(),
+                    setting: self.target.setting.clone(),
+                    detail: "the connection was lost inside a transaction".to_string(),
+                    hint: "nothing of that transaction was written; it is tried again".to_string(),
+                });
+            }
         }
         Ok(self.client.get_mut().client())
     }
 
     fn client_ref(&self) -> Result<RefMut<'_, Client>, StoreError> {
         let mut conn = self.client.borrow_mut();
-        if conn.client().is_closed() {
+        if !live(conn.client()) {
             *conn = Conn(Some(connect::connect(&self.target, self.read_only)?));
         }
         Ok(RefMut::map(conn, Conn::client))

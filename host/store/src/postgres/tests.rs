@@ -439,3 +439,37 @@ fn a_handle_dropped_on_an_async_runtime_thread_does_not_panic() {
     runtime.block_on(async move { drop(state) });
     assert!(db.open().sessions().expect("sessions").is_empty());
 }
+
+#[test]
+fn a_handle_survives_a_database_restart() {
+    let mut cluster = peerwell_pgtest::Cluster::start().expect("a private cluster");
+    let db = cluster.database();
+    let target = target_of(&db);
+    let name = db.name().to_string();
+    std::mem::forget(db);
+    let mut state = Postgres::open(target).expect("opens");
+    put(&mut state, &[stored(session("walk", 0), 0, at(5))]);
+    cluster.stop().expect("stops");
+    let e = state.sessions().expect_err("the server is down");
+    assert!(e.is_transient(), "{e:?}");
+    assert!(matches!(e, StoreError::Unavailable { .. }), "{e:?}");
+    assert!(state.tokens().is_err(), "still down");
+    cluster.restart().expect("starts again");
+    assert_eq!(state.sessions().expect("reconnects").len(), 1);
+    put(&mut state, &[stored(session("walk", 1), 0, at(6))]);
+    let mut outbox = Postgres::open(target_of_name(&cluster, &name)).expect("opens");
+    insert(&mut outbox, &[message("walk/0/a", "f", 1)]);
+    cluster.stop().expect("stops");
+    assert!(outbox.claim_due(at(5), 5).is_err());
+    cluster.restart().expect("starts again");
+    assert_eq!(outbox.claim_due(at(5), 5).expect("claims").len(), 1);
+    assert_eq!(state.sessions().expect("sessions").len(), 2);
+}
+
+fn target_of_name(cluster: &peerwell_pgtest::Cluster, name: &str) -> Arc<PgTarget> {
+    let url = cluster.url(name).replace(
+        &format!("{}@", peerwell_pgtest::ROLE),
+        &format!("{}:{}@", peerwell_pgtest::ROLE, peerwell_pgtest::PASSWORD),
+    );
+    Arc::new(PgTarget::parse(&url, "`[state] url`", &source()).expect("parses"))
+}
