@@ -9,13 +9,15 @@
 //! was `sending` when its leader was killed or paused.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use peerwell_tests::daemon::Daemon;
 use peerwell_tests::smtp::{SmtpPeer, inspect};
 
 use crate::mail::{NOW, clinic_with_mail};
-use crate::replicas::{Shared, generation, role};
+use crate::replicas::{Shared, TOKENS, generation, role};
 
 /// The lease timeout the failover tests run with (seconds).
 const LEASE: &str = "3";
@@ -131,6 +133,86 @@ fn assert_delivered(shared: &Shared, peer: &SmtpPeer, window: &BTreeSet<String>)
     twice
 }
 
+/// A client polling one feed and `/healthz` on every live replica every
+/// 50 ms, as a proxy in front of them would.
+struct Poller {
+    stop: Arc<AtomicBool>,
+    /// The base URLs of the replicas alive now.
+    urls: Arc<Mutex<Vec<String>>>,
+    handle: std::thread::JoinHandle<(u64, Vec<String>)>,
+}
+
+impl Poller {
+    fn start(token: String) -> Poller {
+        let stop = Arc::new(AtomicBool::new(false));
+        let urls: Arc<Mutex<Vec<String>>> = Arc::default();
+        let (s, u) = (stop.clone(), urls.clone());
+        let handle = std::thread::spawn(move || poll_feeds(&s, &u, &token));
+        Poller { stop, urls, handle }
+    }
+
+    fn set(&self, replicas: &[Daemon]) {
+        let mut urls = self.urls.lock().unwrap_or_else(|p| p.into_inner());
+        *urls = replicas.iter().map(|d| d.url("")).collect();
+    }
+
+    /// Stops; how many feeds were served and every error seen.
+    fn finish(self) -> (u64, Vec<String>) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.handle.join().expect("the poller")
+    }
+}
+
+/// The poller's loop: an error is a replica that served before answering
+/// anything but 200 for the feed, a replica's plan generation going back,
+/// or a round where no replica served the feed. A replica that cannot be
+/// reached (killed a moment ago) is one a proxy skips.
+fn poll_feeds(stop: &AtomicBool, urls: &Mutex<Vec<String>>, token: &str) -> (u64, Vec<String>) {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .expect("a client");
+    let (mut served, mut errors) = (0u64, Vec::new());
+    let mut last: BTreeMap<String, u64> = BTreeMap::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    while !stop.load(Ordering::Relaxed) {
+        let now: Vec<String> = urls.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut round_ok = now.is_empty() || seen.is_empty();
+        for base in now {
+            let g = client
+                .get(format!("{base}/healthz"))
+                .send()
+                .ok()
+                .and_then(|r| r.text().ok())
+                .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                .and_then(|h| h["plan_generation"].as_u64());
+            if let Some(g) = g {
+                let before = last.insert(base.clone(), g).unwrap_or(0);
+                if g < before {
+                    errors.push(format!("{base}: generation {g} after {before}"));
+                }
+            }
+            let Ok(r) = client.get(format!("{base}/feeds/{token}.ics")).send() else {
+                continue;
+            };
+            match r.status().as_u16() {
+                200 => {
+                    served += 1;
+                    round_ok = true;
+                    seen.insert(base);
+                }
+                code if seen.contains(&base) => errors.push(format!("{base}: status {code}")),
+                _ => {}
+            }
+        }
+        if !round_ok {
+            errors.push("no replica served the feed".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (served, errors)
+}
+
 /// Three replicas; the leader is killed 20 times at varied moments (while
 /// planning, committing or sending) and restarted as a new process: each
 /// time another leads within the bound (lease timeout + 1 s poll + slack),
@@ -146,6 +228,16 @@ fn kill_the_leader_twenty_times_loses_no_reminder() {
     let mut window: BTreeSet<String> = BTreeSet::new();
     let mut failovers: Vec<Duration> = Vec::new();
     let mut seed: u64 = 0x5eed;
+    let first = leader_of(&mut replicas, Duration::from_secs(15)).expect("a leader");
+    replicas[first].poll("a plan", Duration::from_secs(30), |d| {
+        Some(generation(d)).filter(|g| *g > 0)
+    });
+    let token: String = {
+        let mut c = shared.db.as_ref().expect("a database").superuser();
+        c.query(TOKENS, &[]).expect("tokens")[0].get(0)
+    };
+    let poller = Poller::start(token);
+    poller.set(&replicas);
     for round in 0..20 {
         let leader = leader_of(&mut replicas, Duration::from_secs(15))
             .unwrap_or_else(|| panic!("no leader before kill {round}"));
@@ -163,13 +255,18 @@ fn kill_the_leader_twenty_times_loses_no_reminder() {
         // The killed process comes back as a new one (a restarted node).
         replicas.remove(leader);
         owner.remove(leader);
+        poller.set(&replicas);
         let next = leader_of(&mut replicas, Duration::from_secs(15))
             .unwrap_or_else(|| panic!("no new leader within 15 s after kill {round}"));
         failovers.push(killed.elapsed());
         assert!(generation(&replicas[next]) > 0 || round == 0);
         replicas.push(start(&shared, name, &peer));
         owner.push(name);
+        poller.set(&replicas);
     }
+    let (served, errors) = poller.finish();
+    assert!(errors.is_empty(), "the polling client saw: {errors:#?}");
+    assert!(served > 100, "only {served} feeds served while polling");
     failovers.sort();
     let p50 = failovers[failovers.len() / 2];
     let max = failovers[failovers.len() - 1];
