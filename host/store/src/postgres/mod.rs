@@ -301,6 +301,7 @@ impl StateBackend for Postgres {
             target,
             open: true,
             lease: 0,
+            put_session_statement: None,
         };
         plan_lock(tx.client, &tx.target)?;
         Ok(Box::new(tx))
@@ -336,6 +337,9 @@ struct PgTx<'c> {
     open: bool,
     /// The lease generation the transaction was fenced for (0: sole).
     lease: u64,
+    /// [`rows::PUT_SESSION`], prepared at its first use (a first commit
+    /// writes every session: one round trip each instead of two).
+    put_session_statement: Option<postgres::Statement>,
 }
 
 impl Drop for PgTx<'_> {
@@ -363,7 +367,17 @@ impl StateTx for PgTx<'_> {
     }
 
     fn put_session(&mut self, row: SessionRow<'_>) -> Result<(), StoreError> {
-        rows::put_session(self.client, &self.target, row)
+        let statement = match &self.put_session_statement {
+            Some(s) => s.clone(),
+            None => {
+                let s = self
+                    .client
+                    .prepare(rows::PUT_SESSION)
+                    .map_err(|e| connect::pg_error(&self.target, &e))?;
+                self.put_session_statement.insert(s).clone()
+            }
+        };
+        rows::put_session(self.client, &self.target, &statement, row)
     }
 
     fn cancel_session(

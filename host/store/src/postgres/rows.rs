@@ -115,24 +115,28 @@ pub fn series(
     Ok(out)
 }
 
-/// Inserts or replaces one session row.
+/// The upsert of one session row (prepared once per plan commit).
+pub const PUT_SESSION: &str = "INSERT INTO peerwell_sessions (group_id, idx, date, start_at, \
+     end_at, moved_from, attendees, absentees, roles, plan, hash, sequence, status, changed_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+     ON CONFLICT (group_id, idx) DO UPDATE SET date = excluded.date, \
+     start_at = excluded.start_at, end_at = excluded.end_at, \
+     moved_from = excluded.moved_from, attendees = excluded.attendees, \
+     absentees = excluded.absentees, roles = excluded.roles, plan = excluded.plan, \
+     hash = excluded.hash, sequence = excluded.sequence, status = excluded.status, \
+     changed_at = excluded.changed_at";
+
+/// Inserts or replaces one session row with `statement` ([`PUT_SESSION`]).
 pub fn put_session(
     client: &mut Client,
     target: &PgTarget,
+    statement: &postgres::Statement,
     row: SessionRow<'_>,
 ) -> Result<(), StoreError> {
     let s = row.session;
     client
         .execute(
-            "INSERT INTO peerwell_sessions (group_id, idx, date, start_at, end_at, moved_from, \
-             attendees, absentees, roles, plan, hash, sequence, status, changed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-             ON CONFLICT (group_id, idx) DO UPDATE SET date = excluded.date, \
-             start_at = excluded.start_at, end_at = excluded.end_at, \
-             moved_from = excluded.moved_from, attendees = excluded.attendees, \
-             absentees = excluded.absentees, roles = excluded.roles, plan = excluded.plan, \
-             hash = excluded.hash, sequence = excluded.sequence, status = excluded.status, \
-             changed_at = excluded.changed_at",
+            statement,
             &[
                 &s.group,
                 &i64::from(s.index),
