@@ -109,7 +109,17 @@ impl Cluster {
         };
         cluster.init()?;
         cluster.watchdog()?;
-        cluster.start_server()?;
+        // The free port may be taken between choosing and binding it (tests
+        // run in parallel): choose another and try again.
+        let mut tries = 0;
+        while let Err(e) = cluster.start_server() {
+            tries += 1;
+            if tries == 3 {
+                return Err(format!("{e}\n{}", cluster.log()));
+            }
+            cluster.port = free_port()?;
+            cluster.configure(&format!("port = {}\n", cluster.port))?;
+        }
         cluster.superuser_sql(&format!(
             "CREATE ROLE {ROLE} LOGIN CREATEDB PASSWORD '{PASSWORD}'"
         ))?;
