@@ -154,6 +154,11 @@ fn two_replicas_one_leader_identical_feeds_and_takeover() {
     );
     let n = assert_identical_feeds(&shared, &a, &b);
     assert!(n >= 2, "{n} feeds");
+    b.poll(
+        "the follower showing the lease age",
+        Duration::from_secs(3),
+        |d| health(d)["lease_age_seconds"].as_f64(),
+    );
     let (_, metrics) = b.get("/metrics");
     assert!(
         metrics.contains("peerwell_role{role=\"follower\"} 1"),

@@ -174,6 +174,7 @@ pub async fn lease_round(state: &ServerState, coordinator: &Shared, me: &Arc<str
     let held = replica.lease_generation();
     let asked = Instant::now();
     let who = me.clone();
+    let observed = replica.clone();
     let result = call(coordinator, move |c| {
         if leading && c.renew(&who, held, timeout)? {
             return Ok(Some(held));
@@ -181,7 +182,13 @@ pub async fn lease_round(state: &ServerState, coordinator: &Shared, me: &Arc<str
         if leading {
             return Ok(None);
         }
-        c.acquire(&who, timeout)
+        match c.acquire(&who, timeout)? {
+            Some(generation) => Ok(Some(generation)),
+            None => {
+                observed.observe_lease(c.lease()?.age);
+                Ok(None)
+            }
+        }
     })
     .await;
     database(state, result.as_ref().map(drop));

@@ -67,6 +67,9 @@ pub struct Replica {
     renewed: Mutex<Option<Instant>>,
     /// How long a grant or renewal lasts.
     timeout: Duration,
+    /// The lease's age by the database clock when a follower last read
+    /// it, and when (this process's clock).
+    observed: Mutex<Option<(Duration, Instant)>>,
     /// Why the database could not be used, until it can again.
     db_error: ArcSwapOption<String>,
     /// Wakes the loop when the role changes.
@@ -88,6 +91,7 @@ impl Replica {
             plan_generation: AtomicU64::new(0),
             renewed: Mutex::new(None),
             timeout,
+            observed: Mutex::new(None),
             db_error: ArcSwapOption::empty(),
             changed: Notify::new(),
         }
@@ -163,16 +167,32 @@ impl Replica {
             Role::Single => true,
             Role::Follower => false,
             Role::Leader => self
-                .lease_age()
+                .own_lease_age()
                 .is_some_and(|age| age < self.timeout.saturating_sub(self.margin())),
         }
     }
 
-    /// Time since the last successful grant or renewal, by this process's
-    /// clock; `None` when it never held the lease.
-    pub fn lease_age(&self) -> Option<Duration> {
+    /// Time since this process's last successful grant or renewal, by
+    /// its own clock; `None` when it never held the lease.
+    pub fn own_lease_age(&self) -> Option<Duration> {
         let renewed = *self.renewed.lock().unwrap_or_else(|p| p.into_inner());
         renewed.map(|at| at.elapsed())
+    }
+
+    /// The age of the lease as this process knows it: its own while
+    /// leading, else the leader's as last read from the database (plus the
+    /// time since); `None` when it knows of none.
+    pub fn lease_age(&self) -> Option<Duration> {
+        if self.role() == Role::Leader {
+            return self.own_lease_age();
+        }
+        let observed = *self.observed.lock().unwrap_or_else(|p| p.into_inner());
+        observed.map(|(age, at)| age + at.elapsed())
+    }
+
+    /// Records the lease's age as just read from the database.
+    pub fn observe_lease(&self, age: Duration) {
+        *self.observed.lock().unwrap_or_else(|p| p.into_inner()) = Some((age, Instant::now()));
     }
 
     /// The publication generation being served.

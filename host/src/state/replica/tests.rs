@@ -53,3 +53,12 @@ fn database_errors_are_reported_until_cleared() {
     assert!(r.set_db_error(None));
     assert!(r.db_error().is_none());
 }
+
+#[test]
+fn a_follower_reports_the_leaders_lease_age_as_read() {
+    let r = Replica::new(Role::Follower, TIMEOUT);
+    assert_eq!(r.lease_age(), None);
+    r.observe_lease(Duration::from_secs(2));
+    assert!(r.lease_age().is_some_and(|a| a >= Duration::from_secs(2)));
+    assert_eq!(r.own_lease_age(), None);
+}
