@@ -473,3 +473,63 @@ fn target_of_name(cluster: &peerwell_pgtest::Cluster, name: &str) -> Arc<PgTarge
     );
     Arc::new(PgTarget::parse(&url, "`[state] url`", &source()).expect("parses"))
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config::with_cases(24))]
+
+    /// Whatever a session holds (any text in its plan and ids, any time to
+    /// the second, any SEQUENCE), PostgreSQL reads back exactly what SQLite
+    /// reads back, and both what was written.
+    #[test]
+    fn sessions_read_back_identical_on_both_backends(
+        group in "[a-z0-9-]{1,12}",
+        index in 0u32..u32::MAX,
+        start in 0i64..4_000_000_000,
+        minutes in 1i64..600,
+        moved in proptest::option::of(0i64..4_000_000_000),
+        title in "\\PC{0,40}",
+        notes in "\\PC{0,80}",
+        ids in proptest::collection::vec("[a-zà-ÿ0-9._-]{1,10}", 0..5),
+        sequence in 0u32..u32::MAX,
+        cancelled in proptest::bool::ANY,
+        changed in 0i64..4_000_000_000,
+    ) {
+        let mut s = session(&group, 0);
+        s.index = index;
+        s.start = jiff::Timestamp::from_second(start).expect("time");
+        s.end = s.start + jiff::SignedDuration::from_mins(minutes);
+        s.moved_from = moved.map(|m| jiff::Timestamp::from_second(m).expect("time"));
+        s.plan.title = title;
+        s.plan.notes = notes;
+        s.attendees = ids.clone();
+        s.absentees = ids.into_iter().rev().collect();
+        let mut row = stored(s, sequence, jiff::Timestamp::from_second(changed).expect("time"));
+        if cancelled {
+            row.status = Status::Cancelled;
+        }
+        let db = shared_db();
+        db.db
+            .superuser()
+            .batch_execute("DELETE FROM peerwell_sessions")
+            .expect("empty");
+        let mut pg = db.open();
+        put(&mut pg, std::slice::from_ref(&row));
+        let dir = tempfile::tempdir().expect("dir");
+        let mut lite = crate::sqlite::Sqlite::open(&dir.path().join("s.sqlite3")).expect("opens");
+        put(&mut lite, std::slice::from_ref(&row));
+        let (from_pg, from_lite) = (pg.sessions().expect("pg"), lite.sessions().expect("lite"));
+        proptest::prop_assert_eq!(&from_pg, &from_lite);
+        let key = (row.session.group.clone(), row.session.index);
+        proptest::prop_assert_eq!(&from_pg[&key], &row);
+    }
+}
+
+/// One database for every case of a property test.
+fn shared_db() -> &'static Db {
+    static DB: std::sync::OnceLock<Db> = std::sync::OnceLock::new();
+    DB.get_or_init(|| {
+        let db = Db::new();
+        drop(db.open());
+        db
+    })
+}

@@ -74,3 +74,35 @@ fn passfile_lines_match_host_port_database_and_user() {
     let t = PgTarget::parse("postgres://app@db/state", "x", &src).expect("parses");
     assert_eq!(t.password.as_deref(), Some("s:cret"));
 }
+
+/// Percent-encodes every byte outside the unreserved set.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    /// Whatever the password, no message or Debug output shows it: a URL
+    /// holding one is refused from a policy file, and a target made from
+    /// an environment URL keeps it hidden.
+    #[test]
+    fn passwords_never_show(password in "[a-zA-Z0-9!#$%&*+,;=@:/?ä]{8,24}") {
+        let url = format!("postgres://app:{}@db.example.org:5432/state", encode(&password));
+        let e = PgTarget::parse(&url, "`[state] url`", &source()).expect_err("refused");
+        let text = format!("{e} {e:?}");
+        proptest::prop_assert!(!text.contains(&password), "{}", text);
+        proptest::prop_assert!(!text.contains(&encode(&password)), "{}", text);
+        let env = PasswordSource { url_may_hold_password: true, ..source() };
+        let t = PgTarget::parse(&url, "`PEERWELL_STATE_URL`", &env).expect("parses");
+        proptest::prop_assert_eq!(t.password.as_deref(), Some(password.as_str()));
+        let shown = format!("{t} {t:?} {}", t.location().display());
+        proptest::prop_assert!(!shown.contains(&password), "{}", shown);
+        proptest::prop_assert!(!shown.contains(&encode(&password)), "{}", shown);
+    }
+}
