@@ -364,3 +364,27 @@ fn token_revocation_and_rotation_reach_every_replica_within_five_seconds() {
         changed.elapsed()
     );
 }
+
+/// A leader stopped with SIGTERM exits cleanly and releases its lease: the
+/// follower leads at once, not after the 10 s timeout.
+#[test]
+fn a_leader_stopping_gracefully_hands_over_at_once() {
+    let shared = Shared::new();
+    let mut a = shared.start("a", &[]);
+    wait_role(&mut a, "leader", Duration::from_secs(10));
+    let mut b = shared.start("b", &[]);
+    wait_role(&mut b, "follower", Duration::from_secs(10));
+    a.signal("TERM");
+    let status = a.wait_exit(Duration::from_secs(15)).expect("exits");
+    let stopped = Instant::now();
+    let out = a.output().join("\n");
+    assert!(status.success(), "{status:?}\n{out}");
+    assert!(!out.contains("panicked"), "{out}");
+    assert!(out.contains("lease released"), "{out}");
+    wait_role(&mut b, "leader", Duration::from_secs(5));
+    assert!(stopped.elapsed() < Duration::from_secs(5));
+    b.signal("TERM");
+    let status = b.wait_exit(Duration::from_secs(15)).expect("exits");
+    let out = b.output().join("\n");
+    assert!(status.success() && !out.contains("panicked"), "{out}");
+}

@@ -112,9 +112,9 @@ pub fn setup(dir: &Path) -> Result<Option<Replicas>, String> {
     let coordinator: Box<dyn Coordinator> = Box::new(
         peerwell_store::postgres::lease::PgCoordinator::new(target.clone()),
     );
-    let store = Mutex::new(None::<Store>);
+    let store = HeldStore(Mutex::new(None));
     let read_tokens: ReadTokens = Arc::new(move || {
-        let mut held = store.lock().unwrap_or_else(|p| p.into_inner());
+        let mut held = store.0.lock().unwrap_or_else(|p| p.into_inner());
         let open = match held.take() {
             Some(s) => s,
             None => Store::open_location_read_only(&location)?,
@@ -129,6 +129,19 @@ pub fn setup(dir: &Path) -> Result<Option<Replicas>, String> {
         read_tokens,
         timeout,
     }))
+}
+
+/// The state handle the token reads keep open; closed off the runtime's
+/// threads when dropped.
+struct HeldStore(Mutex<Option<Store>>);
+
+impl Drop for HeldStore {
+    fn drop(&mut self) {
+        let held = self.0.get_mut().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(store) = held {
+            crate::state::close_off_runtime(store);
+        }
+    }
 }
 
 /// Runs `f` on the coordinator on a blocking thread.

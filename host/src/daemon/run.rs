@@ -91,9 +91,10 @@ pub async fn run(
         None => Replica::default(),
     };
     let (state, stop_tx) = ServerState::with_replica(settings, clock, role);
-    if let Some(r) = &replicas {
-        start_replica(&state, &dir, r).await;
-    }
+    let lease_task = match &replicas {
+        Some(r) => Some(start_replica(&state, &dir, r).await),
+        None => None,
+    };
     let mut loop_state = Loop {
         dir,
         fetcher: Arc::new(Fetcher::new(state.settings())?),
@@ -103,6 +104,7 @@ pub async fn run(
         failures: 0,
         retry_at: None,
         replicas,
+        led: None,
     };
     loop_state.pass(Cause::Startup).await;
     println!("listening on http://{addr}");
@@ -114,14 +116,20 @@ pub async fn run(
     tracing::info!(signal = signal_name, "shutting down");
     let _ = stop_tx.send(true);
     shut_down(server, services.stopping()).await;
+    if let Some(task) = lease_task
+        && tokio::time::timeout(GRACE, task).await.is_err()
+    {
+        tracing::warn!("the lease could not be released in time; it expires by itself");
+    }
     tracing::info!("stopped");
     Ok(())
 }
 
 /// Before the first pass on a shared database: asks for the lease once (the
 /// first replica up leads at once), serves the latest publication when
-/// following, and starts the lease and follow loops.
-async fn start_replica(state: &ServerState, dir: &Path, r: &Replicas) {
+/// following, and starts the lease and follow loops; the lease loop's task
+/// (it releases the lease at shutdown).
+async fn start_replica(state: &ServerState, dir: &Path, r: &Replicas) -> JoinHandle<()> {
     replica::lease_round(state, &r.coordinator, &r.me).await;
     if state.replica().role() == Role::Follower {
         tracing::info!("following: serving the leader's published plans");
@@ -129,8 +137,8 @@ async fn start_replica(state: &ServerState, dir: &Path, r: &Replicas) {
             tracing::error!(error = %e, "cannot read the published plan yet; retrying");
         }
     }
-    replica::spawn_lease(state.clone(), r.coordinator.clone(), r.me.clone());
     replica::spawn_follow(state.clone(), dir.to_path_buf(), r.clone());
+    replica::spawn_lease(state.clone(), r.coordinator.clone(), r.me.clone())
 }
 
 /// Lets the HTTP server finish its requests and `background` (the mail
@@ -241,6 +249,8 @@ struct Loop {
     retry_at: Option<tokio::time::Instant>,
     /// The lease and publications, on a shared database.
     replicas: Option<Replicas>,
+    /// The lease generation the last pass ran under.
+    led: Option<u64>,
 }
 
 impl Loop {
@@ -283,6 +293,9 @@ impl Loop {
                 () = replica.role_changed() => {
                     if replica.role() != Role::Leader {
                         tracing::info!("following: serving the leader's published plans");
+                        continue;
+                    }
+                    if self.led == Some(replica.lease_generation()) {
                         continue;
                     }
                     Cause::Leading
@@ -351,6 +364,7 @@ impl Loop {
             tracing::debug!(cause = %cause, "following: not planning");
             return;
         }
+        self.led = Some(self.state.replica().lease_generation());
         let now = self.state.now();
         let started = Instant::now();
         tracing::info!(cause = %cause, "planning");

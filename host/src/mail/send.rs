@@ -33,7 +33,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
 use super::transport::{BuildError, SendError, Transport};
-use crate::state::{Metrics, ServerState, off_runtime};
+use crate::state::{Metrics, ServerState, close_off_runtime, off_runtime};
 use peerwell_core::mail::MailSettings;
 use peerwell_store::StoreError;
 use peerwell_store::outbox::{Claimed, Outbox};
@@ -242,6 +242,15 @@ impl Sender {
     }
 }
 
+impl Drop for Sender {
+    /// The outbox's connection is closed off the runtime's threads.
+    fn drop(&mut self) {
+        if let Some(outbox) = self.outbox.take() {
+            close_off_runtime(outbox);
+        }
+    }
+}
+
 /// Records the outcome of sending `claimed` at `now`.
 fn record(
     outbox: &mut Outbox,
@@ -347,7 +356,9 @@ pub fn spawn_sender(
                     Ok(_) => continue,
                     Err(e) => {
                         tracing::error!(error = %e, "the outbox cannot be used; trying again in a minute");
-                        sender.outbox = None;
+                        if let Some(outbox) = sender.outbox.take() {
+                            close_off_runtime(outbox);
+                        }
                         pause = Some(Duration::from_secs(60));
                     }
                 }

@@ -49,6 +49,19 @@ pub fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// Drops `value` (a handle on the state's database) where closing it may
+/// block: on a thread of its own when called on an async runtime's thread
+/// (the synchronous PostgreSQL client runs a runtime of its own to close).
+pub fn close_off_runtime<T: Send + 'static>(value: T) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let _ = std::thread::Builder::new()
+            .name("peerwell-close".to_string())
+            .spawn(move || drop(value));
+    } else {
+        drop(value);
+    }
+}
+
 /// The state every part of the server shares; cheap to clone (every clone
 /// sees the same state).
 #[derive(Clone)]

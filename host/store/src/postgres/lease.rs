@@ -81,6 +81,19 @@ impl PgCoordinator {
     }
 }
 
+/// The synchronous client drives its own small runtime when it closes: a
+/// coordinator dropped on an async runtime's thread closes its connection
+/// on a thread of its own instead.
+impl Drop for PgCoordinator {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = std::thread::Builder::new()
+                .name("peerwell-pg-close".to_string())
+                .spawn(move || drop(client));
+        }
+    }
+}
+
 fn seconds(d: Duration) -> f64 {
     d.as_secs_f64()
 }
