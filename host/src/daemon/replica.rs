@@ -331,7 +331,15 @@ pub async fn follow_round(
 /// Swaps in the snapshot of publication `generation`.
 fn adopt(state: &ServerState, generation: u64, snapshot: Snapshot) {
     let sessions = snapshot.plan.sessions.len() as u64;
+    let planned_at = snapshot.planned_at;
     state.publish(Arc::new(snapshot));
+    // What this process reported while it led (a failed pass, a write that
+    // failed) no longer holds: it serves the leader's good plan now.
+    state.state_recovered();
+    state.set_status(crate::state::Status {
+        last_attempt: Some(planned_at),
+        ..Default::default()
+    });
     state.replica().set_plan_generation(generation);
     state
         .metrics()
