@@ -20,9 +20,21 @@ const LAYERS: &[&[&str]] = &[
     &["peerwell-bench", "peerwell-tests"],
 ];
 
-/// The test-support crate: it may depend on the core only, and only the
-/// top layer may depend on it.
-const TESTKIT: &str = "peerwell-testkit";
+/// The test-support crates, each with the workspace crates it may depend
+/// on: the builders on the core only, the private PostgreSQL cluster on
+/// none. Only the top layer may depend on them (others as dev-dependencies).
+const TEST_SUPPORT: &[(&str, &[&str])] = &[
+    ("peerwell-testkit", &["peerwell-core"]),
+    ("peerwell-pgtest", &[]),
+];
+
+/// The workspace crates test-support crate `name` may depend on, if it is one.
+fn support(name: &str) -> Option<&'static [&'static str]> {
+    TEST_SUPPORT
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, deps)| *deps)
+}
 
 /// Crates that must not be in a crate's dependency tree (normal and build
 /// dependencies, followed transitively).
@@ -58,12 +70,12 @@ fn layer(name: &str) -> Option<usize> {
 /// Whether `from` may have `to` (both workspace crates) as a normal or
 /// build dependency.
 fn may_depend(from: &str, to: &str) -> bool {
-    if from == TESTKIT {
-        return to == "peerwell-core";
+    if let Some(allowed) = support(from) {
+        return allowed.contains(&to);
     }
     let top = LAYERS.len() - 1;
     match (layer(from), layer(to)) {
-        (Some(f), _) if to == TESTKIT => f == top,
+        (Some(f), _) if support(to).is_some() => f == top,
         (Some(f), Some(t)) => t < f,
         _ => false,
     }
@@ -81,7 +93,7 @@ fn layer_violations(meta: &Value) -> Vec<String> {
     let ours: BTreeSet<&str> = packages.iter().filter_map(|p| p["name"].as_str()).collect();
     let mut found = Vec::new();
     for name in &ours {
-        if layer(name).is_none() && *name != TESTKIT {
+        if layer(name).is_none() && support(name).is_none() {
             found.push(format!(
                 "{name} is in no layer (add it to tests/all/layers.rs)"
             ));

@@ -85,6 +85,32 @@ pub enum StoreError {
         /// The generation granted since.
         current: u64,
     },
+    /// A setting naming the state (`[state] url`, `PEERWELL_STATE_URL`,
+    /// the password's source) is wrong; nothing was opened.
+    #[error("error: {setting}: {detail}\n  = hint: {hint}. Nothing was written.")]
+    Setting {
+        /// The setting concerned.
+        setting: String,
+        /// What is wrong with it.
+        detail: String,
+        /// What to do.
+        hint: String,
+    },
+    /// The state's database could not be reached, refused the login, or
+    /// the connection to it was lost.
+    #[error(
+        "error: cannot use the planning state database {path} (set by {setting}): {detail}\n  = hint: {hint}. Nothing was written; the daemon keeps serving the last good plan and retries."
+    )]
+    Unavailable {
+        /// The database, as a URL without credentials.
+        path: PathBuf,
+        /// The setting that named it.
+        setting: String,
+        /// What the server or the network reported.
+        detail: String,
+        /// What to check.
+        hint: String,
+    },
 }
 
 impl StoreError {
@@ -105,6 +131,7 @@ impl StoreError {
                 | StoreError::ReadOnly { .. }
                 | StoreError::Busy { .. }
                 | StoreError::Io { .. }
+                | StoreError::Unavailable { .. }
         )
     }
 }

@@ -54,17 +54,24 @@ mod changes;
 mod codec;
 mod commit;
 mod error;
+mod location;
 pub mod outbox;
 pub mod pending;
+pub mod postgres;
+pub mod replica;
 pub mod sqlite;
 mod tokens;
 
 #[cfg(test)]
 mod contract;
+#[cfg(test)]
+#[path = "postgres/tests.rs"]
+mod postgres_tests;
 
 use backend::{StateBackend, Writer};
 pub use changes::{Changed, Changes, Commit, Moved, SessionRef};
 pub use error::StoreError;
+pub use location::{StateConfig, StateLocation, URL_ENV};
 pub use sqlite::SCHEMA_VERSION;
 pub use tokens::{TokenRow, new_token};
 
@@ -127,6 +134,8 @@ pub fn content_hash(session: &Session) -> String {
 pub struct Store {
     backend: Box<dyn StateBackend>,
     writer: Writer,
+    /// Whether each plan commit also writes a publication for followers.
+    publishing: bool,
 }
 
 impl Store {
@@ -146,12 +155,32 @@ impl Store {
         )))
     }
 
+    /// Opens the state at `location` for reading and writing (SQLite:
+    /// [`Store::open`]; PostgreSQL: connects and migrates the schema).
+    pub fn open_location(location: &StateLocation) -> Result<Store, StoreError> {
+        Ok(Store::with_backend(open_backend(location)?.into_state()))
+    }
+
+    /// Opens the state at `location` for reading only, writing nothing.
+    pub fn open_location_read_only(location: &StateLocation) -> Result<Store, StoreError> {
+        Ok(Store::with_backend(
+            open_backend_read_only(location)?.into_state(),
+        ))
+    }
+
     /// The state held by `backend`, written as [`Writer::Sole`].
     pub fn with_backend(backend: Box<dyn StateBackend>) -> Store {
         Store {
             backend,
             writer: Writer::Sole,
+            publishing: false,
         }
+    }
+
+    /// Whether every later plan commit also writes, in its transaction, the
+    /// publication followers serve ([`replica`], [`backend::StateTx::publish`]).
+    pub fn set_publishing(&mut self, publishing: bool) {
+        self.publishing = publishing;
     }
 
     /// Sets who this process writes as: every later commit is fenced
@@ -257,8 +286,47 @@ impl Store {
             pending::record(&mut *tx, &changes, now)?;
         }
         let after = tx.sessions()?;
+        let commit = published(after, plan, now, changes);
+        if self.publishing {
+            tx.publish(&replica::encode(plan, &commit, now))?;
+        }
         tx.commit()?;
-        Ok(published(after, plan, now, changes))
+        Ok(commit)
+    }
+}
+
+/// A handle on the state at `location`, opened for writing.
+pub(crate) fn open_backend(
+    location: &StateLocation,
+) -> Result<Box<dyn StateBackendAll>, StoreError> {
+    Ok(match location {
+        StateLocation::Sqlite(p) => Box::new(sqlite::Sqlite::open(p)?),
+        StateLocation::Postgres(t) => Box::new(postgres::Postgres::open(t.clone())?),
+    })
+}
+
+/// A handle on the state at `location`, opened for reading only.
+pub(crate) fn open_backend_read_only(
+    location: &StateLocation,
+) -> Result<Box<dyn StateBackendAll>, StoreError> {
+    Ok(match location {
+        StateLocation::Sqlite(p) => Box::new(sqlite::Sqlite::open_read_only(p)?),
+        StateLocation::Postgres(t) => Box::new(postgres::Postgres::open_read_only(t.clone())?),
+    })
+}
+
+/// A backend holding both the published state and the outbox.
+pub(crate) trait StateBackendAll: StateBackend + backend::OutboxBackend {
+    fn into_state(self: Box<Self>) -> Box<dyn StateBackend>;
+    fn into_outbox(self: Box<Self>) -> Box<dyn backend::OutboxBackend>;
+}
+
+impl<T: StateBackend + backend::OutboxBackend + 'static> StateBackendAll for T {
+    fn into_state(self: Box<Self>) -> Box<dyn StateBackend> {
+        self
+    }
+    fn into_outbox(self: Box<Self>) -> Box<dyn backend::OutboxBackend> {
+        self
     }
 }
 
