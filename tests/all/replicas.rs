@@ -177,6 +177,7 @@ fn two_replicas_one_leader_identical_feeds_and_takeover() {
     let killed = Instant::now();
     wait_role(&mut b, "leader", Duration::from_secs(15));
     let took = killed.elapsed();
+    println!("takeover after kill -9 with the default lease: {took:?}");
     assert!(took <= Duration::from_secs(15), "takeover took {took:?}");
     b.poll("the new leader's plan", Duration::from_secs(30), |d| {
         (generation(d) > ga).then_some(())
