@@ -177,6 +177,7 @@ fn two_replicas_one_leader_identical_feeds_and_takeover() {
     let killed = Instant::now();
     wait_role(&mut b, "leader", Duration::from_secs(15));
     let took = killed.elapsed();
+    println!("takeover after kill -9 with the default lease: {took:?}");
     assert!(took <= Duration::from_secs(15), "takeover took {took:?}");
     b.poll("the new leader's plan", Duration::from_secs(30), |d| {
         (generation(d) > ga).then_some(())
@@ -394,4 +395,30 @@ fn a_leader_stopping_gracefully_hands_over_at_once() {
     let status = b.wait_exit(Duration::from_secs(15)).expect("exits");
     let out = b.output().join("\n");
     assert!(status.success() && !out.contains("panicked"), "{out}");
+}
+
+/// A lease timeout that is not a whole number of seconds stops `peerwell
+/// serve` at start with an error naming the variable.
+#[test]
+fn a_bad_lease_timeout_is_an_error_naming_the_variable() {
+    let shared = Shared::new();
+    let dir = shared.policy("a");
+    for bad in ["0", "ten"] {
+        let out = std::process::Command::new(peerwell_tests::cli::binary())
+            .arg("serve")
+            .arg(&dir)
+            .args(["--listen", "127.0.0.1:0", "--now", NOW])
+            .env("PEERWELL_STATE_URL", &shared.url)
+            .env("PEERWELL_DATA_DIR", dir.join(".data"))
+            .env("PEERWELL_LEASE_SECONDS", bad)
+            .output()
+            .expect("run peerwell serve");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(
+            err.contains("PEERWELL_LEASE_SECONDS") && err.contains(bad),
+            "{err}"
+        );
+        assert!(!err.contains(peerwell_pgtest::PASSWORD), "{err}");
+    }
 }

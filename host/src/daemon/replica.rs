@@ -12,7 +12,9 @@
 //! - The follow loop ([`spawn_follow`]) polls the publication generation
 //!   every second while not leading and, when it changed, rebuilds the
 //!   snapshot from the publication and this replica's own policy files, so
-//!   its feeds are byte for byte the leader's (the ETag too). Every replica
+//!   its feeds are byte for byte the leader's (the ETag too; Last-Modified
+//!   is the planning moment of the first publication with those bytes this
+//!   replica served, so a replica started later may show a later one). Every replica
 //!   reads the active feed tokens every [`TOKENS_EVERY`], so a revocation
 //!   or rotation reaches all of them within that.
 //! - A database error is reported on `/healthz` (`degraded`, the address

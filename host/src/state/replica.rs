@@ -103,8 +103,8 @@ impl Replica {
     }
 
     /// Who this process writes as: [`Writer::Sole`] when single, the
-    /// lease generation when leader (a follower writes nothing; it gets
-    /// generation 0, which the database refuses).
+    /// lease generation when leader. A follower writes nothing: it gets the
+    /// generation it last held (0: never), which the database refuses.
     pub fn writer(&self) -> Writer {
         match self.role() {
             Role::Single => Writer::Sole,
