@@ -27,6 +27,7 @@ mod plugins;
 mod reminders;
 mod schedule_props;
 mod stability;
+mod state_cli;
 mod store;
 mod subscribe;
 mod web;

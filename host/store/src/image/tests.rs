@@ -3,7 +3,7 @@ use jiff::civil::{Weekday, date, time};
 
 use super::*;
 use crate::backend::{MessageWrite, OutboxBackend, SessionRow, StateBackend};
-use crate::contract::postgres::target_of;
+use crate::contract::postgres::{Db, target_of};
 use crate::outbox::{MailState, MessageKind, NewMessage};
 use crate::pending::{PendingKind, PendingNotice};
 use crate::postgres::Postgres;
@@ -201,9 +201,19 @@ fn postgres_keeps_claimant_generations_and_refuses_a_non_empty_target() {
     let outbox = table("outbox").expect("outbox");
     let generation = outbox.position("claimed_generation").expect("column");
     image.rows.get_mut("outbox").expect("rows")[1][generation] = Value::Int(7);
-    let db = peerwell_pgtest::shared().database();
-    let mut pg = Postgres::open(target_of(&db)).expect("opens");
+    let fixture = Db::new();
+    let mut pg = fixture.open();
     pg.restore(&image).expect("restore");
+    let stored: i64 = fixture
+        .db
+        .superuser()
+        .query_one(
+            "SELECT claimed_generation FROM peerwell_outbox WHERE state = 'sending'",
+            &[],
+        )
+        .expect("the sending row")
+        .get(0);
+    assert_eq!(stored, 7);
     let copied = pg.dump().expect("dump");
     assert_eq!(copied.rows, image.rows);
     let err = pg.restore(&image).expect_err("not empty");

@@ -228,3 +228,23 @@ fn database_problems(client: &mut Client, target: &PgTarget) -> Result<Vec<Strin
     }
     Ok(out)
 }
+
+impl Postgres {
+    /// Who holds the writers' lease while it is unexpired by the
+    /// database's clock (a `peerwell serve` leading on this state), if
+    /// anyone: a state being copied must have no leader.
+    pub fn lease_holder(&self) -> Result<Option<String>, StoreError> {
+        if self.empty {
+            return Ok(None);
+        }
+        let row = self
+            .client_ref()?
+            .query_opt(
+                "SELECT holder FROM peerwell_lease WHERE id = 1 AND expires_at > now() \
+                 AND generation > 0",
+                &[],
+            )
+            .map_err(|e| pg_error(&self.target, &e))?;
+        Ok(row.map(|r| r.get(0)))
+    }
+}
