@@ -119,6 +119,24 @@ pub fn state_path(org: &Organization, data_dir: Option<&Path>) -> PathBuf {
     dir.join(peerwell_store::FILE_NAME)
 }
 
+/// Where the state lives: the database `PEERWELL_STATE_URL` or `[state]
+/// url` names, else the SQLite file [`state_path`] gives. A wrong URL or
+/// password source is an error naming the setting.
+pub fn state_location(
+    org: &Organization,
+    data_dir: Option<&Path>,
+) -> Result<peerwell_store::StateLocation, peerwell_store::StoreError> {
+    let settings = &org.org.store.state;
+    let config = peerwell_store::StateConfig {
+        url: settings.url.as_deref(),
+        password_env: settings.password_env.as_deref(),
+        passfile: settings.passfile.as_deref(),
+    };
+    peerwell_store::StateLocation::resolve(state_path(org, data_dir), &config, |k| {
+        std::env::var(k).ok()
+    })
+}
+
 /// The horizon a run plans: from `--from` when given, else from the week of
 /// `now` (or of `start` in `peerwell.toml` when that is later), for
 /// `--weeks` or `horizon_weeks` weeks. Session indices and every-N-weeks

@@ -97,7 +97,7 @@ fn text_of(dir: &Path, key: &str) -> String {
 }
 
 fn send_due(s: &Shared) -> usize {
-    let config = SenderConfig::for_snapshot(&s.current().unwrap());
+    let config = SenderConfig::for_snapshot(&s.current().unwrap()).expect("the state location");
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -79,7 +79,7 @@ fn plan_and_queue(
     let started = Instant::now();
     let queued = mail::after_pass(&shared, &snapshot).map_err(anyhow::Error::msg)?;
     let enqueue_time = started.elapsed();
-    let config = SenderConfig::for_snapshot(&snapshot);
+    let config = SenderConfig::for_snapshot(&snapshot)?;
     println!(
         "planned {} sessions in {:.2} s; queued {} messages in {:.2} s ({:.1} µs each)",
         snapshot.plan.sessions.len(),
@@ -91,10 +91,18 @@ fn plan_and_queue(
     Ok((shared, stop, config))
 }
 
+/// The SQLite state file the drain bench reads directly.
+fn sqlite_file(config: &SenderConfig) -> anyhow::Result<&std::path::Path> {
+    config
+        .state
+        .sqlite_path()
+        .ok_or_else(|| anyhow::anyhow!("the mail bench runs on the SQLite state only"))
+}
+
 /// Keeps the first `count` queued messages by due time and makes them due
 /// now.
 fn keep_first(config: &SenderConfig, count: usize, now: Timestamp) -> anyhow::Result<()> {
-    let conn = rusqlite::Connection::open(&config.state)?;
+    let conn = rusqlite::Connection::open(sqlite_file(config)?)?;
     let kept = conn.execute(
         "DELETE FROM outbox WHERE key NOT IN \
          (SELECT key FROM outbox WHERE state = 'queued' ORDER BY due, key LIMIT ?1)",
@@ -119,7 +127,7 @@ fn report_drain(
     sent: usize,
     drain_time: std::time::Duration,
 ) -> anyhow::Result<()> {
-    let conn = rusqlite::Connection::open(&config.state)?;
+    let conn = rusqlite::Connection::open(sqlite_file(config)?)?;
     let states: Vec<(String, i64)> = conn
         .prepare("SELECT state, count(*) FROM outbox GROUP BY state ORDER BY state")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use super::source::{SourceFile, file_error};
 use super::values::{HOURS_KEYS, default_hours, working_hours, zone};
 use super::walk::{Out, Table, array, date, string, strings, text};
-use peerwell_core::model::{ClientFacing, FeedSettings, Org, PartnerContact, StoreSettings, Zone};
+use peerwell_core::model::{
+    ClientFacing, FeedSettings, Org, PartnerContact, StateSettings, StoreSettings, Zone,
+};
 
 const KEYS: &[&str] = &[
     "version",
@@ -28,6 +30,7 @@ const KEYS: &[&str] = &[
     "mail",
     "allow_outside",
     "partner_contact",
+    "state",
 ];
 
 /// Allowed weekly caps on peer-support minutes: a quarter hour to a week.
@@ -169,6 +172,7 @@ pub(crate) fn read(
     org.store.freeze_hours = t
         .integer("freeze_hours", 0..=336, out)
         .map_or(24, |n| n as u32);
+    org.store.state = state(&t, out);
     file.people = people(&t, out);
     file.groups = groups(&t, out);
     file.plugins = super::plugins::read(&t, out);
@@ -184,6 +188,54 @@ pub(crate) fn read(
     file.allow_outside = allow_outside(&t, out);
     file.org.partner_contact = partner_contact(&t, out);
     file
+}
+
+/// `[state]`: a `postgres://` URL that must not hold a password, the
+/// variable holding the password and a `.pgpass`-format file.
+fn state(t: &Table<'_, '_>, out: &mut Out) -> StateSettings {
+    let mut settings = StateSettings::default();
+    let Some(s) = t.table("state", &["url", "password_env", "passfile"], out) else {
+        return settings;
+    };
+    let src = s.src;
+    settings.url = s.get("url").and_then(|v| state_url(src, v, out));
+    settings.password_env = s.get("password_env").and_then(|v| text(src, v, out));
+    settings.passfile = s
+        .get("passfile")
+        .and_then(|v| text(src, v, out))
+        .map(|p| src.resolve(&p));
+    settings
+}
+
+const URL_HINT: &str = "write postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full; leave \
+     `[state]` out to keep the state in the data directory (SQLite)";
+
+const PASSWORD_HINT: &str = "remove the password from the URL and give it in \
+     PEERWELL_STATE_PASSWORD (or the variable `password_env` names) or a .pgpass file \
+     (`passfile`)";
+
+/// `[state] url`: a PostgreSQL URL without a password. The error for one
+/// with a password does not quote the line.
+fn state_url(src: &SourceFile, v: &super::walk::Val<'_>, out: &mut Out) -> Option<String> {
+    let url = text(src, v, out)?;
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"));
+    let Some(rest) = rest else {
+        let message = "`[state] url`: expected a PostgreSQL URL starting with postgres://";
+        out.push(src.error(v.span(), message, Some(URL_HINT.to_string())));
+        return None;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let userinfo = authority.rsplit_once('@').map_or("", |(u, _)| u);
+    if userinfo.contains(':') || url.contains("password=") {
+        let message = "`[state] url` holds a password; a policy file must never hold one";
+        let mut d = src.error(v.span(), message, Some(PASSWORD_HINT.to_string()));
+        d.snippet = None;
+        out.push(d);
+        return None;
+    }
+    Some(url)
 }
 
 /// `allow_outside`: folders outside the policy folder that files may be

@@ -370,6 +370,8 @@ pub struct StoreSettings {
     /// Published sessions starting within this many hours of now neither
     /// move nor are cancelled by a re-plan.
     pub freeze_hours: u32,
+    /// `[state]`: a shared database instead of the SQLite file.
+    pub state: StateSettings,
 }
 
 impl Default for StoreSettings {
@@ -378,8 +380,24 @@ impl Default for StoreSettings {
         StoreSettings {
             data_dir: PathBuf::from(".peerwell"),
             freeze_hours: 24,
+            state: StateSettings::default(),
         }
     }
+}
+
+/// `[state]` in `peerwell.toml`: where the state lives when it is not the
+/// SQLite file in the data directory. The password is never here.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StateSettings {
+    /// `url`: a `postgres://` URL without a password (`PEERWELL_STATE_URL`
+    /// overrides it).
+    pub url: Option<String>,
+    /// `password_env`: the environment variable holding the password
+    /// (default `PEERWELL_STATE_PASSWORD`).
+    pub password_env: Option<String>,
+    /// `passfile`: a `.pgpass`-format file with the password, resolved
+    /// against the policy folder.
+    pub passfile: Option<PathBuf>,
 }
 
 /// Everything the policy folder describes, validated and cross-referenced.

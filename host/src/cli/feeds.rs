@@ -27,8 +27,8 @@ struct Row {
 /// Loads the policy files and opens the state file for writing.
 pub fn open(dir: &Path, data_dir: Option<&Path>) -> Result<(Organization, Store), CliError> {
     let org = crate::pipeline::policy(dir)?;
-    let path = pipeline::state_path(&org, data_dir);
-    let store = Store::open(&path)?;
+    let location = pipeline::state_location(&org, data_dir)?;
+    let store = Store::open_location(&location)?;
     Ok((org, store))
 }
 

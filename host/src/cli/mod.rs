@@ -24,7 +24,7 @@ mod state;
 mod text;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -179,7 +179,7 @@ fn plan_command(
     if let Some(id) = group {
         check_group(&loaded, id)?;
     }
-    let store = Store::open_read_only(&path)?;
+    let store = Store::open_location_read_only(&path)?;
     let plan = loaded.plan_stable(&store, now)?;
     let out = match (explain, format) {
         (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group),
@@ -214,8 +214,8 @@ fn outbox_command(
     format: OutputFormat,
 ) -> Outcome {
     let org = crate::pipeline::policy(dir)?;
-    let path = pipeline::state_path(&org, data_dir);
-    let outbox = peerwell_store::outbox::Outbox::open_read_only(&path)?;
+    let location = pipeline::state_location(&org, data_dir)?;
+    let outbox = peerwell_store::outbox::Outbox::open_location_read_only(&location)?;
     let all = outbox.list(None)?;
     let shown: Vec<_> = all
         .iter()
@@ -233,7 +233,7 @@ fn outbox_command(
 /// `peerwell export`.
 fn export_command(dir: &Path, horizon: HorizonArgs, state: &StateArgs, out: &Path) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
-    let mut store = Store::open(&path)?;
+    let mut store = Store::open_location(&path)?;
     let plan = loaded.plan_stable(&store, now)?;
     let commit = store.commit(&plan, now, &loaded.zones())?;
     let written = export::write_all(&loaded, &plan, &commit, out)?;
@@ -250,7 +250,7 @@ fn diff_command(
     format: OutputFormat,
 ) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
-    let store = Store::open_read_only(&path)?;
+    let store = Store::open_location_read_only(&path)?;
     let plan = loaded.plan_stable(&store, now)?;
     let changes = store.changes(&plan, now)?;
     let out = match format {
@@ -274,7 +274,7 @@ fn reminders_command(
     if let Some(id) = group {
         check_group(&loaded, id)?;
     }
-    let store = Store::open_read_only(&path)?;
+    let store = Store::open_location_read_only(&path)?;
     let plan = loaded.plan_stable(&store, now)?;
     let selection = reminders::Selection { group, all, now };
     let (messages, errors) = reminders::collect(&loaded, &plan, &selection);
@@ -413,7 +413,7 @@ fn load_with_state(
     dir: &std::path::Path,
     horizon: HorizonArgs,
     state: &StateArgs,
-) -> Result<(Loaded, Timestamp, PathBuf), CliError> {
+) -> Result<(Loaded, Timestamp, peerwell_store::StateLocation), CliError> {
     let now = state.now();
     let loaded = load(
         dir,
@@ -424,7 +424,7 @@ fn load_with_state(
     )?;
     report_inputs(&loaded);
     report_plugins(&loaded, "warning");
-    let path = pipeline::state_path(&loaded.org, state.data_dir.as_deref());
+    let path = pipeline::state_location(&loaded.org, state.data_dir.as_deref())?;
     Ok((loaded, now, path))
 }
 

@@ -46,7 +46,13 @@ impl Services for Program {
         });
         let mut sender = self.mail_sender.lock().unwrap_or_else(|p| p.into_inner());
         if sender.is_none() {
-            let config = crate::mail::SenderConfig::for_snapshot(snapshot);
+            let config = match crate::mail::SenderConfig::for_snapshot(snapshot) {
+                Ok(config) => config,
+                Err(e) => {
+                    tracing::error!(error = %e, "the reminder sender cannot open the state");
+                    return;
+                }
+            };
             *sender = Some(crate::mail::spawn_sender(
                 state.clone(),
                 config,

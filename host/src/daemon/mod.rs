@@ -14,6 +14,7 @@
 //! - [`logging`] installs the structured logs.
 
 pub mod logging;
+pub mod replica;
 pub mod run;
 pub mod watch;
 
@@ -29,6 +30,7 @@ use crate::pipeline::{self, FetchUrls, Overrides};
 use crate::state::{Clock, ServerState, Snapshot};
 use jiff::Timestamp;
 use peerwell_config::server::ServerSettings;
+use peerwell_store::backend::Writer;
 use peerwell_store::{Store, StoreError};
 
 /// An error of a part the daemon drives but does not know.
@@ -98,12 +100,15 @@ pub enum ServeError {
     /// The HTTP server stopped by itself.
     #[error("error: {0}")]
     HttpStopped(String),
+    /// The shared database or the lease settings are wrong.
+    #[error("{0}")]
+    Replicas(String),
 }
 
 /// After every good pass, once `snapshot` is being served: the tokens of
 /// its feeds become active, then the [`Services`] follow.
 pub fn after_pass(state: &ServerState, services: &dyn Services, snapshot: &Arc<Snapshot>) {
-    if let Err(e) = state.refresh_tokens(snapshot) {
+    if let Err(e) = crate::state::off_runtime(|| state.refresh_tokens(snapshot)) {
         tracing::error!(error = %e, "cannot update the feed tokens; the previous ones keep serving");
     }
     services.after_pass(state, snapshot);
@@ -154,6 +159,19 @@ pub fn plan_pass(
     previous: Option<&Snapshot>,
     urls: &FetchUrls<'_>,
 ) -> Result<Snapshot, PassError> {
+    plan_pass_as(dir, now, previous, urls, Writer::Sole)
+}
+
+/// As [`plan_pass`], committing as `writer`: a leader among replicas
+/// commits fenced by its lease generation and writes, in the same
+/// transaction, the publication its followers serve.
+pub fn plan_pass_as(
+    dir: &Path,
+    now: Timestamp,
+    previous: Option<&Snapshot>,
+    urls: &FetchUrls<'_>,
+    writer: Writer,
+) -> Result<Snapshot, PassError> {
     let loaded = pipeline::load_with(
         dir,
         Overrides {
@@ -163,8 +181,10 @@ pub fn plan_pass(
         urls,
     )
     .map_err(|e| PassError::Input(e.to_string()))?;
-    let path = pipeline::state_path(&loaded.org, None);
-    let mut store = Store::open(&path)?;
+    let location = pipeline::state_location(&loaded.org, None)?;
+    let mut store = Store::open_location(&location)?;
+    store.set_writer(writer);
+    store.set_publishing(matches!(writer, Writer::Leader { .. }));
     let plan = loaded.plan_stable(&store, now)?;
     let zones = loaded.zones();
     let commit = if loaded.org.org.mail.enabled {

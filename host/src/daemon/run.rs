@@ -18,10 +18,11 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 
+use super::replica::{self, Replicas};
 use super::watch::{FileWatch, debounce};
-use super::{PassError, ServeError, Services, after_pass, plan_pass};
+use super::{PassError, ServeError, Services, after_pass, plan_pass_as};
 use crate::sources::Fetcher;
-use crate::state::{Clock, Metrics, ServerState, Snapshot, Status};
+use crate::state::{Clock, Metrics, Replica, Role, ServerState, Snapshot, Status};
 use peerwell_config::server::ServerSettings;
 use peerwell_core::schedule::GroupOutcome;
 
@@ -50,6 +51,8 @@ pub enum Cause {
     /// The last pass, or queuing its messages, could not use the state
     /// file or ran out of file descriptors: tried again after a back-off.
     Retry,
+    /// This replica took the lease: it plans at once.
+    Leading,
 }
 
 impl std::fmt::Display for Cause {
@@ -61,6 +64,7 @@ impl std::fmt::Display for Cause {
             Cause::Timer => write!(f, "replan timer"),
             Cause::Fetched => write!(f, "URL calendar changed"),
             Cause::Retry => write!(f, "retry after a state or resource error"),
+            Cause::Leading => write!(f, "this replica took the lease"),
         }
     }
 }
@@ -81,7 +85,15 @@ pub async fn run(
     })?;
     let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
     settings.listen = addr;
-    let (state, stop_tx) = ServerState::new(settings, clock);
+    let replicas = replica::setup(&dir).map_err(ServeError::Replicas)?;
+    let role = match &replicas {
+        Some(r) => Replica::new(Role::Follower, r.timeout),
+        None => Replica::default(),
+    };
+    let (state, stop_tx) = ServerState::with_replica(settings, clock, role);
+    if let Some(r) = &replicas {
+        start_replica(&state, &dir, r).await;
+    }
     let mut loop_state = Loop {
         dir,
         fetcher: Arc::new(Fetcher::new(state.settings())?),
@@ -90,6 +102,7 @@ pub async fn run(
         fetch_problems: Vec::new(),
         failures: 0,
         retry_at: None,
+        replicas,
     };
     loop_state.pass(Cause::Startup).await;
     println!("listening on http://{addr}");
@@ -103,6 +116,21 @@ pub async fn run(
     shut_down(server, services.stopping()).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Before the first pass on a shared database: asks for the lease once (the
+/// first replica up leads at once), serves the latest publication when
+/// following, and starts the lease and follow loops.
+async fn start_replica(state: &ServerState, dir: &Path, r: &Replicas) {
+    replica::lease_round(state, &r.coordinator, &r.me).await;
+    if state.replica().role() == Role::Follower {
+        tracing::info!("following: serving the leader's published plans");
+        if let Err(e) = replica::follow_round(state, dir, r).await {
+            tracing::error!(error = %e, "cannot read the published plan yet; retrying");
+        }
+    }
+    replica::spawn_lease(state.clone(), r.coordinator.clone(), r.me.clone());
+    replica::spawn_follow(state.clone(), dir.to_path_buf(), r.clone());
 }
 
 /// Lets the HTTP server finish its requests and `background` (the mail
@@ -211,6 +239,8 @@ struct Loop {
     failures: u32,
     /// When the next retry pass runs, if one is due.
     retry_at: Option<tokio::time::Instant>,
+    /// The lease and publications, on a shared database.
+    replicas: Option<Replicas>,
 }
 
 impl Loop {
@@ -228,6 +258,7 @@ impl Loop {
         let fetch = Duration::from_secs(u64::from(settings.fetch_minutes) * 60);
         let mut next_replan = tokio::time::Instant::now() + replan;
         let mut next_fetch = tokio::time::Instant::now() + fetch;
+        let replica = self.state.replica().clone();
         loop {
             let cause = tokio::select! {
                 _ = signals.term.recv() => return Ok("SIGTERM"),
@@ -249,9 +280,16 @@ impl Loop {
                     continue;
                 }
                 _ = sleep_until_some(self.retry_at) => Cause::Retry,
+                () = replica.role_changed() => {
+                    if replica.role() != Role::Leader {
+                        tracing::info!("following: serving the leader's published plans");
+                        continue;
+                    }
+                    Cause::Leading
+                }
                 _ = tokio::time::sleep_until(next_fetch) => {
                     next_fetch = tokio::time::Instant::now() + fetch;
-                    if !self.fetch_all().await {
+                    if replica.role() == Role::Follower || !self.fetch_all().await {
                         continue;
                     }
                     Cause::Fetched
@@ -307,7 +345,12 @@ impl Loop {
 
     /// One planning pass: fetches URL calendars never fetched, plans in
     /// `spawn_blocking`, then swaps the snapshot in or records the failure.
+    /// A follower does not plan: it serves the leader's publications.
     async fn pass(&mut self, cause: Cause) {
+        if self.state.replica().role() == Role::Follower {
+            tracing::debug!(cause = %cause, "following: not planning");
+            return;
+        }
         let now = self.state.now();
         let started = Instant::now();
         tracing::info!(cause = %cause, "planning");
@@ -315,8 +358,22 @@ impl Loop {
         self.retry_at = None;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match result {
-            Ok(snapshot) => self.planned(&cause, now, elapsed_ms, snapshot),
+            Ok(snapshot) => {
+                self.published().await;
+                self.planned(&cause, now, elapsed_ms, snapshot);
+            }
             Err(error) => self.failed(&cause, now, elapsed_ms, &error),
+        }
+    }
+
+    /// After a leader's good pass: records the publication generation its
+    /// commit wrote.
+    async fn published(&self) {
+        let Some(r) = &self.replicas else { return };
+        match replica::call(&r.coordinator, |c| c.published_generation()).await {
+            Ok(Some(generation)) => self.state.replica().set_plan_generation(generation),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the plan generation just published"),
         }
     }
 
@@ -327,6 +384,7 @@ impl Loop {
         let dir = self.dir.clone();
         let previous = self.state.current();
         let fetcher = self.fetcher.clone();
+        let writer = self.state.replica().writer();
         let handle = tokio::runtime::Handle::current();
         let joined = tokio::task::spawn_blocking(move || {
             let new_problems = std::sync::Mutex::new(Vec::new());
@@ -337,7 +395,7 @@ impl Loop {
                 }
                 fetcher.bodies()
             };
-            let result = plan_pass(&dir, now, previous.as_deref(), &urls);
+            let result = plan_pass_as(&dir, now, previous.as_deref(), &urls, writer);
             (result, new_problems.into_inner().unwrap_or_default())
         })
         .await;

@@ -63,9 +63,10 @@ pub fn wake() {
 /// change notices stay owed in the state file until a later call queues
 /// them).
 pub fn after_pass(shared: &ServerState, snapshot: &Snapshot) -> Result<Enqueued, StoreError> {
-    let config = SenderConfig::for_snapshot(snapshot);
+    let config = SenderConfig::for_snapshot(snapshot)?;
     let now = shared.now();
-    let mut outbox = Outbox::open(&config.state)?;
+    let mut outbox = Outbox::open_location(&config.state)?;
+    outbox.set_writer(shared.replica().writer());
     let done = enqueue::enqueue(&mut outbox, snapshot, now)?;
     let m = shared.metrics();
     m.reminders_queued

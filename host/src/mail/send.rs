@@ -11,6 +11,16 @@
 //! until the next message is due by the daemon's clock, or until a pass
 //! queues something ([`super::wake`]), or until shutdown; a send in flight
 //! at shutdown finishes first.
+//!
+//! Who may send: with an embedded state, this process. Among replicas on a
+//! shared database, only the leader, and only while its lease is valid by
+//! its own monotonic clock ([`crate::state::Replica::may_send`]), checked
+//! before each claim and again right before each message is handed to the
+//! server; the database refuses the claims and marks of a leader that lost
+//! its lease (fencing). The remaining window: a message handed to the
+//! server just before the leader was paused or cut off stays `sending`
+//! under the old lease generation, and the next leader sends it again
+//! (same Message-ID) — at most `connections` messages per lost lease.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +33,7 @@ use tokio::task::{JoinHandle, JoinSet};
 
 use super::WAKE;
 use super::transport::{BuildError, SendError, Transport};
-use crate::state::{Metrics, ServerState};
+use crate::state::{Metrics, ServerState, off_runtime};
 use peerwell_core::mail::MailSettings;
 use peerwell_store::StoreError;
 use peerwell_store::outbox::{Claimed, Outbox};
@@ -39,8 +49,8 @@ pub enum SenderError {
 /// Where the sender finds the outbox and writes `.eml` files by default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SenderConfig {
-    /// The state file holding the outbox.
-    pub state: PathBuf,
+    /// The state holding the outbox.
+    pub state: peerwell_store::StateLocation,
     /// The default `.eml` folder (`mail/` beside the state file).
     pub folder: PathBuf,
 }
@@ -48,12 +58,13 @@ pub struct SenderConfig {
 impl SenderConfig {
     /// The outbox of the organization in `snapshot`, in its data folder
     /// (`$PEERWELL_DATA_DIR` or `data_dir`).
-    pub fn for_snapshot(snapshot: &crate::state::Snapshot) -> SenderConfig {
-        let state = crate::pipeline::state_path(&snapshot.loaded.org, None);
-        let folder = state
+    pub fn for_snapshot(snapshot: &crate::state::Snapshot) -> Result<SenderConfig, StoreError> {
+        let org = &snapshot.loaded.org;
+        let folder = crate::pipeline::state_path(org, None)
             .parent()
             .map_or_else(|| PathBuf::from("mail"), |d| d.join("mail"));
-        SenderConfig { state, folder }
+        let state = crate::pipeline::state_location(org, None)?;
+        Ok(SenderConfig { state, folder })
     }
 }
 
@@ -76,26 +87,38 @@ struct Sender {
     config: SenderConfig,
     outbox: Option<Outbox>,
     current: Option<Current>,
+    /// The lease generation the outbox was last recovered under.
+    recovered: Option<u64>,
 }
 
 impl Sender {
     /// The outbox, opened on first use (and recovered: rows left
-    /// `sending` go back to the queue).
+    /// `sending` go back to the queue), writing as this process's current
+    /// [`crate::state::Replica::writer`]. Recovered again whenever this
+    /// process starts leading under a new lease generation (rows a lost
+    /// leader left `sending` are requeued). Call it off the runtime's
+    /// threads ([`off_runtime`]): the database client blocks.
     fn outbox(&mut self) -> Result<&mut Outbox, StoreError> {
-        let outbox = match self.outbox.take() {
+        let generation = self.shared.replica().lease_generation();
+        let writer = self.shared.replica().writer();
+        let mut outbox = match self.outbox.take() {
             Some(outbox) => outbox,
             None => {
-                let mut outbox = Outbox::open(&self.config.state)?;
-                let back = outbox.recover(self.shared.now())?;
-                if back > 0 {
-                    tracing::warn!(
-                        count = back,
-                        "reminders interrupted while sending are queued again (they may arrive twice)"
-                    );
-                }
-                outbox
+                self.recovered = None;
+                Outbox::open_location(&self.config.state)?
             }
         };
+        outbox.set_writer(writer);
+        if self.recovered != Some(generation) {
+            let back = outbox.recover(self.shared.now())?;
+            self.recovered = Some(generation);
+            if back > 0 {
+                tracing::warn!(
+                    count = back,
+                    "reminders interrupted while sending are queued again (they may arrive twice)"
+                );
+            }
+        }
         Ok(self.outbox.insert(outbox))
     }
 
@@ -115,23 +138,17 @@ impl Sender {
     /// that is marked `sending`, before it is handed over, and its outcome
     /// recorded when it returns); how many (0: none is due).
     async fn send_due(&mut self, settings: &MailSettings) -> Result<usize, SenderError> {
+        if !self.shared.replica().may_send() {
+            return Ok(0);
+        }
         let now = self.shared.now();
-        let metrics = self.shared.metrics().clone();
-        let outbox = self.outbox()?;
-        let expired = outbox.expire(now)?;
-        metrics
-            .reminders_expired
-            .fetch_add(expired as u64, Ordering::Relaxed);
-        let batch: Vec<Arc<Claimed>> = outbox
-            .claim_due(now, settings.connections.max(1) as usize)?
-            .into_iter()
-            .map(Arc::new)
-            .collect();
+        let batch = off_runtime(|| self.claim(now, settings))?;
         if batch.is_empty() {
             return Ok(0);
         }
         let deadline = Duration::from_secs(u64::from(settings.send_timeout_seconds));
         let mut results: Vec<Option<Result<(), SendError>>> = vec![None; batch.len()];
+        let replica = self.shared.replica().clone();
         match self.transport(settings) {
             Ok(transport) => {
                 let mut sends = JoinSet::new();
@@ -139,7 +156,12 @@ impl Sender {
                     let (transport, claimed) = (transport.clone(), claimed.clone());
                     let from = settings.from.clone();
                     let timeout_seconds = settings.send_timeout_seconds;
+                    let replica = replica.clone();
                     sends.spawn(async move {
+                        if !replica.may_send() {
+                            let why = "this process's lease ran out before sending";
+                            return (i, Err(SendError::Transient(why.to_string())));
+                        }
                         let send = transport.send(
                             &from,
                             &claimed.address,
@@ -166,17 +188,18 @@ impl Sender {
         let now = self.shared.now();
         let mut transient = false;
         let metrics = self.shared.metrics().clone();
-        let recorded: Result<(), StoreError> = self.outbox()?.in_transaction(|outbox| {
-            for (claimed, result) in batch.iter().zip(results) {
-                let result = result.unwrap_or_else(|| {
-                    Err(SendError::Transient("the send task failed".to_string()))
-                });
-                transient |= matches!(result, Err(SendError::Transient(_)));
-                record(outbox, &metrics, settings, claimed, result, now)?;
-            }
-            Ok(())
-        });
-        recorded?;
+        off_runtime(|| {
+            self.outbox()?.in_transaction(|outbox| {
+                for (claimed, result) in batch.iter().zip(results) {
+                    let result = result.unwrap_or_else(|| {
+                        Err(SendError::Transient("the send task failed".to_string()))
+                    });
+                    transient |= matches!(result, Err(SendError::Transient(_)));
+                    record(outbox, &metrics, settings, claimed, result, now)?;
+                }
+                Ok::<(), StoreError>(())
+            })
+        })?;
         if transient {
             // A connection that failed or timed out may be half-used:
             // build a fresh transport for the next messages.
@@ -185,10 +208,30 @@ impl Sender {
         Ok(batch.len())
     }
 
+    /// Expires what started unsent and claims up to `connections` due
+    /// messages at `now`.
+    fn claim(
+        &mut self,
+        now: Timestamp,
+        settings: &MailSettings,
+    ) -> Result<Vec<Arc<Claimed>>, StoreError> {
+        let metrics = self.shared.metrics().clone();
+        let outbox = self.outbox()?;
+        let expired = outbox.expire(now)?;
+        metrics
+            .reminders_expired
+            .fetch_add(expired as u64, Ordering::Relaxed);
+        Ok(outbox
+            .claim_due(now, settings.connections.max(1) as usize)?
+            .into_iter()
+            .map(Arc::new)
+            .collect())
+    }
+
     /// How long to sleep before the next message is due (at most an hour).
     fn idle_for(&mut self) -> Duration {
         let now = self.shared.now();
-        let next = self.outbox().ok().and_then(|o| o.next_due().ok().flatten());
+        let next = off_runtime(|| self.outbox().ok().and_then(|o| o.next_due().ok().flatten()));
         let hour = Duration::from_secs(3600);
         match next {
             None => hour,
@@ -257,6 +300,7 @@ pub async fn drain(shared: &ServerState, config: &SenderConfig) -> Result<usize,
         config: config.clone(),
         outbox: None,
         current: None,
+        recovered: None,
     };
     let mut n = 0;
     loop {
@@ -280,10 +324,20 @@ pub fn spawn_sender(
             config,
             outbox: None,
             current: None,
+            recovered: None,
         };
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if !sender.shared.replica().may_send() {
+                // A follower (or a leader whose lease ran out) waits until
+                // it leads; the role is looked at again every second.
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    r = shutdown.changed() => if r.is_err() { break },
+                }
+                continue;
             }
             let settings = mail_settings(&sender.shared);
             let mut pause = None;

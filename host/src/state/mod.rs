@@ -14,9 +14,12 @@
 //! - [`status`]: what `/healthz` reports; [`metrics`]: the counters
 //!   `/metrics` reports.
 //! - [`clock`]: the server's notion of now.
+//! - [`replica`]: this process's role among replicas sharing a database,
+//!   its lease and the plan generation it serves.
 
 pub mod clock;
 pub mod metrics;
+pub mod replica;
 pub mod snapshot;
 pub mod status;
 pub mod tokens;
@@ -29,10 +32,22 @@ pub use metrics::Metrics;
 use peerwell_config::server::ServerSettings;
 pub use peerwell_core::feeds::FeedKey;
 use peerwell_store::StoreError;
+pub use replica::{Replica, Role};
 pub use snapshot::{Feed, Snapshot, http_date};
 pub use status::Status;
 pub use tokens::TokenMap;
 use tokio::sync::{Notify, watch};
+
+/// Runs `f`, which may use the state's database client, off the async
+/// runtime's worker duties: the synchronous PostgreSQL client must not run
+/// on a runtime thread as such (it would start a runtime inside one).
+pub fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
 
 /// The state every part of the server shares; cheap to clone (every clone
 /// sees the same state).
@@ -55,12 +70,24 @@ pub struct ServerState {
     state_error: Arc<ArcSwapOption<String>>,
     /// Asks the loop for another pass after a back-off.
     retry: Arc<Notify>,
+    /// This process's role among replicas ([`Role::Single`] on an
+    /// embedded state).
+    replica: Arc<Replica>,
 }
 
 impl ServerState {
     /// Nothing planned yet, with `settings` and `clock`; the sender half
     /// starts the shutdown when it sends `true` (or is dropped).
     pub fn new(settings: ServerSettings, clock: Clock) -> (ServerState, watch::Sender<bool>) {
+        ServerState::with_replica(settings, clock, Replica::default())
+    }
+
+    /// As [`ServerState::new`], for a process in `replica`'s role.
+    pub fn with_replica(
+        settings: ServerSettings,
+        clock: Clock,
+        replica: Replica,
+    ) -> (ServerState, watch::Sender<bool>) {
         let (stop_tx, stop_rx) = watch::channel(false);
         let state = ServerState {
             snapshot: Arc::new(ArcSwapOption::empty()),
@@ -72,6 +99,7 @@ impl ServerState {
             tokens: Arc::default(),
             state_error: Arc::new(ArcSwapOption::empty()),
             retry: Arc::new(Notify::new()),
+            replica: Arc::new(replica),
         };
         (state, stop_tx)
     }
@@ -90,6 +118,11 @@ impl ServerState {
     /// old plan or the new one, never half of one).
     pub fn publish(&self, snapshot: Arc<Snapshot>) {
         self.snapshot.store(Some(snapshot));
+    }
+
+    /// This process's role, lease and served plan generation.
+    pub fn replica(&self) -> &Arc<Replica> {
+        &self.replica
     }
 
     /// The counters `/metrics` reports.
@@ -135,6 +168,11 @@ impl ServerState {
         let map = tokens::active(snapshot, self.now())?;
         self.tokens.store(Arc::new(map));
         Ok(())
+    }
+
+    /// Serves `map` as the active tokens from now on.
+    pub fn set_tokens(&self, map: TokenMap) {
+        self.tokens.store(Arc::new(map));
     }
 
     /// Why the last write after a good pass (queuing its reminders and

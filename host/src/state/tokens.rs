@@ -52,8 +52,8 @@ impl TokenMap {
 /// The active tokens of `snapshot`'s feeds, giving every feed a token
 /// when it has none (written to the state file at `now`).
 pub fn active(snapshot: &Snapshot, now: Timestamp) -> Result<TokenMap, StoreError> {
-    let path = pipeline::state_path(&snapshot.loaded.org, None);
-    let mut store = Store::open(&path)?;
+    let location = pipeline::state_location(&snapshot.loaded.org, None)?;
+    let mut store = Store::open_location(&location)?;
     let active = store.ensure_tokens(snapshot.feeds.keys(), now)?;
     Ok(TokenMap::new(
         active

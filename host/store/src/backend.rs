@@ -51,6 +51,27 @@
 //! - **Privacy.** Nothing a backend stores comes from an input calendar:
 //!   sessions hold times, member ids and format-generated text only.
 //!
+//! # How each backend meets it
+//!
+//! - **SQLite** ([`crate::sqlite`]): one writer at a time by the file's
+//!   write lock (`BEGIN IMMEDIATE`); no lease, so [`StateTx::fence`] accepts
+//!   every [`Writer`] and recovery requeues every `sending` row.
+//! - **PostgreSQL** ([`crate::postgres`]): a plan commit is a `READ
+//!   COMMITTED` transaction holding the advisory lock
+//!   [`crate::postgres::PLAN_LOCK`] (so is every outbox write that settles
+//!   owed notices): plan commits are serialized with each other but never
+//!   wait for, nor block, the lease. Fencing reads the single lease row
+//!   `FOR SHARE` inside the transaction and requires the writer's
+//!   generation and an unexpired lease by the database clock; the row lock
+//!   makes a takeover wait for a commit in flight, and
+//!   `idle_in_transaction_session_timeout` ends a transaction whose process
+//!   was paused, so it cannot hold the row for ever. Every outbox write
+//!   (claims and outcomes included) is fenced the same way for the writer
+//!   set with [`OutboxBackend::set_writer`]; claims use `FOR UPDATE SKIP
+//!   LOCKED` and record the claimant's generation, and recovery requeues only
+//!   rows claimed under an older one. [`Writer::Sole`] (CLI commands, a
+//!   single `peerwell serve`) is not checked against the lease.
+//!
 //! The contract is checked, through these traits, by the crate's
 //! `contract` tests; a new backend runs them too.
 

@@ -28,11 +28,11 @@ pub trait Fixture {
     fn schema_version(&self) -> i64;
 }
 
-fn at(secs: i64) -> Timestamp {
+pub(crate) fn at(secs: i64) -> Timestamp {
     Timestamp::from_second(1_772_438_400 + secs).expect("a time")
 }
 
-fn session(group: &str, index: u32) -> Session {
+pub(crate) fn session(group: &str, index: u32) -> Session {
     let start = at(i64::from(index) * 7 * 86_400 + 9 * 3600);
     Session {
         group: group.to_string(),
@@ -55,7 +55,7 @@ fn session(group: &str, index: u32) -> Session {
     }
 }
 
-fn stored(session: Session, sequence: u32, changed_at: Timestamp) -> StoredSession {
+pub(crate) fn stored(session: Session, sequence: u32, changed_at: Timestamp) -> StoredSession {
     StoredSession {
         hash: content_hash(&session),
         session,
@@ -65,7 +65,7 @@ fn stored(session: Session, sequence: u32, changed_at: Timestamp) -> StoredSessi
     }
 }
 
-fn put(state: &mut dyn StateBackend, rows: &[StoredSession]) {
+pub(crate) fn put(state: &mut dyn StateBackend, rows: &[StoredSession]) {
     let mut tx = state.begin().expect("begin");
     tx.fence(Writer::Sole).expect("the sole writer may write");
     for s in rows {
@@ -93,7 +93,7 @@ fn notice(group: &str, index: u32, start: i64, noted: i64) -> PendingNotice {
     }
 }
 
-fn message(key: &str, fingerprint: &str, send_at: i64) -> NewMessage {
+pub(crate) fn message(key: &str, fingerprint: &str, send_at: i64) -> NewMessage {
     NewMessage {
         key: key.to_string(),
         message_id: format!("<{key}@example.org>"),
@@ -111,7 +111,7 @@ fn message(key: &str, fingerprint: &str, send_at: i64) -> NewMessage {
     }
 }
 
-fn insert(outbox: &mut dyn OutboxBackend, messages: &[NewMessage]) {
+pub(crate) fn insert(outbox: &mut dyn OutboxBackend, messages: &[NewMessage]) {
     let writes: Vec<_> = messages.iter().map(MessageWrite::Insert).collect();
     let applied = outbox.write_messages(&writes, &[], at(0)).expect("write");
     assert!(applied.iter().all(|a| *a));
@@ -505,6 +505,8 @@ pub(crate) mod postgres {
 
     /// A fresh database and the target naming it.
     pub(crate) struct Db {
+        /// Dropped with the fixture, which drops the database.
+        #[allow(dead_code)]
         pub(crate) db: peerwell_pgtest::Database<'static>,
         pub(crate) target: Arc<PgTarget>,
     }

@@ -55,6 +55,7 @@ mod codec;
 mod commit;
 mod error;
 pub mod image;
+mod location;
 pub mod outbox;
 pub mod pending;
 pub mod postgres;
@@ -64,10 +65,14 @@ mod tokens;
 
 #[cfg(test)]
 mod contract;
+#[cfg(test)]
+#[path = "postgres/tests.rs"]
+mod postgres_tests;
 
 use backend::{StateBackend, Writer};
 pub use changes::{Changed, Changes, Commit, Moved, SessionRef};
 pub use error::StoreError;
+pub use location::{StateConfig, StateLocation, URL_ENV};
 pub use sqlite::SCHEMA_VERSION;
 pub use tokens::{TokenRow, new_token};
 
@@ -149,6 +154,19 @@ impl Store {
         Ok(Store::with_backend(Box::new(
             sqlite::Sqlite::open_read_only(path)?,
         )))
+    }
+
+    /// Opens the state at `location` for reading and writing (SQLite:
+    /// [`Store::open`]; PostgreSQL: connects and migrates the schema).
+    pub fn open_location(location: &StateLocation) -> Result<Store, StoreError> {
+        Ok(Store::with_backend(open_backend(location)?.into_state()))
+    }
+
+    /// Opens the state at `location` for reading only, writing nothing.
+    pub fn open_location_read_only(location: &StateLocation) -> Result<Store, StoreError> {
+        Ok(Store::with_backend(
+            open_backend_read_only(location)?.into_state(),
+        ))
     }
 
     /// The state held by `backend`, written as [`Writer::Sole`].
@@ -275,6 +293,41 @@ impl Store {
         }
         tx.commit()?;
         Ok(commit)
+    }
+}
+
+/// A handle on the state at `location`, opened for writing.
+pub(crate) fn open_backend(
+    location: &StateLocation,
+) -> Result<Box<dyn StateBackendAll>, StoreError> {
+    Ok(match location {
+        StateLocation::Sqlite(p) => Box::new(sqlite::Sqlite::open(p)?),
+        StateLocation::Postgres(t) => Box::new(postgres::Postgres::open(t.clone())?),
+    })
+}
+
+/// A handle on the state at `location`, opened for reading only.
+pub(crate) fn open_backend_read_only(
+    location: &StateLocation,
+) -> Result<Box<dyn StateBackendAll>, StoreError> {
+    Ok(match location {
+        StateLocation::Sqlite(p) => Box::new(sqlite::Sqlite::open_read_only(p)?),
+        StateLocation::Postgres(t) => Box::new(postgres::Postgres::open_read_only(t.clone())?),
+    })
+}
+
+/// A backend holding both the published state and the outbox.
+pub(crate) trait StateBackendAll: StateBackend + backend::OutboxBackend {
+    fn into_state(self: Box<Self>) -> Box<dyn StateBackend>;
+    fn into_outbox(self: Box<Self>) -> Box<dyn backend::OutboxBackend>;
+}
+
+impl<T: StateBackend + backend::OutboxBackend + 'static> StateBackendAll for T {
+    fn into_state(self: Box<Self>) -> Box<dyn StateBackend> {
+        self
+    }
+    fn into_outbox(self: Box<Self>) -> Box<dyn backend::OutboxBackend> {
+        self
     }
 }
 

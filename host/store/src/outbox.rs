@@ -272,6 +272,26 @@ impl Outbox {
         )))
     }
 
+    /// Opens the outbox of the state at `location` for writing.
+    pub fn open_location(location: &crate::StateLocation) -> Result<Outbox, StoreError> {
+        Ok(Outbox::with_backend(
+            crate::open_backend(location)?.into_outbox(),
+        ))
+    }
+
+    /// Opens the outbox of the state at `location` for reading only.
+    pub fn open_location_read_only(location: &crate::StateLocation) -> Result<Outbox, StoreError> {
+        Ok(Outbox::with_backend(
+            crate::open_backend_read_only(location)?.into_outbox(),
+        ))
+    }
+
+    /// Sets who this process writes as: on a shared database every later
+    /// claim and outcome is fenced against it.
+    pub fn set_writer(&mut self, writer: crate::backend::Writer) {
+        self.backend.set_writer(writer);
+    }
+
     /// The outbox held by `backend`.
     pub fn with_backend(backend: Box<dyn OutboxBackend>) -> Outbox {
         Outbox { backend }

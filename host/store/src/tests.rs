@@ -91,10 +91,8 @@ fn base() -> Vec<Session> {
     ]
 }
 
-#[test]
-fn first_commit_adds_everything_at_sequence_zero() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = open(&dir);
+fn first_commit_adds_everything_at_sequence_zero(fx: &dyn Opener) {
+    let mut store = fx.store();
     let p = plan(base());
     let now = at(1, 0);
     let changes = store.changes(&p, now).expect("changes");
@@ -112,10 +110,8 @@ fn first_commit_adds_everything_at_sequence_zero() {
     assert_eq!(stored[&("walk".to_string(), 1)].session, base()[1]);
 }
 
-#[test]
-fn moves_changes_and_cancellations_raise_sequence() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = open(&dir);
+fn moves_changes_and_cancellations_raise_sequence(fx: &dyn Opener) {
+    let mut store = fx.store();
     let now = at(1, 0);
     store.commit(&plan(base()), now, &zones()).expect("commit");
 
@@ -162,10 +158,8 @@ fn moves_changes_and_cancellations_raise_sequence() {
     assert!(back.cancelled.is_empty());
 }
 
-#[test]
-fn past_sessions_are_never_cancelled() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = open(&dir);
+fn past_sessions_are_never_cancelled(fx: &dyn Opener) {
+    let mut store = fx.store();
     store
         .commit(&plan(base()), at(1, 0), &zones())
         .expect("commit");
@@ -175,10 +169,8 @@ fn past_sessions_are_never_cancelled() {
     assert_eq!(cancelled, vec![at(11, 12), at(16, 9)]);
 }
 
-#[test]
-fn previous_gives_series_and_the_freeze_window_only() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = open(&dir);
+fn previous_gives_series_and_the_freeze_window_only(fx: &dyn Opener) {
+    let mut store = fx.store();
     store
         .commit(&plan(base()), at(1, 0), &zones())
         .expect("commit");
@@ -217,21 +209,16 @@ fn pin_replaces_by_identity_and_keeps_order() {
     assert!(p.sessions.windows(2).all(|w| w[0].start <= w[1].start));
 }
 
-#[test]
-fn opening_twice_migrates_once_and_keeps_data() {
-    let dir = tempfile::tempdir().expect("temp dir");
+fn opening_twice_migrates_once_and_keeps_data(fx: &dyn Opener) {
     {
-        let mut store = open(&dir);
+        let mut store = fx.store();
         store
             .commit(&plan(base()), at(1, 0), &zones())
             .expect("commit");
     }
-    let store = open(&dir);
+    let store = fx.store();
     assert_eq!(store.sessions().expect("sessions").len(), 5);
-    let version: i64 = conn(&store)
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .expect("version");
-    assert_eq!(version, SCHEMA_VERSION);
+    assert_eq!(store.schema_version().expect("version"), fx.version());
 }
 
 #[test]
@@ -285,18 +272,18 @@ fn bad_rows_are_corrupt_not_panics() {
 }
 
 fn owed(store: &Store) -> Vec<(String, u32, pending::PendingKind, Timestamp, Timestamp)> {
-    sqlite::pending::list(&conn(store), store.path())
+    store
+        .backend
+        .pending()
         .expect("owed notices")
         .into_values()
         .map(|n| (n.group, n.index, n.kind, n.from.start, n.at.start))
         .collect()
 }
 
-#[test]
-fn owed_notices_merge_until_settled() {
+fn owed_notices_merge_until_settled(fx: &dyn Opener) {
     use pending::PendingKind::{Cancelled, Moved};
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = open(&dir);
+    let mut store = fx.store();
     let now = at(1, 0);
     store
         .commit_announcing(&plan(base()), now, &zones())
@@ -339,7 +326,9 @@ fn owed_notices_merge_until_settled() {
     store
         .commit_announcing(&plan(next.clone()), now, &zones())
         .expect("commit");
-    let listed: Vec<_> = sqlite::pending::list(&conn(&store), store.path())
+    let listed: Vec<_> = store
+        .backend
+        .pending()
         .expect("list")
         .into_values()
         .collect();
@@ -347,10 +336,9 @@ fn owed_notices_merge_until_settled() {
     store
         .commit_announcing(&plan(next), at(1, 1), &zones())
         .expect("commit");
-    let mut c = conn(&store);
-    let tx = c.transaction().expect("tx");
-    sqlite::pending::settle(&tx, &dir.path().join("x"), &listed).expect("settle");
-    tx.commit().expect("commit");
+    fx.outbox()
+        .write_messages(&[], &listed, at(1, 1))
+        .expect("settle");
     assert_eq!(owed(&store), vec![(w, 1, Moved, at(9, 9), at(13, 9))]);
 
     // Owed notices of sessions that started are dropped.
@@ -359,3 +347,68 @@ fn owed_notices_merge_until_settled() {
         .expect("commit");
     assert!(owed(&store).is_empty());
 }
+
+/// Where a test's state lives; every call opens a new handle on it.
+trait Opener {
+    fn store(&self) -> Store;
+    fn outbox(&self) -> Box<dyn backend::OutboxBackend>;
+    fn version(&self) -> i64;
+}
+
+/// An SQLite file in a temporary folder.
+struct Lite(tempfile::TempDir);
+
+impl Opener for Lite {
+    fn store(&self) -> Store {
+        open(&self.0)
+    }
+    fn outbox(&self) -> Box<dyn backend::OutboxBackend> {
+        let path = self.0.path().join("data").join(FILE_NAME);
+        Box::new(sqlite::Sqlite::open(&path).expect("opens"))
+    }
+    fn version(&self) -> i64 {
+        SCHEMA_VERSION
+    }
+}
+
+/// A fresh database in the test binary's PostgreSQL cluster.
+struct Pg(crate::contract::postgres::Db);
+
+impl Opener for Pg {
+    fn store(&self) -> Store {
+        Store::with_backend(Box::new(self.0.open()))
+    }
+    fn outbox(&self) -> Box<dyn backend::OutboxBackend> {
+        Box::new(self.0.open())
+    }
+    fn version(&self) -> i64 {
+        postgres::SCHEMA_VERSION
+    }
+}
+
+/// One test per backend for each check named.
+macro_rules! on_both {
+    ($($check:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[test]
+            fn $check() {
+                super::$check(&super::Lite(tempfile::tempdir().expect("temp dir")));
+            })*
+        }
+        mod on_postgres {
+            $(#[test]
+            fn $check() {
+                super::$check(&super::Pg(crate::contract::postgres::Db::new()));
+            })*
+        }
+    };
+}
+
+on_both!(
+    first_commit_adds_everything_at_sequence_zero,
+    moves_changes_and_cancellations_raise_sequence,
+    past_sessions_are_never_cancelled,
+    previous_gives_series_and_the_freeze_window_only,
+    opening_twice_migrates_once_and_keeps_data,
+    owed_notices_merge_until_settled,
+);

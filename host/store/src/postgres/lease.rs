@@ -31,23 +31,34 @@ pub struct PgCoordinator {
     client: Option<Client>,
     target: Arc<PgTarget>,
     path: PathBuf,
+    /// Whether this coordinator brought the schema up to date already.
+    migrated: bool,
 }
 
 impl PgCoordinator {
-    /// A coordinator for `target`; it connects at its first call (the
-    /// schema is migrated by the state's own opening).
+    /// A coordinator for `target`; it connects at its first call, and
+    /// brings the schema up to date on its first connection (refusing a
+    /// newer schema or another application's tables, as the state does).
     pub fn new(target: Arc<PgTarget>) -> PgCoordinator {
         PgCoordinator {
             client: None,
             path: target.location(),
             target,
+            migrated: false,
         }
     }
 
     fn client(&mut self) -> Result<&mut Client, StoreError> {
         let client = match self.client.take() {
             Some(c) if !c.is_closed() => c,
-            _ => connect::connect(&self.target, false)?,
+            _ => {
+                let mut c = connect::connect(&self.target, false)?;
+                if !self.migrated {
+                    super::schema::migrate(&mut c, &self.target)?;
+                    self.migrated = true;
+                }
+                c
+            }
         };
         Ok(self.client.insert(client))
     }
@@ -172,3 +183,6 @@ pub fn publish(
         .map_err(|e| pg_error(target, &e))?;
     Ok(generation(row.get(0)))
 }
+
+#[cfg(test)]
+mod tests;

@@ -63,6 +63,7 @@ use peerwell_core::schedule::SeriesTime;
 
 pub mod connect;
 mod image;
+pub mod lease;
 mod outbox;
 mod rows;
 pub mod schema;
@@ -77,7 +78,7 @@ pub const PLAN_LOCK: i64 = 0x5057_656c;
 
 /// The state in a PostgreSQL database, open.
 pub struct Postgres {
-    client: RefCell<Client>,
+    client: RefCell<Conn>,
     target: Arc<PgTarget>,
     path: PathBuf,
     read_only: bool,
@@ -86,6 +87,34 @@ pub struct Postgres {
     empty: bool,
     writer: Writer,
     in_tx: bool,
+}
+
+/// A connection that, dropped on a thread of an async runtime (where the
+/// synchronous client's own close would start a runtime inside a runtime
+/// and panic), is closed on a plain thread instead.
+pub(crate) struct Conn(Option<Client>);
+
+impl Conn {
+    fn client(&mut self) -> &mut Client {
+        self.0
+            .as_mut()
+            .expect("a connection is there until it is dropped")
+    }
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            std::thread::spawn(move || drop(client));
+        }
+    }
+}
+
+/// Whether the connection still answers.
+fn live(client: &mut Client) -> bool {
+    !client.is_closed() && client.is_valid(std::time::Duration::from_secs(5)).is_ok()
 }
 
 /// Runs `f` in one transaction on `client`: committed when it returns
@@ -171,7 +200,7 @@ impl Postgres {
 
     fn with_client(client: Client, target: Arc<PgTarget>, read_only: bool, empty: bool) -> Self {
         Postgres {
-            client: RefCell::new(client),
+            client: RefCell::new(Conn(Some(client))),
             path: target.location(),
             target,
             read_only,
@@ -186,21 +215,33 @@ impl Postgres {
         &self.target
     }
 
-    /// The connection, connected again first when it was lost.
+    /// The connection, connected again first when it was lost (the server
+    /// restarted, the network dropped it): checked with an empty query, so
+    /// a handle recovers by itself at its next call.
     fn client_mut(&mut self) -> Result<&mut Client, StoreError> {
-        if self.client.get_mut().is_closed() {
-            self.in_tx = false;
-            *self.client.get_mut() = connect::connect(&self.target, self.read_only)?;
+        let conn = self.client.get_mut();
+        if !live(conn.client()) {
+            *conn = Conn(Some(connect::connect(&self.target, self.read_only)?));
+            if std::mem::take(&mut self.in_tx) {
+                // The server rolled back the transaction begun on the lost
+                // connection: the caller must not go on as if it were open.
+                return Err(StoreError::Unavailable {
+                    path: self.path.clone(),
+                    setting: self.target.setting.clone(),
+                    detail: "the connection was lost inside a transaction".to_string(),
+                    hint: "nothing of that transaction was written; it is tried again".to_string(),
+                });
+            }
         }
-        Ok(self.client.get_mut())
+        Ok(self.client.get_mut().client())
     }
 
     fn client_ref(&self) -> Result<RefMut<'_, Client>, StoreError> {
-        let mut client = self.client.borrow_mut();
-        if client.is_closed() {
-            *client = connect::connect(&self.target, self.read_only)?;
+        let mut conn = self.client.borrow_mut();
+        if !live(conn.client()) {
+            *conn = Conn(Some(connect::connect(&self.target, self.read_only)?));
         }
-        Ok(client)
+        Ok(RefMut::map(conn, Conn::client))
     }
 
     /// Runs a reading query; an unmigrated database (read-only opening)
@@ -260,6 +301,7 @@ impl StateBackend for Postgres {
             client,
             target,
             open: true,
+            lease: 0,
         };
         plan_lock(tx.client, &tx.target)?;
         Ok(Box::new(tx))
@@ -293,6 +335,8 @@ struct PgTx<'c> {
     client: &'c mut Client,
     target: Arc<PgTarget>,
     open: bool,
+    /// The lease generation the transaction was fenced for (0: sole).
+    lease: u64,
 }
 
 impl Drop for PgTx<'_> {
@@ -305,7 +349,14 @@ impl Drop for PgTx<'_> {
 
 impl StateTx for PgTx<'_> {
     fn fence(&mut self, writer: Writer) -> Result<(), StoreError> {
+        if let Writer::Leader { generation } = writer {
+            self.lease = generation;
+        }
         fence(self.client, &self.target, writer)
+    }
+
+    fn publish(&mut self, publication: &str) -> Result<(), StoreError> {
+        lease::publish(self.client, &self.target, self.lease, publication).map(drop)
     }
 
     fn sessions(&mut self) -> Result<BTreeMap<SessionKey, StoredSession>, StoreError> {

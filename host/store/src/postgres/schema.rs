@@ -16,7 +16,10 @@ use super::target::PgTarget;
 use crate::StoreError;
 
 /// The migrations in order: (version, SQL).
-pub const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_initial.sql")),
+    (2, include_str!("migrations/0002_replicas.sql")),
+];
 
 /// The schema version this build writes.
 pub const VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;

@@ -18,10 +18,8 @@ fn tokens_are_160_bit_base32() {
     );
 }
 
-#[test]
-fn ensure_revoke_and_rotate() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+fn ensure_revoke_and_rotate(open: &dyn Fn() -> Store) {
+    let mut store = open();
     let g = FeedKey::Group("walk".into());
     let m = FeedKey::Member("ana".into());
     let now = t("2026-03-02T08:00:00Z");
@@ -30,7 +28,7 @@ fn ensure_revoke_and_rotate() {
     // Idempotent: the same tokens again.
     assert_eq!(store.ensure_tokens([&g, &m], now).unwrap(), first);
     // A second connection that gave the feed a token meanwhile wins.
-    let mut other = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+    let mut other = open();
     let h = FeedKey::Group("balint".into());
     let theirs = other.ensure_tokens([&h], now).unwrap();
     let ours = store.ensure_tokens([&g, &h], now).unwrap();
@@ -49,4 +47,16 @@ fn ensure_revoke_and_rotate() {
     let again = store.ensure_tokens([&g, &m], now).unwrap();
     assert_ne!(again[&m], first[&m]);
     assert_eq!(store.tokens().unwrap().len(), 6);
+}
+
+#[test]
+fn ensure_revoke_and_rotate_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    ensure_revoke_and_rotate(&|| Store::open(&dir.path().join("s.sqlite3")).unwrap());
+}
+
+#[test]
+fn ensure_revoke_and_rotate_on_postgres() {
+    let db = crate::contract::postgres::Db::new();
+    ensure_revoke_and_rotate(&|| Store::with_backend(Box::new(db.open())));
 }
