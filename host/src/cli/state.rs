@@ -3,7 +3,7 @@
 //! schema version, counts and integrity of either backend.
 //!
 //! The state read is the one every command reads: the database
-//! `PEERWELL_STATE_URL` names when it is set, else `state.sqlite3` in the
+//! `PEERWELL_STATE_URL` or `[state] url` names, else `state.sqlite3` in the
 //! data directory. Both open it read-only: neither command ever writes it.
 //!
 //! # Migrating
@@ -20,11 +20,12 @@
 //! daemon on the target puts it back in the queue (the same in-flight
 //! window as a daemon restart: that one message may arrive twice).
 //!
-//! The target's password comes from `PEERWELL_STATE_PASSWORD` or a
-//! `.pgpass`-format file (`PGPASSFILE`, else `~/.pgpass`), never from the
-//! command line: a `--to` URL holding one is refused.
+//! The target's password comes from where `[state]` says (the variable
+//! `password_env` names, default `PEERWELL_STATE_PASSWORD`; the `.pgpass`-
+//! format file `passfile`, else `PGPASSFILE`, else `~/.pgpass`), never from
+//! the command line: a `--to` URL holding one is refused.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -32,39 +33,23 @@ use serde_json::json;
 
 use super::{CliError, Outcome, OutputFormat};
 use crate::pipeline;
+use peerwell_store::StateLocation as Source;
 use peerwell_store::StoreError;
 use peerwell_store::image::{self, Census, Image, Imaging};
 use peerwell_store::postgres::{PasswordSource, PgTarget, Postgres};
 use peerwell_store::sqlite::Sqlite;
 
-/// The environment variable naming a PostgreSQL state.
-const URL_ENV: &str = "PEERWELL_STATE_URL";
-
-/// Where a policy folder's state is.
-enum Source {
-    /// `state.sqlite3` at this path.
-    Sqlite(PathBuf),
-    /// A PostgreSQL database.
-    Postgres(Arc<PgTarget>),
-}
-
-/// The state `dir`'s commands read: `PEERWELL_STATE_URL` when set (and no
-/// `--data-dir` given), else the SQLite file in the data directory.
-fn source(dir: &Path, data_dir: Option<&Path>) -> Result<Source, CliError> {
+/// The policy folder's state as every command finds it, and the
+/// password sources `[state]` names (for the target too).
+fn source(dir: &Path, data_dir: Option<&Path>) -> Result<(Source, PasswordSource), CliError> {
     let org = pipeline::policy(dir)?;
-    let url = std::env::var(URL_ENV).ok().filter(|u| !u.is_empty());
-    match url {
-        Some(url) if data_dir.is_none() => {
-            let from_env = PasswordSource {
-                url_may_hold_password: true,
-                ..PasswordSource::default()
-            };
-            Ok(Source::Postgres(Arc::new(PgTarget::parse(
-                &url, URL_ENV, &from_env,
-            )?)))
-        }
-        _ => Ok(Source::Sqlite(pipeline::state_path(&org, data_dir))),
-    }
+    let settings = &org.org.store.state;
+    let passwords = PasswordSource {
+        env: settings.password_env.clone(),
+        passfile: settings.passfile.clone(),
+        url_may_hold_password: false,
+    };
+    Ok((pipeline::state_location(&org, data_dir)?, passwords))
 }
 
 /// An open state, read-only.
@@ -95,8 +80,8 @@ fn open_source(source: &Source) -> Result<(Open, String), StoreError> {
 
 /// `peerwell state migrate DIR --to URL`.
 pub(super) fn migrate(dir: &Path, data_dir: Option<&Path>, to: &str) -> Outcome {
-    let target = target(to)?;
-    let source = source(dir, data_dir)?;
+    let (source, passwords) = source(dir, data_dir)?;
+    let target = target(to, &passwords)?;
     if let Source::Postgres(s) = &source
         && s.display == target.display
     {
@@ -121,7 +106,7 @@ pub(super) fn migrate(dir: &Path, data_dir: Option<&Path>, to: &str) -> Outcome 
 }
 
 /// The `--to` target; its password from the environment or a passfile.
-fn target(to: &str) -> Result<Arc<PgTarget>, CliError> {
+fn target(to: &str, passwords: &PasswordSource) -> Result<Arc<PgTarget>, CliError> {
     let authority = to.split_once("://").map_or("", |(_, rest)| rest);
     let authority = authority.split(['/', '?']).next().unwrap_or("");
     let query = to.split_once('?').map_or("", |(_, q)| q);
@@ -138,11 +123,7 @@ fn target(to: &str) -> Result<Arc<PgTarget>, CliError> {
         }
         .into());
     }
-    Ok(Arc::new(PgTarget::parse(
-        to,
-        "--to",
-        &PasswordSource::default(),
-    )?))
+    Ok(Arc::new(PgTarget::parse(to, "--to", passwords)?))
 }
 
 /// Refuses to copy a PostgreSQL state a daemon holds the lease of.
@@ -218,7 +199,7 @@ fn summary(source: &Image, copied: &Image, from: &str, to: &str) -> String {
 
 /// `peerwell state check DIR`: exit 0 when sound, 1 with the problems.
 pub(super) fn check(dir: &Path, data_dir: Option<&Path>, format: OutputFormat) -> Outcome {
-    let source = source(dir, data_dir)?;
+    let (source, _) = source(dir, data_dir)?;
     let report = inspect(&source)?;
     let out = match format {
         OutputFormat::Table => report.table(),

@@ -173,7 +173,10 @@ fn sqlite_to_postgres_and_back_keeps_every_row() {
     let mut pg = Postgres::open(target_of(&db)).expect("opens");
     pg.restore(&image).expect("restore");
     let copied = pg.dump().expect("dump");
-    assert_eq!((copied.backend, copied.schema_version), ("postgres", 1));
+    assert_eq!(
+        (copied.backend, copied.schema_version),
+        ("postgres", crate::postgres::SCHEMA_VERSION)
+    );
     assert!(differences(&image, &copied).is_empty());
     assert_eq!(copied.rows, image.rows);
     assert_eq!(
@@ -221,6 +224,19 @@ fn postgres_keeps_claimant_generations_and_refuses_a_non_empty_target() {
     assert_eq!(pg.dump().expect("dump").rows, image.rows, "nothing written");
     let sending = pg.list(Some(MailState::Sending)).expect("list");
     assert_eq!(sending.len(), 1);
+}
+
+#[test]
+fn a_copied_sending_row_is_queued_again_by_the_first_writer_on_postgres() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let image = populated_sqlite(&dir).dump().expect("dump");
+    let fixture = Db::new();
+    let mut pg = fixture.open();
+    pg.restore(&image).expect("restore");
+    assert_eq!(pg.recover(at(40)).expect("recover"), 1);
+    assert!(pg.list(Some(MailState::Sending)).expect("list").is_empty());
+    let sent = pg.list(Some(MailState::Sent)).expect("list");
+    assert_eq!(sent.len(), 1, "a sent row stays sent: never sent twice");
 }
 
 #[test]
