@@ -31,6 +31,7 @@ mod replicas_failover;
 mod rotation_horizon;
 mod schedule_props;
 mod stability;
+mod state_cli;
 mod state_postgres;
 mod store;
 mod subscribe;

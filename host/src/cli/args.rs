@@ -142,6 +142,11 @@ pub(super) enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
+    /// Copy the planning state into PostgreSQL, or check it.
+    State {
+        #[command(subcommand)]
+        command: StateCommand,
+    },
     /// Work with WebAssembly format plugins.
     Plugin {
         #[command(subcommand)]
@@ -186,6 +191,34 @@ pub(super) enum PluginCommand {
         /// this release's SDK in NAME/sdk).
         #[arg(long, value_name = "PATH")]
         sdk: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum StateCommand {
+    /// Copy the policy folder's planning state (state.sqlite3 in the data
+    /// directory, or the database $PEERWELL_STATE_URL names) into an empty
+    /// PostgreSQL database, then verify every row on both sides. The source
+    /// is only read; stop `peerwell serve` first.
+    Migrate {
+        dir: PathBuf,
+        /// The target, postgres://USER@HOST:PORT/DATABASE?sslmode=…, without a
+        /// password (that comes from $PEERWELL_STATE_PASSWORD or a .pgpass file).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// Folder of the state file to copy (default: as every command reads it).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Report the state's schema version, counts and integrity; exit 1 when
+    /// anything is wrong. Reads only.
+    Check {
+        dir: PathBuf,
+        /// Folder of the state file (default: as every command reads it).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
     },
 }
 

@@ -1,6 +1,6 @@
 //! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
-//! `reminders`, `serve`, `feeds`, `tokens revoke|rotate`, `plugin check`,
-//! `plugin new`.
+//! `reminders`, `serve`, `feeds`, `tokens revoke|rotate`, `state
+//! migrate|check`, `plugin check`, `plugin new`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
 //! (policy files, a calendar), 2 for usage errors.
@@ -20,6 +20,7 @@ mod probe;
 mod reminders;
 mod scaffold;
 mod serve;
+mod state;
 mod text;
 
 use std::net::SocketAddr;
@@ -34,7 +35,9 @@ use peerwell_store::Store;
 
 pub use error::CliError;
 
-use args::{Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, TokensCommand};
+use args::{
+    Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, StateCommand, TokensCommand,
+};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -126,6 +129,16 @@ fn run(cli: Cli) -> Outcome {
             Ok(ExitCode::SUCCESS)
         }
         Command::Tokens { command } => tokens_command(command),
+        Command::State { command } => match command {
+            StateCommand::Migrate { dir, to, data_dir } => {
+                state::migrate(&dir, data_dir.as_deref(), &to)
+            }
+            StateCommand::Check {
+                dir,
+                data_dir,
+                format,
+            } => state::check(&dir, data_dir.as_deref(), format),
+        },
         Command::Plugin { command } => plugin_command(command),
     }
 }

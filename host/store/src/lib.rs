@@ -54,6 +54,7 @@ mod changes;
 mod codec;
 mod commit;
 mod error;
+pub mod image;
 mod location;
 pub mod outbox;
 pub mod pending;

@@ -62,6 +62,7 @@ use peerwell_core::feeds::FeedKey;
 use peerwell_core::schedule::SeriesTime;
 
 pub mod connect;
+mod image;
 pub mod lease;
 mod outbox;
 mod rows;

@@ -26,6 +26,7 @@ use crate::{StoreError, StoredSeries, StoredSession, TokenRow};
 use peerwell_core::feeds::FeedKey;
 use peerwell_core::schedule::SeriesTime;
 
+mod image;
 mod outbox;
 pub(crate) mod pending;
 mod rows;
