@@ -18,7 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use peerwell_config::files::ReadError;
 use peerwell_config::{Diagnostics, FileAccess};
 use peerwell_core::busy::{PersonBusy, person_busy};
-use peerwell_core::calendar::{CalendarError, read_calendar, read_holiday_dates};
+use peerwell_core::calendar::{CalendarError, ReadCause, read_calendar, read_holiday_dates};
 use peerwell_core::feeds::FeedOptions;
 use peerwell_core::formats::Formats;
 use peerwell_core::model::{EPOCH_MONDAY, Horizon, Organization, Person};
@@ -28,7 +28,7 @@ use peerwell_store::{Commit, Status, Store, StoreError};
 use crate::sources::UrlBodies;
 
 mod history;
-pub use history::PlanError;
+pub use history::{Announce, PlanError};
 
 /// The environment variable that overrides `data_dir` in `peerwell.toml`.
 pub const DATA_DIR_ENV: &str = "PEERWELL_DATA_DIR";
@@ -71,6 +71,17 @@ pub enum LoadError {
     Config(Diagnostics),
     /// An organization-wide input (a holiday calendar) could not be read.
     Holidays(Vec<CalendarError>),
+}
+
+impl LoadError {
+    /// Whether loading failed only because the process ran out of file
+    /// descriptors, so that loading again later may succeed.
+    pub fn exhausted(&self) -> bool {
+        match self {
+            LoadError::Config(d) => d.exhausted(),
+            LoadError::Holidays(errors) => errors.iter().any(|e| e.cause == ReadCause::Exhausted),
+        }
+    }
 }
 
 /// `{}` is for what leaves the process (the daemon's log, `/healthz`): no
@@ -351,6 +362,7 @@ fn url_error(label: &str, message: String) -> CalendarError {
         file: label.to_string(),
         line: None,
         message,
+        cause: ReadCause::Input,
     }
 }
 
@@ -362,10 +374,16 @@ fn io_error(label: &str, e: &ReadError) -> CalendarError {
         }
         e => e.to_string(),
     };
+    let cause = if e.out_of_descriptors() {
+        ReadCause::Exhausted
+    } else {
+        ReadCause::Input
+    };
     CalendarError {
         file: label.to_string(),
         line: None,
         message,
+        cause,
     }
 }
 

@@ -43,6 +43,8 @@ pub struct Diagnostic {
     /// Text of the file that `message` or `hint` quote (left out of the
     /// public rendering).
     pub(crate) quoted: Vec<String>,
+    /// The file could not be opened for want of file descriptors.
+    pub(crate) exhausted: bool,
 }
 
 impl fmt::Display for Diagnostic {
@@ -129,6 +131,12 @@ impl fmt::Display for Public<'_> {
 pub struct Diagnostics(pub Vec<Diagnostic>);
 
 impl Diagnostics {
+    /// Whether a policy file could not be opened because the process ran
+    /// out of file descriptors: loading again later may succeed.
+    pub fn exhausted(&self) -> bool {
+        self.0.iter().any(|d| d.exhausted)
+    }
+
     /// The problems as they may leave the process (the daemon's log,
     /// `/healthz`): file, line, column, what is wrong and the hint, with no
     /// quoted line and no text of the file in the messages.

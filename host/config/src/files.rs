@@ -51,6 +51,14 @@ pub enum ReadError {
     Io(std::io::Error),
 }
 
+impl ReadError {
+    /// Whether opening failed because the process or the system ran out of
+    /// file descriptors (EMFILE, ENFILE): trying again later may succeed.
+    pub fn out_of_descriptors(&self) -> bool {
+        matches!(self, ReadError::Io(e) if matches!(e.raw_os_error(), Some(23 | 24)))
+    }
+}
+
 impl From<std::io::Error> for ReadError {
     fn from(e: std::io::Error) -> Self {
         match e.kind() {

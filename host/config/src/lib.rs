@@ -261,7 +261,11 @@ fn read_source(dir: &Path, access: &FileAccess, path: &Path, out: &mut Out) -> O
             "file not found".to_string(),
             Some(format!("create {}", name.display())),
         )),
-        Err(e) => out.push(problem(format!("the file {e}"), None)),
+        Err(e) => {
+            let mut d = problem(format!("the file {e}"), None);
+            d.exhausted = e.out_of_descriptors();
+            out.push(d);
+        }
     }
     None
 }

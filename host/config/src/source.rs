@@ -122,6 +122,7 @@ impl SourceFile {
             caret,
             key: if name_key { key_of(text, column) } else { None },
             quoted,
+            exhausted: false,
         }
     }
 
@@ -210,6 +211,7 @@ pub(crate) fn file_error(
         caret: 0,
         key: None,
         quoted: Vec::new(),
+        exhausted: false,
     }
 }
 

@@ -30,7 +30,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use jiff::Timestamp;
 
-use crate::pipeline::{self, Loaded, Overrides};
+use crate::pipeline::{self, Announce, Loaded, Overrides};
 use peerwell_store::Store;
 
 pub use error::CliError;
@@ -234,8 +234,7 @@ fn outbox_command(
 fn export_command(dir: &Path, horizon: HorizonArgs, state: &StateArgs, out: &Path) -> Outcome {
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     let mut store = Store::open_location(&path)?;
-    let plan = loaded.plan_continued(&store, now)?;
-    let commit = store.commit(&plan, now, &loaded.zones())?;
+    let (plan, commit) = loaded.plan_and_commit(&mut store, now, Announce::No)?;
     let written = export::write_all(&loaded, &plan, &commit, out)?;
     println!("wrote {written} feeds to {}", out.display());
     println!("{}", diff::summary(&commit.changes));

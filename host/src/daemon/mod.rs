@@ -26,7 +26,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::pipeline::{self, FetchUrls, Overrides};
+use crate::pipeline::{self, Announce, FetchUrls, LoadError, Overrides, PlanError};
 use crate::state::{Clock, ServerState, Snapshot};
 use jiff::Timestamp;
 use peerwell_config::server::ServerSettings;
@@ -130,21 +130,52 @@ pub fn release_free_memory() {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PassError {
     /// The inputs: a policy error, an unreadable holiday calendar. A pass
-    /// runs again when they change.
-    #[error("{0}")]
-    Input(String),
+    /// runs again when they change, or by itself when `exhausted`.
+    #[error("{message}")]
+    Input {
+        /// What went wrong, as it may leave the process.
+        message: String,
+        /// A file could not be opened for want of file descriptors.
+        exhausted: bool,
+    },
     /// The state file could not be used; nothing was written.
     #[error("{0}")]
     State(#[from] StoreError),
+}
+
+impl From<LoadError> for PassError {
+    fn from(e: LoadError) -> PassError {
+        PassError::Input {
+            message: e.to_string(),
+            exhausted: e.exhausted(),
+        }
+    }
+}
+
+impl From<PlanError> for PassError {
+    fn from(e: PlanError) -> PassError {
+        match e {
+            PlanError::Load(e) => e.into(),
+            PlanError::State(e) => e.into(),
+        }
+    }
 }
 
 impl PassError {
     /// True when the pass should be retried by itself, without waiting
     /// for a change: the state could not be read or written (a full disk,
     /// a read-only folder, out of file descriptors, a damaged file that may
-    /// be restored).
+    /// be restored), or an input file could not be opened for want of file
+    /// descriptors.
     pub fn retry(&self) -> bool {
-        matches!(self, PassError::State(_))
+        matches!(
+            self,
+            PassError::State(_)
+                | PassError::Input {
+                    exhausted: true,
+                    ..
+                }
+        )
     }
 }
 
@@ -179,19 +210,17 @@ pub fn plan_pass_as(
             ..Overrides::default()
         },
         urls,
-    )
-    .map_err(|e| PassError::Input(e.to_string()))?;
+    )?;
     let location = pipeline::state_location(&loaded.org, None)?;
     let mut store = Store::open_location(&location)?;
     store.set_writer(writer);
     store.set_publishing(matches!(writer, Writer::Leader { .. }));
-    let plan = loaded.plan_stable(&store, now)?;
-    let zones = loaded.zones();
-    let commit = if loaded.org.org.mail.enabled {
-        store.commit_announcing(&plan, now, &zones)?
+    let announce = if loaded.org.org.mail.enabled {
+        Announce::Yes
     } else {
-        store.commit(&plan, now, &zones)?
+        Announce::No
     };
+    let (plan, commit) = loaded.plan_and_commit(&mut store, now, announce)?;
     Ok(Snapshot::build(loaded, plan, commit, now, previous))
 }
 
@@ -252,3 +281,6 @@ pub fn serve(
         .map_err(ServeError::Runtime)?;
     runtime.block_on(run::run(dir.to_path_buf(), settings, clock, services))
 }
+
+#[cfg(test)]
+mod tests;

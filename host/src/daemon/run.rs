@@ -24,6 +24,7 @@ use super::{PassError, ServeError, Services, after_pass, plan_pass_as};
 use crate::sources::Fetcher;
 use crate::state::{Clock, Metrics, Replica, Role, ServerState, Snapshot, Status};
 use peerwell_config::server::ServerSettings;
+use peerwell_core::calendar::ReadCause;
 use peerwell_core::schedule::GroupOutcome;
 
 /// How long in-flight requests may take to finish after SIGTERM.
@@ -420,9 +421,10 @@ impl Loop {
                 }
                 result
             }
-            Err(e) => Err(PassError::Input(format!(
-                "error: the planning pass failed: {e}"
-            ))),
+            Err(e) => Err(PassError::Input {
+                message: format!("error: the planning pass failed: {e}"),
+                exhausted: false,
+            }),
         }
     }
 
@@ -445,7 +447,7 @@ impl Loop {
         if !self.state.has_state_error() {
             self.failures = 0;
         }
-        if problems.iter().any(|p| out_of_descriptors(p)) {
+        if exhausted(&snapshot) {
             self.schedule_retry();
         }
         let calendar_warnings = snapshot.loaded.warnings.clone();
@@ -469,7 +471,7 @@ impl Loop {
     /// A failed pass: logged and counted; the last good plan keeps serving
     /// and `/healthz` reports the error.
     fn failed(&mut self, cause: &Cause, now: Timestamp, elapsed_ms: u64, error: &PassError) {
-        if error.retry() || out_of_descriptors(&error.to_string()) {
+        if error.retry() {
             self.schedule_retry();
         }
         let error = error.to_string();
@@ -541,8 +543,14 @@ impl Loop {
 
 /// True when `text` reports the process or system out of file descriptors
 /// (EMFILE, ENFILE): a pass that met it is retried.
-fn out_of_descriptors(text: &str) -> bool {
-    text.contains("(os error 24)") || text.contains("(os error 23)")
+/// Whether a calendar of the pass could not be opened for want of file
+/// descriptors (a later pass may read it).
+fn exhausted(snapshot: &Snapshot) -> bool {
+    snapshot
+        .loaded
+        .calendar_errors
+        .iter()
+        .any(|(_, e)| e.cause == ReadCause::Exhausted)
 }
 
 /// `path` relative to the policy folder when inside it.

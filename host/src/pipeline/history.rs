@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use peerwell_core::model::Horizon;
 use peerwell_core::schedule::Plan;
 use peerwell_store::sqlite::Sqlite;
-use peerwell_store::{Store, StoreError};
+use peerwell_store::{Commit, Store, StoreError};
 
 use super::{LoadError, Loaded, Overrides, horizon_for, load};
 
@@ -69,11 +69,40 @@ impl Loaded {
                 now: Some(now),
             };
             let earlier = load(&self.org.org.dir, overrides)?;
-            let plan = earlier.plan_stable(&memory, now)?;
-            memory.commit(&plan, now, &earlier.zones())?;
+            earlier.plan_and_commit(&mut memory, now, Announce::No)?;
             from = earlier.horizon.end();
         }
         Ok(Some(memory))
+    }
+}
+
+/// Whether a commit records the change notices it owes members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Announce {
+    /// It does, in the same transaction (a daemon whose mail is on).
+    Yes,
+    /// It does not (the CLI, a daemon without mail, the state in memory).
+    No,
+}
+
+impl Loaded {
+    /// Plans against `store` ([`Loaded::plan_continued`]) and records the
+    /// plan as published at `now` in one transaction, with the change
+    /// notices it owes members when `announce` says so: the load → plan →
+    /// commit sequence every command and the daemon run.
+    pub fn plan_and_commit(
+        &self,
+        store: &mut Store,
+        now: Timestamp,
+        announce: Announce,
+    ) -> Result<(Plan, Commit), PlanError> {
+        let plan = self.plan_continued(store, now)?;
+        let zones = self.zones();
+        let commit = match announce {
+            Announce::Yes => store.commit_announcing(&plan, now, &zones)?,
+            Announce::No => store.commit(&plan, now, &zones)?,
+        };
+        Ok((plan, commit))
     }
 }
 

@@ -50,3 +50,15 @@ fn links_out_of_the_policy_folder_are_refused() {
     access.allow(outside.path().canonicalize().unwrap_or_default());
     assert_eq!(access.read_policy(&link).ok(), Some(b"x".to_vec()));
 }
+
+#[test]
+fn running_out_of_descriptors_is_told_apart_from_other_failures() {
+    let io = |code| ReadError::from(std::io::Error::from_raw_os_error(code));
+    // EMFILE (the process's limit) and ENFILE (the system's).
+    assert!(io(24).out_of_descriptors());
+    assert!(io(23).out_of_descriptors());
+    // EIO, and the kinds that have their own variant.
+    assert!(!io(5).out_of_descriptors());
+    assert!(!io(2).out_of_descriptors());
+    assert!(!ReadError::Outside.out_of_descriptors());
+}

@@ -104,6 +104,20 @@ pub struct CalendarError {
     pub line: Option<usize>,
     /// What is wrong, phrased without the file's text.
     pub message: String,
+    /// Why it could not be read, when that says whether to try again.
+    pub cause: ReadCause,
+}
+
+/// Why a calendar could not be read, as far as it decides what to do next.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReadCause {
+    /// Its content or its path is wrong: reading it again gives the same
+    /// error until the file or the policy changes.
+    #[default]
+    Input,
+    /// The process ran out of a resource (file descriptors) while opening
+    /// it: reading it again later may succeed, so a daemon retries by itself.
+    Exhausted,
 }
 
 impl CalendarError {
@@ -112,6 +126,7 @@ impl CalendarError {
             file: file.to_string(),
             line: Some(line),
             message: message.to_string(),
+            cause: ReadCause::Input,
         }
     }
 
@@ -120,6 +135,7 @@ impl CalendarError {
             file: file.to_string(),
             line: None,
             message: message.to_string(),
+            cause: ReadCause::Input,
         }
     }
 }
