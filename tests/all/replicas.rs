@@ -291,6 +291,26 @@ fn restart_postgres_replicas_keep_serving_and_resume() {
     assert_eq!(feed(&replicas[0], &token).1, feed(&replicas[1], &token).1);
 }
 
+/// Runs `peerwell state check` against the shared database and asserts
+/// that it finds the state sound (exit 0, no problem listed).
+pub fn assert_state_sound(shared: &Shared) {
+    let policy = shared.policy("check");
+    let out = std::process::Command::new(peerwell_tests::cli::binary())
+        .args(["state", "check"])
+        .arg(&policy)
+        .env("NO_COLOR", "1")
+        .env("PEERWELL_STATE_URL", &shared.url)
+        .env("PEERWELL_DATA_DIR", shared.tmp.path().join("cli-data"))
+        .output()
+        .expect("run peerwell state check");
+    assert!(
+        out.status.success(),
+        "state check found problems:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs `peerwell tokens ARGS` against the shared database.
 fn tokens_cli(shared: &Shared, args: &[&str]) -> std::process::Output {
     let out = std::process::Command::new(peerwell_tests::cli::binary())

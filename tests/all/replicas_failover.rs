@@ -17,7 +17,7 @@ use peerwell_tests::daemon::Daemon;
 use peerwell_tests::smtp::{SmtpPeer, inspect};
 
 use crate::mail::{NOW, clinic_with_mail};
-use crate::replicas::{Shared, TOKENS, generation, role};
+use crate::replicas::{Shared, TOKENS, assert_state_sound, generation, role};
 
 /// The lease timeout the failover tests run with (seconds).
 const LEASE: &str = "3";
@@ -277,6 +277,7 @@ fn kill_the_leader_twenty_times_loses_no_reminder() {
         "in flight at a kill: {}, delivered twice: {twice}",
         window.len()
     );
+    assert_state_sound(&shared);
 }
 
 /// Two replicas; the leader is paused (SIGSTOP) past its lease while it
@@ -330,4 +331,5 @@ fn a_paused_leader_sends_nothing_when_it_wakes() {
         out.contains("following"),
         "the old leader did not step down:\n{out}"
     );
+    assert_state_sound(&shared);
 }
