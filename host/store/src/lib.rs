@@ -16,7 +16,9 @@
 //!
 //! The state lives in a backend behind [`backend::StateBackend`] and
 //! [`backend::OutboxBackend`]; SQLite ([`sqlite::Sqlite`], the file
-//! `state.sqlite3` in the data directory) is the embedded one. Its schema is
+//! `state.sqlite3` in the data directory) is the embedded one, PostgreSQL
+//! ([`postgres::Postgres`], chosen by a [`StateLocation`]) the one several
+//! replicas share. The SQLite schema is
 //! versioned (`PRAGMA user_version`) with forward migrations; the file uses
 //! WAL mode; every write is one transaction. A damaged file or one from a
 //! newer peerwell is an error naming the file, never a panic, and the
@@ -38,6 +40,13 @@
 //! - `codec`: sessions to and from stored text (JSON, seconds, hash).
 //! - [`sqlite`]: the SQLite backend: schema and migrations, rows, tokens,
 //!   outbox and owed notices in SQL.
+//! - [`postgres`]: the PostgreSQL backend: the URL and password sources,
+//!   TLS, versioned migrations, the same rows in SQL, the lease row every
+//!   commit and outbox write is fenced by.
+//! - [`replica`]: leadership among replicas (the lease, by the database
+//!   clock) and the publication a leader's commit writes for followers.
+//! - [`image`]: every row of a state, for `state migrate` and `state check`.
+//! - `location`: which backend a state lives in ([`StateLocation`]).
 //! - `error`: [`StoreError`].
 
 #![deny(missing_docs)]
