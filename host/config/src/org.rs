@@ -140,19 +140,7 @@ pub(crate) fn read(
         org.working_hours = working_hours(&h, out).unwrap_or_else(default_hours);
     }
     if let Some(h) = t.table("holidays", &["dates", "calendars"], out) {
-        if let Some(v) = h.get("dates")
-            && let Some(a) = array(src, v, "an array of dates", out)
-        {
-            org.holidays = a.iter().filter_map(|d| date(src, d, out)).collect();
-            org.holidays.sort();
-            org.holidays.dedup();
-        }
-        if let Some(v) = h.get("calendars") {
-            org.holiday_calendars = strings(src, v, out)
-                .into_iter()
-                .map(|(p, _)| src.resolve(&p))
-                .collect();
-        }
+        holidays(src, &h, org, out);
     }
     if let Some(c) = t.table(
         "client_facing",
@@ -188,6 +176,23 @@ pub(crate) fn read(
     file.allow_outside = allow_outside(&t, out);
     file.org.partner_contact = partner_contact(&t, out);
     file
+}
+
+/// `[holidays]`: fixed dates (sorted, each once) and holiday calendars.
+fn holidays(src: &SourceFile, h: &Table<'_, '_>, org: &mut Org, out: &mut Out) {
+    if let Some(v) = h.get("dates")
+        && let Some(a) = array(src, v, "an array of dates", out)
+    {
+        org.holidays = a.iter().filter_map(|d| date(src, d, out)).collect();
+        org.holidays.sort();
+        org.holidays.dedup();
+    }
+    if let Some(v) = h.get("calendars") {
+        org.holiday_calendars = strings(src, v, out)
+            .into_iter()
+            .map(|(p, _)| src.resolve(&p))
+            .collect();
+    }
 }
 
 /// `[state]`: a `postgres://` URL that must not hold a password, the

@@ -18,6 +18,11 @@
 //! process does the same when the test process ends without dropping it (a
 //! panic in a `static` cluster's user, `process::exit`), so no server is
 //! ever left behind. [`shared`] is one cluster per test binary.
+//!
+//! # Layout
+//!
+//! One file: [`Cluster`] (start, stop, restart, the watchdog), [`Database`]
+//! (one per test) and [`shared`].
 
 #![deny(missing_docs)]
 
