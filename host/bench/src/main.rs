@@ -13,11 +13,16 @@
 //!
 //! `peerwell-bench mail drain ORG_DIR` drains reminders into an SMTP server
 //! (see `mail.rs` and `host/bench/daemon.sh`).
+//!
+//! `peerwell-bench state commit ORG_DIR --url URL...` times committing one
+//! plan on SQLite and on PostgreSQL (see `state.rs` and
+//! `host/bench/replicas.sh`).
 
 mod ingest;
 mod mail;
 mod plugin;
 mod sched;
+mod state;
 
 use std::process::ExitCode;
 
@@ -28,9 +33,10 @@ fn main() -> ExitCode {
         Some("sched") => sched::run(&args[1..]),
         Some("plugin") => plugin::run(&args[1..]),
         Some("mail") => mail::run(&args[1..]),
+        Some("state") => state::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]\n       peerwell-bench sched INSTANCE.json SOLUTION.json [--steps N] [--seed S]\n       peerwell-bench plugin calls|load|org ...\n       peerwell-bench mail drain ORG_DIR [--count N] [--now RFC3339]"
+                "usage: peerwell-bench ingest FILE.ics [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--tz ZONE]\n       peerwell-bench sched INSTANCE.json SOLUTION.json [--steps N] [--seed S]\n       peerwell-bench plugin calls|load|org ...\n       peerwell-bench mail drain ORG_DIR [--count N] [--now RFC3339]\n       peerwell-bench state commit ORG_DIR --url URL... [--now RFC3339]"
             );
             return ExitCode::from(2);
         }
