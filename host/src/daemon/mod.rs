@@ -102,7 +102,7 @@ pub enum ServeError {
     HttpStopped(String),
     /// The shared database or the lease settings are wrong.
     #[error("{0}")]
-    Replicas(String),
+    Replicas(#[from] replica::ReplicaError),
 }
 
 /// After every good pass, once `snapshot` is being served: the tokens of

@@ -33,6 +33,7 @@ use tokio::task::JoinHandle;
 
 use crate::pipeline::Loaded;
 use crate::state::{Role, ServerState, Snapshot, TokenMap};
+use peerwell_config::Diagnostics;
 use peerwell_core::feeds::FeedKey;
 use peerwell_store::replica::{Coordinator, Published, decode};
 use peerwell_store::{Store, StoreError};
@@ -53,16 +54,29 @@ pub type Shared = Arc<Mutex<Box<dyn Coordinator>>>;
 /// Reads the active feed tokens (on a blocking thread).
 pub type ReadTokens = Arc<dyn Fn() -> Result<BTreeMap<FeedKey, String>, StoreError> + Send + Sync>;
 
+/// Why a replica cannot start, or cannot serve a publication.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReplicaError {
+    /// The state's location (`[state] url`, `PEERWELL_STATE_URL`) is wrong.
+    #[error("{0}")]
+    Location(#[from] StoreError),
+    /// [`LEASE_ENV`] is not a whole number of seconds of at least 1.
+    #[error("{LEASE_ENV} = `{0}` is not a whole number of seconds of at least 1")]
+    LeaseTimeout(String),
+    /// This replica's policy files cannot be read (shown by file and line
+    /// only, as everything that leaves the process).
+    #[error("{}", .0.public())]
+    Policy(Diagnostics),
+}
+
 /// The lease timeout from [`LEASE_ENV`] (whole seconds, at least 1),
 /// else [`DEFAULT_LEASE`].
-pub fn lease_timeout(env: Option<&str>) -> Result<Duration, String> {
+pub fn lease_timeout(env: Option<&str>) -> Result<Duration, ReplicaError> {
     match env {
         None | Some("") => Ok(DEFAULT_LEASE),
         Some(v) => match v.trim().parse::<u64>() {
             Ok(n) if n >= 1 => Ok(Duration::from_secs(n)),
-            _ => Err(format!(
-                "{LEASE_ENV} = `{v}` is not a whole number of seconds of at least 1"
-            )),
+            _ => Err(ReplicaError::LeaseTimeout(v.to_string())),
         },
     }
 }
@@ -98,7 +112,7 @@ pub struct Replicas {
 /// (`PEERWELL_STATE_URL` or `[state] url`), `None` for an embedded state.
 /// The location is read once at start: changing it takes a restart. A
 /// policy that cannot be read at start still finds the environment's URL.
-pub fn setup(dir: &Path) -> Result<Option<Replicas>, String> {
+pub fn setup(dir: &Path) -> Result<Option<Replicas>, ReplicaError> {
     let location = match crate::pipeline::policy(dir) {
         Ok(org) => crate::pipeline::state_location(&org, None),
         Err(_) => peerwell_store::StateLocation::resolve(
@@ -106,8 +120,7 @@ pub fn setup(dir: &Path) -> Result<Option<Replicas>, String> {
             &peerwell_store::StateConfig::default(),
             |k| std::env::var(k).ok(),
         ),
-    }
-    .map_err(|e| e.to_string())?;
+    }?;
     let peerwell_store::StateLocation::Postgres(target) = &location else {
         return Ok(None);
     };
@@ -358,8 +371,8 @@ pub fn rebuild(
     dir: &Path,
     published: Published,
     previous: Option<&Snapshot>,
-) -> Result<Snapshot, String> {
-    let org = crate::pipeline::policy(dir).map_err(|d| d.public().to_string())?;
+) -> Result<Snapshot, ReplicaError> {
+    let org = crate::pipeline::policy(dir).map_err(ReplicaError::Policy)?;
     let loaded = Loaded {
         formats: org.formats.clone(),
         org,

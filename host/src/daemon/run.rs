@@ -86,7 +86,7 @@ pub async fn run(
     })?;
     let addr = listener.local_addr().map_err(ServeError::LocalAddr)?;
     settings.listen = addr;
-    let replicas = replica::setup(&dir).map_err(ServeError::Replicas)?;
+    let replicas = replica::setup(&dir)?;
     let role = match &replicas {
         Some(r) => Replica::new(Role::Follower, r.timeout),
         None => Replica::default(),

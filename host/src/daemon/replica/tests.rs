@@ -6,7 +6,7 @@ fn the_lease_timeout_defaults_and_refuses_nonsense() {
     assert_eq!(lease_timeout(Some("")), Ok(DEFAULT_LEASE));
     assert_eq!(lease_timeout(Some(" 4 ")), Ok(Duration::from_secs(4)));
     for bad in ["0", "-1", "1.5", "ten"] {
-        let e = lease_timeout(Some(bad)).expect_err(bad);
+        let e = lease_timeout(Some(bad)).expect_err(bad).to_string();
         assert!(e.contains(LEASE_ENV) && e.contains(bad), "{e}");
     }
 }
