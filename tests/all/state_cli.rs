@@ -28,6 +28,21 @@ struct Clinic {
 }
 
 impl Clinic {
+    /// The clinic with its plan exported once into its SQLite state.
+    fn exported() -> Clinic {
+        let clinic = Clinic::new();
+        clinic.export();
+        clinic
+    }
+
+    /// Runs `export` at `NOW` into `export/` and expects success.
+    fn export(&self) {
+        let out = self.dir.join("export");
+        let out = out.to_str().expect("a UTF-8 path");
+        self.run(&["export", "--now", NOW, "--out", out], &[])
+            .assert_code(0);
+    }
+
     /// The clinic with reminders 7 days ahead (written as `.eml` files).
     fn new() -> Clinic {
         let tmp = tempfile::tempdir().expect("temp dir");
@@ -65,10 +80,7 @@ impl Clinic {
     /// `export` once, then a daemon until it has sent the due reminders
     /// and queued the others; stopped cleanly.
     fn with_reminders(self) -> Clinic {
-        let out = self.dir.join("export");
-        let out = out.to_str().expect("a UTF-8 path");
-        self.run(&["export", "--now", NOW, "--out", out], &[])
-            .assert_code(0);
+        self.export();
         let mut daemon = Daemon::start(&self.dir, &["--now", NOW]);
         let start = Instant::now();
         loop {
@@ -208,20 +220,7 @@ fn migrating_the_clinic_keeps_sessions_tokens_and_the_outbox() {
 
 #[test]
 fn migrating_into_a_database_that_holds_a_state_is_refused() {
-    let clinic = Clinic::new();
-    let out = clinic.dir.join("export");
-    clinic
-        .run(
-            &[
-                "export",
-                "--now",
-                NOW,
-                "--out",
-                out.to_str().expect("UTF-8"),
-            ],
-            &[],
-        )
-        .assert_code(0);
+    let clinic = Clinic::exported();
     let db = peerwell_pgtest::shared().database();
     migrate(&clinic, &db.url()).assert_code(0);
     let copied = postgres(&db.url()).dump().expect("dump");
@@ -246,20 +245,7 @@ fn migrating_into_a_database_that_holds_a_state_is_refused() {
 
 #[test]
 fn migrate_refuses_passwords_on_the_command_line_and_foreign_databases() {
-    let clinic = Clinic::new();
-    let out = clinic.dir.join("export");
-    clinic
-        .run(
-            &[
-                "export",
-                "--now",
-                NOW,
-                "--out",
-                out.to_str().expect("UTF-8"),
-            ],
-            &[],
-        )
-        .assert_code(0);
+    let clinic = Clinic::exported();
     let db = peerwell_pgtest::shared().database();
     let secret = db.url().replace("peerwell@", "peerwell:hunter2secret@");
     let run = migrate(&clinic, &secret);
@@ -297,20 +283,7 @@ fn migrate_refuses_passwords_on_the_command_line_and_foreign_databases() {
 
 #[test]
 fn state_check_reports_damage_on_both_backends() {
-    let clinic = Clinic::new();
-    let out = clinic.dir.join("export");
-    clinic
-        .run(
-            &[
-                "export",
-                "--now",
-                NOW,
-                "--out",
-                out.to_str().expect("UTF-8"),
-            ],
-            &[],
-        )
-        .assert_code(0);
+    let clinic = Clinic::exported();
     let db = peerwell_pgtest::shared().database();
     migrate(&clinic, &db.url()).assert_code(0);
 
