@@ -430,12 +430,12 @@ impl Loaded {
     /// failure. Nothing is written.
     ///
     /// Published active sessions from `now` up to the horizon's start are
-    /// the history role rotation continues from. With no published state
-    /// at all, a horizon that starts after the default one (`--from` a
-    /// later Monday) has no such history here: the commands plan it with
-    /// [`Loaded::plan_continued`], which first plans the horizons before it
-    /// into a state in memory, as the stateful flow would have published
-    /// them.
+    /// the history role rotation continues from. Weeks between the last
+    /// published session and a later horizon start (`--from`) have no such
+    /// history here: the commands plan such a horizon with
+    /// [`Loaded::plan_continued`], which first plans the horizons between
+    /// into a copy of the state in memory, as the stateful flow would have
+    /// published them.
     pub fn plan_stable(&self, store: &Store, now: Timestamp) -> Result<Plan, StoreError> {
         let freeze = self.freeze();
         let zones = self.zones();

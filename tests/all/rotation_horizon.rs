@@ -5,7 +5,8 @@
 //! same time, attendees and roles, built-in formats and plugins alike,
 //! also when a member was away or a holiday fell before the later start;
 //! `export --from` publishes the same events for those sessions; and
-//! nothing is written by a preview.
+//! nothing is written by a preview. With a saved state that ends before
+//! the later start, the weeks between are continued from it the same way.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -379,4 +380,49 @@ fn export_from_a_later_monday_publishes_the_same_events() {
             .expect("a DTSTART");
         assert!(start >= "20260406", "published before --from: {event}");
     }
+}
+
+/// With a saved state that ends before the requested start (one horizon
+/// exported, `--from` two to four horizons later), the weeks between are
+/// continued from that state: every later start gives each session it
+/// shares with another the same time, attendees and roles, and equals
+/// exporting horizon by horizon up to it; the saved state is not written.
+#[test]
+fn from_beyond_a_saved_state_continues_through_the_weeks_between() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let policy = tmp.path().join("policy");
+    small_org(&policy, 2);
+    let export = |data: &Path, from: Option<&str>| {
+        let out = tmp.path().join(format!("out-{}", from.unwrap_or("now")));
+        let mut args = vec!["export", s(&policy), "--out", s(&out), NOW[0], NOW[1]];
+        args.extend(from.iter().flat_map(|f| ["--from", f]));
+        peerwell_in(&args, data).assert_code(0);
+    };
+    let saved = tmp.path().join("saved");
+    export(&saved, None);
+    let state = std::fs::read(saved.join("state.sqlite3")).expect("the saved state");
+
+    let later = ["2026-03-30", "2026-04-06", "2026-04-13"];
+    let plans: Vec<Sessions> = later
+        .iter()
+        .map(|from| sessions(&plan_in(&policy, &["--from", from], &saved)))
+        .collect();
+    for (i, a) in plans.iter().enumerate() {
+        for b in &plans[i + 1..] {
+            let both: Vec<_> = b.keys().filter(|k| a.contains_key(*k)).collect();
+            assert!(both.len() >= 2, "only {} sessions in both", both.len());
+            for key in both {
+                assert_eq!(a[key], b[key], "{key:?} differs between later starts");
+            }
+        }
+    }
+    let stepwise = tmp.path().join("stepwise");
+    for from in [None, Some("2026-03-16"), Some("2026-03-30")] {
+        export(&stepwise, from);
+    }
+    let stateful = sessions(&plan_in(&policy, &["--from", later[2]], &stepwise));
+    assert!(stateful.len() >= 4, "too few sessions: {stateful:?}");
+    assert_eq!(plans[2], stateful);
+    let after = std::fs::read(saved.join("state.sqlite3")).expect("the saved state");
+    assert!(after == state, "a plan wrote to the saved state");
 }

@@ -263,9 +263,10 @@ pub(super) struct HorizonArgs {
     pub(super) weeks: Option<u32>,
     /// First day of the horizon, YYYY-MM-DD (default: `start` in peerwell.toml, else today).
     ///
-    /// When planning with no published state, a later week is planned after
-    /// the default horizons up to it (in memory), so roles rotate on from
-    /// them: the cost grows linearly with the number of horizons in between.
+    /// A week after the last published one (with no published state, after
+    /// the default horizon) is planned after the horizons up to it (in
+    /// memory), so roles rotate on from them: the cost grows linearly with
+    /// the number of horizons in between.
     #[arg(long, value_name = "DATE")]
     pub(super) from: Option<Date>,
 }

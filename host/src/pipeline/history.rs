@@ -1,28 +1,33 @@
-//! Planning a horizon that starts after the week of `now` with no published
-//! state (`--from` a later Monday on a first run).
+//! Planning a horizon that starts after the weeks a state has published
+//! (`--from` a later Monday on a first run, or past the end of what the
+//! daemon or `export` published).
 //!
 //! Roles rotate with history: who held a role least often so far holds it
-//! next. With a published state, the sessions published before the horizon
-//! are that history ([`Loaded::plan_stable`]). With none, the history is
-//! what the stateful flow would have published: the default horizon from
-//! `now` (what a run without `--from` plans), then the horizons after it,
-//! each planned stably against the ones before and committed to a state in
-//! memory, until they reach the requested horizon. The requested horizon is
-//! then planned against that state, so `plan --from` a later Monday gives
-//! every session the same times, attendees and roles as `plan` followed by
-//! `export` and `plan --from` would. Nothing is written: the state in
-//! memory is dropped with the plan made. Each earlier horizon reads the
-//! calendars and calls the plugins once more, so the cost grows with the
-//! number of horizons between `now` and `--from`.
+//! next. The sessions published before the horizon are that history
+//! ([`Loaded::plan_stable`]). When weeks lie between what is published and
+//! the horizon, the history is what the stateful flow would have published
+//! for them: from the week after the last published session (with nothing
+//! published, from the default horizon at `now`, what a run without
+//! `--from` plans), each horizon is planned stably against the ones before
+//! and committed to a state in memory (a copy of the saved state, read in
+//! one snapshot), until they reach the requested horizon. The requested
+//! horizon is then planned against that state, so `plan --from` a later
+//! Monday gives every session the same times, attendees and roles as
+//! `export` horizon by horizon and then `plan --from` would, whatever
+//! `--from` is. Nothing is written: the state in memory is dropped with the
+//! plan made. Each horizon between reads the calendars and calls the
+//! plugins once more, so the cost grows with the number of horizons
+//! between the end of what is published and `--from`.
 
-use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::{Timestamp, ToSpan};
 
-use peerwell_core::model::Horizon;
+use peerwell_core::model::{Horizon, monday_of};
 use peerwell_core::schedule::Plan;
 use peerwell_store::sqlite::Sqlite;
 use peerwell_store::{Commit, Store, StoreError};
 
-use super::{LoadError, Loaded, Overrides, horizon_for, load};
+use super::{LoadError, Loaded, Overrides, day_of, horizon_for, load};
 
 /// Why a horizon could not be planned.
 #[derive(Debug, thiserror::Error)]
@@ -38,12 +43,12 @@ pub enum PlanError {
 
 impl Loaded {
     /// Plans this horizon stably against `store` ([`Loaded::plan_stable`]).
-    /// When `store` holds no session at all and the horizon starts after
-    /// the default horizon from `now`, the horizons before it are planned
-    /// and committed to a state in memory first, and this horizon is
-    /// planned against that state: role rotation continues from the
-    /// sessions before it instead of restarting at its start. Nothing is
-    /// written to `store`.
+    /// When weeks lie between the last session `store` published (with
+    /// none, the default horizon from `now`) and this horizon's start, the
+    /// horizons between are planned and committed to a copy of the state in
+    /// memory first, and this horizon is planned against that copy: role
+    /// rotation continues through those weeks instead of restarting at this
+    /// horizon's start. Nothing is written to `store`.
     pub fn plan_continued(&self, store: &Store, now: Timestamp) -> Result<Plan, PlanError> {
         match self.history(store, now)? {
             Some(history) => Ok(self.plan_stable(&history, now)?),
@@ -51,17 +56,24 @@ impl Loaded {
         }
     }
 
-    /// The state in memory the horizons from the default one up to this
-    /// one's start would have published; `None` when `store` holds a
-    /// session or no horizon comes before this one.
+    /// The state in memory the horizons after the last published one up to
+    /// this one's start would have published: a copy of `store` (empty
+    /// when it holds no session) with each horizon between committed in
+    /// turn. `None` when no week lies between what `store` published (or,
+    /// with nothing published, the default horizon's start) and this one.
     fn history(&self, store: &Store, now: Timestamp) -> Result<Option<Store>, PlanError> {
         let first = default_horizon(self, now).start;
-        if self.horizon.start <= first || !store.sessions()?.is_empty() {
+        let last = store.sessions()?.values().map(|s| s.session.start).max();
+        let resume = last.map_or(first, |l| week_after(self, l).max(first));
+        if self.horizon.start <= resume {
             return Ok(None);
         }
-        let mut memory = Store::with_backend(Box::new(Sqlite::in_memory()?));
+        let mut memory = match last {
+            None => Store::with_backend(Box::new(Sqlite::in_memory()?)),
+            Some(_) => store.copy_in_memory()?,
+        };
         let weeks = self.org.org.horizon_weeks.max(1);
-        let mut from = first;
+        let mut from = resume;
         while from < self.horizon.start {
             let overrides = Overrides {
                 from: Some(from),
@@ -74,6 +86,13 @@ impl Loaded {
         }
         Ok(Some(memory))
     }
+}
+
+/// The Monday of the week after the one `at` falls in (the organization's
+/// zone): where the horizons after a published session resume.
+fn week_after(loaded: &Loaded, at: Timestamp) -> Date {
+    let day = day_of(&loaded.org, at);
+    monday_of(day.checked_add(7.days()).unwrap_or(day))
 }
 
 /// Whether a commit records the change notices it owes members.

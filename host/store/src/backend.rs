@@ -83,6 +83,7 @@ use jiff::Timestamp;
 use peerwell_core::feeds::FeedKey;
 use peerwell_core::schedule::{SeriesTime, Session};
 
+use crate::image::Imaging;
 use crate::outbox::{Claimed, MailState, NewMessage, OutboxRow};
 use crate::pending::PendingNotice;
 use crate::{Status, StoreError, StoredSeries, StoredSession, TokenRow};
@@ -123,8 +124,9 @@ pub struct SessionRow<'a> {
     pub changed_at: Timestamp,
 }
 
-/// The published state and feed tokens of one state, open.
-pub trait StateBackend: Send {
+/// The published state and feed tokens of one state, open; every backend
+/// can also be read whole and written from a copy ([`Imaging`]).
+pub trait StateBackend: Send + Imaging {
     /// What error messages name: the state file, or the database's
     /// address without credentials.
     fn location(&self) -> &Path;

@@ -193,6 +193,15 @@ impl Store {
         self.publishing = publishing;
     }
 
+    /// A copy of this whole state in memory (SQLite), read in one snapshot
+    /// ([`image::Imaging`]): what a caller may plan and commit ahead
+    /// against without writing here.
+    pub fn copy_in_memory(&self) -> Result<Store, StoreError> {
+        let mut memory = sqlite::Sqlite::in_memory()?;
+        image::Imaging::restore(&mut memory, &self.backend.dump()?)?;
+        Ok(Store::with_backend(Box::new(memory)))
+    }
+
     /// Sets who this process writes as: every later commit is fenced
     /// against it ([`backend::StateTx::fence`]).
     pub fn set_writer(&mut self, writer: Writer) {
