@@ -1,5 +1,6 @@
 //! peerwell's integration tests, one binary of modules; see tests/README.md.
 
+mod absences;
 mod calendar_faults;
 mod calendar_oracle;
 mod config_ui;

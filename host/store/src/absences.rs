@@ -107,4 +107,3 @@ impl Store {
         self.backend.link_secret(&fresh, now)
     }
 }
-

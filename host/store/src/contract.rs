@@ -445,7 +445,11 @@ pub fn absences_record_undo_and_secret_once(fx: &dyn Fixture) {
     };
     let ben = row("walk", 3, "ben", 10, AbsenceSource::Link);
     assert!(state.add_absence(&ben).expect("add"));
-    assert!(!state.add_absence(&row("walk", 3, "ben", 99, AbsenceSource::Hr)).expect("again"));
+    assert!(
+        !state
+            .add_absence(&row("walk", 3, "ben", 99, AbsenceSource::Hr))
+            .expect("again")
+    );
     let amara = row("walk", 3, "amara", 20, AbsenceSource::Hr);
     assert!(state.add_absence(&amara).expect("add"));
     let early = row("bal", 12, "chidi", 30, AbsenceSource::Link);
@@ -457,13 +461,20 @@ pub fn absences_record_undo_and_secret_once(fx: &dyn Fixture) {
     );
     assert!(state.remove_absence("walk", 3, "amara").expect("remove"));
     assert!(!state.remove_absence("walk", 3, "amara").expect("again"));
-    assert!(!state.remove_absence("walk", 4, "ben").expect("another session"));
+    assert!(
+        !state
+            .remove_absence("walk", 4, "ben")
+            .expect("another session")
+    );
     assert_eq!(other.absences().expect("list"), vec![early, ben]);
 
     let first = state.link_secret(&[7u8; 32], at(1)).expect("secret");
     assert_eq!(first, vec![7u8; 32]);
     let mut second = fx.state();
-    assert_eq!(second.link_secret(&[9u8; 32], at(2)).expect("secret"), first);
+    assert_eq!(
+        second.link_secret(&[9u8; 32], at(2)).expect("secret"),
+        first
+    );
 }
 
 /// Defines one test per contract check for the fixture `$fixture` makes.
