@@ -115,13 +115,17 @@ fn date(s: &Value) -> String {
     s["start"].as_str().expect("start")[..10].to_string()
 }
 
-/// Records the holder of `role` in the second session of `group` absent,
+/// Records the holder of `role` in a session of `group` that can spare one
+/// member absent,
 /// checks the role passed to who held it next and that they keep their
 /// turn; returns the session name used.
-fn role_passes_on(c: &Clinic, group: &str, role: &str) -> (String, String) {
+fn role_passes_on(c: &Clinic, (group, quorum): (&str, usize), role: &str) -> (String, String) {
     let before = sessions_of(&c.plan(), group);
-    assert!(before.len() >= 3, "{group} has sessions: {before:?}");
-    let (second, third) = (&before[1], &before[2]);
+    // A session with someone to spare above the quorum, and one after it.
+    let at = (1..before.len().saturating_sub(1))
+        .find(|&i| ids(&before[i]["attendees"]).len() > quorum)
+        .unwrap_or_else(|| panic!("{group} has no session to spare a member: {before:?}"));
+    let (second, third) = (&before[at], &before[at + 1]);
     let absent = holder(second, role);
     let next = holder(third, role);
     assert_ne!(absent, next, "the rotation moves on in {group}");
@@ -152,24 +156,43 @@ fn role_passes_on(c: &Clinic, group: &str, role: &str) -> (String, String) {
             .iter()
             .all(|r| r["member"] != absent.as_str())
     );
-    let t = after.iter().find(|s| s["index"] == third["index"]).unwrap();
-    assert_eq!(
-        holder(t, role),
-        absent,
-        "the absent member keeps their turn"
-    );
+    // The absent member keeps their turn: they hold the role again before
+    // anyone who was there every time holds it a second time after them.
+    let later: Vec<String> = after
+        .iter()
+        .filter(|s| s["index"].as_u64() > second["index"].as_u64())
+        .map(|s| holder(s, role))
+        .collect();
+    if let Some(turn) = later.iter().position(|h| *h == absent) {
+        let before_turn = &later[..turn];
+        let mut seen = std::collections::BTreeSet::new();
+        assert!(
+            before_turn.iter().all(|h| seen.insert(h.clone())),
+            "nobody holds it twice before the absent member's turn: {later:?}"
+        );
+    } else {
+        assert!(
+            later.len() < 4,
+            "the absent member never gets a turn: {later:?}"
+        );
+    }
     (absent, name)
 }
 
 #[test]
 fn an_absence_hr_records_passes_roles_on_in_built_in_and_plugin_formats_and_undoes() {
     let c = Clinic::new(&[]);
+    // Four of its six members can meet at its time: a quorum of three
+    // leaves room for one to be away.
+    let file = c.policy.join("groups/peer-supervision.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("quorum = 4", "quorum = 3")).unwrap();
     c.ok(&["export", "--out", c.data.join("out").to_str().unwrap()]);
     let original = c.plan();
     assert_eq!(c.ok(&["absences"]), "no absences recorded\n");
 
-    let (walker, walk) = role_passes_on(&c, "morning-walk", "strategy");
-    let (presenter, supervision) = role_passes_on(&c, "peer-supervision", "presenter");
+    let (walker, walk) = role_passes_on(&c, ("morning-walk", 3), "strategy");
+    let (presenter, supervision) = role_passes_on(&c, ("peer-supervision", 3), "presenter");
 
     // Listed, by member and by group, with how they were recorded.
     let listed = c.json(&["absences"]);
@@ -305,4 +328,47 @@ fn absences_on_postgresql_list_and_plan_as_on_sqlite() {
     assert_eq!(pg.plan(), lite.plan());
     pg.ok(&["absence", "remove", "gus", &name]);
     assert_eq!(pg.json(&["absences"])["absences"], Value::Array(vec![]));
+}
+
+#[test]
+fn an_absence_that_costs_the_quorum_skips_the_session_and_undo_brings_it_back() {
+    let c = Clinic::new(&[]);
+    c.ok(&["export", "--out", c.data.join("out").to_str().unwrap()]);
+    let original = c.plan();
+    let walk = sessions_of(&original, "morning-walk");
+    let s = &walk[1];
+    let name = format!("morning-walk/{}", date(s));
+    // Four members, quorum 3: two absent leave two, at any time of the week.
+    for m in ["carmen", "gus"] {
+        c.ok(&["absence", "add", m, &name]);
+    }
+    let plan = c.json(&["plan"]);
+    let held = plan["sessions"].as_array().unwrap();
+    assert!(
+        !held
+            .iter()
+            .any(|x| x["group"] == "morning-walk" && x["index"] == s["index"]),
+        "the walk is not held"
+    );
+    let group = plan["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "morning-walk")
+        .unwrap();
+    let skipped = group["skipped"].as_array().unwrap();
+    let reason = skipped
+        .iter()
+        .find(|k| k["date"] == date(s).as_str())
+        .unwrap_or_else(|| panic!("{group}"))["reason"]
+        .as_str()
+        .unwrap();
+    assert!(
+        reason.contains("quorum not met: 2 can attend, 3 needed"),
+        "{reason}"
+    );
+    for m in ["carmen", "gus"] {
+        c.ok(&["absence", "remove", m, &name]);
+    }
+    assert_eq!(c.plan(), original);
 }

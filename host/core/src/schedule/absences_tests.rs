@@ -17,13 +17,15 @@ use crate::testkit::{GroupBuilder, OrganizationBuilder, PersonBuilder};
 
 fn org(size: usize, quorum: u32, skip: bool) -> Organization {
     let zone = Zone::iana("Europe/Berlin").unwrap();
-    let people = (0..size).map(|i| {
-        PersonBuilder::new(&format!("p{i}"))
-            .name(format!("P {i}"))
-            .zone(zone.clone())
-            .weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0))
-            .build()
-    });
+    let people: Vec<Person> = (0..size)
+        .map(|i| {
+            PersonBuilder::new(&format!("p{i}"))
+                .name(format!("P {i}"))
+                .zone(zone.clone())
+                .weekdays(time(9, 0, 0, 0), time(17, 0, 0, 0))
+                .build()
+        })
+        .collect();
     let members: Vec<String> = (0..size).map(|i| format!("p{i}")).collect();
     let group = GroupBuilder::new("g")
         .name("G")
