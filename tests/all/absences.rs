@@ -223,7 +223,7 @@ fn an_absence_hr_records_passes_roles_on_in_built_in_and_plugin_formats_and_undo
     );
     let diff_table = c.ok(&["diff"]);
     assert!(
-        diff_table.contains(&format!("! absent     morning-walk")),
+        diff_table.contains("! absent     morning-walk"),
         "{diff_table}"
     );
 

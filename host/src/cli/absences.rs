@@ -15,7 +15,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::json;
 
-use super::args::{OutputFormat, StateArgs};
+use super::args::{AbsenceCommand, OutputFormat, StateArgs};
 use super::{CliError, HorizonArgs, Outcome, load_with_state, text};
 use crate::pipeline::{self, Loaded};
 use peerwell_core::model::{Group, Organization};
@@ -160,13 +160,26 @@ fn parse_session(text: &str) -> Result<(&str, Date), CliError> {
     Ok((group, date))
 }
 
+/// `peerwell absence add|remove`.
+pub fn command(command: AbsenceCommand) -> Outcome {
+    match command {
+        AbsenceCommand::Add {
+            dir,
+            member,
+            session,
+            state,
+        } => change(&dir, (&member, &session), &state, true),
+        AbsenceCommand::Remove {
+            dir,
+            member,
+            session,
+            state,
+        } => change(&dir, (&member, &session), &state, false),
+    }
+}
+
 /// `peerwell absence add|remove DIR MEMBER GROUP/DATE`.
-pub fn change(
-    dir: &Path,
-    (member, session): (&str, &str),
-    state: &StateArgs,
-    add: bool,
-) -> Outcome {
+fn change(dir: &Path, (member, session): (&str, &str), state: &StateArgs, add: bool) -> Outcome {
     let (group_id, date) = parse_session(session)?;
     let (loaded, now, location) = load_with_state(dir, HorizonArgs::default(), state)?;
     let org = &loaded.org;

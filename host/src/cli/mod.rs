@@ -38,8 +38,7 @@ use peerwell_store::Store;
 pub use error::CliError;
 
 use args::{
-    AbsenceCommand, Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs,
-    StateCommand, TokensCommand,
+    Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, StateCommand, TokensCommand,
 };
 
 /// Runs the command line and returns the process exit code.
@@ -121,20 +120,7 @@ fn run(cli: Cli) -> Outcome {
             state,
             format,
         } => absences::list(&dir, (member.as_deref(), group.as_deref()), &state, format),
-        Command::Absence { command } => match command {
-            AbsenceCommand::Add {
-                dir,
-                member,
-                session,
-                state,
-            } => absences::change(&dir, (&member, &session), &state, true),
-            AbsenceCommand::Remove {
-                dir,
-                member,
-                session,
-                state,
-            } => absences::change(&dir, (&member, &session), &state, false),
-        },
+        Command::Absence { command } => absences::command(command),
         Command::Feeds {
             dir,
             base_url,
