@@ -2,7 +2,8 @@
 //!
 //! A group token shows the group's name, charter, next sessions (cancelled
 //! ones marked), members' first names and escalation resources; a member
-//! token shows the member's groups and next sessions. Both carry one-click
+//! token shows the member's groups and next sessions (and, when a public
+//! URL is configured, each session's "I can't make it" link). Both carry one-click
 //! links (`webcal://`, Google Calendar, Outlook.com, Outlook on Microsoft
 //! 365) and the plain URL in a read-only field with a Copy button. Every
 //! text is escaped; only first names appear; nothing from an input
