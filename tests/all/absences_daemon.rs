@@ -119,6 +119,7 @@ fn a_reminder_link_records_an_absence_the_role_passes_on_and_undo_restores() {
     let sent_before = accepted(&peer).len();
 
     // POST records it; the daemon plans at once and the role passes on.
+    let clicked = std::time::Instant::now();
     let posted = http.post(format!("{url}/cant")).send().unwrap();
     assert_eq!(posted.status().as_u16(), 200);
     let html = posted.text().unwrap();
@@ -135,6 +136,10 @@ fn a_reminder_link_records_an_absence_the_role_passes_on_and_undo_restores() {
             .find(|(i, who)| *i == index && *who != holder)
             .map(|(_, who)| who)
     });
+    eprintln!(
+        "absence click to the new holder's role notice queued: {} ms",
+        clicked.elapsed().as_millis()
+    );
     let settled = wait_settled(&dir, Duration::from_secs(60));
     let new: Vec<Value> = accepted(&peer).into_iter().skip(sent_before).collect();
     assert!(!new.is_empty(), "the new holder was told");
