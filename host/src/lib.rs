@@ -13,6 +13,8 @@
 //!   being served, feed tokens, status, counters, settings, clock and the
 //!   shutdown and retry signals, behind [`state::ServerState`]'s methods.
 //! - [`escape`] escapes text for HTML (pages and emails).
+//! - [`links`] signs and checks members' absence links ("I can't make
+//!   it"), and makes their URL for any message or page.
 //! - Above those, side by side and never importing one another:
 //!   [`daemon`] (`peerwell serve`'s planning loop, which keeps the state
 //!   current), [`web`] (the HTTP side, which reads it) and [`mail`] (queues
@@ -31,6 +33,7 @@
 pub mod cli;
 pub mod daemon;
 pub mod escape;
+pub mod links;
 pub mod mail;
 pub mod pipeline;
 pub mod sources;

@@ -6,8 +6,10 @@
 //! Stable planning ([`Loaded::plan_stable`]) reads the published state
 //! ([`peerwell_store`]): the planner keeps published series times where it
 //! can; published sessions that already started or start inside the freeze
-//! window are kept verbatim, and so are the published sessions of groups an
-//! input failure blocks (the last good state keeps serving).
+//! window are kept verbatim (except that a member who declared themselves
+//! absent from a frozen session is taken out of it and a role they held
+//! passes on, at the same time), and so are the published sessions of
+//! groups an input failure blocks (the last good state keeps serving).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -466,13 +468,22 @@ impl Loaded {
             .map(|(g, _)| g.as_str())
             .collect();
         let until = now.checked_add(freeze).unwrap_or(Timestamp::MAX);
+        // A frozen session an attendee declared themselves absent from was
+        // planned again without them (same time): that one stands.
+        let absent = &previous.absent;
+        let replanned = |s: &schedule::Session| {
+            absent
+                .get(&(s.group.clone(), s.index))
+                .is_some_and(|ids| s.attendees.iter().any(|a| ids.contains(a)))
+        };
         let keep: Vec<_> = stored
             .into_values()
             .filter(|s| s.status == Status::Active && zones.contains_key(&s.session.group))
             .filter(|s| {
                 let start = s.session.start;
-                (from <= start && start < until)
-                    || (start >= now && blocked.contains(s.session.group.as_str()))
+                let group = s.session.group.as_str();
+                (from <= start && start < until && !replanned(&s.session))
+                    || (start >= now && blocked.contains(group))
             })
             .map(|s| s.session)
             .collect();

@@ -1,5 +1,7 @@
 //! peerwell's integration tests, one binary of modules; see tests/README.md.
 
+mod absences;
+mod absences_daemon;
 mod calendar_faults;
 mod calendar_oracle;
 mod config_ui;

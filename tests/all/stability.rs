@@ -89,7 +89,7 @@ fn a_calendar_change_moves_only_the_broken_group() {
     let previous = Previous {
         series: kept.clone(),
         frozen: Vec::new(),
-        past: Vec::new(),
+        ..Previous::default()
     };
     // Unchanged inputs: nothing moves at all.
     let again = plan_with(&o, &Availability::new(), horizon(), &f, &previous);
@@ -146,7 +146,7 @@ fn frozen_sessions_stay_even_when_they_now_conflict() {
     let previous = Previous {
         series: BTreeMap::new(),
         frozen: frozen.clone(),
-        past: Vec::new(),
+        ..Previous::default()
     };
     let next = plan_with(&o, &av, horizon(), &f, &previous);
     for s in &frozen {

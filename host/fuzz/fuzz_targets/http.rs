@@ -2,8 +2,10 @@
 //! query and headers (conditional and encoding headers built around the
 //! real ETags and dates, real and mangled tokens) go through the daemon's
 //! routes and handlers. Nothing panics; every answer is one of the
-//! documented statuses; unknown tokens get the one 404 body; HEAD and 304
-//! carry no body; a 200 feed carries the feed's bytes and ETag.
+//! documented statuses; unknown tokens get the one 404 body (refused
+//! absence links the one refusal page); 429 only on absence links, with
+//! Retry-After; HEAD and 304 carry no body; a 200 feed carries the feed's
+//! bytes and ETag.
 #![no_main]
 
 use std::pin::Pin;
@@ -44,6 +46,8 @@ enum PathIn {
     Healthz,
     Metrics,
     Raw(String),
+    /// `/absence/<token>[/cant|/can|/]`: a real link, edited, or raw.
+    Absence(TokenIn, u8),
 }
 
 #[derive(Debug, Arbitrary)]
@@ -94,6 +98,34 @@ fn token(site: &Site, t: &TokenIn) -> String {
     }
 }
 
+/// A real absence link of the site's first group and member (signed by the
+/// state's key), edited, or raw text.
+fn absence_token(site: &Site, t: &TokenIn) -> String {
+    let real = || {
+        let key = site.shared.link_key().expect("the link key");
+        let snapshot = site.shared.current().expect("planned");
+        let s = snapshot.plan.sessions.first().expect("a session");
+        let member = s.attendees.first().cloned().unwrap_or_default();
+        key.sign(&peerwell::links::LinkTarget {
+            group: s.group.clone(),
+            index: s.index,
+            member,
+        })
+    };
+    match t {
+        TokenIn::Known(_) => real(),
+        TokenIn::Edited(_, at, text) => {
+            let mut tok = real();
+            let at = usize::from(*at) % (tok.len() + 1);
+            if tok.is_char_boundary(at) {
+                tok.insert_str(at, text);
+            }
+            tok
+        }
+        TokenIn::Raw(s) => s.clone(),
+    }
+}
+
 fn path(site: &Site, p: &PathIn) -> String {
     match p {
         PathIn::Feed(t, ics) => format!(
@@ -102,6 +134,16 @@ fn path(site: &Site, p: &PathIn) -> String {
             if *ics { ".ics" } else { "" }
         ),
         PathIn::Subscribe(t) => format!("/subscribe/{}", token(site, t)),
+        PathIn::Absence(t, verb) => format!(
+            "/absence/{}{}",
+            absence_token(site, t),
+            match verb % 4 {
+                0 => "",
+                1 => "/cant",
+                2 => "/can",
+                _ => "/",
+            }
+        ),
         PathIn::Healthz => "/healthz".to_string(),
         PathIn::Metrics => "/metrics".to_string(),
         PathIn::Raw(s) => s.clone(),
@@ -185,6 +227,7 @@ fuzz_target!(|input: Input| {
     let res = site.handle(&req);
     let status = res.status();
     let etag = res.headers().get(hyper::header::ETAG).cloned();
+    let res_retry_after = res.headers().get(hyper::header::RETRY_AFTER).cloned();
     let head = req.method() == hyper::Method::HEAD;
     let bytes = body(res.into_body());
     if std::env::var_os("PEERWELL_FUZZ_TRACE").is_some() {
@@ -214,7 +257,20 @@ fuzz_target!(|input: Input| {
             }
         }
         StatusCode::NOT_MODIFIED => assert!(bytes.is_empty(), "304 with a body"),
+        StatusCode::NOT_FOUND if req.uri().path().starts_with("/absence/") => {
+            // Every refused absence link gets the one refusal page (or the
+            // one 404 for a path that is no absence route at all).
+            let page = String::from_utf8_lossy(&bytes);
+            assert!(
+                page.contains("This link cannot be used") || bytes == NOT_FOUND_BODY.as_bytes(),
+                "absence 404 body"
+            );
+        }
         StatusCode::NOT_FOUND => assert_eq!(bytes, NOT_FOUND_BODY.as_bytes(), "404 body"),
+        StatusCode::TOO_MANY_REQUESTS => {
+            assert!(req.uri().path().starts_with("/absence/"), "429 off the absence route");
+            assert!(res_retry_after.is_some(), "429 without Retry-After");
+        }
         StatusCode::METHOD_NOT_ALLOWED => assert!(!head),
         other => panic!("unexpected status {other}"),
     }

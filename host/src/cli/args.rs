@@ -87,6 +87,28 @@ pub(super) enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
+    /// List the absences members declared with their "I can't make it" link
+    /// and those HR recorded: group, session, member, when and how.
+    Absences {
+        dir: PathBuf,
+        /// Only this member's.
+        #[arg(long, value_name = "ID")]
+        member: Option<String>,
+        /// Only this group's.
+        #[arg(long, value_name = "ID")]
+        group: Option<String>,
+        #[command(flatten)]
+        state: StateArgs,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+        format: OutputFormat,
+    },
+    /// Record or remove a member's absence from one session, for HR; the next
+    /// planning pass treats the member as absent (roles pass on, quorum is
+    /// checked again).
+    Absence {
+        #[command(subcommand)]
+        command: AbsenceCommand,
+    },
     /// Print one member's busy time over the horizon (times and sources only).
     Busy {
         dir: PathBuf,
@@ -256,7 +278,7 @@ pub(super) enum TokensCommand {
     },
 }
 
-#[derive(Debug, clap::Args, Clone, Copy)]
+#[derive(Debug, clap::Args, Clone, Copy, Default)]
 pub(super) struct HorizonArgs {
     /// Number of weeks to plan (default: `horizon_weeks` in peerwell.toml).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=104))]
@@ -279,6 +301,33 @@ impl From<HorizonArgs> for Overrides {
             now: None,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub(super) enum AbsenceCommand {
+    /// Record that MEMBER cannot come to SESSION.
+    Add {
+        dir: PathBuf,
+        /// The member's id.
+        member: String,
+        /// The session: its group and its date in the group's zone, as `plan`
+        /// shows it, e.g. morning-walk/2026-03-03.
+        #[arg(value_name = "GROUP/DATE")]
+        session: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Remove MEMBER's absence from SESSION: they are expected again.
+    Remove {
+        dir: PathBuf,
+        /// The member's id.
+        member: String,
+        /// The session, as for `absence add`.
+        #[arg(value_name = "GROUP/DATE")]
+        session: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
 }
 
 /// Options of the commands that read the planning state.

@@ -1,5 +1,6 @@
 //! `peerwell diff`: what the next export would change against the
-//! published plan, as a table or JSON. Times are shown in each group's zone.
+//! published plan, as a table or JSON, and the absences members declared
+//! for sessions ahead. Times are shown in each group's zone.
 
 use std::fmt::Write;
 
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 use super::text::rfc3339;
 use crate::pipeline::Loaded;
 use peerwell_core::model::Interval;
-use peerwell_store::Changes;
+use peerwell_store::{AbsenceRow, AbsenceSource, Changes};
 
 /// One line: "3 added, 1 moved, 0 cancelled, 2 changed, 40 unchanged", or
 /// "no changes".
@@ -56,9 +57,10 @@ fn span(i: Interval, tz: &TimeZone) -> String {
 /// The table for people. A session is named by its group and its local
 /// date and time in the group's zone (a moved one by where it was), as
 /// everywhere else; the internal index never shows.
-pub fn table(loaded: &Loaded, c: &Changes) -> String {
+pub fn table(loaded: &Loaded, c: &Changes, absences: &[(AbsenceRow, Option<Interval>)]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", summary(c));
+    absence_lines(loaded, absences, &mut out);
     if c.is_empty() {
         return out;
     }
@@ -94,9 +96,27 @@ pub fn table(loaded: &Loaded, c: &Changes) -> String {
     out
 }
 
+/// "! absent" lines: each declared absence with its session's time in the
+/// plan (or "not held" when the plan holds no such session).
+fn absence_lines(loaded: &Loaded, absences: &[(AbsenceRow, Option<Interval>)], out: &mut String) {
+    for (a, time) in absences {
+        let tz = zone(loaded, &a.group);
+        let when = time.map_or_else(|| "(session not held)".to_string(), |t| span(t, &tz));
+        let by = match a.source {
+            AbsenceSource::Link => "their link",
+            AbsenceSource::Hr => "HR",
+        };
+        let _ = writeln!(
+            out,
+            "! absent     {}  {when}  {} (by {by})",
+            a.group, a.member
+        );
+    }
+}
+
 /// The JSON document for tools. Times are RFC 3339 with the group zone's
 /// offset, as in `plan --format json`.
-pub fn json(loaded: &Loaded, c: &Changes) -> String {
+pub fn json(loaded: &Loaded, c: &Changes, absences: &[(AbsenceRow, Option<Interval>)]) -> String {
     let at = |group: &str, i: Interval| {
         let tz = zone(loaded, group);
         json!({"start": rfc3339(i.start, &tz), "end": rfc3339(i.end, &tz)})
@@ -123,6 +143,13 @@ pub fn json(loaded: &Loaded, c: &Changes) -> String {
             "what": s.what,
         })).collect::<Vec<_>>(),
         "unchanged": c.unchanged,
+        "absences": absences.iter().map(|(a, time)| json!({
+            "group": a.group,
+            "index": a.index,
+            "member": a.member,
+            "source": a.source.as_str(),
+            "time": time.map(|t| at(&a.group, t)),
+        })).collect::<Vec<_>>(),
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');

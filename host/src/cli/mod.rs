@@ -1,10 +1,12 @@
 //! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
 //! `reminders`, `serve`, `feeds`, `tokens revoke|rotate`, `state
-//! migrate|check`, `plugin check`, `plugin new`.
+//! migrate|check`, `absences`, `absence add|remove`, `plugin check`,
+//! `plugin new`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
 //! (policy files, a calendar), 2 for usage errors.
 
+mod absences;
 mod args;
 mod busy;
 mod diff;
@@ -111,6 +113,14 @@ fn run(cli: Cli) -> Outcome {
             horizon,
             format,
         } => busy_command(&dir, &member, horizon, format),
+        Command::Absences {
+            dir,
+            member,
+            group,
+            state,
+            format,
+        } => absences::list(&dir, (member.as_deref(), group.as_deref()), &state, format),
+        Command::Absence { command } => absences::command(command),
         Command::Feeds {
             dir,
             base_url,
@@ -181,6 +191,7 @@ fn plan_command(
     }
     let store = Store::open_location_read_only(&path)?;
     let plan = loaded.plan_continued(&store, now)?;
+    let absent = store.absences()?;
     let out = match (explain, format) {
         (true, OutputFormat::Table) => plan::explain(&loaded, &plan, group),
         (true, OutputFormat::Json) => {
@@ -188,8 +199,8 @@ fn plan_command(
                 "--explain prints text; leave out --format json".to_string(),
             ));
         }
-        (false, OutputFormat::Table) => plan::table(&loaded, &plan, group),
-        (false, OutputFormat::Json) => plan::json(&loaded, &plan, group),
+        (false, OutputFormat::Table) => plan::table(&loaded, &plan, group, &absent),
+        (false, OutputFormat::Json) => plan::json(&loaded, &plan, group, &absent),
     };
     print!("{out}");
     Ok(exit_for(&loaded, &plan))
@@ -252,9 +263,26 @@ fn diff_command(
     let store = Store::open_location_read_only(&path)?;
     let plan = loaded.plan_continued(&store, now)?;
     let changes = store.changes(&plan, now)?;
+    let stored = store.sessions()?;
+    let absences: Vec<_> = store
+        .absences()?
+        .into_iter()
+        .filter_map(|a| {
+            let key = (a.group.clone(), a.index);
+            let planned = plan
+                .sessions
+                .iter()
+                .find(|s| (&s.group, s.index) == (&key.0, key.1));
+            let start = planned
+                .map(|s| s.start)
+                .or_else(|| stored.get(&key).map(|s| s.session.start))?;
+            let time = planned.map(|s| peerwell_core::model::Interval::new(s.start, s.end));
+            (start > now).then_some((a, time))
+        })
+        .collect();
     let out = match format {
-        OutputFormat::Table => diff::table(&loaded, &changes),
-        OutputFormat::Json => diff::json(&loaded, &changes),
+        OutputFormat::Table => diff::table(&loaded, &changes, &absences),
+        OutputFormat::Json => diff::json(&loaded, &changes, &absences),
     };
     print!("{out}");
     Ok(exit_for(&loaded, &plan))

@@ -9,6 +9,7 @@ use crate::pipeline::Loaded;
 use jiff::tz::TimeZone;
 use peerwell_core::model::{Cadence, Group};
 use peerwell_core::schedule::{self, GroupOutcome, Plan, Session, Skipped};
+use peerwell_store::AbsenceRow;
 
 fn selected<'a>(loaded: &'a Loaded, only: Option<&str>) -> impl Iterator<Item = &'a Group> {
     loaded
@@ -46,7 +47,7 @@ fn first_name<'a>(loaded: &'a Loaded, id: &'a str) -> &'a str {
 }
 
 /// The human-readable schedule, group by group.
-pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
+pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>, absent: &[AbsenceRow]) -> String {
     let mut out = String::new();
     let h = &plan.horizon;
     let _ = writeln!(
@@ -60,7 +61,7 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
         loaded.org.org.zone.name
     );
     for group in selected(loaded, only) {
-        group_table(&mut out, loaded, plan, group);
+        group_table(&mut out, loaded, (plan, absent), group);
         out.push('\n');
     }
     out
@@ -68,7 +69,12 @@ pub fn table(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
 
 /// One group's part of [`table`]: its heading and outcome, then its
 /// sessions and skipped occurrences when it has time.
-fn group_table(out: &mut String, loaded: &Loaded, plan: &Plan, group: &Group) {
+fn group_table(
+    out: &mut String,
+    loaded: &Loaded,
+    (plan, absent): (&Plan, &[AbsenceRow]),
+    group: &Group,
+) {
     let _ = write!(
         out,
         "{}  {} ({}, {}, {} min)",
@@ -86,7 +92,7 @@ fn group_table(out: &mut String, loaded: &Loaded, plan: &Plan, group: &Group) {
         Some(GroupOutcome::Partitioned { .. })
     );
     for s in plan.sessions.iter().filter(|s| s.group == group.id) {
-        let line = session_line(loaded, s, &group.zone.tz, partitioned);
+        let line = session_line(loaded, s, &group.zone.tz, (partitioned, absent));
         let _ = writeln!(out, "{line}");
     }
     for k in skipped {
@@ -139,7 +145,12 @@ fn outcome_lines<'a>(out: &mut String, plan: &'a Plan, group: &Group) -> Option<
 
 /// One session of [`table`]: date, time, who attends (a subgroup by name),
 /// roles, who is away and where it moved from.
-fn session_line(loaded: &Loaded, s: &Session, tz: &TimeZone, partitioned: bool) -> String {
+fn session_line(
+    loaded: &Loaded,
+    s: &Session,
+    tz: &TimeZone,
+    (partitioned, absent): (bool, &[AbsenceRow]),
+) -> String {
     let who = if partitioned {
         // A subgroup (e.g. a buddy pair): who meets.
         let names: Vec<&str> = s.attendees.iter().map(|a| first_name(loaded, a)).collect();
@@ -164,6 +175,15 @@ fn session_line(loaded: &Loaded, s: &Session, tz: &TimeZone, partitioned: bool) 
     if !s.absentees.is_empty() {
         let away: Vec<&str> = s.absentees.iter().map(|a| first_name(loaded, a)).collect();
         let _ = write!(line, "  (away: {})", away.join(", "));
+        let said: Vec<&str> = s
+            .absentees
+            .iter()
+            .filter(|a| declared(absent, s, a))
+            .map(|a| first_name(loaded, a))
+            .collect();
+        if !said.is_empty() {
+            let _ = write!(line, "  (said they can't come: {})", said.join(", "));
+        }
     }
     if let Some(from) = s.moved_from {
         let local = tz.to_datetime(from);
@@ -178,9 +198,10 @@ fn session_line(loaded: &Loaded, s: &Session, tz: &TimeZone, partitioned: bool) 
 }
 
 /// The plan as JSON: sessions with group id, start and end in RFC 3339 with
-/// offset (the group's zone), attendees and absentees by member id, roles;
-/// plus each group's outcome.
-pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
+/// offset (the group's zone), attendees and absentees by member id (and,
+/// in `declared_absent`, those of them who said they cannot come), roles;
+/// plus each group's outcome and every declared absence (`absences`).
+pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>, absent: &[AbsenceRow]) -> String {
     let zone_of = |id: &str| {
         loaded
             .org
@@ -204,12 +225,42 @@ pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
                 "end": rfc3339(s.end, &tz),
                 "attendees": s.attendees,
                 "absentees": s.absentees,
+                "declared_absent": s.absentees.iter().filter(|m| declared(absent, s, m)).collect::<Vec<_>>(),
                 "moved_from": s.moved_from.map(|m| rfc3339(m, &tz)),
                 "roles": s.plan.roles.iter().map(|r| json!({"role": r.role, "member": r.member})).collect::<Vec<_>>(),
             })
         })
         .collect();
-    let groups: Vec<serde_json::Value> = selected(loaded, only)
+    let groups = groups_json(loaded, plan, only);
+    let doc = json!({
+        "organization": loaded.org.org.name,
+        "horizon": {
+            "start": plan.horizon.start.to_string(),
+            "weeks": plan.horizon.weeks,
+            "time_zone": loaded.org.org.zone.name,
+        },
+        "sessions": sessions,
+        "groups": groups,
+        "absences": absent
+            .iter()
+            .filter(|a| only.is_none_or(|id| a.group == id))
+            .map(|a| json!({
+                "group": a.group,
+                "index": a.index,
+                "member": a.member,
+                "recorded_at": rfc3339(a.recorded_at, &loaded.org.org.zone.tz),
+                "source": a.source.as_str(),
+            }))
+            .collect::<Vec<_>>(),
+    });
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Each selected group's outcome as JSON.
+fn groups_json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> Vec<serde_json::Value> {
+    selected(loaded, only)
         .map(|g| match outcome(plan, &g.id) {
             Some(GroupOutcome::Scheduled { series, skipped }) => json!({
                 "id": g.id,
@@ -234,20 +285,14 @@ pub fn json(loaded: &Loaded, plan: &Plan, only: Option<&str>) -> String {
             }
             None => json!({"id": g.id, "status": "not planned"}),
         })
-        .collect();
-    let doc = json!({
-        "organization": loaded.org.org.name,
-        "horizon": {
-            "start": plan.horizon.start.to_string(),
-            "weeks": plan.horizon.weeks,
-            "time_zone": loaded.org.org.zone.name,
-        },
-        "sessions": sessions,
-        "groups": groups,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+        .collect()
+}
+
+/// Whether `member` declared themselves absent from `s`.
+fn declared(absent: &[AbsenceRow], s: &Session, member: &str) -> bool {
+    absent
+        .iter()
+        .any(|a| a.group == s.group && a.index == s.index && a.member == member)
 }
 
 /// Explanations for one group; when none is named, who misses what across

@@ -1,6 +1,9 @@
 //! The daemon's loop. After the first pass it re-plans when a watched file
 //! changes (debounced), on SIGHUP, and every `replan_minutes`; URL
-//! calendars are fetched every `fetch_minutes` and a change re-plans. Passes
+//! calendars are fetched every `fetch_minutes` and a change re-plans; an
+//! absence recorded or undone through a member's link re-plans at once (a
+//! leader among replicas also looks for ones recorded through another
+//! replica every [`ABSENCE_POLL`]). Passes
 //! run one at a time in `spawn_blocking`. A failed pass is logged, counted
 //! and reported by `/healthz` while the last good snapshot keeps serving;
 //! when even the first pass fails the daemon serves `/healthz` with the
@@ -36,6 +39,10 @@ pub const RETRY_FIRST: Duration = Duration::from_secs(2);
 /// The longest wait between retries.
 pub const RETRY_MAX: Duration = Duration::from_secs(60);
 
+/// How often a leader among replicas looks for absences recorded through
+/// another replica (one recorded here plans at once).
+pub const ABSENCE_POLL: Duration = Duration::from_secs(15);
+
 /// Why a pass runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cause {
@@ -54,6 +61,8 @@ pub enum Cause {
     Retry,
     /// This replica took the lease: it plans at once.
     Leading,
+    /// A member recorded or undid an absence through their link.
+    Absence,
 }
 
 impl std::fmt::Display for Cause {
@@ -66,6 +75,7 @@ impl std::fmt::Display for Cause {
             Cause::Fetched => write!(f, "URL calendar changed"),
             Cause::Retry => write!(f, "retry after a state or resource error"),
             Cause::Leading => write!(f, "this replica took the lease"),
+            Cause::Absence => write!(f, "an absence was recorded or undone"),
         }
     }
 }
@@ -106,6 +116,7 @@ pub async fn run(
         retry_at: None,
         replicas,
         led: None,
+        absences_seen: None,
     };
     loop_state.pass(Cause::Startup).await;
     println!("listening on http://{addr}");
@@ -252,6 +263,9 @@ struct Loop {
     replicas: Option<Replicas>,
     /// The lease generation the last pass ran under.
     led: Option<u64>,
+    /// The absences a leader last saw in the shared state (replicas only:
+    /// one recorded through a follower reaches the leader this way).
+    absences_seen: Option<Vec<peerwell_store::AbsenceRow>>,
 }
 
 impl Loop {
@@ -269,6 +283,7 @@ impl Loop {
         let fetch = Duration::from_secs(u64::from(settings.fetch_minutes) * 60);
         let mut next_replan = tokio::time::Instant::now() + replan;
         let mut next_fetch = tokio::time::Instant::now() + fetch;
+        let mut next_absences = tokio::time::Instant::now() + ABSENCE_POLL;
         let replica = self.state.replica().clone();
         loop {
             let cause = tokio::select! {
@@ -286,6 +301,14 @@ impl Loop {
                     Cause::Files(paths.iter().map(|p| relative(&self.dir, p)).collect())
                 }
                 _ = tokio::time::sleep_until(next_replan) => Cause::Timer,
+                () = self.state.replan_requested() => Cause::Absence,
+                _ = tokio::time::sleep_until(next_absences), if self.replicas.is_some() => {
+                    next_absences = tokio::time::Instant::now() + ABSENCE_POLL;
+                    if replica.role() != Role::Leader || !self.absences_changed().await {
+                        continue;
+                    }
+                    Cause::Absence
+                }
                 () = self.state.retry_requested() => {
                     self.schedule_retry();
                     continue;
@@ -332,6 +355,36 @@ impl Loop {
             "retrying the pass after a state or resource error"
         );
         self.retry_at = Some(tokio::time::Instant::now() + wait);
+    }
+
+    /// Whether the shared state's absences changed since this leader last
+    /// looked (the first look only remembers them).
+    async fn absences_changed(&mut self) -> bool {
+        let Some(snapshot) = self.state.current() else {
+            return false;
+        };
+        let read = tokio::task::spawn_blocking(move || {
+            let location = crate::pipeline::state_location(&snapshot.loaded.org, None)?;
+            let store = peerwell_store::Store::open_location_read_only(&location)?;
+            let rows = store.absences();
+            drop(store);
+            rows
+        })
+        .await;
+        let rows = match read {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot read the absences");
+                return false;
+            }
+            Err(_) => return false,
+        };
+        let changed = self
+            .absences_seen
+            .as_ref()
+            .is_some_and(|seen| *seen != rows);
+        self.absences_seen = Some(rows);
+        changed
     }
 
     /// Fetches every URL calendar again; true when some bytes changed.

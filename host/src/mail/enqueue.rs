@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use super::compose::{Draft, message_id, render};
 use super::notices;
 use super::schedule::{quiet_hours, send_time, timing};
+use crate::links::AbsenceLinks;
 use crate::state::Snapshot;
 use peerwell_core::feeds::{FeedOptions, FeedSet};
 use peerwell_core::formats::ReminderKind;
@@ -116,6 +117,7 @@ pub(super) fn item<'a>(
 fn reminders_of<'a>(
     snapshot: &'a Snapshot,
     group: &'a Group,
+    links: Option<&AbsenceLinks>,
     now: Timestamp,
     problems: &mut Vec<String>,
     failed: &mut BTreeSet<(String, u32)>,
@@ -134,7 +136,10 @@ fn reminders_of<'a>(
     {
         match reminders::for_session(org, group, session, format, &timing) {
             Ok(list) => {
-                for r in list {
+                for mut r in list {
+                    if let Some(links) = links {
+                        r.body = with_absence_link(&r.body, links, session, &r.recipient);
+                    }
                     let k = key(&group.id, session.index, &r.kind, &r.recipient);
                     items.extend(item(snapshot, group, session, r, k));
                 }
@@ -150,6 +155,21 @@ fn reminders_of<'a>(
     }
     supersede(&mut items, now);
     items
+}
+
+/// `body` with the recipient's "I can't make it" link for `session` at the
+/// end, in words a member understands without anything else.
+pub(super) fn with_absence_link(
+    body: &str,
+    links: &AbsenceLinks,
+    session: &Session,
+    member: &str,
+) -> String {
+    format!(
+        "{}\n\nCan't make it? Tell your group with this link (no login; you can undo it):\n{}\n",
+        body.trim_end(),
+        links.url(member, &session.group, session.index)
+    )
 }
 
 /// Of the upcoming reminders to one member about one session that are
@@ -272,10 +292,12 @@ fn render_changed(
 /// Messages rendered and written per transaction.
 const RENDER_CHUNK: usize = 2000;
 
-/// Writes what `snapshot` gives rise to at `now` into `outbox`.
+/// Writes what `snapshot` gives rise to at `now` into `outbox`; with
+/// `links`, every reminder carries its recipient's absence link.
 pub fn enqueue(
     outbox: &mut Outbox,
     snapshot: &Snapshot,
+    links: Option<&AbsenceLinks>,
     now: Timestamp,
 ) -> Result<Enqueued, StoreError> {
     let mut done = Enqueued::default();
@@ -305,7 +327,7 @@ pub fn enqueue(
         Ok(())
     };
     for group in &snapshot.loaded.org.groups {
-        let items = reminders_of(snapshot, group, now, &mut done.problems, &mut failed);
+        let items = reminders_of(snapshot, group, links, now, &mut done.problems, &mut failed);
         wanted.extend(items.iter().map(|i| i.key.clone()));
         pending.extend(items);
         if pending.len() >= RENDER_CHUNK {

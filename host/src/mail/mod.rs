@@ -67,7 +67,8 @@ pub fn after_pass(shared: &ServerState, snapshot: &Snapshot) -> Result<Enqueued,
     let now = shared.now();
     let mut outbox = Outbox::open_location(&config.state)?;
     outbox.set_writer(shared.replica().writer());
-    let done = enqueue::enqueue(&mut outbox, snapshot, now)?;
+    let links = shared.absence_links();
+    let done = enqueue::enqueue(&mut outbox, snapshot, links.as_ref(), now)?;
     let m = shared.metrics();
     m.reminders_queued
         .fetch_add((done.queued + done.replaced) as u64, Ordering::Relaxed);

@@ -14,10 +14,12 @@
 //! - [`status`]: what `/healthz` reports; [`metrics`]: the counters
 //!   `/metrics` reports.
 //! - [`clock`]: the server's notion of now.
+//! - [`limits`]: the absence links' request budgets.
 //! - [`replica`]: this process's role among replicas sharing a database,
 //!   its lease and the plan generation it serves.
 
 pub mod clock;
+pub mod limits;
 pub mod metrics;
 pub mod replica;
 pub mod snapshot;
@@ -36,6 +38,8 @@ pub use snapshot::{Feed, Snapshot, http_date};
 pub use status::Status;
 pub use tokens::TokenMap;
 use tokio::sync::{Notify, watch};
+
+use crate::links::{AbsenceLinks, LinkKey};
 
 /// Runs `f`, which may use the state's database client, off the async
 /// runtime's worker duties: the synchronous PostgreSQL client must not run
@@ -85,6 +89,13 @@ pub struct ServerState {
     /// This process's role among replicas ([`Role::Single`] on an
     /// embedded state).
     replica: Arc<Replica>,
+    /// The state's absence link secret, read (or made) the first time a
+    /// link is made or checked.
+    link_key: Arc<ArcSwapOption<LinkKey>>,
+    /// Asks the loop for a pass at once: an absence was recorded or undone.
+    replan: Arc<Notify>,
+    /// Request budgets of the absence links, per link and per client.
+    absence_limits: Arc<limits::AbsenceLimits>,
 }
 
 impl ServerState {
@@ -112,6 +123,9 @@ impl ServerState {
             state_error: Arc::new(ArcSwapOption::empty()),
             retry: Arc::new(Notify::new()),
             replica: Arc::new(replica),
+            link_key: Arc::new(ArcSwapOption::empty()),
+            replan: Arc::new(Notify::new()),
+            absence_limits: Arc::default(),
         };
         (state, stop_tx)
     }
@@ -213,6 +227,59 @@ impl ServerState {
     /// Resolves when some part asked for a retry pass.
     pub async fn retry_requested(&self) {
         self.retry.notified().await;
+    }
+
+    /// The absence link key of the state the served plan lives in, read
+    /// from the state (made there the first time) once, then kept. Call
+    /// it off the runtime's threads ([`off_runtime`]): it may open the
+    /// state.
+    pub fn link_key(&self) -> Result<Arc<LinkKey>, StoreError> {
+        if let Some(key) = self.link_key.load_full() {
+            return Ok(key);
+        }
+        let Some(snapshot) = self.current() else {
+            return Err(StoreError::Io {
+                path: std::path::PathBuf::from("state"),
+                message: "nothing is planned yet".to_string(),
+            });
+        };
+        let location = crate::pipeline::state_location(&snapshot.loaded.org, None)?;
+        let mut store = peerwell_store::Store::open_location(&location)?;
+        let key = Arc::new(LinkKey::new(store.link_secret(self.now())?));
+        close_off_runtime(store);
+        self.link_key.store(Some(key.clone()));
+        Ok(key)
+    }
+
+    /// The absence links members get in reminders and on their subscribe
+    /// page: only when a public base URL is configured (`[server]
+    /// public_url` or `PEERWELL_PUBLIC_URL`), so no message carries a
+    /// link to an address members cannot reach. `None` also when the key
+    /// cannot be read (logged).
+    pub fn absence_links(&self) -> Option<AbsenceLinks> {
+        let base = self.settings.public_url.as_deref()?;
+        match self.link_key() {
+            Ok(key) => Some(AbsenceLinks::new(base, (*key).clone())),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the absence link secret; messages go without the link");
+                None
+            }
+        }
+    }
+
+    /// The absence links' request budgets.
+    pub fn absence_limits(&self) -> &limits::AbsenceLimits {
+        &self.absence_limits
+    }
+
+    /// Asks the loop for a planning pass at once (an absence changed).
+    pub fn request_replan(&self) {
+        self.replan.notify_one();
+    }
+
+    /// Resolves when some part asked for a pass at once.
+    pub async fn replan_requested(&self) {
+        self.replan.notified().await;
     }
 
     /// A receiver that turns `true` when shutdown begins.

@@ -26,6 +26,8 @@ tr.cancelled td{color:#7a2323;text-decoration:line-through}\
 tr.cancelled td.state{text-decoration:none;font-weight:600}\
 .note{color:#555;font-size:.92rem}\
 p.where{margin:.2rem 0}\
+form.answer button{margin-top:.6rem;padding:.7rem 1.2rem;border:0;border-radius:.4rem;background:#2b6a8e;color:#fff;font:600 1.05rem system-ui,sans-serif;cursor:pointer}\
+form.answer button:focus,form.answer button:hover{background:#1f3a4d;outline:3px solid #f2b33d}\
 main,header{overflow-wrap:anywhere}\
 @media (max-width:40rem){header{padding:1rem}main{padding:.5rem 1rem 2rem}th,td{padding:.3rem .35rem}.copy input{min-width:0;width:100%}}";
 
@@ -48,11 +50,30 @@ pub fn page(title: &str, subtitle: &str, body: &str) -> String {
     )
 }
 
+/// A page without script whose forms post back to this site (the absence
+/// pages): `title` (plain text) and `body` (HTML, already escaped).
+pub fn form_page(title: &str, subtitle: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"robots\" content=\"noindex, nofollow\">\n\
+         <title>{t}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+         <header><h1 id=\"title\">{t}</h1><p>{s}</p></header>\n<main>\n{body}</main>\n\
+         </body>\n</html>\n",
+        t = escape(title),
+        s = escape(subtitle),
+    )
+}
+
 /// The headers every page carries, computed once.
 #[derive(Debug, Clone)]
 pub struct PageHeaders {
     /// `Content-Security-Policy`: nothing but the inline style and script.
     pub csp: HeaderValue,
+    /// The absence pages' policy: the inline style, no script, and forms
+    /// that post to this site only.
+    pub form_csp: HeaderValue,
 }
 
 impl Default for PageHeaders {
@@ -70,8 +91,15 @@ impl PageHeaders {
             base64(&Sha256::digest(STYLE.as_bytes())),
             base64(&Sha256::digest(SCRIPT.as_bytes())),
         );
+        let form_csp = format!(
+            "default-src 'none'; style-src 'sha256-{}'; img-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+            base64(&Sha256::digest(STYLE.as_bytes())),
+        );
         PageHeaders {
             csp: HeaderValue::from_str(&csp)
+                .unwrap_or(HeaderValue::from_static("default-src 'none'")),
+            form_csp: HeaderValue::from_str(&form_csp)
                 .unwrap_or(HeaderValue::from_static("default-src 'none'")),
         }
     }

@@ -8,6 +8,8 @@
 //!   conditional and encoding headers).
 //! - [`pages`]: `/subscribe/<token>`, a self-contained page with one-click
 //!   subscribe links.
+//! - [`absence`]: `/absence/<token>`, a member's "I can't make it" link:
+//!   a page on GET, the answer recorded or undone on POST.
 //! - [`health`]: `/healthz` (JSON) and `/metrics` (Prometheus text).
 //! - the token → feed map is [`crate::state::TokenMap`], refreshed from
 //!   the state file after every good planning pass.
@@ -17,6 +19,7 @@
 //! ([`not_found`]), so a response never says what exists. Logs name a
 //! token by its first characters only.
 
+pub mod absence;
 pub mod feeds;
 pub mod health;
 pub mod html;

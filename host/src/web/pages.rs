@@ -2,7 +2,8 @@
 //!
 //! A group token shows the group's name, charter, next sessions (cancelled
 //! ones marked), members' first names and escalation resources; a member
-//! token shows the member's groups and next sessions. Both carry one-click
+//! token shows the member's groups and next sessions (and, when a public
+//! URL is configured, each session's "I can't make it" link). Both carry one-click
 //! links (`webcal://`, Google Calendar, Outlook.com, Outlook on Microsoft
 //! 365) and the plain URL in a read-only field with a Copy button. Every
 //! text is escaped; only first names appear; nothing from an input
@@ -23,6 +24,7 @@ use jiff::tz::TimeZone;
 use super::html::{PageHeaders, page};
 use super::{Body, PublicUrl, not_found};
 use crate::escape::html as escape;
+use crate::links::AbsenceLinks;
 use crate::state::{ServerState, Snapshot};
 use peerwell_core::feeds::FeedKey;
 use peerwell_core::model::{Escalation, Group, Person};
@@ -45,7 +47,10 @@ pub fn respond(
     let now = shared.now();
     let html = tokens.feed(token).and_then(|key| match key {
         FeedKey::Group(id) => group_page(&snapshot, id, token, url, now),
-        FeedKey::Member(id) => member_page(&snapshot, id, token, url, now),
+        FeedKey::Member(id) => {
+            let absence = crate::state::off_runtime(|| shared.absence_links());
+            member_page(&snapshot, id, token, url, (absence.as_ref(), now))
+        }
     });
     let Some(html) = html else {
         shared
@@ -113,7 +118,7 @@ fn member_page(
     id: &str,
     token: &str,
     url: &PublicUrl,
-    now: Timestamp,
+    (absence, now): (Option<&AbsenceLinks>, Timestamp),
 ) -> Option<String> {
     let org = &snap.loaded.org;
     let person = org.people.get(id)?;
@@ -145,8 +150,33 @@ fn member_page(
         &person.zone.name,
         Some(person),
     ));
+    if let Some(links) = absence {
+        body.push_str(&absence_section(&sessions, person, links));
+    }
     body.push_str(&escalation(&contacts(&groups)));
     Some(page(&title, &org.org.name, &body))
+}
+
+/// "Can't make it?": the member's absence link for each of their next
+/// sessions that takes place (see `web::absence`).
+fn absence_section(sessions: &[(&Session, bool)], person: &Person, links: &AbsenceLinks) -> String {
+    let mut items = String::new();
+    for (s, _) in sessions.iter().filter(|(_, cancelled)| !cancelled) {
+        let start = s.start.to_zoned(person.zone.tz.clone());
+        items.push_str(&format!(
+            "<li>{}: <a class=\"absence\" href=\"{}\">I can't make it</a></li>\n",
+            start.strftime("%a %d %b %Y %H:%M"),
+            escape(&links.url(&person.id, &s.group, s.index))
+        ));
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<section aria-labelledby=\"absent\"><h2 id=\"absent\">Can't make it?</h2>\n\
+         <p class=\"note\">Each link opens a page where you confirm; nothing is recorded \
+         before you press its button, and you can undo it.</p>\n<ul>\n{items}</ul></section>\n"
+    )
 }
 
 /// Every escalation contact of `groups` once, in group order: entries

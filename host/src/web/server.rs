@@ -39,7 +39,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::{Body, PublicUrl, StartError, feeds, health, html, not_found, pages};
+use super::{Body, PublicUrl, StartError, absence, feeds, health, html, not_found, pages};
 use crate::state::ServerState;
 use peerwell_config::server::ServerSettings;
 
@@ -209,8 +209,9 @@ impl Site {
     }
 }
 
-/// The daemon's routes: a GET or HEAD request (any body type) to its
-/// response. The accept loop serves every request through this, and the
+/// The daemon's routes: a request (any body type; no route reads a body)
+/// to its response. `/absence/…` takes POST as well (see [`absence`]);
+/// every other route GET and HEAD. The accept loop serves every request through this, and the
 /// HTTP fuzz target drives it in process.
 pub fn route<B>(
     shared: &ServerState,
@@ -219,6 +220,10 @@ pub fn route<B>(
     req: &Request<B>,
 ) -> Response<Body> {
     let method = req.method();
+    if let Some(rest) = req.uri().path().strip_prefix("/absence/") {
+        let client = req.extensions().get::<absence::ClientAddr>().copied();
+        return absence::respond(shared, page_headers, method, rest, client);
+    }
     if method != Method::GET && method != Method::HEAD {
         let mut res = Response::new(Body::default());
         *res.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
@@ -298,6 +303,7 @@ pub async fn serve(
             site: &site,
             idle_timeout: limits.idle_timeout,
             stopped: stopped.clone(),
+            client: absence::ClientAddr(peer.ip()),
         };
         conn.spawn(stream, (permit, seat));
     }
@@ -337,6 +343,8 @@ struct Connection<'a> {
     site: &'a Arc<Site>,
     idle_timeout: Duration,
     stopped: watch::Receiver<bool>,
+    /// The client's address, put on each of its requests.
+    client: absence::ClientAddr,
 }
 
 impl Connection<'_> {
@@ -350,10 +358,11 @@ impl Connection<'_> {
             inner: TokioIo::new(stream),
             activity: activity.clone(),
         };
-        let site = self.site.clone();
+        let (site, client) = (self.site.clone(), self.client);
         let conn = self.http.serve_connection(
             io,
-            service_fn(move |req| {
+            service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(client);
                 let res = site.handle(&req);
                 std::future::ready(Ok::<_, Infallible>(res))
             }),

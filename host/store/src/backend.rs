@@ -86,7 +86,7 @@ use peerwell_core::schedule::{SeriesTime, Session};
 use crate::image::Imaging;
 use crate::outbox::{Claimed, MailState, NewMessage, OutboxRow};
 use crate::pending::PendingNotice;
-use crate::{Status, StoreError, StoredSeries, StoredSession, TokenRow};
+use crate::{AbsenceRow, Status, StoreError, StoredSeries, StoredSession, TokenRow};
 
 /// A session's identity: (group id, index).
 pub type SessionKey = (String, u32);
@@ -171,6 +171,24 @@ pub trait StateBackend: Send + Imaging {
         new: Option<&str>,
         now: Timestamp,
     ) -> Result<Option<String>, StoreError>;
+
+    /// Every declared absence, by group id (byte order), session index,
+    /// member id (byte order).
+    fn absences(&self) -> Result<Vec<AbsenceRow>, StoreError>;
+
+    /// Stores `row` unless that member's absence from that session is
+    /// stored already (the stored row is then left as it is); whether it
+    /// stored it. One transaction; never fenced: any replica may record.
+    fn add_absence(&mut self, row: &AbsenceRow) -> Result<bool, StoreError>;
+
+    /// Deletes the absence of `member` from (`group`, `index`); whether
+    /// there was one.
+    fn remove_absence(&mut self, group: &str, index: u32, member: &str)
+    -> Result<bool, StoreError>;
+
+    /// The stored link secret; when there is none, stores `fresh` (at
+    /// `now`) and returns it. Two processes asking at once get the same.
+    fn link_secret(&mut self, fresh: &[u8], now: Timestamp) -> Result<Vec<u8>, StoreError>;
 }
 
 /// One plan commit in progress. Dropping it uncommitted writes nothing.

@@ -11,7 +11,7 @@ use jiff::civil::{Weekday, date, time};
 use crate::backend::{MessageWrite, OutboxBackend, SessionRow, StateBackend, Writer};
 use crate::outbox::{MailState, MessageKind, NewMessage};
 use crate::pending::{PendingKind, PendingNotice};
-use crate::{Status, StoredSession, content_hash};
+use crate::{AbsenceRow, AbsenceSource, Status, StoredSession, content_hash};
 use peerwell_core::feeds::FeedKey;
 use peerwell_core::formats::{RoleAssignment, SessionPlan};
 use peerwell_core::model::Interval;
@@ -124,6 +124,7 @@ pub fn fresh_state_is_empty(fx: &dyn Fixture) {
     assert!(state.series().expect("series").is_empty());
     assert!(state.pending().expect("pending").is_empty());
     assert!(state.tokens().expect("tokens").is_empty());
+    assert!(state.absences().expect("absences").is_empty());
     assert_eq!(
         state.schema_version().expect("version"),
         fx.schema_version()
@@ -430,6 +431,52 @@ pub fn expiry_withdrawal_and_alerts(fx: &dyn Fixture) {
     assert_eq!(alerts["walk"], ("blocked".to_string(), at(7)));
 }
 
+/// Absences: recording is idempotent (the first row stays), every handle
+/// sees them in key order, undo deletes; the link secret is made once and
+/// every handle gets the same one.
+pub fn absences_record_undo_and_secret_once(fx: &dyn Fixture) {
+    let mut state = fx.state();
+    let row = |group: &str, index: u32, member: &str, t: i64, source| AbsenceRow {
+        group: group.to_string(),
+        index,
+        member: member.to_string(),
+        recorded_at: at(t),
+        source,
+    };
+    let ben = row("walk", 3, "ben", 10, AbsenceSource::Link);
+    assert!(state.add_absence(&ben).expect("add"));
+    assert!(
+        !state
+            .add_absence(&row("walk", 3, "ben", 99, AbsenceSource::Hr))
+            .expect("again")
+    );
+    let amara = row("walk", 3, "amara", 20, AbsenceSource::Hr);
+    assert!(state.add_absence(&amara).expect("add"));
+    let early = row("bal", 12, "chidi", 30, AbsenceSource::Link);
+    assert!(state.add_absence(&early).expect("add"));
+    let other = fx.state();
+    assert_eq!(
+        other.absences().expect("list"),
+        vec![early.clone(), amara.clone(), ben.clone()]
+    );
+    assert!(state.remove_absence("walk", 3, "amara").expect("remove"));
+    assert!(!state.remove_absence("walk", 3, "amara").expect("again"));
+    assert!(
+        !state
+            .remove_absence("walk", 4, "ben")
+            .expect("another session")
+    );
+    assert_eq!(other.absences().expect("list"), vec![early, ben]);
+
+    let first = state.link_secret(&[7u8; 32], at(1)).expect("secret");
+    assert_eq!(first, vec![7u8; 32]);
+    let mut second = fx.state();
+    assert_eq!(
+        second.link_secret(&[9u8; 32], at(2)).expect("secret"),
+        first
+    );
+}
+
 /// Defines one test per contract check for the fixture `$fixture` makes.
 macro_rules! contract_tests {
     ($fixture:expr) => {
@@ -445,6 +492,7 @@ macro_rules! contract_tests {
             claimed_rows_are_never_replaced,
             outcomes_are_transactional,
             expiry_withdrawal_and_alerts,
+            absences_record_undo_and_secret_once,
         );
     };
     (@each $fixture:expr; $($check:ident),* $(,)?) => {

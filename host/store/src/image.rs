@@ -6,7 +6,8 @@
 //! backend stores it: sessions with their SEQUENCE, status, hash and
 //! revision time; series; tokens active and revoked with their times;
 //! outbox rows with state, attempts, times, message bytes and the lease
-//! generation of their last claimant; owed notices and alerts. Times are
+//! generation of their last claimant; owed notices and alerts; declared
+//! absences and the secret absence links are signed with. Times are
 //! whole Unix seconds, as both backends store them, so an image read from
 //! SQLite and one read from PostgreSQL holding the same state are equal
 //! value for value and have the same [`Image::digest`].
@@ -194,6 +195,24 @@ pub const TABLES: &[Table] = &[
             c("at_end", Time),
             c("noted_at", Time),
         ],
+    },
+    Table {
+        name: "absences",
+        pg: "peerwell_absences",
+        key: 3,
+        columns: &[
+            c("group_id", Text),
+            c("idx", Int),
+            c("member_id", Text),
+            c("recorded_at", Time),
+            c("source", Text),
+        ],
+    },
+    Table {
+        name: "link_secret",
+        pg: "peerwell_link_secret",
+        key: 1,
+        columns: &[c("id", Int), c("secret", Bytes), c("created_at", Time)],
     },
 ];
 

@@ -37,6 +37,8 @@
 //! - [`pending`]: change notices owed to members and how they merge.
 //! - [`outbox`]: the reminder outbox ([`outbox::Outbox`]) and its types.
 //! - `tokens`: feed tokens ([`TokenRow`], [`new_token`]).
+//! - `absences`: declared absences ([`AbsenceRow`]) and the secret absence
+//!   links are signed with.
 //! - `codec`: sessions to and from stored text (JSON, seconds, hash).
 //! - [`sqlite`]: the SQLite backend: schema and migrations, rows, tokens,
 //!   outbox and owed notices in SQL.
@@ -58,6 +60,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use peerwell_core::schedule::{Plan, Previous, Session};
 
+mod absences;
 pub mod backend;
 mod changes;
 mod codec;
@@ -78,6 +81,7 @@ mod contract;
 #[path = "postgres/tests.rs"]
 mod postgres_tests;
 
+pub use absences::{AbsenceRow, AbsenceSource, SECRET_BYTES};
 use backend::{StateBackend, Writer};
 pub use changes::{Changed, Changes, Commit, Moved, SessionRef};
 pub use error::StoreError;
@@ -253,6 +257,7 @@ impl Store {
             series,
             frozen,
             past,
+            absent: self.absent()?,
         })
     }
 

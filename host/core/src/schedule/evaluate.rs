@@ -3,7 +3,7 @@
 //! candidates.
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use jiff::civil::{Date, Time};
@@ -24,9 +24,35 @@ pub struct Setup<'o, 'm> {
     /// The policy window narrowed by the format's.
     pub window: Window,
     pub members: Vec<&'m Member<'o>>,
+    /// The group's declared absences: session index → member ids.
+    pub declared: &'m BTreeMap<u32, BTreeSet<String>>,
 }
 
+/// No declared absences, for setups built without a planner.
+pub static NO_ABSENCES: BTreeMap<u32, BTreeSet<String>> = BTreeMap::new();
+
 impl Setup<'_, '_> {
+    /// Whether the member at `pos` can attend session `index` at `slot`:
+    /// not when they declared themselves absent from it, else as
+    /// [`Member::check`] says.
+    pub fn check(
+        &self,
+        pos: usize,
+        index: u32,
+        slot: Interval,
+        bookings: &Bookings,
+    ) -> Result<(), Absence> {
+        let m = self.members.get(pos).ok_or(Absence::Unreadable)?;
+        if self
+            .declared
+            .get(&index)
+            .is_some_and(|ids| ids.contains(&m.person.id))
+        {
+            return Err(Absence::Declared);
+        }
+        m.check(slot, bookings)
+    }
+
     /// The quorum actually enforced: a session needs at least one attendee.
     pub fn quorum(&self) -> u32 {
         self.req.quorum.max(1)
@@ -177,8 +203,8 @@ pub fn evaluate(setup: &Setup<'_, '_>, series: SeriesTime, cx: &Context<'_>) -> 
             Err(p) => occ.skip = Some(Skip::Placement(p)),
             Ok(slot) => {
                 occ.slot = Some(slot);
-                for (pos, m) in setup.members.iter().enumerate() {
-                    match m.check(slot, cx.bookings) {
+                for pos in 0..setup.members.len() {
+                    match setup.check(pos, index, slot, cx.bookings) {
                         Ok(()) => occ.attending.push(pos),
                         Err(why) => occ.absent.push((pos, why)),
                     }
@@ -252,8 +278,8 @@ pub fn tally(
         };
         attending.clear();
         let mut absent = 0u32;
-        for (pos, m) in setup.members.iter().enumerate() {
-            if m.check(slot, cx.bookings).is_ok() {
+        for pos in 0..setup.members.len() {
+            if setup.check(pos, index, slot, cx.bookings).is_ok() {
                 attending.push(pos);
             } else {
                 absent += 1;

@@ -43,6 +43,8 @@ pub enum Block {
     OtherGroup(String),
     /// The session would take the member over their weekly cap.
     WeeklyCap,
+    /// The member said they cannot come to this session.
+    Declared,
 }
 
 fn source(s: &BusySource) -> String {
@@ -64,6 +66,7 @@ impl Block {
             Block::BufferAfterClientTime(_) => "buffer after client time",
             Block::OtherGroup(_) => "in another group's session",
             Block::WeeklyCap => "weekly cap reached",
+            Block::Declared => "said they cannot come",
         }
     }
 }
@@ -163,6 +166,7 @@ pub(super) fn block(m: &Member<'_>, slot: Interval, why: Absence, org: &Organiza
         Absence::BeforeStart(d) => Block::BeforeStartDate(d),
         Absence::OutsideHours => Block::OutsideWorkingHours,
         Absence::Cap => Block::WeeklyCap,
+        Absence::Declared => Block::Declared,
         Absence::Booked(g) => {
             Block::OtherGroup(org.groups.get(g).map(|g| g.id.clone()).unwrap_or_default())
         }

@@ -39,6 +39,9 @@ pub enum Absence {
     Booked(usize),
     /// The session would take the member over their weekly cap.
     Cap,
+    /// The member said they cannot come to this session (a declared
+    /// absence, see `Previous::absent`).
+    Declared,
 }
 
 /// Client-facing spans extended by the buffer, all spans sorted and merged.

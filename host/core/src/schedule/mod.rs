@@ -220,6 +220,8 @@ pub struct Plan {
 }
 
 #[cfg(test)]
+mod absences_tests;
+#[cfg(test)]
 mod evaluate_tests;
 #[cfg(test)]
 mod explain_tests;
@@ -236,4 +238,15 @@ pub struct Previous {
     /// format sees before the sessions it plans (role rotation continues
     /// where it left off when the horizon moves on).
     pub past: Vec<Session>,
+    /// Absences members declared ("I can't make it"): they are absent from
+    /// that session wherever it ends up, frozen or not.
+    pub absent: Absences,
 }
+
+/// Declared absences: (group id, session index) → ids of the members who
+/// said they cannot come. A member absent here is never an attendee or a
+/// role holder of that session: the occurrence is evaluated without them
+/// (quorum re-checked; moved or skipped per `short_of_quorum`), and a
+/// frozen session keeps its time but is planned again by its format
+/// without them, so a role they held passes on.
+pub type Absences = BTreeMap<(String, u32), std::collections::BTreeSet<String>>;

@@ -177,7 +177,7 @@ pub fn plan(
             }
             let mut best: Option<((bool, jiff::Timestamp), Held)> = None;
             for (date, slot) in &slots {
-                let (yes, no) = realise::who(setup, *slot, bookings, Some(sub));
+                let (yes, no) = realise::who(setup, (index, *slot), bookings, Some(sub));
                 if !no.is_empty() || yes.is_empty() {
                     continue;
                 }

@@ -19,7 +19,9 @@ use super::evaluate::{self, Context, Setup};
 use super::joint::{Encoder, Joint, Offer};
 use super::members::{self, Bookings, Member};
 use super::realise::{self, Frame, Held};
-use super::{Availability, GroupOutcome, Plan, Previous, SeriesTime, Session, Skipped, partition};
+use super::{
+    Absences, Availability, GroupOutcome, Plan, Previous, SeriesTime, Session, Skipped, partition,
+};
 use crate::formats::{Formats, Requirements};
 use crate::model::{Group, Horizon, Organization};
 
@@ -30,6 +32,8 @@ pub struct Planner<'o> {
     pub formats: &'o Formats,
     pub holidays: BTreeSet<Date>,
     pub members: BTreeMap<&'o str, Member<'o>>,
+    /// Declared absences by group id: session index → member ids.
+    pub absences: BTreeMap<String, BTreeMap<u32, BTreeSet<String>>>,
 }
 
 /// The requirements a group would have without its format: its own policy.
@@ -59,7 +63,48 @@ impl<'o> Planner<'o> {
             formats,
             holidays: org.org.holidays.iter().copied().collect(),
             members: members::prepare(org, availability, horizon),
+            absences: BTreeMap::new(),
         }
+    }
+
+    /// A frozen session of group `gi` that an attendee declared themselves
+    /// absent from, as an occurrence held at its published time by the
+    /// others; `None` when no attendee of it did.
+    fn unfreeze(&self, gi: usize, s: &Session) -> Option<Held> {
+        let group = self.org.groups.get(gi)?;
+        let declared = self.absences.get(&group.id)?.get(&s.index)?;
+        if !s.attendees.iter().any(|a| declared.contains(a)) {
+            return None;
+        }
+        let (mut attending, mut absent) = (Vec::new(), Vec::new());
+        for (p, id) in group.members.iter().enumerate() {
+            if s.attendees.contains(id) && !declared.contains(id) {
+                attending.push(p);
+            } else {
+                absent.push(p);
+            }
+        }
+        Some(Held {
+            index: s.index,
+            date: s.date,
+            slot: crate::model::Interval::new(s.start, s.end),
+            attending,
+            absent,
+            moved_from: s.moved_from,
+        })
+    }
+
+    /// This planner with members' declared absences.
+    pub fn with_absences(mut self, absent: &Absences) -> Self {
+        for ((group, index), ids) in absent {
+            self.absences
+                .entry(group.clone())
+                .or_default()
+                .entry(*index)
+                .or_default()
+                .extend(ids.iter().cloned());
+        }
+        self
     }
 
     /// The group's setup, and why it cannot be planned (if it cannot). The
@@ -97,12 +142,17 @@ impl<'o> Planner<'o> {
             }
         }
         let window = req.effective_window(group);
+        let declared = self
+            .absences
+            .get(&group.id)
+            .unwrap_or(&evaluate::NO_ABSENCES);
         let setup = Setup {
             index,
             group,
             req,
             window,
             members,
+            declared,
         };
         Some((setup, blocked))
     }
@@ -151,7 +201,7 @@ pub fn plan_with(
     previous: &Previous,
 ) -> Plan {
     let _pass = formats.pass();
-    let planner = Planner::new(org, availability, horizon, formats);
+    let planner = Planner::new(org, availability, horizon, formats).with_absences(&previous.absent);
     let mut pass = Pass::keep_frozen(&planner, previous);
     pass.set_aside_partitioned();
     pass.keep_previous_series();
@@ -169,8 +219,12 @@ struct Pass<'a, 'o> {
     enc: Encoder<'o>,
     /// Frozen sessions of groups that still exist.
     frozen: Vec<Session>,
-    /// (Group index, session index) of `frozen`.
+    /// (Group index, session index) of `frozen` and `unfrozen`.
     frozen_keys: BTreeSet<(usize, u32)>,
+    /// Frozen sessions a member declared themselves absent from, by group
+    /// index: their time stays, the format plans them again without the
+    /// absentees so a role they held passes on.
+    unfrozen: BTreeMap<usize, Vec<Held>>,
     bookings: Bookings,
     joint: Joint,
     outcomes: BTreeMap<String, GroupOutcome>,
@@ -201,26 +255,50 @@ impl<'a, 'o> Pass<'a, 'o> {
             .collect();
         let mut bookings = Bookings::default();
         let mut frozen_keys = BTreeSet::new();
-        for s in &frozen {
+        let mut unfrozen: BTreeMap<usize, Vec<Held>> = BTreeMap::new();
+        let mut all = Vec::with_capacity(frozen.len());
+        for mut s in frozen {
             let Some(&gi) = index_of.get(s.group.as_str()) else {
                 continue;
             };
             frozen_keys.insert((gi, s.index));
+            if let Some(held) = planner.unfreeze(gi, &s) {
+                s.attendees = held
+                    .attending
+                    .iter()
+                    .filter_map(|&p| org.groups.get(gi)?.members.get(p).cloned())
+                    .collect();
+                unfrozen.entry(gi).or_default().push(held);
+            }
             let slot = crate::model::Interval::new(s.start, s.end);
             for a in &s.attendees {
                 if let Some(m) = planner.members.get(a.as_str()) {
                     bookings.book(a, slot, gi, m.week(slot));
                 }
             }
+            all.push((gi, s));
         }
         let enc = Encoder::new(org, planner.horizon);
-        let joint = Joint::new(&enc, org, &frozen);
+        let sessions: Vec<Session> = all.iter().map(|(_, s)| s.clone()).collect();
+        let joint = Joint::new(&enc, org, &sessions);
+        // Sessions planned again for a declared absence leave the verbatim
+        // ones: the format plans them with the occurrences.
+        let frozen: Vec<Session> = all
+            .into_iter()
+            .filter(|(gi, s)| {
+                unfrozen
+                    .get(gi)
+                    .is_none_or(|h| h.iter().all(|h| h.index != s.index))
+            })
+            .map(|(_, s)| s)
+            .collect();
         Pass {
             planner,
             previous,
             enc,
             frozen,
             frozen_keys,
+            unfrozen,
             bookings,
             joint,
             outcomes: BTreeMap::new(),
@@ -441,7 +519,8 @@ impl<'a, 'o> Pass<'a, 'o> {
     ) -> Option<(GroupOutcome, Vec<Session>)> {
         let planner = self.planner;
         let format = planner.formats.get(&setup.group.format)?;
-        let h = self.held.remove(&setup.index).unwrap_or_default();
+        let mut h = self.held.remove(&setup.index).unwrap_or_default();
+        h.extend(self.unfrozen.remove(&setup.index).unwrap_or_default());
         let mut k = self.skipped.remove(&setup.index).unwrap_or_default();
         k.sort_by_key(|a| a.date);
         let history = (&self.previous.past[..], &self.frozen[..]);

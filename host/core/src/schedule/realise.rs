@@ -157,19 +157,20 @@ pub fn week_slots(setup: &Setup<'_, '_>, week: Date, frame: &Frame<'_>) -> Vec<(
     out
 }
 
-/// Members (positions) of `setup` who can attend `slot`, and who cannot.
+/// Members (positions) of `setup` who can attend session `index` at
+/// `slot`, and who cannot.
 pub fn who(
     setup: &Setup<'_, '_>,
-    slot: Interval,
+    (index, slot): (u32, Interval),
     bookings: &Bookings,
     among: Option<&[usize]>,
 ) -> (Vec<usize>, Vec<usize>) {
     let (mut yes, mut no) = (Vec::new(), Vec::new());
-    for (p, m) in setup.members.iter().enumerate() {
+    for p in 0..setup.members.len() {
         if among.is_some_and(|a| !a.contains(&p)) {
             continue;
         }
-        match m.check(slot, bookings) {
+        match setup.check(p, index, slot, bookings) {
             Ok(()) => yes.push(p),
             Err(_) => no.push(p),
         }
@@ -193,7 +194,7 @@ pub fn move_or_skip(
         if slot == pending.slot {
             continue;
         }
-        let (attending, absent) = who(setup, slot, bookings, None);
+        let (attending, absent) = who(setup, (pending.index, slot), bookings, None);
         if evaluate::shortfall(setup, &attending).is_some() {
             continue;
         }

@@ -58,6 +58,7 @@ impl Base<'_> {
             window: req.effective_window(self.group),
             req,
             members: members.iter().collect(),
+            declared: &evaluate::NO_ABSENCES,
         };
         let frozen = BTreeSet::new();
         let cx = Context {

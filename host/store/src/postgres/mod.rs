@@ -6,7 +6,8 @@
 //! - `connect`: TLS (`sslmode` disable/prefer/require/verify-ca/verify-full,
 //!   rustls), connect timeout, keepalives, error mapping.
 //! - `schema`: versioned migrations (`migrations/NNNN_name.sql`).
-//! - `rows`, `tokens`, `outbox`: the queries of the SQLite backend, ported.
+//! - `rows`, `tokens`, `outbox`, `absences`: the queries of the SQLite
+//!   backend, ported.
 //!
 //! # Design
 //!
@@ -57,10 +58,11 @@ use postgres::Client;
 
 use crate::backend::{SessionKey, SessionRow, StateBackend, StateTx, Writer};
 use crate::pending::PendingNotice;
-use crate::{StoreError, StoredSeries, StoredSession, TokenRow};
+use crate::{AbsenceRow, StoreError, StoredSeries, StoredSession, TokenRow};
 use peerwell_core::feeds::FeedKey;
 use peerwell_core::schedule::SeriesTime;
 
+mod absences;
 pub mod connect;
 mod image;
 pub mod lease;
@@ -327,6 +329,27 @@ impl StateBackend for Postgres {
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
         self.write(|c, t| tokens::replace(c, t, feed, new, now))
+    }
+
+    fn absences(&self) -> Result<Vec<AbsenceRow>, StoreError> {
+        self.read(absences::list)
+    }
+
+    fn add_absence(&mut self, row: &AbsenceRow) -> Result<bool, StoreError> {
+        self.write(|c, t| absences::add(c, t, row))
+    }
+
+    fn remove_absence(
+        &mut self,
+        group: &str,
+        index: u32,
+        member: &str,
+    ) -> Result<bool, StoreError> {
+        self.write(|c, t| absences::remove(c, t, (group, index, member)))
+    }
+
+    fn link_secret(&mut self, fresh: &[u8], now: Timestamp) -> Result<Vec<u8>, StoreError> {
+        self.write(|c, t| absences::secret(c, t, fresh, now))
     }
 }
 

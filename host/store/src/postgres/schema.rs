@@ -19,6 +19,7 @@ use crate::StoreError;
 pub const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_initial.sql")),
     (2, include_str!("migrations/0002_replicas.sql")),
+    (3, include_str!("migrations/0003_absences.sql")),
 ];
 
 /// The schema version this build writes.
@@ -27,7 +28,7 @@ pub const VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 /// The advisory lock key migrations run under ("PWel" + 1).
 const MIGRATION_LOCK: i64 = 0x5057_656c_0001;
 
-/// The tables the version-1 schema holds; each must exist from then on.
+/// The tables the current schema holds; each must exist once migrated.
 const TABLES: &[&str] = &[
     "peerwell_schema",
     "peerwell_lease",
@@ -37,6 +38,8 @@ const TABLES: &[&str] = &[
     "peerwell_outbox",
     "peerwell_mail_alerts",
     "peerwell_notices_pending",
+    "peerwell_absences",
+    "peerwell_link_secret",
 ];
 
 /// The schema version of the database (0: no peerwell schema), refusing a

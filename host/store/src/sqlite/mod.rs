@@ -6,6 +6,7 @@
 //! - `rows`: the `sessions` and `series` tables.
 //! - `pending`: the `notices_pending` table.
 //! - `tokens`: the `tokens` table.
+//! - `absences`: the `absences` and `link_secret` tables.
 //! - `outbox`: the `outbox` and `mail_alerts` tables.
 //!
 //! A plan commit takes the file's write lock when it begins (`BEGIN
@@ -22,10 +23,11 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::backend::{SessionKey, SessionRow, StateBackend, StateTx, Writer};
 use crate::pending::PendingNotice;
-use crate::{StoreError, StoredSeries, StoredSession, TokenRow};
+use crate::{AbsenceRow, StoreError, StoredSeries, StoredSession, TokenRow};
 use peerwell_core::feeds::FeedKey;
 use peerwell_core::schedule::SeriesTime;
 
+mod absences;
 mod image;
 mod outbox;
 pub(crate) mod pending;
@@ -155,6 +157,27 @@ impl StateBackend for Sqlite {
         now: Timestamp,
     ) -> Result<Option<String>, StoreError> {
         tokens::replace(&mut self.conn, &self.path, feed, new, now)
+    }
+
+    fn absences(&self) -> Result<Vec<AbsenceRow>, StoreError> {
+        absences::list(&self.conn, &self.path)
+    }
+
+    fn add_absence(&mut self, row: &AbsenceRow) -> Result<bool, StoreError> {
+        absences::add(&self.conn, &self.path, row)
+    }
+
+    fn remove_absence(
+        &mut self,
+        group: &str,
+        index: u32,
+        member: &str,
+    ) -> Result<bool, StoreError> {
+        absences::remove(&self.conn, &self.path, (group, index, member))
+    }
+
+    fn link_secret(&mut self, fresh: &[u8], now: Timestamp) -> Result<Vec<u8>, StoreError> {
+        absences::secret(&mut self.conn, &self.path, fresh, now)
     }
 }
 

@@ -18,7 +18,7 @@ use rusqlite::{Connection, OpenFlags};
 use crate::StoreError;
 
 /// The schema version this build writes; migrations run up to it.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
 
 /// The oldest version a read-only open accepts without migration: later
 /// migrations only add tables that reading does not use.
@@ -34,6 +34,7 @@ const TABLES: &[&[&str]] = &[
     &["tokens"],
     &["outbox", "mail_alerts"],
     &["notices_pending"],
+    &["absences", "link_secret"],
 ];
 
 /// Forward migrations: entry `i` takes the schema from version `i` to
@@ -120,6 +121,22 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (group_id, idx)
     ) STRICT;
     PRAGMA application_id = 1347904876;",
+    // 4 → 5: absences members declared ("I can't make it", by their link
+    // or by HR), no free text; undo deletes the row. And the secret the
+    // absence links are signed with, made once (see store/absences.rs).
+    "CREATE TABLE absences (
+        group_id    TEXT NOT NULL,
+        idx         INTEGER NOT NULL CHECK (idx >= 0),
+        member_id   TEXT NOT NULL,
+        recorded_at INTEGER NOT NULL,
+        source      TEXT NOT NULL CHECK (source IN ('link', 'hr')),
+        PRIMARY KEY (group_id, idx, member_id)
+    ) STRICT;
+    CREATE TABLE link_secret (
+        id         INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+        secret     BLOB NOT NULL CHECK (length(secret) >= 32),
+        created_at INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 /// Opens (creating if missing) and migrates the state file for writing.
