@@ -15,10 +15,11 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sha2::{Digest, Sha256};
 
-use super::compose::{Draft, message_id, render};
-use super::notices;
+use super::compose::{ComposeError, Draft, message_id, render, render_invitation};
 use super::schedule::{quiet_hours, send_time, timing};
+use super::{invitations, notices};
 use crate::state::Snapshot;
+use peerwell_core::feeds::invite::{Invite, Method, invitation};
 use peerwell_core::feeds::{FeedOptions, FeedSet};
 use peerwell_core::formats::ReminderKind;
 use peerwell_core::mail::QuietHours;
@@ -48,6 +49,9 @@ pub(super) struct Item<'a> {
     pub attach: Option<&'a Session>,
     /// Written expired at once (an earlier reminder a later one replaces).
     pub superseded: bool,
+    /// An iTIP invitation with this method (see [`super::invitations`]);
+    /// `body` is then its calendar event's DESCRIPTION too.
+    pub invite: Option<Method>,
 }
 
 /// What [`super::after_pass`] did.
@@ -107,6 +111,7 @@ pub(super) fn item<'a>(
         quiet,
         attach: Some(session),
         superseded: false,
+        invite: None,
     })
 }
 
@@ -228,10 +233,12 @@ fn render_changed(
             send_time(item.due, now, item.expires, quiet)
         };
         let date = send_at.unwrap_or(item.due);
-        let ics = match (mail.attach_ics, item.attach) {
-            (true, Some(session)) => org
+        // Members who receive invitations get no PUBLISH copy of the event.
+        let ics = match (mail.attach_ics, item.attach, item.invite) {
+            (true, Some(session), None) => org
                 .people
                 .get(&item.recipient)
+                .filter(|p| !mail.delivery_of(&p.mail).invitations())
                 .map(|person| FeedSet::new(org, std::iter::once(session)).member(person, &opts)),
             _ => None,
         };
@@ -247,7 +254,7 @@ fn render_changed(
             date,
             ics: ics.as_deref(),
         };
-        match render(&draft) {
+        match rendered(snapshot, item, &draft, &opts) {
             Ok(message) => out.push(NewMessage {
                 key: item.key.clone(),
                 message_id: message_id(&item.key, &mail.domain),
@@ -267,6 +274,61 @@ fn render_changed(
         }
     }
     out
+}
+
+/// `draft` rendered: as an invitation when `item` is one.
+fn rendered(
+    snapshot: &Snapshot,
+    item: &Item<'_>,
+    draft: &Draft<'_>,
+    opts: &FeedOptions,
+) -> Result<Vec<u8>, ComposeError> {
+    let org = &snapshot.loaded.org;
+    let (Some(method), Some(session), Some(person)) =
+        (item.invite, item.attach, org.people.get(&item.recipient))
+    else {
+        return render(draft);
+    };
+    let invite = Invite {
+        organizer_name: &org.org.mail.from_name,
+        organizer: &org.org.mail.from,
+        attendee: person,
+        cancel: method == Method::Cancel,
+        description: item.body.clone(),
+    };
+    let calendar = invitation(org, item.group, session, &invite, opts);
+    render_invitation(draft, method.as_str(), &calendar)
+}
+
+/// Queued rows the plan no longer gives rise to: reminders not `wanted`
+/// (except those of sessions whose format failed), invitations not
+/// `invited`.
+fn stale(
+    outbox: &Outbox,
+    existing: &BTreeMap<String, (MailState, String)>,
+    wanted: &BTreeSet<String>,
+    failed: &BTreeSet<(String, u32)>,
+    invited: &BTreeSet<String>,
+) -> Result<Vec<String>, StoreError> {
+    let reminders = outbox
+        .list(Some(MailState::Queued))?
+        .into_iter()
+        .filter(|r| r.kind.is_reminder())
+        .filter(|r| !wanted.contains(&r.key))
+        .filter(|r| {
+            r.index
+                .is_none_or(|i| !failed.contains(&(r.group.clone(), i)))
+        })
+        .map(|r| r.key);
+    let invites = existing
+        .iter()
+        .filter(|(k, (state, _))| {
+            *state == MailState::Queued
+                && invitations::parse_key(k).is_some()
+                && !invited.contains(*k)
+        })
+        .map(|(k, _)| k.clone());
+    Ok(reminders.chain(invites).collect())
 }
 
 /// Messages rendered and written per transaction.
@@ -304,10 +366,18 @@ pub fn enqueue(
         done.expired += up.expired;
         Ok(())
     };
+    // Invitations: what the published state owes given what was handed
+    // to servers; queued ones it no longer owes are withdrawn below.
+    let handed = invitations::handed(&existing);
+    let by_session = invitations::by_session(&handed);
+    let mut invited: BTreeSet<String> = BTreeSet::new();
     for group in &snapshot.loaded.org.groups {
         let items = reminders_of(snapshot, group, now, &mut done.problems, &mut failed);
         wanted.extend(items.iter().map(|i| i.key.clone()));
         pending.extend(items);
+        let invites = invitations::items(snapshot, group, &handed, &by_session, now);
+        invited.extend(invites.iter().map(|i| i.key.clone()));
+        pending.extend(invites);
         if pending.len() >= RENDER_CHUNK {
             write(&mut pending, &[], &mut done, outbox)?;
         }
@@ -325,17 +395,7 @@ pub fn enqueue(
         outbox.set_alert(&group, alert.as_ref().map(|(k, t)| (k.as_str(), *t)))?;
     }
 
-    let stale: Vec<String> = outbox
-        .list(Some(MailState::Queued))?
-        .into_iter()
-        .filter(|r| r.kind.is_reminder())
-        .filter(|r| !wanted.contains(&r.key))
-        .filter(|r| {
-            r.index
-                .is_none_or(|i| !failed.contains(&(r.group.clone(), i)))
-        })
-        .map(|r| r.key)
-        .collect();
+    let stale = stale(outbox, &existing, &wanted, &failed, &invited)?;
     done.withdrawn = outbox.withdraw(&stale)?;
     Ok(done)
 }
