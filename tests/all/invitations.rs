@@ -18,7 +18,7 @@ use peerwell_tests::smtp::{SmtpPeer, message_id};
 use peerwell_tests::web::client;
 use serde_json::Value;
 
-use crate::mail::{NOW, outbox, wait_settled};
+use crate::mail::{NOW, outbox};
 
 const ORG: &str = "riverbend-community-mental-health.peerwell";
 const CANARY: &str = "PWCANARY";
@@ -106,6 +106,18 @@ fn utc(rfc3339: &str) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// `peerwell reminders DIR --invitations --format json`: what the next
+/// pass would queue.
+fn preview(dir: &Path) -> Vec<Value> {
+    let run = peerwell_in(
+        &["reminders", s(dir), "--invitations", "--format", "json", "--now", NOW],
+        &dir.join(".peerwell"),
+    );
+    run.assert_code(0);
+    let list: Value = serde_json::from_str(&run.stdout).unwrap();
+    list.as_array().unwrap().clone()
+}
+
 /// Member id → UID → (start, end) in UTC of their sessions still ahead.
 fn sessions_by_member(plan: &Value) -> BTreeMap<String, BTreeMap<String, (String, String)>> {
     let now: Timestamp = NOW.parse().unwrap();
@@ -148,6 +160,18 @@ fn wait_for(dir: &Path, what: &str, done: impl Fn(&[Value]) -> bool) -> Value {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Waits until invitations were queued and none is queued or sending
+/// (role notices stay queued: the clock is fixed); the final listing.
+fn wait_settled(dir: &Path, what: &str) -> Value {
+    wait_for(dir, what, |rows| {
+        let all = invitations(rows);
+        !all.is_empty()
+            && all
+                .iter()
+                .all(|r| r["state"] != "queued" && r["state"] != "sending")
+    })
 }
 
 fn invitations(rows: &[Value]) -> Vec<&Value> {
@@ -237,57 +261,31 @@ fn invitations_follow_publish_move_and_holiday_and_survive_a_kill() {
     );
 
     // The preview lists what the first pass will queue.
-    let preview = peerwell_in(
-        &[
-            "reminders",
-            s(&dir),
-            "--invitations",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-        ],
-        &dir.join(".peerwell"),
-    );
-    preview.assert_code(0);
-    let preview: Value = serde_json::from_str(&preview.stdout).unwrap();
-    let preview = preview.as_array().unwrap();
-    assert!(preview.len() > 20, "{preview:?}");
+    let expected = preview(&dir);
+    assert!(expected.len() > 20, "{expected:?}");
     assert!(
-        preview
+        expected
             .iter()
             .all(|p| p["method"] == "REQUEST" && p["sequence"] == 0)
     );
     assert!(
-        preview.iter().all(|p| p["recipient"] != "jo"),
+        expected.iter().all(|p| p["recipient"] != "jo"),
         "Jo is on feeds"
     );
 
     // Publish: every invitation arrives.
     let mut daemon = Daemon::start(&dir, &["--now", NOW]);
-    let first = wait_settled(&dir, Duration::from_secs(120));
+    let first = wait_settled(&dir, "the first invitations to go out");
     let rows = first["messages"].as_array().unwrap();
     let mut queued: Vec<&str> = invitations(rows)
         .iter()
         .map(|r| r["key"].as_str().unwrap())
         .collect();
-    let mut previewed: Vec<&str> = preview.iter().map(|p| p["key"].as_str().unwrap()).collect();
+    let mut previewed: Vec<&str> = expected.iter().map(|p| p["key"].as_str().unwrap()).collect();
     queued.sort_unstable();
     previewed.sort_unstable();
     assert_eq!(queued, previewed, "the preview showed what was queued");
-    let again = peerwell_in(
-        &[
-            "reminders",
-            s(&dir),
-            "--invitations",
-            "--format",
-            "json",
-            "--now",
-            NOW,
-        ],
-        &dir.join(".peerwell"),
-    );
-    assert_eq!(again.stdout.trim(), "[]", "nothing more is owed");
+    assert!(preview(&dir).is_empty(), "nothing more is owed");
     let before = plan(&dir);
 
     // A calendar change moves the walk of 10 March (two of four busy), and
@@ -358,7 +356,16 @@ fn invitations_follow_publish_move_and_holiday_and_survive_a_kill() {
         .collect();
 
     let daemon = Daemon::start(&dir, &["--now", NOW]);
-    let settled = wait_settled(&dir, Duration::from_secs(180));
+    // Settled, and the published plan owes nothing more.
+    let start = Instant::now();
+    let settled = loop {
+        let settled = wait_settled(&dir, "the updates to go out");
+        if preview(&dir).is_empty() {
+            break settled;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "still owed");
+        std::thread::sleep(Duration::from_millis(200));
+    };
     let rows = settled["messages"].as_array().unwrap();
     for r in invitations(rows) {
         assert!(r["state"] == "sent" || r["state"] == "withdrawn", "{r}");
@@ -382,6 +389,16 @@ fn invitations_follow_publish_move_and_holiday_and_survive_a_kill() {
     let messages = replay["messages"].as_array().unwrap();
     assert_eq!(messages.len(), files.len());
 
+    let count = |m: &str| messages.iter().filter(|x| x["method"] == m).count();
+    eprintln!(
+        "{} invitations accepted ({} REQUEST, {} CANCEL), {} sending at the kill, first pass {}",
+        messages.len(),
+        count("REQUEST"),
+        count("CANCEL"),
+        sending.len(),
+        expected.len()
+    );
+    assert!(!sending.is_empty(), "the kill caught a send in flight");
     check_duplicates(&files, rows, &sending);
     check_each_message(&dir, messages);
     check_ical_js(messages);
@@ -534,6 +551,9 @@ fn check_replay(dir: &Path, replay: &Value, plan: &Value, feeds: &BTreeMap<Strin
             want.get(id).cloned().unwrap_or_default()
         };
         assert_eq!(got, expected, "{id}'s calendar");
+        if id != "jo" && want.contains_key(id) {
+            assert!(!got.is_empty(), "{id} holds sessions");
+        }
     }
     for (id, feed) in feeds {
         let events = feed_events(feed);
