@@ -110,7 +110,15 @@ fn utc(rfc3339: &str) -> String {
 /// pass would queue.
 fn preview(dir: &Path) -> Vec<Value> {
     let run = peerwell_in(
-        &["reminders", s(dir), "--invitations", "--format", "json", "--now", NOW],
+        &[
+            "reminders",
+            s(dir),
+            "--invitations",
+            "--format",
+            "json",
+            "--now",
+            NOW,
+        ],
         &dir.join(".peerwell"),
     );
     run.assert_code(0);
@@ -281,7 +289,10 @@ fn invitations_follow_publish_move_and_holiday_and_survive_a_kill() {
         .iter()
         .map(|r| r["key"].as_str().unwrap())
         .collect();
-    let mut previewed: Vec<&str> = expected.iter().map(|p| p["key"].as_str().unwrap()).collect();
+    let mut previewed: Vec<&str> = expected
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
     queued.sort_unstable();
     previewed.sort_unstable();
     assert_eq!(queued, previewed, "the preview showed what was queued");
