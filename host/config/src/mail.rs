@@ -1,6 +1,6 @@
 //! `[mail]` in `peerwell.toml`, and the mail keys of people and groups:
-//! `reminders` and `quiet_hours` in a `[[person]]`, `reminders` in a group
-//! file. Every problem is reported at its file, line and column.
+//! `reminders`, `quiet_hours` and `delivery` in a `[[person]]`, `reminders`
+//! in a group file. Every problem is reported at its file, line and column.
 
 use toml::de::DeValue;
 
@@ -108,6 +108,13 @@ pub(super) fn read_org(t: &Table<'_, '_>, org_name: &str, out: &mut Out) -> Mail
     if let Some(v) = m.get("hr") {
         mail.hr = hr(&m, v, out);
     }
+    read_invitations(&m, &mut mail, out);
+    mail
+}
+
+/// `delivery` and `invitations_ahead` of `[mail]`.
+fn read_invitations(m: &Table<'_, '_>, mail: &mut MailSettings, out: &mut Out) {
+    let src = m.src;
     if let Some(d) = m.get("delivery").and_then(|v| delivery(src, v, out)) {
         mail.delivery = d;
     }
@@ -117,7 +124,6 @@ pub(super) fn read_org(t: &Table<'_, '_>, org_name: &str, out: &mut Out) -> Mail
     {
         mail.invitations_ahead_minutes = n;
     }
-    mail
 }
 
 /// `delivery = "feeds" | "invitations" | "both"`, in `[mail]` or a person.

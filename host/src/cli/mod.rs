@@ -107,11 +107,7 @@ fn run(cli: Cli) -> Outcome {
             format,
         } => {
             let only = group.as_deref();
-            if invitations {
-                invitations_command(&dir, horizon, &state, only, format)
-            } else {
-                reminders_command(&dir, horizon, &state, only, all, format)
-            }
+            reminders_command(&dir, horizon, &state, only, (all, invitations), format)
         }
         Command::Busy {
             dir,
@@ -274,9 +270,12 @@ fn reminders_command(
     horizon: HorizonArgs,
     state: &StateArgs,
     group: Option<&str>,
-    all: bool,
+    (all, invitations): (bool, bool),
     format: OutputFormat,
 ) -> Outcome {
+    if invitations {
+        return invitations_command(dir, horizon, state, group, format);
+    }
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     if let Some(id) = group {
         check_group(&loaded, id)?;
