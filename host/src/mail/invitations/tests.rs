@@ -56,8 +56,9 @@ fn commit(state: &mut BTreeMap<u32, Published>, plan: &BTreeMap<u32, (u8, u8)>) 
     }
 }
 
-/// One pass: writes what the rule owes as new rows, withdraws queued ones
-/// it no longer owes (as `enqueue` does).
+/// One pass: writes what the rule owes as new rows (or queues a withdrawn
+/// row again), withdraws queued ones it no longer owes (as `enqueue` and
+/// `Outbox::upsert` do).
 fn pass(
     state: &BTreeMap<u32, Published>,
     outbox: &mut BTreeMap<String, (MailState, String)>,
@@ -84,9 +85,14 @@ fn pass(
                 .copied();
             if let Some((method, sequence)) = owed(Some(seen), last) {
                 let k = key("walk", *index, method, sequence, m);
-                outbox
+                // A new key is queued; a withdrawn one is queued again
+                // (`Outbox::upsert`); others stay as they are.
+                let row = outbox
                     .entry(k.clone())
                     .or_insert((MailState::Queued, String::new()));
+                if row.0 == MailState::Withdrawn {
+                    row.0 = MailState::Queued;
+                }
                 wanted.insert(k);
             }
         }
@@ -165,7 +171,7 @@ fn plan_strategy() -> impl Strategy<Value = BTreeMap<u32, (u8, u8)>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn replaying_what_each_member_received_gives_the_last_plan(
