@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::civil::{Time, Weekday, date};
 use peerwell::pipeline::policy as load;
+use peerwell_core::mail::Delivery;
 use peerwell_core::model::{Cadence, ClientFacing, Organization};
 
 fn cases(kind: &str) -> Vec<PathBuf> {
@@ -105,6 +106,9 @@ fn facts(name: &str, dir: &Path, o: &Organization) {
             assert!(!g.charter.open);
             assert_eq!(o.people["ada"].zone.name, "Europe/London");
             assert_eq!(o.people["ada"].working_hours, o.org.working_hours);
+            assert_eq!(o.org.mail.delivery, Delivery::Feeds, "feeds by default");
+            assert_eq!(o.org.mail.invitations_ahead_minutes, 28 * 24 * 60);
+            assert_eq!(o.people["ada"].mail.delivery, None);
         }
         "riverbend" => {
             assert_eq!(o.org.name, "Riverbend Community Mental Health");
@@ -183,6 +187,14 @@ fn facts(name: &str, dir: &Path, o: &Organization) {
             assert_eq!(video.members, ["amara", "ben", "chen"]);
             assert!(video.charter.open);
             assert_eq!(video.required_roles[0].min, 2);
+        }
+        "delivery" => {
+            assert_eq!(o.org.mail.delivery, Delivery::Invitations);
+            assert_eq!(o.org.mail.invitations_ahead_minutes, 14 * 24 * 60);
+            let of = |id: &str| o.org.mail.delivery_of(&o.people[id].mail);
+            assert_eq!(of("ada"), Delivery::Invitations, "the organization's");
+            assert_eq!(of("bo"), Delivery::Both, "her own");
+            assert_eq!(of("cy"), Delivery::Feeds, "his own");
         }
         other => panic!("valid case {other} has no facts; add some to config_ui.rs"),
     }

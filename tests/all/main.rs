@@ -19,6 +19,7 @@ mod files;
 mod first_week;
 mod formats;
 mod fuzz_regressions;
+mod invitations;
 mod layers;
 mod leaks;
 mod mail;

@@ -1,13 +1,13 @@
 //! `[mail]` in `peerwell.toml`, and the mail keys of people and groups:
-//! `reminders` and `quiet_hours` in a `[[person]]`, `reminders` in a group
-//! file. Every problem is reported at its file, line and column.
+//! `reminders`, `quiet_hours` and `delivery` in a `[[person]]`, `reminders`
+//! in a group file. Every problem is reported at its file, line and column.
 
 use toml::de::DeValue;
 
 use super::values::is_email;
 use super::walk::{Out, Table, Val, array, string, text, type_error};
 use peerwell_core::mail::{
-    GroupMail, HrContact, MailSettings, PersonMail, QuietHours, SmtpSettings, SmtpTls,
+    Delivery, GroupMail, HrContact, MailSettings, PersonMail, QuietHours, SmtpSettings, SmtpTls,
     parse_offset, parse_quiet_hours,
 };
 
@@ -27,6 +27,8 @@ const KEYS: &[&str] = &[
     "max_attempts",
     "smtp",
     "hr",
+    "delivery",
+    "invitations_ahead",
 ];
 
 const SMTP_KEYS: &[&str] = &["host", "port", "tls", "username", "password_env", "ca_file"];
@@ -106,7 +108,59 @@ pub(super) fn read_org(t: &Table<'_, '_>, org_name: &str, out: &mut Out) -> Mail
     if let Some(v) = m.get("hr") {
         mail.hr = hr(&m, v, out);
     }
+    read_invitations(&m, &mut mail, out);
     mail
+}
+
+/// `delivery` and `invitations_ahead` of `[mail]`.
+fn read_invitations(m: &Table<'_, '_>, mail: &mut MailSettings, out: &mut Out) {
+    let src = m.src;
+    if let Some(d) = m.get("delivery").and_then(|v| delivery(src, v, out)) {
+        mail.delivery = d;
+    }
+    if let Some(n) = m
+        .get("invitations_ahead")
+        .and_then(|v| invitations_ahead(src, v, out))
+    {
+        mail.invitations_ahead_minutes = n;
+    }
+}
+
+/// `delivery = "feeds" | "invitations" | "both"`, in `[mail]` or a person.
+fn delivery(src: &super::source::SourceFile, v: &Val<'_>, out: &mut Out) -> Option<Delivery> {
+    let s = string(src, v, out)?;
+    let d = Delivery::parse(s.trim());
+    if d.is_none() {
+        out.push(src.error(
+            v.span(),
+            format!("expected \"feeds\", \"invitations\" or \"both\", found \"{s}\""),
+            Some(
+                "\"feeds\": members subscribe to their feed; \"invitations\": each session arrives as a calendar invitation by email; \"both\": the two"
+                    .to_string(),
+            ),
+        ));
+    }
+    d
+}
+
+/// `invitations_ahead`: a duration from one day to a year.
+fn invitations_ahead(src: &super::source::SourceFile, v: &Val<'_>, out: &mut Out) -> Option<u32> {
+    let s = string(src, v, out)?;
+    match parse_offset(&s) {
+        Ok(n) if (24 * 60..=366 * 24 * 60).contains(&n) => Some(n),
+        Ok(_) => {
+            out.push(src.error(
+                v.span(),
+                format!("invitations_ahead \"{s}\" is outside one day to a year"),
+                Some("use a duration from \"1d\" to \"366d\", e.g. \"28d\"".to_string()),
+            ));
+            None
+        }
+        Err(message) => {
+            out.push(src.error(v.span(), message.to_string(), None));
+            None
+        }
+    }
 }
 
 fn smtp(s: &Table<'_, '_>, out: &mut Out) -> Option<SmtpSettings> {
@@ -218,6 +272,7 @@ fn hr(m: &Table<'_, '_>, v: &Val<'_>, out: &mut Out) -> Vec<HrContact> {
 pub(super) fn read_person(p: &Table<'_, '_>, out: &mut Out) -> PersonMail {
     let mut mail = PersonMail {
         reminders: p.boolean("reminders", out).unwrap_or(true),
+        delivery: p.get("delivery").and_then(|v| delivery(p.src, v, out)),
         ..PersonMail::default()
     };
     if let Some(v) = p.get("quiet_hours") {

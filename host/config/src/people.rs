@@ -24,6 +24,7 @@ const PERSON_KEYS: &[&str] = &[
     "weekly_cap_minutes",
     "reminders",
     "quiet_hours",
+    "delivery",
 ];
 
 const BLOCK_KEYS: &[&str] = &["days", "time", "from", "until", "every_weeks"];

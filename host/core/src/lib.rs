@@ -17,7 +17,8 @@
 //! - [`formats`] holds the [`formats::Format`] trait and the built-in group
 //!   formats; the plugin host implements the same trait.
 //! - [`schedule`] finds one series time per group and plans each session.
-//! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member.
+//! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member,
+//!   and one session as an iTIP invitation to one member.
 //! - [`reminders`] composes the text of reminder messages.
 //! - [`parallel`] maps over slices on the machine's cores, in order.
 //! - `testkit` holds builders for `Person`, `Group` and `Organization`,

@@ -51,6 +51,12 @@ pub struct MailSettings {
     /// Who hears when a group loses its time or falls short of quorum
     /// (`[[mail.hr]]`).
     pub hr: Vec<HrContact>,
+    /// How sessions reach members' calendars by default (`delivery`,
+    /// default `"feeds"`); a member's own `delivery` overrides it.
+    pub delivery: Delivery,
+    /// How far ahead of a session its invitation goes out, in minutes
+    /// (`invitations_ahead = "28d"`, the default).
+    pub invitations_ahead_minutes: u32,
 }
 
 impl Default for MailSettings {
@@ -71,7 +77,58 @@ impl Default for MailSettings {
             max_attempts: 10,
             smtp: None,
             hr: Vec::new(),
+            delivery: Delivery::Feeds,
+            invitations_ahead_minutes: 28 * 24 * 60,
         }
+    }
+}
+
+impl MailSettings {
+    /// How sessions reach `person`'s calendar: their own `delivery`, else
+    /// the organization's.
+    pub fn delivery_of(&self, person: &PersonMail) -> Delivery {
+        person.delivery.unwrap_or(self.delivery)
+    }
+}
+
+/// How sessions reach a member's calendar (`delivery` in `[mail]` or in a
+/// `[[person]]` entry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// `"feeds"`: the member subscribes to their feed; no invitations.
+    #[default]
+    Feeds,
+    /// `"invitations"`: each session arrives as an iTIP invitation by
+    /// email (RFC 5546/6047), updated and cancelled by email.
+    Invitations,
+    /// `"both"`: invitations, and the member also subscribes to the feed
+    /// (same UIDs, so a calendar holding both keeps one event per session).
+    Both,
+}
+
+impl Delivery {
+    /// The value as written in a policy file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Feeds => "feeds",
+            Delivery::Invitations => "invitations",
+            Delivery::Both => "both",
+        }
+    }
+
+    /// Reads [`Delivery::as_str`] back.
+    pub fn parse(s: &str) -> Option<Delivery> {
+        match s {
+            "feeds" => Some(Delivery::Feeds),
+            "invitations" => Some(Delivery::Invitations),
+            "both" => Some(Delivery::Both),
+            _ => None,
+        }
+    }
+
+    /// Whether the member receives invitations.
+    pub fn invitations(self) -> bool {
+        matches!(self, Delivery::Invitations | Delivery::Both)
     }
 }
 
@@ -134,6 +191,8 @@ pub struct PersonMail {
     /// `quiet_hours = "none"`: no quiet hours even if the organization has
     /// a default.
     pub no_quiet_hours: bool,
+    /// The member's own `delivery`; `None` uses `[mail] delivery`.
+    pub delivery: Option<Delivery>,
 }
 
 impl Default for PersonMail {
@@ -142,6 +201,7 @@ impl Default for PersonMail {
             reminders: true,
             quiet_hours: None,
             no_quiet_hours: false,
+            delivery: None,
         }
     }
 }

@@ -71,7 +71,9 @@ pub(super) enum Command {
         format: OutputFormat,
     },
     /// Preview the reminders and role notices the next session of each group
-    /// gives rise to (subject and full text), without sending anything.
+    /// gives rise to (subject and full text), or with --invitations the
+    /// calendar invitations the next pass would queue, without sending
+    /// anything.
     Reminders {
         dir: PathBuf,
         #[command(flatten)]
@@ -84,6 +86,10 @@ pub(super) enum Command {
         /// Every session still ahead, not only each group's next one.
         #[arg(long)]
         all: bool,
+        /// Instead of reminders, the calendar invitations (REQUEST, CANCEL)
+        /// the next pass would queue for members on invitations.
+        #[arg(long)]
+        invitations: bool,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },

@@ -105,8 +105,12 @@ fn run(cli: Cli) -> Outcome {
             state,
             group,
             all,
+            invitations,
             format,
-        } => reminders_command(&dir, horizon, &state, group.as_deref(), all, format),
+        } => {
+            let only = group.as_deref();
+            reminders_command(&dir, horizon, &state, only, (all, invitations), format)
+        }
         Command::Busy {
             dir,
             member,
@@ -294,9 +298,12 @@ fn reminders_command(
     horizon: HorizonArgs,
     state: &StateArgs,
     group: Option<&str>,
-    all: bool,
+    (all, invitations): (bool, bool),
     format: OutputFormat,
 ) -> Outcome {
+    if invitations {
+        return invitations_command(dir, horizon, state, group, format);
+    }
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     if let Some(id) = group {
         check_group(&loaded, id)?;
@@ -318,6 +325,42 @@ fn reminders_command(
     } else {
         Ok(ExitCode::from(1))
     }
+}
+
+/// `peerwell reminders --invitations`: what the next pass would queue,
+/// planned and committed on a copy of the state in memory.
+fn invitations_command(
+    dir: &Path,
+    horizon: HorizonArgs,
+    state: &StateArgs,
+    group: Option<&str>,
+    format: OutputFormat,
+) -> Outcome {
+    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+    if let Some(id) = group {
+        check_group(&loaded, id)?;
+    }
+    let store = Store::open_location_read_only(&path)?;
+    let plan = loaded.plan_continued(&store, now)?;
+    let commit = store
+        .copy_in_memory()?
+        .commit(&plan, now, &loaded.zones())?;
+    let rows = peerwell_store::outbox::Outbox::open_location_read_only(&path)?.fingerprints()?;
+    let code = exit_for(&loaded, &plan);
+    let enabled = loaded.org.org.mail.enabled;
+    let snapshot = crate::state::Snapshot::build(loaded, plan, commit, now, None);
+    let mut list = if enabled {
+        crate::mail::invitations::preview(&snapshot, &rows, now)
+    } else {
+        Vec::new()
+    };
+    list.retain(|p| group.is_none_or(|g| p.group == g));
+    let out = match format {
+        OutputFormat::Table => reminders::invitation_table(&list),
+        OutputFormat::Json => reminders::invitation_json(&list),
+    };
+    print!("{out}");
+    Ok(code)
 }
 
 /// `peerwell busy`.

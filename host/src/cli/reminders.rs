@@ -1,5 +1,6 @@
 //! `peerwell reminders`: the reminders and role notices sessions give rise
-//! to, as the daemon would send them, without sending anything.
+//! to, as the daemon would send them, without sending anything; with
+//! `--invitations`, the calendar invitations the next pass would queue.
 
 use std::fmt::Write;
 
@@ -8,6 +9,7 @@ use jiff::tz::TimeZone;
 use serde_json::{Value, json};
 
 use super::text::rfc3339;
+use crate::mail::invitations::Preview;
 use crate::pipeline::Loaded;
 use peerwell_core::formats::ReminderKind;
 use peerwell_core::reminders::{self, Reminder};
@@ -101,6 +103,51 @@ pub fn json(reminders: &[Reminder]) -> String {
                 "subject": r.subject,
                 "body": r.body,
                 "by_format": r.by_format,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&Value::Array(items)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Invitations in full, one after another.
+pub fn invitation_table(list: &[Preview]) -> String {
+    let mut out = String::new();
+    for p in list {
+        let _ = writeln!(
+            out,
+            "── due {} · to {} · {} SEQUENCE {} · {} · {}",
+            rfc3339(p.due, &TimeZone::UTC),
+            p.recipient,
+            p.method.as_str(),
+            p.sequence,
+            p.group,
+            p.uid
+        );
+        let _ = writeln!(out, "Subject: {}\n", p.subject);
+        let _ = writeln!(out, "{}\n", p.body);
+    }
+    let _ = writeln!(out, "{} invitations", list.len());
+    out
+}
+
+/// The same as JSON, for tools.
+pub fn invitation_json(list: &[Preview]) -> String {
+    let items: Vec<Value> = list
+        .iter()
+        .map(|p| {
+            json!({
+                "key": p.key,
+                "group": p.group,
+                "index": p.index,
+                "recipient": p.recipient,
+                "method": p.method.as_str(),
+                "sequence": p.sequence,
+                "uid": p.uid,
+                "due": rfc3339(p.due, &TimeZone::UTC),
+                "subject": p.subject,
+                "body": p.body,
             })
         })
         .collect();

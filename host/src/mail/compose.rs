@@ -1,6 +1,7 @@
 //! Rendering one message with lettre's builder: multipart/alternative text
 //! and HTML (escaped), an optional `METHOD:PUBLISH` .ics attachment, a
-//! Message-ID derived from the reminder's key, and a Date header.
+//! Message-ID derived from the reminder's key, and a Date header; or an
+//! iTIP invitation ([`render_invitation`]).
 //!
 //! Rendering is deterministic: MIME boundaries derive from the key too, so
 //! the same reminder at the same moment renders to the same bytes.
@@ -86,8 +87,6 @@ pub enum ComposeError {
 
 /// Renders `draft` to the bytes that are stored and sent.
 pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, ComposeError> {
-    let from = mailbox(draft.from_name, draft.from)?;
-    let to = mailbox(draft.to_name, draft.to)?;
     let seed = hex(draft.key, 12);
     let text = SinglePart::builder()
         .header(ContentType::TEXT_PLAIN)
@@ -99,17 +98,7 @@ pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, ComposeError> {
         .boundary(format!("peerwell-alt-{seed}"))
         .singlepart(text)
         .singlepart(html_part);
-    let builder = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(draft.subject)
-        .date(std::time::SystemTime::from(draft.date))
-        .message_id(Some(message_id(draft.key, draft.domain)))
-        .raw_header(HeaderValue::new(
-            HeaderName::new_from_ascii_str("Auto-Submitted"),
-            "auto-generated".to_string(),
-        ))
-        .user_agent(concat!("peerwell ", env!("CARGO_PKG_VERSION")).to_string());
+    let builder = headers(draft)?;
     let message = match draft.ics {
         None => builder.multipart(alternative),
         Some(ics) => {
@@ -126,6 +115,62 @@ pub fn render(draft: &Draft<'_>) -> Result<Vec<u8>, ComposeError> {
     }
     .map_err(ComposeError::Build)?;
     Ok(message.formatted())
+}
+
+/// Renders an iTIP invitation (RFC 6047): `multipart/mixed` of a
+/// `multipart/alternative` — the plain text (`draft.body`) and the
+/// calendar as `text/calendar; method=<method>` — and the same calendar
+/// attached as `invite.ics`, the shape Google Calendar and Thunderbird
+/// send, since some clients look only at one of the two. `draft.ics` is
+/// not used.
+pub fn render_invitation(
+    draft: &Draft<'_>,
+    method: &str,
+    calendar: &str,
+) -> Result<Vec<u8>, ComposeError> {
+    let seed = hex(draft.key, 12);
+    let text = SinglePart::builder()
+        .header(ContentType::TEXT_PLAIN)
+        .body(format!("{}\n", draft.body.trim_end()));
+    let inline = ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+        .map_err(ComposeError::ContentType)?;
+    let attached = ContentType::parse("application/ics; name=invite.ics")
+        .map_err(ComposeError::ContentType)?;
+    let alternative = MultiPart::alternative()
+        .boundary(format!("peerwell-alt-{seed}"))
+        .singlepart(text)
+        .singlepart(
+            SinglePart::builder()
+                .header(inline)
+                .body(calendar.to_string()),
+        );
+    let attachment = Attachment::new("invite.ics".to_string()).body(calendar.to_string(), attached);
+    let message = headers(draft)?
+        .multipart(
+            MultiPart::mixed()
+                .boundary(format!("peerwell-mix-{seed}"))
+                .multipart(alternative)
+                .singlepart(attachment),
+        )
+        .map_err(ComposeError::Build)?;
+    Ok(message.formatted())
+}
+
+/// From, To, Subject, Date, Message-ID and the automatic-mail headers.
+fn headers(draft: &Draft<'_>) -> Result<lettre::message::MessageBuilder, ComposeError> {
+    let from = mailbox(draft.from_name, draft.from)?;
+    let to = mailbox(draft.to_name, draft.to)?;
+    Ok(Message::builder()
+        .from(from)
+        .to(to)
+        .subject(draft.subject)
+        .date(std::time::SystemTime::from(draft.date))
+        .message_id(Some(message_id(draft.key, draft.domain)))
+        .raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str("Auto-Submitted"),
+            "auto-generated".to_string(),
+        ))
+        .user_agent(concat!("peerwell ", env!("CARGO_PKG_VERSION")).to_string()))
 }
 
 fn mailbox(name: &str, address: &str) -> Result<Mailbox, ComposeError> {

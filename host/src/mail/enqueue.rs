@@ -15,11 +15,12 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sha2::{Digest, Sha256};
 
-use super::compose::{Draft, message_id, render};
-use super::notices;
+use super::compose::{ComposeError, Draft, message_id, render, render_invitation};
 use super::schedule::{quiet_hours, send_time, timing};
+use super::{invitations, notices};
 use crate::links::AbsenceLinks;
 use crate::state::Snapshot;
+use peerwell_core::feeds::invite::{Invite, Method, invitation};
 use peerwell_core::feeds::{FeedOptions, FeedSet};
 use peerwell_core::formats::ReminderKind;
 use peerwell_core::mail::QuietHours;
@@ -49,6 +50,9 @@ pub(super) struct Item<'a> {
     pub attach: Option<&'a Session>,
     /// Written expired at once (an earlier reminder a later one replaces).
     pub superseded: bool,
+    /// An iTIP invitation with this method (see [`super::invitations`]);
+    /// `body` is then its calendar event's DESCRIPTION too.
+    pub invite: Option<Method>,
 }
 
 /// What [`super::after_pass`] did.
@@ -108,6 +112,7 @@ pub(super) fn item<'a>(
         quiet,
         attach: Some(session),
         superseded: false,
+        invite: None,
     })
 }
 
@@ -170,6 +175,30 @@ pub(super) fn with_absence_link(
         body.trim_end(),
         links.url(member, &session.group, session.index)
     )
+}
+
+/// With `links`, invitations (REQUEST) and change notices about a session
+/// that still takes place carry the recipient's absence link, as reminders
+/// do; an invitation's event has it in its DESCRIPTION too.
+fn with_links<'a>(
+    mut items: Vec<Item<'a>>,
+    snapshot: &Snapshot,
+    links: Option<&AbsenceLinks>,
+) -> Vec<Item<'a>> {
+    let Some(links) = links else {
+        return items;
+    };
+    let cancelled = |s: &Session| snapshot.commit.cancelled.iter().any(|c| std::ptr::eq(c, s));
+    for i in &mut items {
+        let Some(session) = i.attach else {
+            continue;
+        };
+        let attends = session.attendees.contains(&i.recipient);
+        if attends && i.invite != Some(Method::Cancel) && !cancelled(session) {
+            i.body = with_absence_link(&i.body, links, session, &i.recipient);
+        }
+    }
+    items
 }
 
 /// Of the upcoming reminders to one member about one session that are
@@ -248,10 +277,12 @@ fn render_changed(
             send_time(item.due, now, item.expires, quiet)
         };
         let date = send_at.unwrap_or(item.due);
-        let ics = match (mail.attach_ics, item.attach) {
-            (true, Some(session)) => org
+        // Members who receive invitations get no PUBLISH copy of the event.
+        let ics = match (mail.attach_ics, item.attach, item.invite) {
+            (true, Some(session), None) => org
                 .people
                 .get(&item.recipient)
+                .filter(|p| !mail.delivery_of(&p.mail).invitations())
                 .map(|person| FeedSet::new(org, std::iter::once(session)).member(person, &opts)),
             _ => None,
         };
@@ -267,7 +298,7 @@ fn render_changed(
             date,
             ics: ics.as_deref(),
         };
-        match render(&draft) {
+        match rendered(snapshot, item, &draft, &opts) {
             Ok(message) => out.push(NewMessage {
                 key: item.key.clone(),
                 message_id: message_id(&item.key, &mail.domain),
@@ -289,11 +320,67 @@ fn render_changed(
     out
 }
 
+/// `draft` rendered: as an invitation when `item` is one.
+fn rendered(
+    snapshot: &Snapshot,
+    item: &Item<'_>,
+    draft: &Draft<'_>,
+    opts: &FeedOptions,
+) -> Result<Vec<u8>, ComposeError> {
+    let org = &snapshot.loaded.org;
+    let (Some(method), Some(session), Some(person)) =
+        (item.invite, item.attach, org.people.get(&item.recipient))
+    else {
+        return render(draft);
+    };
+    let invite = Invite {
+        organizer_name: &org.org.mail.from_name,
+        organizer: &org.org.mail.from,
+        attendee: person,
+        cancel: method == Method::Cancel,
+        description: item.body.clone(),
+    };
+    let calendar = invitation(org, item.group, session, &invite, opts);
+    render_invitation(draft, method.as_str(), &calendar)
+}
+
+/// Queued rows the plan no longer gives rise to: reminders not `wanted`
+/// (except those of sessions whose format failed), invitations not
+/// `invited`.
+fn stale(
+    outbox: &Outbox,
+    existing: &BTreeMap<String, (MailState, String)>,
+    wanted: &BTreeSet<String>,
+    failed: &BTreeSet<(String, u32)>,
+    invited: &BTreeSet<String>,
+) -> Result<Vec<String>, StoreError> {
+    let reminders = outbox
+        .list(Some(MailState::Queued))?
+        .into_iter()
+        .filter(|r| r.kind.is_reminder())
+        .filter(|r| !wanted.contains(&r.key))
+        .filter(|r| {
+            r.index
+                .is_none_or(|i| !failed.contains(&(r.group.clone(), i)))
+        })
+        .map(|r| r.key);
+    let invites = existing
+        .iter()
+        .filter(|(k, (state, _))| {
+            *state == MailState::Queued
+                && invitations::parse_key(k).is_some()
+                && !invited.contains(*k)
+        })
+        .map(|(k, _)| k.clone());
+    Ok(reminders.chain(invites).collect())
+}
+
 /// Messages rendered and written per transaction.
 const RENDER_CHUNK: usize = 2000;
 
 /// Writes what `snapshot` gives rise to at `now` into `outbox`; with
-/// `links`, every reminder carries its recipient's absence link.
+/// `links`, every reminder, invitation and change notice about a session
+/// that still takes place carries its recipient's absence link.
 pub fn enqueue(
     outbox: &mut Outbox,
     snapshot: &Snapshot,
@@ -326,10 +413,19 @@ pub fn enqueue(
         done.expired += up.expired;
         Ok(())
     };
+    // Invitations: what the published state owes given what was handed
+    // to servers; queued ones it no longer owes are withdrawn below.
+    let handed = invitations::handed(&existing);
+    let by_session = invitations::by_session(&handed);
+    let mut invited: BTreeSet<String> = BTreeSet::new();
     for group in &snapshot.loaded.org.groups {
         let items = reminders_of(snapshot, group, links, now, &mut done.problems, &mut failed);
         wanted.extend(items.iter().map(|i| i.key.clone()));
         pending.extend(items);
+        let invites = invitations::items(snapshot, group, &handed, &by_session, now);
+        let invites = with_links(invites, snapshot, links);
+        invited.extend(invites.iter().map(|i| i.key.clone()));
+        pending.extend(invites);
         if pending.len() >= RENDER_CHUNK {
             write(&mut pending, &[], &mut done, outbox)?;
         }
@@ -338,7 +434,7 @@ pub fn enqueue(
     // their plan was replaced first): written with the rows that settle them.
     let owed = outbox.pending_notices()?;
     let (notices, settled) = notices::changes(snapshot, &owed, now, &mut done.problems);
-    pending.extend(notices);
+    pending.extend(with_links(notices, snapshot, links));
     let alerts = outbox.alerts()?;
     let (hr_items, alert_updates) = notices::hr(snapshot, now, &alerts);
     pending.extend(hr_items);
@@ -347,17 +443,7 @@ pub fn enqueue(
         outbox.set_alert(&group, alert.as_ref().map(|(k, t)| (k.as_str(), *t)))?;
     }
 
-    let stale: Vec<String> = outbox
-        .list(Some(MailState::Queued))?
-        .into_iter()
-        .filter(|r| r.kind.is_reminder())
-        .filter(|r| !wanted.contains(&r.key))
-        .filter(|r| {
-            r.index
-                .is_none_or(|i| !failed.contains(&(r.group.clone(), i)))
-        })
-        .map(|r| r.key)
-        .collect();
+    let stale = stale(outbox, &existing, &wanted, &failed, &invited)?;
     done.withdrawn = outbox.withdraw(&stale)?;
     Ok(done)
 }

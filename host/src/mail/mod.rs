@@ -10,7 +10,9 @@
 //!   deadlines, composed by [`peerwell_core::reminders`];
 //! - change notices when a published session moves or is cancelled;
 //! - HR notices to `[[mail.hr]]` contacts when a group loses its time
-//!   (with the planner's explanation) or skips an occurrence.
+//!   (with the planner's explanation) or skips an occurrence;
+//! - iTIP invitations (REQUEST, CANCEL) of each session to the members
+//!   whose `delivery` includes invitations ([`invitations`]).
 //!
 //! Members with `reminders = false` get nothing; quiet hours move a
 //! message as [`schedule`] documents; a message whose session has started
@@ -29,6 +31,7 @@
 
 pub mod compose;
 pub mod enqueue;
+pub mod invitations;
 mod notices;
 pub mod schedule;
 pub mod send;

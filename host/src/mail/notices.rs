@@ -366,6 +366,7 @@ fn addressed<'a>(
             quiet: None::<(peerwell_core::mail::QuietHours, TimeZone)>,
             attach: None,
             superseded: false,
+            invite: None,
         })
         .collect()
 }

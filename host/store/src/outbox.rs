@@ -94,11 +94,17 @@ pub enum MessageKind {
     Cancelled,
     /// A notice to HR about a whole group.
     Hr,
+    /// An iTIP `METHOD:REQUEST` of one session to one member (new or
+    /// changed); its key holds the session's SEQUENCE.
+    Invitation,
+    /// An iTIP `METHOD:CANCEL` of one session to one member (dropped, or
+    /// no longer theirs); its key holds the session's SEQUENCE.
+    InvitationCancel,
 }
 
 impl MessageKind {
     /// The name stored and shown: "upcoming", "role", "deadline", "moved",
-    /// "cancelled" or "hr".
+    /// "cancelled", "hr", "invitation" or "invitation-cancel".
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::Upcoming => "upcoming",
@@ -107,6 +113,8 @@ impl MessageKind {
             MessageKind::Moved => "moved",
             MessageKind::Cancelled => "cancelled",
             MessageKind::Hr => "hr",
+            MessageKind::Invitation => "invitation",
+            MessageKind::InvitationCancel => "invitation-cancel",
         }
     }
 
@@ -119,12 +127,22 @@ impl MessageKind {
             "moved" => MessageKind::Moved,
             "cancelled" => MessageKind::Cancelled,
             "hr" => MessageKind::Hr,
+            "invitation" => MessageKind::Invitation,
+            "invitation-cancel" => MessageKind::InvitationCancel,
             _ => return None,
         })
     }
 
+    /// Whether it is an iTIP invitation (request or cancel).
+    pub fn is_invitation(self) -> bool {
+        matches!(
+            self,
+            MessageKind::Invitation | MessageKind::InvitationCancel
+        )
+    }
+
     /// Whether it reminds of a session ahead (upcoming, role, deadline),
-    /// as opposed to a notice of a change or to HR.
+    /// as opposed to a notice of a change, to HR or an invitation.
     pub fn is_reminder(self) -> bool {
         matches!(
             self,

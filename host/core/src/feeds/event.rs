@@ -6,6 +6,7 @@ use jiff::Timestamp;
 
 use super::FeedOptions;
 use super::describe::{Audience, description, has_email, withhold_emails};
+use super::invite::Invite;
 use super::vtimezone::{is_utc, tzid_param};
 use super::writer::{Writer, local_stamp, uri_value, utc_stamp};
 use crate::model::{Group, Interval, Organization, Zone};
@@ -51,6 +52,40 @@ pub fn write_event(
     opts: &FeedOptions,
     zones: &mut ZoneSpans,
 ) {
+    let of = EventOf {
+        org,
+        group,
+        session,
+    };
+    write_event_as(w, of, audience, opts, zones, None);
+}
+
+/// The session an event is written for, with its group and organization.
+#[derive(Debug, Clone, Copy)]
+pub struct EventOf<'a> {
+    /// The organization (its name makes the UID).
+    pub org: &'a Organization,
+    /// The session's group.
+    pub group: &'a Group,
+    /// The session.
+    pub session: &'a Session,
+}
+
+/// [`write_event`], as the VEVENT of an invitation when `invite` is given:
+/// its DESCRIPTION and STATUS, then ORGANIZER and the one ATTENDEE.
+pub fn write_event_as(
+    w: &mut Writer,
+    of: EventOf<'_>,
+    audience: Audience<'_>,
+    opts: &FeedOptions,
+    zones: &mut ZoneSpans,
+    invite: Option<&Invite<'_>>,
+) {
+    let EventOf {
+        org,
+        group,
+        session,
+    } = of;
     let shared = matches!(audience, Audience::Group);
     let clean = |text: &str| {
         if shared {
@@ -91,15 +126,21 @@ pub fn write_event(
     if group.neutral_title {
         w.raw("CLASS", &[], "PRIVATE");
     }
-    let status = if opts.cancelled.contains(&key) {
-        "CANCELLED"
-    } else {
-        "CONFIRMED"
-    };
-    w.raw("STATUS", &[], status);
+    let cancelled = invite.map_or(opts.cancelled.contains(&key), |i| i.cancel);
+    w.raw(
+        "STATUS",
+        &[],
+        if cancelled { "CANCELLED" } else { "CONFIRMED" },
+    );
     w.raw("TRANSP", &[], "OPAQUE");
-    let text = clean(&description(org, group, session, audience));
+    let text = match invite {
+        Some(i) => i.description.clone(),
+        None => clean(&description(org, group, session, audience)),
+    };
     w.text("DESCRIPTION", &text);
+    if let Some(i) = invite {
+        i.write_parties(w);
+    }
     w.end("VEVENT");
 }
 

@@ -13,11 +13,14 @@
 //! - [`vtimezone`]: VTIMEZONEs from jiff's time-zone data.
 //! - [`describe`]: the DESCRIPTION text.
 //! - [`event`]: one VEVENT per session.
+//! - [`invite`]: one session as an iTIP invitation (REQUEST or CANCEL) to
+//!   one member, the same event as in their feed.
 
 #![warn(missing_docs)]
 
 pub mod describe;
 pub mod event;
+pub mod invite;
 pub mod vtimezone;
 pub mod writer;
 
@@ -202,19 +205,24 @@ fn calendar(
         &refresh,
     );
     w.raw("X-PUBLISHED-TTL", &[], &refresh);
-    for (zone, span) in zones.values() {
-        let range = Interval::new(
-            span.start.checked_sub(ZONE_SLACK).unwrap_or(span.start),
-            span.end.checked_add(ZONE_SLACK).unwrap_or(span.end),
-        );
-        vtimezone::write_vtimezone(&mut w, zone, range);
-    }
+    write_zones(&mut w, &zones);
     let mut out = w.finish();
     out.push_str(&events.finish());
     let mut w = Writer::new();
     w.end("VCALENDAR");
     out.push_str(&w.finish());
     out
+}
+
+/// One VTIMEZONE per zone in `zones`, covering its span with some slack.
+fn write_zones(w: &mut Writer, zones: &ZoneSpans) {
+    for (zone, span) in zones.values() {
+        let range = Interval::new(
+            span.start.checked_sub(ZONE_SLACK).unwrap_or(span.start),
+            span.end.checked_add(ZONE_SLACK).unwrap_or(span.end),
+        );
+        vtimezone::write_vtimezone(w, zone, range);
+    }
 }
 
 #[cfg(test)]

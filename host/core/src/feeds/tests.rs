@@ -38,7 +38,7 @@ fn group(id: &str, zone_name: &str, neutral: bool) -> Group {
         .build()
 }
 
-fn org() -> Organization {
+pub(super) fn org() -> Organization {
     OrganizationBuilder::new()
         .dir(PathBuf::new())
         .name("Riverbend Community Mental Health")
@@ -89,7 +89,7 @@ fn session(group: &str, index: u32, start: &str, absent: &[&str]) -> Session {
     }
 }
 
-fn plan() -> Plan {
+pub(super) fn plan() -> Plan {
     Plan {
         horizon: Horizon::starting(date(2026, 3, 2), 4),
         sessions: vec![
@@ -101,7 +101,7 @@ fn plan() -> Plan {
     }
 }
 
-fn opts() -> FeedOptions {
+pub(super) fn opts() -> FeedOptions {
     FeedOptions {
         dtstamp: "2026-03-01T00:00:00Z".parse().unwrap(),
         sequence: BTreeMap::from([(("morning-walk".to_string(), 8), 3)]),
@@ -110,7 +110,7 @@ fn opts() -> FeedOptions {
     }
 }
 
-fn unfolded(feed: &str) -> String {
+pub(super) fn unfolded(feed: &str) -> String {
     feed.replace("\r\n ", "")
 }
 

@@ -10,6 +10,8 @@ fn kinds_keep_their_stored_names() {
         (MessageKind::Moved, "moved"),
         (MessageKind::Cancelled, "cancelled"),
         (MessageKind::Hr, "hr"),
+        (MessageKind::Invitation, "invitation"),
+        (MessageKind::InvitationCancel, "invitation-cancel"),
     ];
     for (kind, name) in all {
         assert_eq!(kind.as_str(), name);
