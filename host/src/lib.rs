@@ -13,6 +13,8 @@
 //!   being served, feed tokens, status, counters, settings, clock and the
 //!   shutdown and retry signals, behind [`state::ServerState`]'s methods.
 //! - [`escape`] escapes text for HTML (pages and emails).
+//! - [`overview`] renders the HR overview (HTML and SVG) from a plan: the
+//!   daemon's `/admin/` page and `peerwell report` share it.
 //! - Above those, side by side and never importing one another:
 //!   [`daemon`] (`peerwell serve`'s planning loop, which keeps the state
 //!   current), [`web`] (the HTTP side, which reads it) and [`mail`] (queues
@@ -32,6 +34,7 @@ pub mod cli;
 pub mod daemon;
 pub mod escape;
 pub mod mail;
+pub mod overview;
 pub mod pipeline;
 pub mod sources;
 pub mod state;

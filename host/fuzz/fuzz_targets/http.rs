@@ -1,9 +1,10 @@
 //! The HTTP request path in process (no sockets): fuzzed method, path,
 //! query and headers (conditional and encoding headers built around the
-//! real ETags and dates, real and mangled tokens) go through the daemon's
-//! routes and handlers. Nothing panics; every answer is one of the
-//! documented statuses; unknown tokens get the one 404 body; HEAD and 304
-//! carry no body; a 200 feed carries the feed's bytes and ETag.
+//! real ETags and dates, real and mangled tokens, the HR overview's token
+//! and edits of it) go through the daemon's routes and handlers. Nothing
+//! panics; every answer is one of the documented statuses; unknown tokens
+//! get the one 404 body; HEAD and 304 carry no body; a 200 feed carries the
+//! feed's bytes and ETag; the overview answers only its own token.
 #![no_main]
 
 use std::pin::Pin;
@@ -18,7 +19,7 @@ use libfuzzer_sys::fuzz_target;
 
 use peerwell::state::http_date;
 use peerwell::web::{Body, NOT_FOUND_BODY};
-use peerwell_fuzz::site::Site;
+use peerwell_fuzz::site::{ADMIN_TOKEN, Site};
 
 #[derive(Debug, Arbitrary)]
 enum MethodIn {
@@ -41,6 +42,8 @@ enum TokenIn {
 enum PathIn {
     Feed(TokenIn, bool),
     Subscribe(TokenIn),
+    /// The HR overview: `Known` is its token; a trailing slash or not.
+    Admin(TokenIn, bool),
     Healthz,
     Metrics,
     Raw(String),
@@ -102,6 +105,19 @@ fn path(site: &Site, p: &PathIn) -> String {
             if *ics { ".ics" } else { "" }
         ),
         PathIn::Subscribe(t) => format!("/subscribe/{}", token(site, t)),
+        PathIn::Admin(t, slash) => {
+            let tok = match t {
+                TokenIn::Known(_) => ADMIN_TOKEN.to_string(),
+                TokenIn::Edited(_, at, text) => {
+                    let mut tok = ADMIN_TOKEN.to_string();
+                    let at = usize::from(*at) % (tok.len() + 1);
+                    tok.insert_str(at, text);
+                    tok
+                }
+                TokenIn::Raw(s) => s.clone(),
+            };
+            format!("/admin/{tok}{}", if *slash { "/" } else { "" })
+        }
         PathIn::Healthz => "/healthz".to_string(),
         PathIn::Metrics => "/metrics".to_string(),
         PathIn::Raw(s) => s.clone(),
@@ -211,6 +227,14 @@ fuzz_target!(|input: Input| {
                     head || bytes == feed.body || bytes == feed.gzip,
                     "feed bytes"
                 );
+            }
+            if let Some(rest) = req.uri().path().strip_prefix("/admin/") {
+                assert_eq!(
+                    rest.strip_suffix('/').unwrap_or(rest),
+                    ADMIN_TOKEN,
+                    "the overview answered another token"
+                );
+                assert!(bytes.starts_with(b"<!DOCTYPE html>"), "overview page");
             }
         }
         StatusCode::NOT_MODIFIED => assert!(bytes.is_empty(), "304 with a body"),

@@ -44,6 +44,10 @@ pub(super) enum Command {
         /// block the best candidate times.
         #[arg(long)]
         explain: bool,
+        /// With --explain --group ID: also write the group's heatmap (members free
+        /// per quarter hour, the series time outlined) to FILE as SVG.
+        #[arg(long, value_name = "FILE", requires_all = ["explain", "group"])]
+        svg: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
@@ -58,6 +62,22 @@ pub(super) enum Command {
         /// Output folder (created if missing).
         #[arg(long, value_name = "OUT")]
         out: PathBuf,
+    },
+    /// Write the HR overview as files: OUT/index.html (organization, groups,
+    /// heatmaps beside their explanations, subscribe links) and each picture as SVG.
+    /// Reads the state; writes nothing to it.
+    Report {
+        dir: PathBuf,
+        #[command(flatten)]
+        horizon: HorizonArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        /// Output folder (created if missing).
+        #[arg(long, value_name = "OUT")]
+        out: PathBuf,
+        /// Base of the subscribe links (default: as `peerwell feeds`).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
     },
     /// Show what the next export would change against the published plan,
     /// without writing anything.

@@ -1,5 +1,5 @@
 //! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
-//! `reminders`, `serve`, `feeds`, `tokens revoke|rotate`, `state
+//! `reminders`, `report`, `serve`, `feeds`, `tokens revoke|rotate`, `state
 //! migrate|check`, `plugin check`, `plugin new`.
 //!
 //! Exit codes: 0 when everything read and planned, 1 when an input is invalid
@@ -18,6 +18,7 @@ mod plugin_groups;
 mod plugin_log;
 mod probe;
 mod reminders;
+mod report;
 mod scaffold;
 mod serve;
 mod state;
@@ -76,8 +77,23 @@ fn run(cli: Cli) -> Outcome {
             state,
             group,
             explain,
+            svg,
             format,
-        } => plan_command(&dir, horizon, &state, group.as_deref(), explain, format),
+        } => {
+            let only = Only {
+                group: group.as_deref(),
+                explain,
+                svg: svg.as_deref(),
+            };
+            plan_command(&dir, horizon, &state, only, format)
+        }
+        Command::Report {
+            dir,
+            horizon,
+            state,
+            out,
+            base_url,
+        } => report_command(&dir, horizon, &state, &out, base_url.as_deref()),
         Command::Serve { dir, listen, now } => serve_command(&dir, listen, now),
         Command::Outbox {
             dir,
@@ -166,15 +182,26 @@ fn check(dir: &Path) -> Outcome {
     }
 }
 
+/// What `plan` shows: one group or all, explanations, a heatmap file.
+struct Only<'a> {
+    group: Option<&'a str>,
+    explain: bool,
+    svg: Option<&'a Path>,
+}
+
 /// `peerwell plan`.
 fn plan_command(
     dir: &Path,
     horizon: HorizonArgs,
     state: &StateArgs,
-    group: Option<&str>,
-    explain: bool,
+    only: Only<'_>,
     format: OutputFormat,
 ) -> Outcome {
+    let Only {
+        group,
+        explain,
+        svg,
+    } = only;
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     if let Some(id) = group {
         check_group(&loaded, id)?;
@@ -191,7 +218,41 @@ fn plan_command(
         (false, OutputFormat::Table) => plan::table(&loaded, &plan, group),
         (false, OutputFormat::Json) => plan::json(&loaded, &plan, group),
     };
+    if let (Some(file), Some(id)) = (svg, group) {
+        let text = crate::overview::heatmap_svg(&loaded, &plan, id).unwrap_or_default();
+        report::write(file, &text)?;
+    }
     print!("{out}");
+    Ok(exit_for(&loaded, &plan))
+}
+
+/// `peerwell report`.
+fn report_command(
+    dir: &Path,
+    horizon: HorizonArgs,
+    state: &StateArgs,
+    out: &Path,
+    base_url: Option<&str>,
+) -> Outcome {
+    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+    let store = Store::open_location_read_only(&path)?;
+    let plan = loaded.plan_continued(&store, now)?;
+    let configured = match base_url {
+        Some(_) => None,
+        None => Some(crate::daemon::settings(dir, None)?.public_url()),
+    };
+    let base = crate::web::PublicUrl::resolve(
+        base_url,
+        configured.as_deref(),
+        crate::web::urls::DEFAULT_PUBLIC_URL,
+    )?;
+    let links = report::links(&loaded, &store, &base)?;
+    let written = report::write_all(&loaded, &plan, now, links, out)?;
+    println!(
+        "wrote {} to {}",
+        text::count(written.len(), "file", "files"),
+        out.display()
+    );
     Ok(exit_for(&loaded, &plan))
 }
 

@@ -16,7 +16,9 @@
 //! - [`clock`]: the server's notion of now.
 //! - [`replica`]: this process's role among replicas sharing a database,
 //!   its lease and the plan generation it serves.
+//! - [`admin`]: the HR overview's key and its page, rendered once per plan.
 
+pub mod admin;
 pub mod clock;
 pub mod metrics;
 pub mod replica;
@@ -26,6 +28,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
+pub use admin::Admin;
 use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
 pub use metrics::Metrics;
@@ -85,6 +88,8 @@ pub struct ServerState {
     /// This process's role among replicas ([`Role::Single`] on an
     /// embedded state).
     replica: Arc<Replica>,
+    /// The HR overview's key and page (off until the HTTP side sets it).
+    admin: Arc<ArcSwap<Admin>>,
 }
 
 impl ServerState {
@@ -112,6 +117,7 @@ impl ServerState {
             state_error: Arc::new(ArcSwapOption::empty()),
             retry: Arc::new(Notify::new()),
             replica: Arc::new(replica),
+            admin: Arc::default(),
         };
         (state, stop_tx)
     }
@@ -135,6 +141,16 @@ impl ServerState {
     /// This process's role, lease and served plan generation.
     pub fn replica(&self) -> &Arc<Replica> {
         &self.replica
+    }
+
+    /// The HR overview's key and page.
+    pub fn admin(&self) -> Arc<Admin> {
+        self.admin.load_full()
+    }
+
+    /// Turns the HR overview on (or off) with `admin`.
+    pub fn set_admin(&self, admin: Admin) {
+        self.admin.store(Arc::new(admin));
     }
 
     /// The counters `/metrics` reports.
