@@ -518,6 +518,7 @@ fn heatmap_numbers_equal_a_count_from_busy_output() {
         .collect();
     let monday = jiff::civil::date(2026, 3, 2);
     let mut cells = 0;
+    let mut seen = BTreeSet::new();
     for (day, offset) in [("tuesday", 1), ("wednesday", 2)] {
         for q in 0..12 {
             let local = 9 * 3600 + q * 900;
@@ -542,11 +543,14 @@ fn heatmap_numbers_equal_a_count_from_busy_output() {
             let marker = format!("data-day=\"{day}\" data-time=\"{time}\"");
             let got = attrs(&svg, &marker, "data-free");
             assert_eq!(got, [free.to_string()], "{day} {time}");
+            seen.insert(free);
             assert_eq!(attrs(&svg, &marker, "data-of"), ["12"], "{day} {time}");
             cells += 1;
         }
     }
     assert_eq!(cells, 24);
+    // The calendars, buffers and working hours make many different counts.
+    assert!(seen.len() >= 5, "{seen:?}");
     assert_eq!(svg.matches("class=\"cell\"").count(), 24);
     // --svg needs --explain and --group.
     let bad = peerwell_tests::cli::peerwell(&["plan", dir.to_str().unwrap(), "--svg", "x.svg"]);
@@ -607,7 +611,7 @@ fn chromium_shows_the_overview_and_the_report_accessibly() {
         for (width, height) in [(400, 2400), (1280, 1600)] {
             let file = dir.join(format!("{name}-{width}.png"));
             let stats = browser::screenshot(&profile, url, &file, width, height);
-            not_blank(&stats, width, height);
+            not_blank(&stats, u64::from(width), u64::from(height));
         }
     }
 
@@ -622,4 +626,15 @@ fn chromium_shows_the_overview_and_the_report_accessibly() {
             assert!(bad.is_empty(), "{name} at {width} px: {bad:#?}");
         }
     }
+    // The checker finds what it should: an image without a text
+    // alternative is a critical violation.
+    let work = site.tmp.path().join("axe-control");
+    std::fs::create_dir_all(&work).unwrap();
+    let broken = "<!DOCTYPE html>\n<html lang=\"en\"><head><title>control</title></head>\n\
+                  <body><main><img src=\"missing.png\"></main>\n</body></html>\n";
+    let violations = browser::axe(&profile, &work, broken, 400);
+    assert!(
+        serious(&violations).iter().any(|v| v["id"] == "image-alt"),
+        "{violations:#?}"
+    );
 }

@@ -49,6 +49,7 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;font:13px/1.45 ui-monospace,'Dej
 svg{max-width:100%;height:auto}\
 table{border-collapse:collapse;width:100%}\
 th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid #d9d9d4;vertical-align:top}\
+th{overflow-wrap:normal}\
 td.series{font-weight:700}\
 .scroll{overflow-x:auto}\
 details{margin-top:.8rem}\
