@@ -66,19 +66,7 @@ pub(super) enum Command {
     /// Write the HR overview as files: OUT/index.html (organization, groups,
     /// heatmaps beside their explanations, subscribe links) and each picture as SVG.
     /// Reads the state; writes nothing to it.
-    Report {
-        dir: PathBuf,
-        #[command(flatten)]
-        horizon: HorizonArgs,
-        #[command(flatten)]
-        state: StateArgs,
-        /// Output folder (created if missing).
-        #[arg(long, value_name = "OUT")]
-        out: PathBuf,
-        /// Base of the subscribe links (default: as `peerwell feeds`).
-        #[arg(long, value_name = "URL")]
-        base_url: Option<String>,
-    },
+    Report(ReportArgs),
     /// Show what the next export would change against the published plan,
     /// without writing anything.
     Diff {
@@ -274,6 +262,22 @@ pub(super) enum TokensCommand {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+}
+
+/// `peerwell report`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(super) struct ReportArgs {
+    pub(super) dir: PathBuf,
+    #[command(flatten)]
+    pub(super) horizon: HorizonArgs,
+    #[command(flatten)]
+    pub(super) state: StateArgs,
+    /// Output folder (created if missing).
+    #[arg(long, value_name = "OUT")]
+    pub(super) out: PathBuf,
+    /// Base of the subscribe links (default: as `peerwell feeds`).
+    #[arg(long, value_name = "URL")]
+    pub(super) base_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args, Clone, Copy)]

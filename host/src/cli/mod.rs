@@ -25,7 +25,7 @@ mod state;
 mod text;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -37,7 +37,8 @@ use peerwell_store::Store;
 pub use error::CliError;
 
 use args::{
-    Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, StateCommand, TokensCommand,
+    Cli, Command, HorizonArgs, OutputFormat, PluginCommand, ReportArgs, StateArgs, StateCommand,
+    TokensCommand,
 };
 
 /// Runs the command line and returns the process exit code.
@@ -79,21 +80,8 @@ fn run(cli: Cli) -> Outcome {
             explain,
             svg,
             format,
-        } => {
-            let only = Only {
-                group: group.as_deref(),
-                explain,
-                svg: svg.as_deref(),
-            };
-            plan_command(&dir, horizon, &state, only, format)
-        }
-        Command::Report {
-            dir,
-            horizon,
-            state,
-            out,
-            base_url,
-        } => report_command(&dir, horizon, &state, &out, base_url.as_deref()),
+        } => plan_command(&dir, horizon, &state, (group, explain, svg), format),
+        Command::Report(args) => report_command(&args),
         Command::Serve { dir, listen, now } => serve_command(&dir, listen, now),
         Command::Outbox {
             dir,
@@ -182,26 +170,15 @@ fn check(dir: &Path) -> Outcome {
     }
 }
 
-/// What `plan` shows: one group or all, explanations, a heatmap file.
-struct Only<'a> {
-    group: Option<&'a str>,
-    explain: bool,
-    svg: Option<&'a Path>,
-}
-
 /// `peerwell plan`.
 fn plan_command(
     dir: &Path,
     horizon: HorizonArgs,
     state: &StateArgs,
-    only: Only<'_>,
+    (group, explain, svg): (Option<String>, bool, Option<PathBuf>),
     format: OutputFormat,
 ) -> Outcome {
-    let Only {
-        group,
-        explain,
-        svg,
-    } = only;
+    let group = group.as_deref();
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     if let Some(id) = group {
         check_group(&loaded, id)?;
@@ -220,21 +197,16 @@ fn plan_command(
     };
     if let (Some(file), Some(id)) = (svg, group) {
         let text = crate::overview::heatmap_svg(&loaded, &plan, id).unwrap_or_default();
-        report::write(file, &text)?;
+        report::write(&file, &text)?;
     }
     print!("{out}");
     Ok(exit_for(&loaded, &plan))
 }
 
 /// `peerwell report`.
-fn report_command(
-    dir: &Path,
-    horizon: HorizonArgs,
-    state: &StateArgs,
-    out: &Path,
-    base_url: Option<&str>,
-) -> Outcome {
-    let (loaded, now, path) = load_with_state(dir, horizon, state)?;
+fn report_command(args: &ReportArgs) -> Outcome {
+    let (dir, out, base_url) = (&args.dir, &args.out, args.base_url.as_deref());
+    let (loaded, now, path) = load_with_state(dir, args.horizon, &args.state)?;
     let store = Store::open_location_read_only(&path)?;
     let plan = loaded.plan_continued(&store, now)?;
     let configured = match base_url {
