@@ -638,3 +638,71 @@ fn chromium_shows_the_overview_and_the_report_accessibly() {
         "{violations:#?}"
     );
 }
+
+/// Over random organizations (several zones, a DST change): every cell's
+/// free and blocked member-weeks add up to those counted, and in each
+/// quarter hour of a group's series time the members free, summed over the
+/// horizon, are at least those attending its sessions held at that time
+/// (attending implies free under every rule the heatmap counts).
+/// Returns how many series quarter hours with attendees it checked.
+fn heatmap_agrees_with_the_plan(seed: u64) -> usize {
+    let mut checked = 0;
+    use peerwell_core::schedule::{GroupOutcome, heatmap, plan};
+    let g = peerwell_tests::schedule_gen::organization(seed);
+    let formats = peerwell_tests::schedule_gen::formats();
+    let p = plan(&g.org, &g.availability, g.horizon, &formats);
+    for group in &g.org.groups {
+        let map = heatmap(&g.org, &g.availability, g.horizon, &formats, &p, &group.id)
+            .expect("every group has a heatmap");
+        for row in &map.cells {
+            for c in row {
+                let blocked: u32 = c.blocks.iter().map(|b| b.1).sum();
+                assert_eq!(c.free + blocked, c.of, "{seed}: {}", group.id);
+                assert!(c.of <= map.members * map.weeks);
+            }
+        }
+        let Some((_, GroupOutcome::Scheduled { series, .. })) =
+            p.outcomes.iter().find(|(id, _)| *id == group.id)
+        else {
+            assert!(map.series.is_none());
+            continue;
+        };
+        assert_eq!(map.series, Some(*series));
+        let tz = &group.zone.tz;
+        let attending: u32 = p
+            .sessions
+            .iter()
+            .filter(|s| s.group == group.id && s.moved_from.is_none())
+            .filter(|s| tz.to_datetime(s.start).time() == series.start)
+            .map(|s| u32::try_from(s.attendees.len()).unwrap())
+            .sum();
+        for t in &map.times {
+            if map.in_series(series.weekday, *t) {
+                let cell = map.cell(series.weekday, *t).unwrap();
+                assert!(
+                    cell.free >= attending,
+                    "{seed}: {} at {t}: {} free < {attending} attending",
+                    group.id,
+                    cell.free
+                );
+                checked += usize::from(attending > 0);
+            }
+        }
+    }
+    checked
+}
+
+#[test]
+fn the_heatmap_property_is_not_vacuous() {
+    let checked: usize = (0..24).map(heatmap_agrees_with_the_plan).sum();
+    assert!(checked > 24, "{checked}");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..Default::default() })]
+
+    #[test]
+    fn the_heatmap_agrees_with_the_plan(seed in proptest::prelude::any::<u64>()) {
+        heatmap_agrees_with_the_plan(seed);
+    }
+}
