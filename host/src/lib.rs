@@ -15,6 +15,8 @@
 //! - [`escape`] escapes text for HTML (pages and emails).
 //! - [`links`] signs and checks members' absence links ("I can't make
 //!   it"), and makes their URL for any message or page.
+//! - [`overview`] renders the HR overview (HTML and SVG) from a plan: the
+//!   daemon's `/admin/` page and `peerwell report` share it.
 //! - Above those, side by side and never importing one another:
 //!   [`daemon`] (`peerwell serve`'s planning loop, which keeps the state
 //!   current), [`web`] (the HTTP side, which reads it) and [`mail`] (queues
@@ -35,6 +37,7 @@ pub mod daemon;
 pub mod escape;
 pub mod links;
 pub mod mail;
+pub mod overview;
 pub mod pipeline;
 pub mod sources;
 pub mod state;

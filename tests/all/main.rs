@@ -26,6 +26,7 @@ mod mail;
 mod mail_crash;
 mod mail_notices;
 mod mail_tls;
+mod overview;
 mod plugin_formats;
 mod plugins;
 mod reminders;

@@ -1,5 +1,6 @@
 //! Shared helpers for the integration tests.
 
+pub mod browser;
 pub mod calendar_gen;
 pub mod cli;
 pub mod clinic;

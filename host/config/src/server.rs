@@ -18,6 +18,7 @@ const KEYS: &[&str] = &[
     "max_calendar_mib",
     "log_format",
     "max_connections_per_client",
+    "admin_token_env",
 ];
 
 /// How the daemon writes its log lines.
@@ -52,6 +53,10 @@ pub struct ServerSettings {
     /// quarter of the connection cap; `$PEERWELL_HTTP_MAX_CONNECTIONS_PER_CLIENT`
     /// overrides it).
     pub max_connections_per_client: Option<u32>,
+    /// The environment variable holding the token of the HR overview at
+    /// `/admin/<token>/`; the overview is off unless it names a variable
+    /// that is set and not empty. The token itself is never in a file.
+    pub admin_token_env: Option<String>,
 }
 
 impl Default for ServerSettings {
@@ -65,6 +70,7 @@ impl Default for ServerSettings {
             max_calendar_mib: 20,
             log_format: LogFormat::Text,
             max_connections_per_client: None,
+            admin_token_env: None,
         }
     }
 }
@@ -260,7 +266,37 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
             )),
         }
     }
+    s.admin_token_env = admin_token_env(&t, out);
     s
+}
+
+/// `admin_token_env`: the name of an environment variable, or an error at
+/// its place.
+fn admin_token_env(t: &Table<'_, '_>, out: &mut Out) -> Option<String> {
+    let v = t.get("admin_token_env")?;
+    let text = string(t.src, v, out)?;
+    if env_name(&text) {
+        return Some(text);
+    }
+    out.push(t.src.error(
+        v.span(),
+        "expected the name of an environment variable (this value is not repeated here: it may be a secret)".to_string(),
+        Some(
+            "letters, digits and `_`, not starting with a digit, e.g. admin_token_env = \"PEERWELL_ADMIN_TOKEN\"; the token goes in that variable, never in this file"
+                .to_string(),
+        ),
+    ));
+    None
+}
+
+/// Whether `name` can name an environment variable: ASCII letters, digits
+/// and `_`, not starting with a digit.
+fn env_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Reads only `[server]` of `dir/peerwell.toml` (the daemon needs it before

@@ -16,7 +16,9 @@
 //!   person's busy time over the horizon.
 //! - [`formats`] holds the [`formats::Format`] trait and the built-in group
 //!   formats; the plugin host implements the same trait.
-//! - [`schedule`] finds one series time per group and plans each session.
+//! - [`schedule`] finds one series time per group and plans each session,
+//!   explains the times it chose, and counts the members free at each quarter
+//!   hour of a group's week (`schedule::heatmap`, the overview's numbers).
 //! - [`feeds`] writes RFC 5545 iCalendar feeds per group and per member,
 //!   and one session as an iTIP invitation to one member.
 //! - [`reminders`] composes the text of reminder messages.

@@ -1,11 +1,12 @@
 //! The HTTP request path in process (no sockets): fuzzed method, path,
 //! query and headers (conditional and encoding headers built around the
-//! real ETags and dates, real and mangled tokens) go through the daemon's
-//! routes and handlers. Nothing panics; every answer is one of the
-//! documented statuses; unknown tokens get the one 404 body (refused
-//! absence links the one refusal page); 429 only on absence links, with
-//! Retry-After; HEAD and 304 carry no body; a 200 feed carries the feed's
-//! bytes and ETag.
+//! real ETags and dates, real and mangled tokens, the HR overview's token
+//! and edits of it) go through the daemon's routes and handlers. Nothing
+//! panics; every answer is one of the documented statuses; unknown tokens
+//! get the one 404 body (refused absence links the one refusal page); 429
+//! only on absence links, with Retry-After; HEAD and 304 carry no body; a
+//! 200 feed carries the feed's bytes and ETag; the overview answers only
+//! its own token.
 #![no_main]
 
 use std::pin::Pin;
@@ -20,7 +21,7 @@ use libfuzzer_sys::fuzz_target;
 
 use peerwell::state::http_date;
 use peerwell::web::{Body, NOT_FOUND_BODY};
-use peerwell_fuzz::site::Site;
+use peerwell_fuzz::site::{ADMIN_TOKEN, Site};
 
 #[derive(Debug, Arbitrary)]
 enum MethodIn {
@@ -43,6 +44,8 @@ enum TokenIn {
 enum PathIn {
     Feed(TokenIn, bool),
     Subscribe(TokenIn),
+    /// The HR overview: `Known` is its token; a trailing slash or not.
+    Admin(TokenIn, bool),
     Healthz,
     Metrics,
     Raw(String),
@@ -144,6 +147,19 @@ fn path(site: &Site, p: &PathIn) -> String {
                 _ => "/",
             }
         ),
+        PathIn::Admin(t, slash) => {
+            let tok = match t {
+                TokenIn::Known(_) => ADMIN_TOKEN.to_string(),
+                TokenIn::Edited(_, at, text) => {
+                    let mut tok = ADMIN_TOKEN.to_string();
+                    let at = usize::from(*at) % (tok.len() + 1);
+                    tok.insert_str(at, text);
+                    tok
+                }
+                TokenIn::Raw(s) => s.clone(),
+            };
+            format!("/admin/{tok}{}", if *slash { "/" } else { "" })
+        }
         PathIn::Healthz => "/healthz".to_string(),
         PathIn::Metrics => "/metrics".to_string(),
         PathIn::Raw(s) => s.clone(),
@@ -255,6 +271,14 @@ fuzz_target!(|input: Input| {
                     "feed bytes"
                 );
             }
+            if let Some(rest) = req.uri().path().strip_prefix("/admin/") {
+                assert_eq!(
+                    rest.strip_suffix('/').unwrap_or(rest),
+                    ADMIN_TOKEN,
+                    "the overview answered another token"
+                );
+                assert!(bytes.starts_with(b"<!DOCTYPE html>"), "overview page");
+            }
         }
         StatusCode::NOT_MODIFIED => assert!(bytes.is_empty(), "304 with a body"),
         StatusCode::NOT_FOUND if req.uri().path().starts_with("/absence/") => {
@@ -268,7 +292,10 @@ fuzz_target!(|input: Input| {
         }
         StatusCode::NOT_FOUND => assert_eq!(bytes, NOT_FOUND_BODY.as_bytes(), "404 body"),
         StatusCode::TOO_MANY_REQUESTS => {
-            assert!(req.uri().path().starts_with("/absence/"), "429 off the absence route");
+            assert!(
+                req.uri().path().starts_with("/absence/"),
+                "429 off the absence route"
+            );
             assert!(res_retry_after.is_some(), "429 without Retry-After");
         }
         StatusCode::METHOD_NOT_ALLOWED => assert!(!head),

@@ -9,7 +9,7 @@ use hyper::{Request, Response};
 
 use peerwell::daemon::plan_pass;
 use peerwell::sources::UrlBodies;
-use peerwell::state::{Clock, ServerState};
+use peerwell::state::{Admin, Clock, ServerState};
 use peerwell::web::{Body, PublicUrl, html, server};
 use peerwell_config::server::ServerSettings;
 use peerwell_core::feeds::FeedKey;
@@ -29,6 +29,9 @@ const FILES: [(&str, &str); 3] = [
         include_str!("../../../tests/config/valid/minimal/groups/walk.toml"),
     ),
 ];
+
+/// The HR overview's token on the fuzzed site (`/admin/<token>/`).
+pub const ADMIN_TOKEN: &str = "fuzz-admin-token-0123456789abcdef";
 
 /// The daemon's request state and what a fuzz input may refer to.
 pub struct Site {
@@ -60,6 +63,7 @@ impl Site {
         let snapshot = plan_pass(&dir, now, None, &|_| UrlBodies::new()).expect("plans");
         let (shared, stop) = ServerState::new(ServerSettings::default(), Clock::manual(now));
         shared.refresh_tokens(&snapshot).expect("tokens");
+        shared.set_admin(Admin::with_token(ADMIN_TOKEN));
         let map = shared.tokens();
         let tokens = snapshot
             .feeds

@@ -44,6 +44,10 @@ pub(super) enum Command {
         /// block the best candidate times.
         #[arg(long)]
         explain: bool,
+        /// With --explain --group ID: also write the group's heatmap (members free
+        /// per quarter hour, the series time outlined) to FILE as SVG.
+        #[arg(long, value_name = "FILE", requires_all = ["explain", "group"])]
+        svg: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
         format: OutputFormat,
     },
@@ -59,6 +63,10 @@ pub(super) enum Command {
         #[arg(long, value_name = "OUT")]
         out: PathBuf,
     },
+    /// Write the HR overview as files: OUT/index.html (organization, groups,
+    /// heatmaps beside their explanations, subscribe links) and each picture as SVG.
+    /// Reads the state; writes nothing to it.
+    Report(ReportArgs),
     /// Show what the next export would change against the published plan,
     /// without writing anything.
     Diff {
@@ -282,6 +290,22 @@ pub(super) enum TokensCommand {
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
     },
+}
+
+/// `peerwell report`'s arguments.
+#[derive(Debug, clap::Args)]
+pub(super) struct ReportArgs {
+    pub(super) dir: PathBuf,
+    #[command(flatten)]
+    pub(super) horizon: HorizonArgs,
+    #[command(flatten)]
+    pub(super) state: StateArgs,
+    /// Output folder (created if missing).
+    #[arg(long, value_name = "OUT")]
+    pub(super) out: PathBuf,
+    /// Base of the subscribe links (default: as `peerwell feeds`).
+    #[arg(long, value_name = "URL")]
+    pub(super) base_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args, Clone, Copy, Default)]

@@ -1,5 +1,5 @@
 //! The `peerwell` command line: `check`, `plan`, `export`, `diff`, `busy`,
-//! `reminders`, `serve`, `feeds`, `tokens revoke|rotate`, `state
+//! `reminders`, `report`, `serve`, `feeds`, `tokens revoke|rotate`, `state
 //! migrate|check`, `absences`, `absence add|remove`, `plugin check`,
 //! `plugin new`.
 //!
@@ -20,13 +20,14 @@ mod plugin_groups;
 mod plugin_log;
 mod probe;
 mod reminders;
+mod report;
 mod scaffold;
 mod serve;
 mod state;
 mod text;
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -38,7 +39,8 @@ use peerwell_store::Store;
 pub use error::CliError;
 
 use args::{
-    Cli, Command, HorizonArgs, OutputFormat, PluginCommand, StateArgs, StateCommand, TokensCommand,
+    Cli, Command, HorizonArgs, OutputFormat, PluginCommand, ReportArgs, StateArgs, StateCommand,
+    TokensCommand,
 };
 
 /// Runs the command line and returns the process exit code.
@@ -78,8 +80,10 @@ fn run(cli: Cli) -> Outcome {
             state,
             group,
             explain,
+            svg,
             format,
-        } => plan_command(&dir, horizon, &state, group.as_deref(), explain, format),
+        } => plan_command(&dir, horizon, &state, (group, explain, svg), format),
+        Command::Report(args) => report_command(&args),
         Command::Serve { dir, listen, now } => serve_command(&dir, listen, now),
         Command::Outbox {
             dir,
@@ -185,10 +189,10 @@ fn plan_command(
     dir: &Path,
     horizon: HorizonArgs,
     state: &StateArgs,
-    group: Option<&str>,
-    explain: bool,
+    (group, explain, svg): (Option<String>, bool, Option<PathBuf>),
     format: OutputFormat,
 ) -> Outcome {
+    let group = group.as_deref();
     let (loaded, now, path) = load_with_state(dir, horizon, state)?;
     if let Some(id) = group {
         check_group(&loaded, id)?;
@@ -206,7 +210,36 @@ fn plan_command(
         (false, OutputFormat::Table) => plan::table(&loaded, &plan, group, &absent),
         (false, OutputFormat::Json) => plan::json(&loaded, &plan, group, &absent),
     };
+    if let (Some(file), Some(id)) = (svg, group) {
+        let text = crate::overview::heatmap_svg(&loaded, &plan, id).unwrap_or_default();
+        report::write(&file, &text)?;
+    }
     print!("{out}");
+    Ok(exit_for(&loaded, &plan))
+}
+
+/// `peerwell report`.
+fn report_command(args: &ReportArgs) -> Outcome {
+    let (dir, out, base_url) = (&args.dir, &args.out, args.base_url.as_deref());
+    let (loaded, now, path) = load_with_state(dir, args.horizon, &args.state)?;
+    let store = Store::open_location_read_only(&path)?;
+    let plan = loaded.plan_continued(&store, now)?;
+    let configured = match base_url {
+        Some(_) => None,
+        None => Some(crate::daemon::settings(dir, None)?.public_url()),
+    };
+    let base = crate::web::PublicUrl::resolve(
+        base_url,
+        configured.as_deref(),
+        crate::web::urls::DEFAULT_PUBLIC_URL,
+    )?;
+    let links = report::links(&loaded, &store, &base)?;
+    let written = report::write_all(&loaded, &plan, now, links, out)?;
+    println!(
+        "wrote {} to {}",
+        text::count(written.len(), "file", "files"),
+        out.display()
+    );
     Ok(exit_for(&loaded, &plan))
 }
 

@@ -17,7 +17,9 @@
 //! - [`limits`]: the absence links' request budgets.
 //! - [`replica`]: this process's role among replicas sharing a database,
 //!   its lease and the plan generation it serves.
+//! - [`admin`]: the HR overview's key and its page, rendered once per plan.
 
+pub mod admin;
 pub mod clock;
 pub mod limits;
 pub mod metrics;
@@ -28,6 +30,7 @@ pub mod tokens;
 
 use std::sync::Arc;
 
+pub use admin::Admin;
 use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
 pub use metrics::Metrics;
@@ -96,6 +99,8 @@ pub struct ServerState {
     replan: Arc<Notify>,
     /// Request budgets of the absence links, per link and per client.
     absence_limits: Arc<limits::AbsenceLimits>,
+    /// The HR overview's key and page (off until the HTTP side sets it).
+    admin: Arc<ArcSwap<Admin>>,
 }
 
 impl ServerState {
@@ -126,6 +131,7 @@ impl ServerState {
             link_key: Arc::new(ArcSwapOption::empty()),
             replan: Arc::new(Notify::new()),
             absence_limits: Arc::default(),
+            admin: Arc::default(),
         };
         (state, stop_tx)
     }
@@ -149,6 +155,16 @@ impl ServerState {
     /// This process's role, lease and served plan generation.
     pub fn replica(&self) -> &Arc<Replica> {
         &self.replica
+    }
+
+    /// The HR overview's key and page.
+    pub fn admin(&self) -> Arc<Admin> {
+        self.admin.load_full()
+    }
+
+    /// Turns the HR overview on (or off) with `admin`.
+    pub fn set_admin(&self, admin: Admin) {
+        self.admin.store(Arc::new(admin));
     }
 
     /// The counters `/metrics` reports.

@@ -5,7 +5,7 @@
 use hyper::header::HeaderValue;
 use sha2::{Digest, Sha256};
 
-use crate::escape::html as escape;
+use crate::escape::{base64, html as escape};
 
 /// The pages' only stylesheet, inline.
 pub const STYLE: &str = "body{margin:0;background:#f7f7f4;color:#1d1d1b;font:16px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif}\
@@ -103,28 +103,6 @@ impl PageHeaders {
                 .unwrap_or(HeaderValue::from_static("default-src 'none'")),
         }
     }
-}
-
-/// Standard base64 with padding (RFC 4648 §4), as CSP hashes want it.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

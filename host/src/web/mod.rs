@@ -11,6 +11,8 @@
 //! - [`absence`]: `/absence/<token>`, a member's "I can't make it" link:
 //!   a page on GET, the answer recorded or undone on POST.
 //! - [`health`]: `/healthz` (JSON) and `/metrics` (Prometheus text).
+//! - [`admin`]: `/admin/<token>/`, the HR overview, on only with
+//!   `[server] admin_token_env` (the page itself is [`crate::overview`]).
 //! - the token → feed map is [`crate::state::TokenMap`], refreshed from
 //!   the state file after every good planning pass.
 //! - [`urls`]: the public base URL and the links built on it.
@@ -20,6 +22,7 @@
 //! token by its first characters only.
 
 pub mod absence;
+pub mod admin;
 pub mod feeds;
 pub mod health;
 pub mod html;
@@ -83,6 +86,7 @@ pub fn start(
     state: &crate::state::ServerState,
 ) -> Result<tokio::task::JoinHandle<std::io::Result<()>>, StartError> {
     let public_url = PublicUrl::parse(&state.settings().public_url())?;
+    admin::configure(state, |name| std::env::var(name).ok());
     let config = server::WebConfig::for_server(public_url, state.settings())?;
     let state = state.clone();
     Ok(tokio::spawn(async move {

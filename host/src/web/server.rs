@@ -39,7 +39,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 
-use super::{Body, PublicUrl, StartError, absence, feeds, health, html, not_found, pages};
+use super::{Body, PublicUrl, StartError, absence, admin, feeds, health, html, not_found, pages};
 use crate::state::ServerState;
 use peerwell_config::server::ServerSettings;
 
@@ -238,6 +238,9 @@ pub fn route<B>(
     }
     if let Some(token) = path.strip_prefix("/subscribe/") {
         return pages::respond(shared, public_url, page_headers, token);
+    }
+    if let Some(rest) = path.strip_prefix("/admin/") {
+        return admin::respond(shared, public_url, rest);
     }
     match path {
         "/healthz" => health::healthz(shared),

@@ -56,3 +56,25 @@ fn environment_overrides_and_names_bad_variables() {
         .to_string();
     assert!(e.contains("PEERWELL_LOG_FORMAT"), "{e}");
 }
+
+#[test]
+fn admin_token_env_names_a_variable_and_nothing_else() {
+    let d = write("[server]\nadmin_token_env = \"PEERWELL_ADMIN_TOKEN\"\n");
+    let s = load(d.path()).unwrap();
+    assert_eq!(s.admin_token_env.as_deref(), Some("PEERWELL_ADMIN_TOKEN"));
+    assert_eq!(ServerSettings::default().admin_token_env, None);
+    // A token pasted in by mistake is refused; the message does not
+    // repeat it.
+    let d = write("[server]\nadmin_token_env = \"s3cret token!\"\n");
+    let e = load(d.path()).unwrap_err().to_string();
+    assert!(e.contains("peerwell.toml:2:19"), "{e}");
+    assert!(
+        e.contains("expected the name of an environment variable"),
+        "{e}"
+    );
+    assert!(e.contains("never in this file"), "{e}");
+    for bad in ["1ABC", "", "A-B"] {
+        assert!(!env_name(bad), "{bad}");
+    }
+    assert!(env_name("_A1"));
+}

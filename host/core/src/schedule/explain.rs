@@ -322,17 +322,32 @@ pub fn explain(
     formats: &Formats,
     group_id: &str,
 ) -> Option<Explanation> {
-    let index = org.groups.iter().position(|g| g.id == group_id)?;
+    org.groups.iter().find(|g| g.id == group_id)?;
     let plan = super::plan(org, availability, horizon, formats);
+    explain_in(org, availability, formats, &plan, group_id)
+}
+
+/// As [`explain`], against a plan already made (its horizon, its other
+/// groups' sessions and this group's outcome): the HR overview explains
+/// the plan it shows, without planning again.
+pub fn explain_in(
+    org: &Organization,
+    availability: &Availability,
+    formats: &Formats,
+    plan: &super::Plan,
+    group_id: &str,
+) -> Option<Explanation> {
+    let horizon = plan.horizon;
+    let index = org.groups.iter().position(|g| g.id == group_id)?;
     let planner = Planner::new(org, availability, horizon, formats);
     let (setup, blocked) = planner.setup(index)?;
-    let bookings = others_bookings(&planner, &plan, group_id);
+    let bookings = others_bookings(&planner, plan, group_id);
     let frozen = BTreeSet::new();
     let pairs = match (&blocked, formats.get(&setup.group.format)) {
         (None, Some(format)) => {
             let _pass = formats.pass();
             let cx = planner.context(&bookings, &frozen);
-            explain_pairs::cycles(&setup, format, org, &cx, &plan)
+            explain_pairs::cycles(&setup, format, org, &cx, plan)
         }
         _ => None,
     };
@@ -374,7 +389,11 @@ pub fn explain(
 }
 
 /// Every person's bookings by the sessions of the other groups in `plan`.
-fn others_bookings(planner: &Planner<'_>, plan: &super::Plan, group_id: &str) -> Bookings {
+pub(super) fn others_bookings(
+    planner: &Planner<'_>,
+    plan: &super::Plan,
+    group_id: &str,
+) -> Bookings {
     let org = planner.org;
     let mut bookings = Bookings::default();
     for s in plan.sessions.iter().filter(|s| s.group != group_id) {

@@ -6,7 +6,8 @@
 //! format; an occurrence short of quorum moves within its week or is
 //! skipped. [`plan_with`] keeps what was published before ([`Previous`]).
 //! [`explain`] says why a group got the time it got, or none, and what
-//! relaxing one rule would gain. Hard rules: each attendee's working hours
+//! relaxing one rule would gain; [`heatmap`] counts the members free at each
+//! quarter hour of a group's week. Hard rules: each attendee's working hours
 //! (in their own zone), busy time and the buffer after client-facing time,
 //! nobody in two sessions at once, each person's weekly cap, holidays,
 //! start dates, the group's days and window, quorum and required roles. The
@@ -25,6 +26,7 @@ mod evaluate;
 mod explain;
 mod explain_pairs;
 mod explain_text;
+pub mod heatmap;
 mod joint;
 mod members;
 mod misses;
@@ -36,8 +38,11 @@ mod series;
 pub mod solver;
 
 pub use evaluate::Skip;
-pub use explain::{Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain};
+pub use explain::{
+    Block, CandidateReport, Explanation, MemberSummary, OccurrenceReport, explain, explain_in,
+};
 pub use explain_pairs::{CycleReport, PairReport};
+pub use heatmap::{Heatmap, heatmap};
 pub use misses::{Missed, Misses, misses};
 pub use planner::{plan, plan_with};
 pub use relax::Relaxation;
@@ -225,6 +230,8 @@ mod absences_tests;
 mod evaluate_tests;
 #[cfg(test)]
 mod explain_tests;
+#[cfg(test)]
+mod heatmap_tests;
 
 /// What was published before, so re-planning keeps it where it can.
 #[derive(Debug, Clone, Default, PartialEq)]
