@@ -72,11 +72,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .with_context(|| format!("writing {out_path}"))?;
     let options: usize = problem.groups.iter().map(|g| g.options.len()).sum();
     println!(
-        "peerwell: groups={} options={} steps={} scheduled={} morning={} score={} build={:.1}ms solve={:.1}ms whole={:.1}ms",
+        "peerwell: groups={} options={} steps={} scheduled={} bound={} morning={} score={} build={:.1}ms solve={:.1}ms whole={:.1}ms",
         problem.groups.len(),
         options,
         effort.steps,
         solution.scheduled,
+        solution.bound,
         morning,
         score,
         build_time.as_secs_f64() * 1e3,
