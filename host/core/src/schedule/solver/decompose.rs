@@ -36,6 +36,13 @@ const MIN_STALL_CAPPED: u64 = 1_000;
 /// Components with at least this many groups get two walks in parallel.
 const TWO_WALKS_FROM: usize = 200;
 
+/// Components with at least this many groups, or with at most
+/// [`FEW_OPTIONS`] options per group on average, get the clique bound (on
+/// smaller ones with many options per group, the walk ends sooner than the
+/// bound's cliques are listed).
+const BOUND_FROM: usize = 200;
+const FEW_OPTIONS: usize = 8;
+
 /// Option tests the exact phases may spend, per component and in total.
 const EXACT_PER_PART: u64 = 100_000;
 const EXACT_TOTAL: u64 = 300_000;
@@ -295,7 +302,8 @@ fn solve_part(
     if groups <= exact::MAX_GROUPS {
         return small(st, steps, seed, upper, exact_left);
     }
-    if let Some(c) = &st.conflicts {
+    let worth = groups >= BOUND_FROM || options <= FEW_OPTIONS * groups;
+    if let Some(c) = st.conflicts.as_ref().filter(|_| worth) {
         let Bound { count, score } = bound::bound(&Net::new(problem, c), (st.scheduled, st.score));
         upper = upper.min((count, score));
         if (st.scheduled, st.score) >= upper {

@@ -40,9 +40,9 @@ impl Net {
         let mut start = Vec::with_capacity(group.len() + 1);
         let mut adj = Vec::new();
         let mut row = Vec::new();
-        for v in 0..group.len() {
+        for (v, &g) in group.iter().enumerate() {
             start.push(adj.len() as u32);
-            let g = group[v] as usize;
+            let g = g as usize;
             row.clear();
             row.extend((first[g]..first[g + 1]).filter(|&u| u as usize != v));
             if let Some(list) = conflicts.lists.get(v) {

@@ -115,7 +115,12 @@ impl<'p> State<'p> {
                     owner: FIXED,
                 });
                 if matches!(problem.caps.get(b.person as usize), Some(Some(_))) {
-                    tally(&mut minutes[b.person as usize], b.periods, b.end - b.start, true);
+                    tally(
+                        &mut minutes[b.person as usize],
+                        b.periods,
+                        b.end - b.start,
+                        true,
+                    );
                 }
             }
         }
@@ -347,7 +352,12 @@ impl<'p> State<'p> {
         for &(p, periods) in &self.att {
             debug_assert!(periods != 0);
             if matches!(self.problem.caps.get(p as usize), Some(Some(_))) {
-                tally(&mut self.minutes[p as usize], periods, opt.end - opt.start, true);
+                tally(
+                    &mut self.minutes[p as usize],
+                    periods,
+                    opt.end - opt.start,
+                    true,
+                );
             }
             self.book[p as usize].push(Entry {
                 start: opt.start,
