@@ -92,10 +92,6 @@ pub struct Solution {
     pub scheduled: usize,
     /// The summed score of the chosen options.
     pub score: i64,
-    /// An upper bound on how many groups any solution schedules (proved by
-    /// the solver; equal to `scheduled` when the solution is known to
-    /// schedule as many as possible). Not checked by [`check`].
-    pub bound: usize,
 }
 
 mod bound;
@@ -137,6 +133,14 @@ impl Effort {
 /// two seeded searches on two threads and keep the better (the first on
 /// ties).
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
+    solve_with_bound(problem, effort).0
+}
+
+/// [`solve`], with an upper bound on how many groups any solution
+/// schedules (proved by the solver: the clique bound, what the exact search
+/// proved, or the number of groups; equal to `scheduled` when the solution
+/// is known to schedule as many as possible).
+pub fn solve_with_bound(problem: &Problem, effort: &Effort) -> (Solution, usize) {
     let (chosen, bound) = decompose::solve(problem, effort);
     let mut scheduled = 0;
     let mut score = 0;
@@ -146,12 +150,12 @@ pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
             score += opt.score;
         }
     }
-    Solution {
+    let solution = Solution {
         chosen,
         scheduled,
         score,
-        bound,
-    }
+    };
+    (solution, bound)
 }
 
 /// Validates a solution independently (conflicts, caps, fixed bookings,
