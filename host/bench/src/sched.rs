@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use peerwell_core::schedule::solver::{Effort, GroupChoice, Problem, SlotOption, solve};
+use peerwell_core::schedule::solver::{Effort, GroupChoice, Problem, SlotOption, solve_with_bound};
 use serde_json::{Map, Value, json};
 
 const SLOTS_PER_DAY: u32 = 40;
@@ -54,7 +54,7 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     effort.steps = steps.unwrap_or(effort.steps);
     effort.seed = seed.unwrap_or(effort.seed);
     let t_solve = Instant::now();
-    let solution = solve(&problem, &effort);
+    let (solution, bound) = solve_with_bound(&problem, &effort);
     let solve_time = t_solve.elapsed();
     let mut assignments = Map::new();
     let mut morning = 0u64;
@@ -72,11 +72,12 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         .with_context(|| format!("writing {out_path}"))?;
     let options: usize = problem.groups.iter().map(|g| g.options.len()).sum();
     println!(
-        "peerwell: groups={} options={} steps={} scheduled={} morning={} score={} build={:.1}ms solve={:.1}ms whole={:.1}ms",
+        "peerwell: groups={} options={} steps={} scheduled={} bound={} morning={} score={} build={:.1}ms solve={:.1}ms whole={:.1}ms",
         problem.groups.len(),
         options,
         effort.steps,
         solution.scheduled,
+        bound,
         morning,
         score,
         build_time.as_secs_f64() * 1e3,

@@ -16,7 +16,9 @@
 //! Components are visited in order of their lowest group index and each has
 //! its own seed derived from the effort's seed, so results are deterministic.
 
+use super::bound::{self, Bound};
 use super::graph::Graph;
+use super::net::Net;
 use super::reduce::{self, Reduced};
 use super::search::{self, Stop};
 use super::state::{Conflicts, State};
@@ -34,6 +36,13 @@ const MIN_STALL_CAPPED: u64 = 1_000;
 /// Components with at least this many groups get two walks in parallel.
 const TWO_WALKS_FROM: usize = 200;
 
+/// Components with at least this many groups, or with at most
+/// [`FEW_OPTIONS`] options per group on average, get the clique bound (on
+/// smaller ones with many options per group, the walk ends sooner than the
+/// bound's cliques are listed).
+const BOUND_FROM: usize = 200;
+const FEW_OPTIONS: usize = 8;
+
 /// Option tests the exact phases may spend, per component and in total.
 const EXACT_PER_PART: u64 = 100_000;
 const EXACT_TOTAL: u64 = 300_000;
@@ -43,8 +52,9 @@ const PRE_EXACT_STEPS: u64 = 200;
 
 const NONE: u32 = u32::MAX;
 
-/// The chosen option per group of `problem` (see [`super::solve`]).
-pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
+/// The chosen option per group of `problem` (see [`super::solve`]), and an
+/// upper bound on how many groups any solution schedules.
+pub(super) fn solve(problem: &Problem, effort: &Effort) -> (Vec<Option<u32>>, usize) {
     let mut usable = State::new(problem).usable;
     // Set-aside copies keep their share of the step budget out of reach:
     // the budget follows the groups that still compete.
@@ -52,6 +62,7 @@ pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
     let graph = Graph::build(problem, &usable);
     let reduced = reduce::reduce(problem, &graph);
     let mut chosen = reduced.fixed.clone();
+    let mut most = chosen.iter().filter(|c| c.is_some()).count();
     let comps = components(&graph, &reduced);
     let total: u64 = comps.iter().map(|c| c.len() as u64).sum::<u64>() + dropped;
     let mut parts = Parts::new(problem, &graph, &reduced);
@@ -64,14 +75,15 @@ pub(super) fn solve(problem: &Problem, effort: &Effort) -> Vec<Option<u32>> {
         } = parts.part(comp);
         let share = (effort.steps as u128 * comp.len() as u128 / u128::from(total.max(1))) as u64;
         let seed = effort.seed ^ u64::from(comp[0]).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let local = solve_part(&sub, conflicts, share, seed, &mut exact_left);
+        let (local, bound) = solve_part(&sub, conflicts, share, seed, &mut exact_left);
+        most += bound;
         for (i, c) in local.iter().enumerate() {
             if let Some(o) = *c {
                 chosen[comp[i] as usize] = origin[i].get(o as usize).copied();
             }
         }
     }
-    chosen
+    (chosen, most)
 }
 
 /// The groups (ascending) of each component with remaining options, in
@@ -263,20 +275,21 @@ fn patience(groups: u64, options: u64, edges: u64) -> u64 {
     (STALL_PER_GROUP * groups * degree_sq).max(least)
 }
 
-/// Solves one component; returns its local choices.
+/// Solves one component; returns its local choices and an upper bound on
+/// how many of its groups any solution schedules.
 fn solve_part(
     problem: &Problem,
     conflicts: Option<Conflicts>,
     steps: u64,
     seed: u64,
     exact_left: &mut u64,
-) -> Vec<Option<u32>> {
+) -> (Vec<Option<u32>>, usize) {
     let mut st = State::new(problem);
     let groups = st.usable.iter().filter(|u| !u.is_empty()).count();
     let top: i64 = (0..st.usable.len())
         .filter_map(|g| st.usable[g].iter().map(|&o| st.score_of(g, o)).max())
         .sum();
-    let upper = (groups, top);
+    let mut upper = (groups, top);
     let options: usize = problem.groups.iter().map(|g| g.options.len()).sum();
     let edges: u64 = conflicts
         .as_ref()
@@ -284,54 +297,89 @@ fn solve_part(
     st.conflicts = conflicts;
     greedy::greedy(&mut st);
     if (st.scheduled, st.score) >= upper {
-        return st.chosen;
+        return (st.chosen, st.scheduled);
     }
     if groups <= exact::MAX_GROUPS {
-        search::search_until(
-            &mut st,
-            steps.min(PRE_EXACT_STEPS),
-            seed,
-            Stop {
-                stall: u64::MAX,
-                upper,
-            },
-        );
-        if (st.scheduled, st.score) < upper {
-            let (_, spent) = exact::exact(&mut st, EXACT_PER_PART.min(*exact_left));
-            *exact_left -= spent;
+        return small(st, steps, seed, upper, exact_left);
+    }
+    let worth = groups >= BOUND_FROM || options <= FEW_OPTIONS * groups;
+    if let Some(c) = st.conflicts.as_ref().filter(|_| worth) {
+        let Bound { count, score } = bound::bound(&Net::new(problem, c), (st.scheduled, st.score));
+        upper = upper.min((count, score));
+        if (st.scheduled, st.score) >= upper {
+            return (st.chosen, st.scheduled);
         }
-        return st.chosen;
     }
     let stall = patience(groups as u64, options as u64, edges);
-    let stop = Stop { stall, upper };
-    if groups < TWO_WALKS_FROM {
-        search::search_until(&mut st, steps, seed, stop);
-        return st.chosen;
+    let chosen = walk(problem, st, steps, seed, Stop { stall, upper });
+    (chosen, upper.0)
+}
+
+/// A component of at most [`exact::MAX_GROUPS`] groups: a short search,
+/// then the exact branch-and-bound. Its bound is what the branch-and-bound
+/// proves, or the number of its groups when that runs out of budget (the
+/// clique bound costs more than these components take to solve).
+fn small(
+    mut st: State,
+    steps: u64,
+    seed: u64,
+    upper: (usize, i64),
+    exact_left: &mut u64,
+) -> (Vec<Option<u32>>, usize) {
+    search::search_until(
+        &mut st,
+        steps.min(PRE_EXACT_STEPS),
+        seed,
+        Stop {
+            stall: u64::MAX,
+            upper,
+        },
+    );
+    if (st.scheduled, st.score) >= upper {
+        return (st.chosen, st.scheduled);
     }
-    // Two independent walks (own seeds) on two threads; the better result
-    // wins, the first walk on ties, so the outcome does not depend on
-    // timing.
-    let start = st.chosen.clone();
-    let conflicts = st.conflicts.take();
-    let walk = |w: u64| {
-        let mut st = State::new(problem);
-        st.conflicts = conflicts.as_ref().map(Conflicts::unbooked);
-        st.load(&start);
-        search::search_until(
-            &mut st,
-            steps,
-            seed ^ w.wrapping_mul(0xa076_1d64_78bd_642f),
-            stop,
-        );
-        (st.scheduled, st.score, st.chosen)
-    };
+    let (done, spent) = exact::exact(&mut st, EXACT_PER_PART.min(*exact_left));
+    *exact_left -= spent;
+    if done {
+        return (st.chosen, st.scheduled);
+    }
+    (st.chosen, upper.0)
+}
+
+/// The seeds of the two parallel searches of a large component.
+fn seeds(seed: u64) -> [u64; 2] {
+    [0u64, 1].map(|w| seed ^ w.wrapping_mul(0xa076_1d64_78bd_642f))
+}
+
+/// Runs `search` with the two seeds, on two threads when the component is
+/// large; the better result wins, the first on ties, so the outcome does
+/// not depend on timing.
+fn two<T: Send>(groups: usize, seed: u64, search: impl Fn(u64) -> (usize, i64, T) + Sync) -> T {
+    let [a, b] = seeds(seed);
+    if groups < TWO_WALKS_FROM {
+        return search(a).2;
+    }
     let (first, second) = std::thread::scope(|s| {
-        let other = s.spawn(|| walk(1));
-        let first = walk(0);
+        let other = s.spawn(|| search(b));
+        let first = search(a);
         (first, other.join().ok())
     });
     match second {
         Some(b) if (b.0, b.1) > (first.0, first.1) => b.2,
         _ => first.2,
     }
+}
+
+/// The conflict-driven walk (see `search`) from `st`'s assignment.
+fn walk(problem: &Problem, st: State, steps: u64, seed: u64, stop: Stop) -> Vec<Option<u32>> {
+    let groups = st.usable.iter().filter(|u| !u.is_empty()).count();
+    let start = st.chosen.clone();
+    let conflicts = st.conflicts;
+    two(groups, seed, |seed| {
+        let mut st = State::new(problem);
+        st.conflicts = conflicts.as_ref().map(Conflicts::unbooked);
+        st.load(&start);
+        search::search_until(&mut st, steps, seed, stop);
+        (st.scheduled, st.score, st.chosen)
+    })
 }

@@ -129,16 +129,16 @@ impl Graph {
     /// `groups` (a person listed twice in a group gets the union).
     fn person_uses(&self, problem: &Problem, p: u32, groups: &[u32], uses: &mut Vec<Use>) {
         uses.clear();
+        let mut at: Vec<usize> = Vec::new();
         for &g in groups {
             let grp = &problem.groups[g as usize];
+            at.clear();
+            at.extend((0..grp.members.len()).filter(|&i| grp.members[i] == p));
             for v in self.first[g as usize]..self.first[g as usize + 1] {
                 let opt = &grp.options[self.vertex[v as usize].1 as usize];
-                let periods = grp
-                    .members
-                    .iter()
-                    .zip(&opt.attends)
-                    .filter(|(m, _)| **m == p)
-                    .fold(0u128, |acc, (_, a)| acc | a);
+                let periods = at.iter().fold(0u128, |acc, &i| {
+                    acc | opt.attends.get(i).copied().unwrap_or(0)
+                });
                 if periods != 0 {
                     uses.push(Use {
                         start: opt.start,

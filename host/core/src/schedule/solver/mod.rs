@@ -94,6 +94,7 @@ pub struct Solution {
     pub score: i64,
 }
 
+mod bound;
 mod check;
 pub use check::Violation;
 mod copies;
@@ -101,6 +102,7 @@ mod decompose;
 mod exact;
 mod graph;
 mod greedy;
+mod net;
 mod reduce;
 mod search;
 mod state;
@@ -124,12 +126,22 @@ impl Effort {
 /// collision with fixed time. Deterministic for a given problem and effort.
 ///
 /// The problem is reduced (surplus copies of identical groups, free and
-/// dominated options), split into independent conflict components, and each is solved on its own (greedy,
-/// then exact branch-and-bound when small or local search when large; see
-/// `decompose`). Components of 200 groups or more run two seeded walks on
-/// two threads and keep the better (the first on ties).
+/// dominated options), split into independent conflict components, and
+/// each is solved on its own (greedy, then exact branch-and-bound when
+/// small or local search when large; see `decompose`), stopping once it
+/// reaches an upper bound (`bound`). Components of 200 groups or more run
+/// two seeded searches on two threads and keep the better (the first on
+/// ties).
 pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
-    let chosen = decompose::solve(problem, effort);
+    solve_with_bound(problem, effort).0
+}
+
+/// [`solve`], with an upper bound on how many groups any solution
+/// schedules (proved by the solver: the clique bound, what the exact search
+/// proved, or the number of groups; equal to `scheduled` when the solution
+/// is known to schedule as many as possible).
+pub fn solve_with_bound(problem: &Problem, effort: &Effort) -> (Solution, usize) {
+    let (chosen, bound) = decompose::solve(problem, effort);
     let mut scheduled = 0;
     let mut score = 0;
     for (g, c) in chosen.iter().enumerate() {
@@ -138,11 +150,12 @@ pub fn solve(problem: &Problem, effort: &Effort) -> Solution {
             score += opt.score;
         }
     }
-    Solution {
+    let solution = Solution {
         chosen,
         scheduled,
         score,
-    }
+    };
+    (solution, bound)
 }
 
 /// Validates a solution independently (conflicts, caps, fixed bookings,
@@ -151,5 +164,7 @@ pub fn check(problem: &Problem, solution: &Solution) -> Result<(), Violation> {
     check::check(problem, solution)
 }
 
+#[cfg(test)]
+mod bound_tests;
 #[cfg(test)]
 mod tests;

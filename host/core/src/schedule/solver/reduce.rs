@@ -30,8 +30,9 @@ pub(super) struct Reduced {
 }
 
 struct Run<'a> {
-    problem: &'a Problem,
     graph: &'a Graph,
+    /// Per vertex, its option's score.
+    scores: Vec<i64>,
     alive: Vec<bool>,
     deg: Vec<u32>,
     queue: VecDeque<u32>,
@@ -42,9 +43,14 @@ struct Run<'a> {
 /// Applies the reductions to a fixpoint (or until the work budget ends).
 pub(super) fn reduce(problem: &Problem, graph: &Graph) -> Reduced {
     let groups = graph.capped.len();
+    let scores = graph
+        .vertex
+        .iter()
+        .map(|&(g, o)| problem.groups[g as usize].options[o as usize].score)
+        .collect();
     let mut run = Run {
-        problem,
         graph,
+        scores,
         alive: vec![true; graph.vertex.len()],
         deg: graph.adj.iter().map(|a| a.len() as u32).collect(),
         queue: (0..groups as u32).collect(),
@@ -95,8 +101,7 @@ pub(super) fn reduce(problem: &Problem, graph: &Graph) -> Reduced {
 
 impl Run<'_> {
     fn score(&self, v: u32) -> i64 {
-        let (g, o) = self.graph.vertex[v as usize];
-        self.problem.groups[g as usize].options[o as usize].score
+        self.scores[v as usize]
     }
 
     /// Whether `a` (alive) makes `b` (same group) redundant: no worse score,

@@ -81,6 +81,9 @@ pub(super) struct State<'p> {
     /// Per group: does it list some person twice (then masks are merged).
     dup: Vec<bool>,
     book: Vec<Vec<Entry>>,
+    /// Per person with a cap and some booking: minutes booked per period
+    /// (all of `book`), so most cap checks need no scan; empty otherwise.
+    minutes: Vec<Vec<u32>>,
     /// The chosen option per group.
     pub chosen: Vec<Option<u32>>,
     pub scheduled: usize,
@@ -99,6 +102,7 @@ impl<'p> State<'p> {
     pub fn new(problem: &'p Problem) -> State<'p> {
         let people = problem.people as usize;
         let mut book: Vec<Vec<Entry>> = vec![Vec::new(); people];
+        let mut minutes: Vec<Vec<u32>> = vec![Vec::new(); people];
         for b in &problem.fixed {
             if b.start < b.end
                 && b.periods != 0
@@ -110,6 +114,14 @@ impl<'p> State<'p> {
                     periods: b.periods,
                     owner: FIXED,
                 });
+                if matches!(problem.caps.get(b.person as usize), Some(Some(_))) {
+                    tally(
+                        &mut minutes[b.person as usize],
+                        b.periods,
+                        b.end - b.start,
+                        true,
+                    );
+                }
             }
         }
         let dup = problem
@@ -126,6 +138,7 @@ impl<'p> State<'p> {
             usable: Vec::new(),
             dup,
             book,
+            minutes,
             chosen: vec![None; problem.groups.len()],
             scheduled: 0,
             score: 0,
@@ -244,12 +257,34 @@ impl<'p> State<'p> {
             };
             if mask != 0
                 && let Some(Some(cap)) = self.problem.caps.get(p as usize)
+                && !self.fits(p, mask, len, u64::from(*cap))
                 && !self.fit_cap(p, mask, len, u64::from(*cap), own, out)
             {
                 return false;
             }
         }
         out.len() <= limit
+    }
+
+    /// Whether `len` more minutes fit under `cap` for person `p` in every
+    /// period of `mask` with nobody leaving (then [`State::fit_cap`] would
+    /// add no one to evict either).
+    fn fits(&self, p: u32, mask: u128, len: u64, cap: u64) -> bool {
+        let Some(used) = self.minutes.get(p as usize) else {
+            return false;
+        };
+        if used.is_empty() {
+            return len <= cap;
+        }
+        let mut bits = mask;
+        while bits != 0 {
+            let k = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if u64::from(used[k]) + len > cap {
+                return false;
+            }
+        }
+        true
     }
 
     /// Makes `len` more minutes fit under `cap` for person `p` in every
@@ -316,6 +351,14 @@ impl<'p> State<'p> {
         let opt = &self.problem.groups[g].options[o as usize];
         for &(p, periods) in &self.att {
             debug_assert!(periods != 0);
+            if matches!(self.problem.caps.get(p as usize), Some(Some(_))) {
+                tally(
+                    &mut self.minutes[p as usize],
+                    periods,
+                    opt.end - opt.start,
+                    true,
+                );
+            }
             self.book[p as usize].push(Entry {
                 start: opt.start,
                 end: opt.end,
@@ -338,7 +381,14 @@ impl<'p> State<'p> {
             c.count(g, o, false);
         } else {
             for &p in &grp.members {
-                self.book[p as usize].retain(|e| e.owner != g as u32);
+                let (book, minutes) = (&mut self.book[p as usize], &mut self.minutes[p as usize]);
+                book.retain(|e| {
+                    let mine = e.owner == g as u32;
+                    if mine && !minutes.is_empty() {
+                        tally(minutes, e.periods, e.end - e.start, false);
+                    }
+                    !mine
+                });
             }
         }
         self.scheduled -= 1;
@@ -401,5 +451,23 @@ impl<'p> State<'p> {
                 self.insert(g, o);
             }
         }
+    }
+}
+
+/// Adds (`add`) or takes away `len` minutes in each period of `periods`
+/// (a person's list is made on first use).
+fn tally(minutes: &mut Vec<u32>, periods: u128, len: u32, add: bool) {
+    if minutes.is_empty() {
+        minutes.resize(128, 0);
+    }
+    let mut bits = periods;
+    while bits != 0 {
+        let k = bits.trailing_zeros() as usize;
+        bits &= bits - 1;
+        minutes[k] = if add {
+            minutes[k] + len
+        } else {
+            minutes[k].saturating_sub(len)
+        };
     }
 }

@@ -7,7 +7,7 @@ use super::state::State;
 use super::*;
 
 /// The independent check, with its violation as the text users read.
-fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
+pub(super) fn check(problem: &Problem, solution: &Solution) -> Result<(), String> {
     super::check(problem, solution).map_err(|e| e.to_string())
 }
 
@@ -24,7 +24,7 @@ fn group(members: Vec<u32>, options: Vec<SlotOption>) -> GroupChoice {
     GroupChoice { members, options }
 }
 
-fn sol(problem: &Problem, chosen: Vec<Option<u32>>) -> Solution {
+pub(super) fn sol(problem: &Problem, chosen: Vec<Option<u32>>) -> Solution {
     let mut scheduled = 0;
     let mut score = 0;
     for (g, c) in chosen.iter().enumerate() {
@@ -172,7 +172,7 @@ fn eviction_chain_beats_greedy() {
 }
 
 /// Random small problems: up to `groups` groups over 6 people, 1–3 periods.
-fn problems(groups: usize) -> impl Strategy<Value = Problem> {
+pub(super) fn problems(groups: usize) -> impl Strategy<Value = Problem> {
     let option = (
         0u32..8,
         1u32..4,
@@ -218,7 +218,7 @@ fn problems(groups: usize) -> impl Strategy<Value = Problem> {
 }
 
 /// The best (scheduled, score) over every combination of choices.
-fn brute_force(p: &Problem) -> (usize, i64) {
+pub(super) fn brute_force(p: &Problem) -> (usize, i64) {
     let mut best = (0usize, i64::MIN);
     let mut chosen = vec![None; p.groups.len()];
     fn rec(p: &Problem, g: usize, chosen: &mut Vec<Option<u32>>, best: &mut (usize, i64)) {
@@ -310,7 +310,7 @@ fn doubled(p: &Problem) -> Problem {
 /// A problem shaped like the planner's whole organization: `groups` groups
 /// of 8 out of `people`, `options` one-hour options each over 12 periods
 /// (some members missing some weeks), caps on every fifth person.
-fn organization(groups: usize, people: u32, options: i64, seed: u64) -> Problem {
+pub(super) fn organization(groups: usize, people: u32, options: i64, seed: u64) -> Problem {
     let mut rng = search::Rng::new(seed);
     let all = (1u128 << 12) - 1;
     let mut p = Problem {
@@ -435,7 +435,7 @@ fn organization_timing() {
 /// `copies` groups of the same four people (a walk group copied), each
 /// offered every 45-minute start on the 15-minute grid from 07:30 to 09:15
 /// on five days over 12 weeks; `score(copy, option)` gives the scores.
-fn walk_groups(copies: usize, score: impl Fn(usize, usize) -> i64) -> Problem {
+pub(super) fn walk_groups(copies: usize, score: impl Fn(usize, usize) -> i64) -> Problem {
     let all = (1u128 << 12) - 1;
     let groups = (0..copies)
         .map(|c| {
