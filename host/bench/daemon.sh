@@ -5,8 +5,13 @@
 #   mail    10,000 reminders drained from the outbox into Postfix's smtp-sink,
 #           against smtp-source's throughput into the same sink;
 #   memory  the daemon's resident memory with a generated organization of
-#           20,000 staff (first pass, then serving).
-# Usage: host/bench/daemon.sh [http] [mail] [memory]   (default: all three)
+#           20,000 staff (first pass, then serving);
+#   invitations  the same organization with [mail] delivery = "invitations":
+#           time and memory to queue the first pass's invitations, then one
+#           role holder's absence link posted: time to the group's feed
+#           changing and to the change notices queued.
+# Usage: host/bench/daemon.sh [http] [mail] [memory] [invitations]
+#        (default: http mail memory)
 # Installs wrk, nginx and postfix with tests/apt-install when missing.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -231,6 +236,29 @@ for f in feeds[::50]:
 print(f"   fetched {len(feeds[::50])} of {len(feeds)} feeds")'
   echo "   after serving feeds: $(rss "$daemon_pid")"
   curl -sf "$daemon_url/metrics" | grep -E '^peerwell_(plans|sessions|reminders_queued|reminders_sent)' | sed 's/^/   /'
+  kill "$daemon_pid"
+fi
+if [[ " $parts " == *" invitations "* ]]; then
+  echo
+  echo "== invitations: gen_org.py 20000 2000 42, [mail] delivery = \"invitations\", peerwell serve at 2026-03-01T12:00:00Z"
+  org="$work/inv"
+  python3 "$root/host/bench/gen_org.py" 20000 2000 42 "$org" >/dev/null
+  printf '\n[mail]\ndelivery = "invitations"\n' >>"$org/peerwell.toml"
+  export PEERWELL_DATA_DIR="$work/inv-state" PEERWELL_PUBLIC_URL="https://peerwell.bench.invalid"
+  start="$(date +%s.%N)"
+  start_daemon "$org" "$work/inv.log" --now 2026-03-01T12:00:00Z
+  for _ in $(seq 1 3000); do
+    q="$(curl -sf "$daemon_url/metrics" | awk '/^peerwell_reminders_queued_total/ {print $2}')"
+    [ "${q:-0}" -gt 0 ] && break
+    sleep 0.2
+  done
+  end="$(date +%s.%N)"
+  python3 -c "print(f'   first pass planned and its {$q} messages queued {$end - $start:.1f} s after start')"
+  echo "   then: $(rss "$daemon_pid")"
+  "$bin" outbox "$org" --format json >"$work/outbox.json"
+  "$bin" feeds "$org" --base-url "$daemon_url" --format json >"$work/feeds.json"
+  python3 "$root/host/bench/absence_click.py" "$work/outbox.json" "$work/feeds.json" "$daemon_url"
+  echo "   then: $(rss "$daemon_pid")"
   kill "$daemon_pid"
 fi
 echo
