@@ -134,30 +134,37 @@ fn run(cli: Cli) -> Outcome {
             base_url,
             data_dir,
             format,
-        } => {
-            let json = format == OutputFormat::Json;
-            let out = feeds::list(
-                &dir,
-                data_dir.as_deref(),
-                base_url.as_deref(),
-                json,
-                Timestamp::now(),
-            )?;
-            print!("{out}");
-            Ok(ExitCode::SUCCESS)
-        }
+        } => feeds_command(&dir, base_url.as_deref(), data_dir.as_deref(), format),
         Command::Tokens { command } => tokens_command(command),
-        Command::State { command } => match command {
-            StateCommand::Migrate { dir, to, data_dir } => {
-                state::migrate(&dir, data_dir.as_deref(), &to)
-            }
-            StateCommand::Check {
-                dir,
-                data_dir,
-                format,
-            } => state::check(&dir, data_dir.as_deref(), format),
-        },
+        Command::State { command } => state_command(command),
         Command::Plugin { command } => plugin_command(command),
+    }
+}
+
+/// `peerwell feeds`.
+fn feeds_command(
+    dir: &Path,
+    base_url: Option<&str>,
+    data_dir: Option<&Path>,
+    format: OutputFormat,
+) -> Outcome {
+    let json = format == OutputFormat::Json;
+    let out = feeds::list(dir, data_dir, base_url, json, Timestamp::now())?;
+    print!("{out}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `peerwell state migrate|check`.
+fn state_command(command: StateCommand) -> Outcome {
+    match command {
+        StateCommand::Migrate { dir, to, data_dir } => {
+            state::migrate(&dir, data_dir.as_deref(), &to)
+        }
+        StateCommand::Check {
+            dir,
+            data_dir,
+            format,
+        } => state::check(&dir, data_dir.as_deref(), format),
     }
 }
 
