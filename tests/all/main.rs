@@ -1,5 +1,6 @@
 //! peerwell's integration tests, one binary of modules; see tests/README.md.
 
+mod absence_links;
 mod absences;
 mod absences_daemon;
 mod calendar_faults;

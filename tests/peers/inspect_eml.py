@@ -37,12 +37,14 @@ def inspect(path):
             cal = icalendar.Calendar.from_ical(raw)
             out["calendar"] = {
                 "method": str(cal.get("METHOD")),
+                "raw": raw.decode("utf-8", "replace"),
                 "events": [
                     {
                         "uid": str(ev.get("UID")),
                         "summary": str(ev.get("SUMMARY")),
                         "start": ev.decoded("DTSTART").isoformat(),
                         "sequence": int(ev.get("SEQUENCE", 0)),
+                        "description": str(ev.get("DESCRIPTION", "")),
                     }
                     for ev in cal.walk("VEVENT")
                 ],

@@ -358,7 +358,11 @@ impl Loop {
     }
 
     /// Whether the shared state's absences changed since this leader last
-    /// looked (the first look only remembers them).
+    /// looked. The first look counts as a change: an absence recorded (or
+    /// undone) through a follower between this process's first pass and
+    /// its first look would otherwise become the baseline and never be
+    /// planned (until `replan_minutes`); the extra pass it costs once per
+    /// leadership is deterministic and changes nothing otherwise.
     async fn absences_changed(&mut self) -> bool {
         let Some(snapshot) = self.state.current() else {
             return false;
@@ -379,10 +383,7 @@ impl Loop {
             }
             Err(_) => return false,
         };
-        let changed = self
-            .absences_seen
-            .as_ref()
-            .is_some_and(|seen| *seen != rows);
+        let changed = self.absences_seen.as_ref().is_none_or(|seen| *seen != rows);
         self.absences_seen = Some(rows);
         changed
     }
