@@ -280,20 +280,48 @@ impl<'n> Relaxation<'n> {
 
 /// An upper bound on the net's (count, score); `known` is a solution's
 /// (count, score), which the descent aims at.
+///
+/// When `known` already schedules every group and the scores spread too
+/// widely to be bounded, the relaxation could only answer (every group,
+/// unbounded score), so that is returned without listing a clique: on
+/// organization-shaped components (thousands of groups, scores in the
+/// millions) it took seconds and could never stop the search.
 pub(super) fn bound(net: &Net, known: (usize, i64)) -> Bound {
+    let (groups, lowest, highest) = extent(net);
+    if known.0 >= groups && fold(groups, lowest, highest) == 0.0 && highest != lowest {
+        return Bound {
+            count: groups,
+            score: i64::MAX,
+        };
+    }
+    relaxed(net, known)
+}
+
+/// The net's groups with options, lowest and highest option score.
+fn extent(net: &Net) -> (usize, i64, i64) {
     let groups = (0..net.first.len() - 1)
         .filter(|&g| net.first[g] < net.first[g + 1])
         .count();
     let lowest = net.score.iter().copied().min().unwrap_or(0);
     let highest = net.score.iter().copied().max().unwrap_or(0);
-    // Scores spread too widely to fold into f64 weights only bound the
-    // count (ε = 0, score unbounded).
+    (groups, lowest, highest)
+}
+
+/// The ε folding scores into weights: scores spread too widely to fold into
+/// f64 weights only bound the count (ε = 0, score unbounded).
+fn fold(groups: usize, lowest: i64, highest: i64) -> f64 {
     let range = (highest as f64 - lowest as f64) * groups as f64;
-    let eps = if range > 0.0 && range < 1e9 {
+    if range > 0.0 && range < 1e9 {
         1.0 / (range + 1.0)
     } else {
         0.0
-    };
+    }
+}
+
+/// [`bound`] by the clique relaxation, always.
+pub(super) fn relaxed(net: &Net, known: (usize, i64)) -> Bound {
+    let (groups, lowest, highest) = extent(net);
+    let eps = fold(groups, lowest, highest);
     let weight = net
         .score
         .iter()
