@@ -1,10 +1,11 @@
 //! One planning pass, ready to serve: the loaded organization, its plan and
-//! commit, and every feed's exact bytes with their gzip, strong ETag and
-//! Last-Modified.
+//! commit, and every feed's exact bytes with their strong ETag and
+//! Last-Modified (and their gzip, made on the first request that asks for
+//! it and kept with the feed).
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use flate2::Compression;
@@ -19,14 +20,18 @@ use peerwell_core::feeds::{FeedKey, FeedSet};
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
 
-/// One feed as served. Everything a response needs is computed here once,
-/// so serving a request only clones reference-counted handles.
+/// One feed as served. Everything a response needs is computed once (the
+/// gzip on first use, the rest here), so serving a request only clones
+/// reference-counted handles.
 #[derive(Debug)]
 pub struct Feed {
     /// The exact iCalendar bytes.
     pub body: Bytes,
-    /// `body` gzip-compressed, for clients that accept it.
-    pub gzip: Bytes,
+    /// `body` gzip-compressed with its `Content-Length`, made by [`Feed::gzip`]
+    /// when a client first accepts it: compressing every feed up front took
+    /// seconds of each pass for feeds most clients fetch without gzip, if
+    /// at all.
+    gzip: OnceLock<(Bytes, HeaderValue)>,
     /// Strong ETag over `body`, quoted: `"<hex of SHA-256, 32 digits>"`.
     pub etag: String,
     /// When these bytes were first served (carried over from the previous
@@ -36,10 +41,30 @@ pub struct Feed {
     pub etag_header: HeaderValue,
     /// `last_modified` as an HTTP date (IMF-fixdate) header value.
     pub last_modified_header: HeaderValue,
-    /// `body.len()` and `gzip.len()` as `Content-Length` values (for HEAD).
+    /// `body.len()` as a `Content-Length` value (for HEAD).
     pub body_length: HeaderValue,
-    /// See `body_length`.
-    pub gzip_length: HeaderValue,
+}
+
+impl Feed {
+    /// `body` gzip-compressed, and its length as a `Content-Length` value;
+    /// compressed on the first call, the same bytes ever after.
+    pub fn gzip(&self) -> (&Bytes, &HeaderValue) {
+        let (bytes, length) = self.gzip.get_or_init(|| {
+            let gzip = compress(&self.body);
+            let length = HeaderValue::from(gzip.len());
+            (Bytes::from(gzip), length)
+        });
+        (bytes, length)
+    }
+}
+
+/// `body` gzip-compressed (default level).
+fn compress(body: &[u8]) -> Vec<u8> {
+    let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
+    // Writing to a Vec cannot fail.
+    gz.write_all(body)
+        .and_then(|()| gz.finish())
+        .unwrap_or_default()
 }
 
 /// Everything one planning pass produced.
@@ -103,20 +128,13 @@ fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>
     {
         return old.clone();
     }
-    let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
-    // Writing to a Vec cannot fail.
-    let gzip = gz
-        .write_all(body.as_bytes())
-        .and_then(|()| gz.finish())
-        .unwrap_or_default();
     let last_modified_header = header(&http_date(now));
     Arc::new(Feed {
         etag_header: header(&etag),
         last_modified_header,
         body_length: HeaderValue::from(body.len()),
-        gzip_length: HeaderValue::from(gzip.len()),
         body: Bytes::from(body.into_bytes()),
-        gzip: Bytes::from(gzip),
+        gzip: OnceLock::new(),
         etag,
         last_modified: now,
     })

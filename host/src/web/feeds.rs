@@ -60,7 +60,7 @@ pub fn respond(
     shared.metrics().feed_ok.fetch_add(1, Ordering::Relaxed);
     let gzip = accepts_gzip(headers.get_all(hyper::header::ACCEPT_ENCODING).iter());
     let (bytes, length) = if gzip {
-        (&feed.gzip, &feed.gzip_length)
+        feed.gzip()
     } else {
         (&feed.body, &feed.body_length)
     };

@@ -4,8 +4,8 @@
 //! - [`server`]: the accept loop on hyper (header-read and idle timeouts, a
 //!   cap on connections, graceful shutdown) and the routes.
 //! - [`feeds`]: `GET|HEAD /feeds/<token>.ics` with ETag, Last-Modified and
-//!   gzip, all precomputed in the snapshot ([`negotiate`] parses the
-//!   conditional and encoding headers).
+//!   gzip, precomputed in the snapshot (the gzip on a feed's first gzip
+//!   request; [`negotiate`] parses the conditional and encoding headers).
 //! - [`pages`]: `/subscribe/<token>`, a self-contained page with one-click
 //!   subscribe links.
 //! - [`absence`]: `/absence/<token>`, a member's "I can't make it" link:
