@@ -28,6 +28,7 @@ pub struct Selection<'a> {
 pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Reminder>, Vec<String>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let by = super::plan::ByGroup::new(plan);
     for group in &loaded.org.groups {
         if sel.group.is_some_and(|g| g != group.id) {
             continue;
@@ -36,10 +37,11 @@ pub fn collect(loaded: &Loaded, plan: &Plan, sel: &Selection<'_>) -> (Vec<Remind
             continue;
         };
         let timing = crate::mail::schedule::timing(&loaded.org.org.mail, group);
-        let ahead: Vec<&Session> = plan
-            .sessions
+        let ahead: Vec<&Session> = by
+            .sessions(&group.id)
             .iter()
-            .filter(|s| s.group == group.id && s.start > sel.now)
+            .copied()
+            .filter(|s| s.start > sel.now)
             .collect();
         // The next session is every meeting in the week (in the group's
         // zone) of the first one still ahead: a series meets at most once a
