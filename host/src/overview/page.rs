@@ -300,8 +300,7 @@ fn group_section(input: &Input<'_>, group: &Group) -> (String, Option<String>) {
 
 /// The group's series time or why it has none.
 fn outcome(input: &Input<'_>, group: &Group, standing: Standing) -> String {
-    let found = input.plan.outcomes.iter().find(|(g, _)| *g == group.id);
-    let text = match found.map(|(_, o)| o) {
+    let text = match input.plan.outcome(&group.id) {
         Some(GroupOutcome::Scheduled { series, .. }) => format!(
             "<p class=\"outcome\" data-weekday=\"{}\" data-start=\"{}\">Series time: <strong>{}s at {}</strong></p>\n",
             weekday_name(series.weekday).to_lowercase(),
@@ -392,11 +391,10 @@ fn sessions(input: &Input<'_>, group: &Group) -> String {
 }
 
 fn skipped(input: &Input<'_>, group: &Group) -> String {
-    let list = match input.plan.outcomes.iter().find(|(g, _)| *g == group.id) {
-        Some((
-            _,
-            GroupOutcome::Scheduled { skipped, .. } | GroupOutcome::Partitioned { skipped },
-        )) => skipped,
+    let list = match input.plan.outcome(&group.id) {
+        Some(GroupOutcome::Scheduled { skipped, .. } | GroupOutcome::Partitioned { skipped }) => {
+            skipped
+        }
         _ => return String::new(),
     };
     let mut out = String::from("<h3>Skipped weeks</h3>\n");

@@ -38,7 +38,7 @@ pub fn short_weeks(skipped: &[Skipped]) -> usize {
 
 /// The standing of group `id` in `plan`.
 pub fn standing(plan: &Plan, id: &str) -> Standing {
-    match plan.outcomes.iter().find(|(g, _)| g == id).map(|(_, o)| o) {
+    match plan.outcome(id) {
         Some(GroupOutcome::Scheduled { skipped, .. } | GroupOutcome::Partitioned { skipped }) => {
             if short_weeks(skipped) == 0 {
                 Standing::Scheduled

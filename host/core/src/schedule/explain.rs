@@ -366,11 +366,7 @@ pub fn explain_in(
         .unwrap_or_default();
     let outcome = match blocked {
         Some(reason) => GroupOutcome::Blocked { reason },
-        None => plan
-            .outcomes
-            .iter()
-            .find(|(id, _)| id == group_id)
-            .map(|(_, o)| o.clone())?,
+        None => plan.outcome(group_id).cloned()?,
     };
     let relaxations = relaxations(&planner, availability, (&setup, &ranked), &bookings);
     Some(Explanation {

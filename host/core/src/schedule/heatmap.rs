@@ -144,14 +144,10 @@ pub fn heatmap(
             .collect();
         cells.push(row);
     }
-    let series = plan
-        .outcomes
-        .iter()
-        .find(|(id, _)| id == group_id)
-        .and_then(|(_, o)| match o {
-            GroupOutcome::Scheduled { series, .. } => Some(*series),
-            _ => None,
-        });
+    let series = plan.outcome(group_id).and_then(|o| match o {
+        GroupOutcome::Scheduled { series, .. } => Some(*series),
+        _ => None,
+    });
     Some(Heatmap {
         group: setup.group.id.clone(),
         name: setup.group.name.clone(),

@@ -224,6 +224,17 @@ pub struct Plan {
     pub outcomes: Vec<(String, GroupOutcome)>,
 }
 
+impl Plan {
+    /// Group `id`'s outcome (a binary search: `outcomes` is in group id
+    /// order), `None` for a group the plan does not cover.
+    pub fn outcome(&self, id: &str) -> Option<&GroupOutcome> {
+        self.outcomes
+            .binary_search_by(|(g, _)| g.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.outcomes[i].1)
+    }
+}
+
 #[cfg(test)]
 mod absences_tests;
 #[cfg(test)]
@@ -232,6 +243,8 @@ mod evaluate_tests;
 mod explain_tests;
 #[cfg(test)]
 mod heatmap_tests;
+#[cfg(test)]
+mod plan_tests;
 
 /// What was published before, so re-planning keeps it where it can.
 #[derive(Debug, Clone, Default, PartialEq)]
