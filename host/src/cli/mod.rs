@@ -13,6 +13,7 @@ mod diff;
 mod error;
 mod export;
 mod feeds;
+mod inputs;
 mod outbox;
 mod plan;
 mod plugin;
@@ -33,10 +34,12 @@ use std::process::ExitCode;
 use clap::Parser;
 use jiff::Timestamp;
 
-use crate::pipeline::{self, Announce, Loaded, Overrides};
+use crate::pipeline::{self, Announce, Overrides};
 use peerwell_store::Store;
 
 pub use error::CliError;
+
+use inputs::{check_group, exit_for, load, load_with_state, report_inputs, report_plugins};
 
 use args::{
     Cli, Command, HorizonArgs, OutputFormat, PluginCommand, ReportArgs, StateArgs, StateCommand,
@@ -515,125 +518,4 @@ fn plugin_command(command: PluginCommand) -> Outcome {
             }
         }
     }
-}
-
-/// What `plan`, `export` and `diff` share: the current time, the loaded
-/// organization (inputs reported on stderr) and the state file's path.
-fn load_with_state(
-    dir: &std::path::Path,
-    horizon: HorizonArgs,
-    state: &StateArgs,
-) -> Result<(Loaded, Timestamp, peerwell_store::StateLocation), CliError> {
-    let now = state.now();
-    let loaded = load(
-        dir,
-        Overrides {
-            now: Some(now),
-            ..horizon.into()
-        },
-    )?;
-    report_inputs(&loaded);
-    report_plugins(&loaded, "warning");
-    let path = pipeline::state_location(&loaded.org, state.data_dir.as_deref())?;
-    Ok((loaded, now, path))
-}
-
-fn load(dir: &std::path::Path, overrides: Overrides) -> Result<Loaded, CliError> {
-    // A terminal: policy errors quote and underline their line.
-    Ok(pipeline::load(dir, overrides)?)
-}
-
-/// Prints calendar errors and warnings to stderr.
-fn report_inputs(loaded: &Loaded) {
-    for (person, e) in &loaded.calendar_errors {
-        eprintln!("error: calendar {e}");
-        let groups: Vec<&str> = loaded
-            .org
-            .groups
-            .iter()
-            .filter(|g| g.members.contains(person))
-            .map(|g| g.id.as_str())
-            .collect();
-        if !groups.is_empty() {
-            eprintln!(
-                "  = note: groups of `{person}` are not planned until it reads: {}",
-                groups.join(", ")
-            );
-        }
-    }
-    for w in &loaded.warnings {
-        eprintln!("warning: {w}");
-    }
-}
-
-/// Prints each plugin that could not be loaded (as `level`) with the groups
-/// it blocks; true when there is one.
-fn report_plugins(loaded: &Loaded, level: &str) -> bool {
-    let mut any = false;
-    for (name, reason) in loaded.formats.broken() {
-        any = true;
-        eprintln!("{level}: {reason}");
-        let groups: Vec<&str> = loaded
-            .org
-            .groups
-            .iter()
-            .filter(|g| g.format == name)
-            .map(|g| g.id.as_str())
-            .collect();
-        if !groups.is_empty() {
-            eprintln!(
-                "  = note: groups on format `{name}` are not planned until it loads: {}",
-                groups.join(", ")
-            );
-        }
-    }
-    any
-}
-
-/// The one exit rule of the commands that plan: 1 when a calendar could not
-/// be read or any group is blocked, whatever blocks it (a member's
-/// calendar, a plugin that did not load, a plugin call that failed), else
-/// 0. A blocked group whose cause was not reported yet is named on stderr
-/// with it.
-fn exit_for(loaded: &Loaded, plan: &peerwell_core::schedule::Plan) -> ExitCode {
-    let mut blocked = false;
-    for (id, outcome) in &plan.outcomes {
-        let peerwell_core::schedule::GroupOutcome::Blocked { reason } = outcome else {
-            continue;
-        };
-        blocked = true;
-        if !cause_reported(loaded, id) {
-            eprintln!("error: group `{id}` is not planned: {reason}");
-        }
-    }
-    if blocked || !loaded.calendar_errors.is_empty() {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// Whether the input that blocks group `id` was already reported: a
-/// member's unreadable calendar or its format's plugin that did not load.
-fn cause_reported(loaded: &Loaded, id: &str) -> bool {
-    let Some(group) = loaded.org.groups.iter().find(|g| g.id == id) else {
-        return false;
-    };
-    let calendar = loaded
-        .calendar_errors
-        .iter()
-        .any(|(person, _)| group.members.contains(person));
-    calendar
-        || loaded
-            .formats
-            .broken()
-            .any(|(name, _)| name == group.format)
-}
-
-fn check_group(loaded: &Loaded, id: &str) -> Result<(), CliError> {
-    if loaded.org.groups.iter().any(|g| g.id == id) {
-        return Ok(());
-    }
-    let ids: Vec<&str> = loaded.org.groups.iter().map(|g| g.id.as_str()).collect();
-    Err(format!("error: no group `{id}`{}", text::did_you_mean(id, &ids)).into())
 }
