@@ -23,8 +23,8 @@ fn free_of_busy(av: &Availability, person: &str, start: Timestamp, end: Timestam
     };
     let buffer = SignedDuration::from_mins(i64::from(busy.buffer_minutes));
     busy.spans.iter().all(|s| {
-        let i = s.interval;
-        let blocked_end = if s.client_facing {
+        let i = s.interval();
+        let blocked_end = if s.client_facing() {
             i.end.checked_add(buffer).unwrap_or(i.end)
         } else {
             i.end

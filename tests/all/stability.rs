@@ -61,11 +61,7 @@ fn busy_at_sessions(p: &Plan, group: &str) -> PersonBusy {
         .sessions
         .iter()
         .filter(|s| s.group == group)
-        .map(|s| BusySpan {
-            interval: Interval::new(s.start, s.end),
-            source: BusySource::Calendar(0),
-            client_facing: true,
-        })
+        .map(|s| BusySpan::new(Interval::new(s.start, s.end), BusySource::Calendar(0), true))
         .collect();
     PersonBusy {
         spans,

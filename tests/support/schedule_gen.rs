@@ -124,11 +124,11 @@ fn busy(rng: &mut Rng, person: &Person, horizon: Horizon) -> PersonBusy {
         } else {
             BusySource::ClientBlock(rng.range(0, 2) as usize)
         };
-        spans.push(BusySpan {
-            interval: Interval::new(start, end),
+        spans.push(BusySpan::new(
+            Interval::new(start, end),
             source,
-            client_facing: rng.chance(70),
-        });
+            rng.chance(70),
+        ));
     }
     spans.sort();
     PersonBusy {

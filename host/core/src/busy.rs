@@ -1,8 +1,8 @@
 //! Each person's busy time over the horizon: calendars, declared client
 //! blocks and the buffers after client-facing time.
 
-use jiff::SignedDuration;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 
 use crate::calendar::CalendarBusy;
 use crate::model::{ClientBlock, Horizon, Interval, Person, monday_of};
@@ -16,15 +16,81 @@ pub enum BusySource {
     ClientBlock(usize),
 }
 
-/// One busy span of a person, with where it came from.
+/// One busy span of a person, with where it came from, in 16 bytes: an
+/// organization's busy time is millions of spans, kept for as long as its
+/// plan is served. Whole seconds (calendars and client blocks have no
+/// finer times; a finer instant is rounded outward), at most 2³² − 1
+/// seconds (136 years) long. Ordered as (start, end, source,
+/// client-facing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct BusySpan {
+    /// Unix seconds of the first instant.
+    start: i64,
+    /// Seconds to the first instant after the span.
+    length: u32,
+    /// Bit 31: from a client block (else a calendar); bits 1–30: the
+    /// source's index; bit 0: client-facing.
+    tag: u32,
+}
+
+/// Bit of [`BusySpan::tag`] for a client block.
+const CLIENT_BLOCK: u32 = 1 << 31;
+/// Largest source index a span can carry.
+const MAX_SOURCE: usize = (1 << 30) - 1;
+
+impl BusySpan {
+    /// The span `interval` from `source`, client-facing or not.
+    pub fn new(interval: Interval, source: BusySource, client_facing: bool) -> BusySpan {
+        let mut start = interval.start.as_second();
+        if interval.start.subsec_nanosecond() < 0 {
+            start -= 1;
+        }
+        let mut end = interval.end.as_second();
+        if interval.end.subsec_nanosecond() > 0 {
+            end += 1;
+        }
+        let (kind, index) = match source {
+            BusySource::Calendar(i) => (0, i),
+            BusySource::ClientBlock(i) => (CLIENT_BLOCK, i),
+        };
+        BusySpan {
+            start,
+            length: u32::try_from(end.saturating_sub(start).max(0)).unwrap_or(u32::MAX),
+            tag: kind | ((index.min(MAX_SOURCE) as u32) << 1) | u32::from(client_facing),
+        }
+    }
+
     /// When the person is busy.
-    pub interval: Interval,
+    pub fn interval(&self) -> Interval {
+        Interval::new(
+            second(self.start),
+            second(self.start + i64::from(self.length)),
+        )
+    }
+
     /// The calendar or client block it came from.
-    pub source: BusySource,
+    pub fn source(&self) -> BusySource {
+        let index = ((self.tag & !CLIENT_BLOCK) >> 1) as usize;
+        if self.tag & CLIENT_BLOCK != 0 {
+            BusySource::ClientBlock(index)
+        } else {
+            BusySource::Calendar(index)
+        }
+    }
+
     /// Whether a buffer follows it (see [`PersonBusy::blocked`]).
-    pub client_facing: bool,
+    pub fn client_facing(&self) -> bool {
+        self.tag & 1 == 1
+    }
+}
+
+/// The instant `s` Unix seconds, clamped to what a timestamp can hold.
+fn second(s: i64) -> Timestamp {
+    Timestamp::from_second(s).unwrap_or(if s < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 /// A person's busy time over the horizon.
@@ -45,11 +111,11 @@ pub fn person_busy(person: &Person, calendars: &[CalendarBusy], horizon: &Horizo
     let window = horizon.window();
     let mut spans: Vec<BusySpan> = Vec::new();
     for (i, cal) in calendars.iter().enumerate() {
-        spans.extend(cal.busy.iter().map(|b| BusySpan {
-            interval: b.interval,
-            source: BusySource::Calendar(i),
-            client_facing: b.client_facing,
-        }));
+        spans.extend(
+            cal.busy
+                .iter()
+                .map(|b| BusySpan::new(b.interval, BusySource::Calendar(i), b.client_facing)),
+        );
     }
     // Local dates of the window, with a day of slack for far zones.
     let first = horizon
@@ -68,11 +134,7 @@ pub fn person_busy(person: &Person, calendars: &[CalendarBusy], horizon: &Horizo
             if let Some(interval) = block_on(block, d, &person.zone.tz, horizon.start)
                 && interval.overlaps(&window)
             {
-                spans.push(BusySpan {
-                    interval,
-                    source: BusySource::ClientBlock(i),
-                    client_facing: true,
-                });
+                spans.push(BusySpan::new(interval, BusySource::ClientBlock(i), true));
             }
             match d.tomorrow() {
                 Ok(next) => d = next,
@@ -81,6 +143,7 @@ pub fn person_busy(person: &Person, calendars: &[CalendarBusy], horizon: &Horizo
         }
     }
     spans.sort();
+    spans.shrink_to_fit();
     PersonBusy {
         spans,
         buffer_minutes: person.buffer_minutes,
@@ -130,8 +193,8 @@ impl PersonBusy {
             .spans
             .iter()
             .map(|s| {
-                let mut i = s.interval;
-                if s.client_facing {
+                let mut i = s.interval();
+                if s.client_facing() {
                     i.end = i.end.checked_add(buffer).unwrap_or(i.end);
                 }
                 i

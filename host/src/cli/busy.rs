@@ -33,7 +33,7 @@ fn spans<'a>(loaded: &'a Loaded, person: &Person) -> Vec<&'a BusySpan> {
         Some(Ok(busy)) => busy
             .spans
             .iter()
-            .filter(|s| s.interval.overlaps(&horizon))
+            .filter(|s| s.interval().overlaps(&horizon))
             .collect(),
         _ => Vec::new(),
     }
@@ -60,8 +60,8 @@ pub fn table(loaded: &Loaded, person: &Person) -> String {
     );
     let list = spans(loaded, person);
     for s in &list {
-        let start = s.interval.start.to_zoned(tz.clone());
-        let end = s.interval.end.to_zoned(tz.clone());
+        let start = s.interval().start.to_zoned(tz.clone());
+        let end = s.interval().end.to_zoned(tz.clone());
         let end_text = if end.date() == start.date() {
             end.strftime("%H:%M").to_string()
         } else {
@@ -72,8 +72,8 @@ pub fn table(loaded: &Loaded, person: &Person) -> String {
             "{}–{}  {}{}",
             start.strftime("%a %Y-%m-%d %H:%M"),
             end_text,
-            source_label(person, s.source),
-            if s.client_facing {
+            source_label(person, s.source()),
+            if s.client_facing() {
                 "  (client-facing)"
             } else {
                 ""
@@ -111,10 +111,10 @@ pub fn json(loaded: &Loaded, person: &Person) -> String {
         .into_iter()
         .map(|s| {
             json!({
-                "start": rfc3339(s.interval.start, tz),
-                "end": rfc3339(s.interval.end, tz),
-                "source": source_label(person, s.source),
-                "client_facing": s.client_facing,
+                "start": rfc3339(s.interval().start, tz),
+                "end": rfc3339(s.interval().end, tz),
+                "source": source_label(person, s.source()),
+                "client_facing": s.client_facing(),
             })
         })
         .collect();

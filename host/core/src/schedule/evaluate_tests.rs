@@ -88,11 +88,11 @@ fn busy_of(size: usize, spans: &Spans) -> crate::schedule::Availability {
             .filter(|s| s.0 % size == i)
             .map(|&(_, day, q, len, client)| {
                 let start = origin + SignedDuration::from_mins(day * 1440 + q * 15);
-                BusySpan {
-                    interval: Interval::new(start, start + SignedDuration::from_mins(len * 15)),
-                    source: BusySource::Calendar(0),
-                    client_facing: client,
-                }
+                BusySpan::new(
+                    Interval::new(start, start + SignedDuration::from_mins(len * 15)),
+                    BusySource::Calendar(0),
+                    client,
+                )
             })
             .collect();
         spans.sort();

@@ -175,21 +175,24 @@ pub(super) fn block(m: &Member<'_>, slot: Interval, why: Absence, org: &Organiza
                 return Block::Busy(None);
             };
             let buffer = SignedDuration::from_mins(i64::from(busy.buffer_minutes));
-            let upto = busy.spans.partition_point(|s| s.interval.start < slot.end);
+            let upto = busy
+                .spans
+                .partition_point(|s| s.interval().start < slot.end);
             let before = &busy.spans[..upto];
-            if let Some(s) = before.iter().find(|s| s.interval.overlaps(&slot)) {
-                return if s.client_facing {
-                    Block::ClientTime(s.source)
+            if let Some(s) = before.iter().find(|s| s.interval().overlaps(&slot)) {
+                return if s.client_facing() {
+                    Block::ClientTime(s.source())
                 } else {
-                    Block::Busy(Some(s.source))
+                    Block::Busy(Some(s.source()))
                 };
             }
             let in_buffer = |s: &&crate::busy::BusySpan| {
-                let end = s.interval.end.checked_add(buffer).unwrap_or(s.interval.end);
-                s.client_facing && Interval::new(s.interval.end, end).overlaps(&slot)
+                let i = s.interval();
+                let end = i.end.checked_add(buffer).unwrap_or(i.end);
+                s.client_facing() && Interval::new(i.end, end).overlaps(&slot)
             };
             match before.iter().find(in_buffer) {
-                Some(s) => Block::BufferAfterClientTime(s.source),
+                Some(s) => Block::BufferAfterClientTime(s.source()),
                 None => Block::Busy(None),
             }
         }

@@ -59,11 +59,11 @@ fn tuesdays(h: i8, m: i8, minutes: i64, source: BusySource, client: bool) -> Per
                 .checked_add(jiff::Span::new().weeks(w))
                 .unwrap();
             let start = utc(d, h, m);
-            BusySpan {
-                interval: Interval::new(start, start + SignedDuration::from_mins(minutes)),
+            BusySpan::new(
+                Interval::new(start, start + SignedDuration::from_mins(minutes)),
                 source,
-                client_facing: client,
-            }
+                client,
+            )
         })
         .collect();
     PersonBusy {

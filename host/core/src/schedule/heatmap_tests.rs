@@ -62,11 +62,11 @@ fn ben_busy(weeks: i64) -> Availability {
                 .checked_add(jiff::Span::new().weeks(w))
                 .unwrap();
             let start = utc(d, 9, 0);
-            BusySpan {
-                interval: Interval::new(start, start + SignedDuration::from_mins(30)),
-                source: BusySource::Calendar(0),
-                client_facing: true,
-            }
+            BusySpan::new(
+                Interval::new(start, start + SignedDuration::from_mins(30)),
+                BusySource::Calendar(0),
+                true,
+            )
         })
         .collect();
     let mut av = Availability::new();

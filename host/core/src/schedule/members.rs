@@ -51,12 +51,13 @@ pub fn blocked_intervals(busy: &PersonBusy) -> Vec<Interval> {
         .spans
         .iter()
         .map(|s| {
-            let end = if s.client_facing {
-                s.interval.end.checked_add(buffer).unwrap_or(Timestamp::MAX)
+            let i = s.interval();
+            let end = if s.client_facing() {
+                i.end.checked_add(buffer).unwrap_or(Timestamp::MAX)
             } else {
-                s.interval.end
+                i.end
             };
-            Interval::new(s.interval.start, end)
+            Interval::new(i.start, end)
         })
         .filter(|i| !i.is_empty())
         .collect();

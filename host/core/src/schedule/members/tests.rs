@@ -7,11 +7,7 @@ fn ts(s: &str) -> Timestamp {
 }
 
 fn span(a: &str, b: &str, client: bool) -> BusySpan {
-    BusySpan {
-        interval: Interval::new(ts(a), ts(b)),
-        source: BusySource::Calendar(0),
-        client_facing: client,
-    }
+    BusySpan::new(Interval::new(ts(a), ts(b)), BusySource::Calendar(0), client)
 }
 
 #[test]
