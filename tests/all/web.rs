@@ -349,6 +349,74 @@ fn conditional_requests_head_and_gzip() {
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
+/// `"` + the first 32 hex digits of the SHA-256 of `bytes` + `"`, by
+/// Python's `hashlib`.
+fn python_etag(bytes: &[u8]) -> String {
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import hashlib, sys; print('\"%s\"' % hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:32])",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// With no feed cache every response writes its feed again: the bytes are
+/// still `peerwell export`'s, plain and gzip, every time, under an ETag
+/// that is the hash of those bytes, and a 304 needs no bytes.
+#[test]
+fn without_a_feed_cache_each_response_writes_the_same_bytes_again() {
+    let site = Site::start(&[("PEERWELL_FEED_CACHE_MIB", "0")]);
+    let http = client();
+    let out = site.tmp.path().join("export");
+    let policy = site.policy();
+    site.cli(&[
+        "export",
+        policy.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .assert_code(0);
+    let rows = site.feeds();
+    assert_eq!(rows.len(), 23);
+    for r in &rows {
+        let folder = if r.kind == "group" {
+            "groups"
+        } else {
+            "members"
+        };
+        let exported = std::fs::read(out.join(folder).join(format!("{}.ics", r.id))).unwrap();
+        let etag = python_etag(&exported);
+        for _ in 0..2 {
+            let plain = http.get(&r.feed_url).send().unwrap();
+            assert_eq!(header(&plain, ETAG), etag, "{}", r.id);
+            assert!(plain.bytes().unwrap() == exported, "{}", r.id);
+            let zipped = http
+                .get(&r.feed_url)
+                .header(ACCEPT_ENCODING, "gzip")
+                .send()
+                .unwrap();
+            assert_eq!(header(&zipped, CONTENT_ENCODING), "gzip");
+            assert!(gunzip(&zipped.bytes().unwrap()) == exported, "{}", r.id);
+            let head = http.head(&r.feed_url).send().unwrap();
+            assert_eq!(header(&head, CONTENT_LENGTH), exported.len().to_string());
+        }
+        let again = http
+            .get(&r.feed_url)
+            .header(IF_NONE_MATCH, etag.as_str())
+            .send()
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{}", r.id);
+    }
+}
+
 /// Reads until the server closes the connection; what it sent.
 fn read_until_closed(stream: &mut TcpStream) -> Vec<u8> {
     stream

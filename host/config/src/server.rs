@@ -16,6 +16,7 @@ const KEYS: &[&str] = &[
     "fetch_minutes",
     "fetch_timeout_seconds",
     "max_calendar_mib",
+    "feed_cache_mib",
     "log_format",
     "max_connections_per_client",
     "admin_token_env",
@@ -47,6 +48,9 @@ pub struct ServerSettings {
     pub fetch_timeout_seconds: u32,
     /// Refuse a calendar larger than this many MiB (default 20).
     pub max_calendar_mib: u32,
+    /// Keep at most this many MiB of feed bytes written for requests
+    /// (default 64; 0 writes every response's feed anew).
+    pub feed_cache_mib: u32,
     /// How log lines are written (default text).
     pub log_format: LogFormat,
     /// HTTP connections one client address may hold at once (default: a
@@ -68,6 +72,7 @@ impl Default for ServerSettings {
             fetch_minutes: 15,
             fetch_timeout_seconds: 20,
             max_calendar_mib: 20,
+            feed_cache_mib: 64,
             log_format: LogFormat::Text,
             max_connections_per_client: None,
             admin_token_env: None,
@@ -112,6 +117,11 @@ impl ServerSettings {
                 "PEERWELL_MAX_CALENDAR_MIB",
                 1..=1024,
                 &mut self.max_calendar_mib,
+            ),
+            (
+                "PEERWELL_FEED_CACHE_MIB",
+                0..=65536,
+                &mut self.feed_cache_mib,
             ),
         ] {
             if let Some(n) = whole_number(name, range, get(name))? {
@@ -251,6 +261,7 @@ pub(crate) fn read(root: &Table<'_, '_>, out: &mut Out) -> ServerSettings {
         out,
     );
     s.max_calendar_mib = int("max_calendar_mib", 1..=1024, s.max_calendar_mib, out);
+    s.feed_cache_mib = int("feed_cache_mib", 0..=65536, s.feed_cache_mib, out);
     s.max_connections_per_client = t
         .integer("max_connections_per_client", 1..=1_000_000, out)
         .and_then(|n| u32::try_from(n).ok());

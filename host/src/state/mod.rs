@@ -8,8 +8,10 @@
 //! module, none on another: the daemon does not know the HTTP routes, and
 //! the HTTP side does not know how a plan is made.
 //!
-//! - [`snapshot`]: one planning pass, ready to serve (every feed's bytes,
-//!   gzip, ETag and Last-Modified).
+//! - [`snapshot`]: one planning pass, ready to serve (every feed's ETag,
+//!   Last-Modified and length, and its bytes written on demand).
+//! - [`feed_cache`]: the feeds' bytes (and gzip) clients asked for, kept
+//!   up to a budget.
 //! - [`tokens`]: the token → feed map.
 //! - [`status`]: what `/healthz` reports; [`metrics`]: the counters
 //!   `/metrics` reports.
@@ -21,6 +23,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod feed_cache;
 pub mod limits;
 pub mod metrics;
 pub mod replica;
@@ -33,6 +36,7 @@ use std::sync::Arc;
 pub use admin::Admin;
 use arc_swap::{ArcSwap, ArcSwapOption};
 pub use clock::Clock;
+pub use feed_cache::FeedCache;
 pub use metrics::Metrics;
 use peerwell_config::server::ServerSettings;
 use peerwell_store::StoreError;
@@ -101,6 +105,8 @@ pub struct ServerState {
     absence_limits: Arc<limits::AbsenceLimits>,
     /// The HR overview's key and page (off until the HTTP side sets it).
     admin: Arc<ArcSwap<Admin>>,
+    /// Feed bytes written for requests, kept up to `feed_cache_mib`.
+    feed_cache: Arc<FeedCache>,
 }
 
 impl ServerState {
@@ -117,6 +123,9 @@ impl ServerState {
         replica: Replica,
     ) -> (ServerState, watch::Sender<bool>) {
         let (stop_tx, stop_rx) = watch::channel(false);
+        let feed_cache = Arc::new(FeedCache::new(
+            settings.feed_cache_mib as usize * 1024 * 1024,
+        ));
         let state = ServerState {
             snapshot: Arc::new(ArcSwapOption::empty()),
             metrics: Arc::new(Metrics::default()),
@@ -132,6 +141,7 @@ impl ServerState {
             replan: Arc::new(Notify::new()),
             absence_limits: Arc::default(),
             admin: Arc::default(),
+            feed_cache,
         };
         (state, stop_tx)
     }
@@ -196,6 +206,11 @@ impl ServerState {
     /// (`public_url()` is the base of feed and subscribe links).
     pub fn settings(&self) -> &ServerSettings {
         &self.settings
+    }
+
+    /// The feed bytes written for requests so far, up to a budget.
+    pub fn feed_cache(&self) -> &FeedCache {
+        &self.feed_cache
     }
 
     /// The active feed tokens.

@@ -1,70 +1,42 @@
 //! One planning pass, ready to serve: the loaded organization, its plan and
-//! commit, and every feed's exact bytes with their strong ETag and
-//! Last-Modified (and their gzip, made on the first request that asks for
-//! it and kept with the feed).
+//! commit, and every feed's strong ETag, Last-Modified and length. The
+//! feeds' bytes are not kept: each pass writes every feed once to know its
+//! ETag, and [`Snapshot::render`] writes one again, byte for byte, for the
+//! [`super::FeedCache`] when a client asks for it.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use bytes::Bytes;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use hyper::header::HeaderValue;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use sha2::{Digest, Sha256};
 
 use crate::pipeline::{Loaded, feed_options};
-use peerwell_core::feeds::{FeedKey, FeedSet};
+use peerwell_core::feeds::{FeedIndex, FeedKey, FeedOptions, FeedSet};
+use peerwell_core::model::{Group, Person};
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
 
-/// One feed as served. Everything a response needs is computed once (the
-/// gzip on first use, the rest here), so serving a request only clones
-/// reference-counted handles.
+/// One feed as served: what a response needs besides the bytes, computed
+/// once per pass (and kept across passes while the bytes stay the same).
 #[derive(Debug)]
 pub struct Feed {
-    /// The exact iCalendar bytes.
-    pub body: Bytes,
-    /// `body` gzip-compressed with its `Content-Length`, made by [`Feed::gzip`]
-    /// when a client first accepts it: compressing every feed up front took
-    /// seconds of each pass for feeds most clients fetch without gzip, if
-    /// at all.
-    gzip: OnceLock<(Bytes, HeaderValue)>,
-    /// Strong ETag over `body`, quoted: `"<hex of SHA-256, 32 digits>"`.
+    /// The first 128 bits of the SHA-256 of the bytes.
+    pub digest: u128,
+    /// Strong ETag over the bytes, quoted: `digest` in 32 hex digits.
     pub etag: String,
     /// When these bytes were first served (carried over from the previous
-    /// snapshot while the bytes stay the same).
+    /// snapshot while the ETag stays the same).
     pub last_modified: Timestamp,
     /// `etag` as a header value.
     pub etag_header: HeaderValue,
     /// `last_modified` as an HTTP date (IMF-fixdate) header value.
     pub last_modified_header: HeaderValue,
-    /// `body.len()` as a `Content-Length` value (for HEAD).
+    /// The length of the bytes.
+    pub length: usize,
+    /// `length` as a `Content-Length` value (for HEAD).
     pub body_length: HeaderValue,
-}
-
-impl Feed {
-    /// `body` gzip-compressed, and its length as a `Content-Length` value;
-    /// compressed on the first call, the same bytes ever after.
-    pub fn gzip(&self) -> (&Bytes, &HeaderValue) {
-        let (bytes, length) = self.gzip.get_or_init(|| {
-            let gzip = compress(&self.body);
-            let length = HeaderValue::from(gzip.len());
-            (Bytes::from(gzip), length)
-        });
-        (bytes, length)
-    }
-}
-
-/// `body` gzip-compressed (default level).
-fn compress(body: &[u8]) -> Vec<u8> {
-    let mut gz = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
-    // Writing to a Vec cannot fail.
-    gz.write_all(body)
-        .and_then(|()| gz.finish())
-        .unwrap_or_default()
 }
 
 /// Everything one planning pass produced.
@@ -80,11 +52,17 @@ pub struct Snapshot {
     pub commit: Commit,
     /// Every group's and member's feed.
     pub feeds: BTreeMap<FeedKey, Arc<Feed>>,
+    /// How the feeds are stamped (from `commit`).
+    opts: FeedOptions,
+    /// Where each feed's sessions are among the plan's and the cancelled
+    /// sessions.
+    index: FeedIndex,
 }
 
 impl Snapshot {
-    /// Builds every group's and member's feed for `plan` (with the commit's
-    /// sequences and cancellations), as `peerwell export` writes them.
+    /// Writes every group's and member's feed for `plan` (with the commit's
+    /// sequences and cancellations), as `peerwell export` writes them, on
+    /// every core, and keeps each one's ETag and length.
     pub fn build(
         loaded: Loaded,
         plan: Plan,
@@ -93,48 +71,114 @@ impl Snapshot {
         previous: Option<&Snapshot>,
     ) -> Snapshot {
         let opts = feed_options(&loaded, &commit);
-        let mut feeds = BTreeMap::new();
-        {
-            let set = FeedSet::new(
-                &loaded.org,
-                plan.sessions.iter().chain(commit.cancelled.iter()),
-            );
-            for group in &loaded.org.groups {
-                let key = FeedKey::Group(group.id.clone());
-                let body = set.group(group, &opts);
-                feeds.insert(key.clone(), feed(&key, body, now, previous));
-            }
-            for person in loaded.org.people.values() {
-                let key = FeedKey::Member(person.id.clone());
-                let body = set.member(person, &opts);
-                feeds.insert(key.clone(), feed(&key, body, now, previous));
-            }
-        }
-        Snapshot {
+        let index = FeedIndex::new(
+            &loaded.org,
+            plan.sessions.iter().chain(commit.cancelled.iter()),
+        );
+        let mut snapshot = Snapshot {
             planned_at: now,
             loaded,
             plan,
             commit,
-            feeds,
+            feeds: BTreeMap::new(),
+            opts,
+            index,
+        };
+        snapshot.feeds = snapshot.stamp_feeds(now, previous);
+        snapshot
+    }
+
+    /// Every feed's ETag, Last-Modified and length.
+    fn stamp_feeds(
+        &self,
+        now: Timestamp,
+        previous: Option<&Snapshot>,
+    ) -> BTreeMap<FeedKey, Arc<Feed>> {
+        let org = &self.loaded.org;
+        let owners: Vec<Owner<'_>> = org
+            .groups
+            .iter()
+            .map(Owner::Group)
+            .chain(org.people.values().map(Owner::Member))
+            .collect();
+        let set = self.feed_set();
+        let threads = peerwell_core::parallel::threads();
+        let stamped = peerwell_core::parallel::map(&owners, threads, |owner| {
+            let body = match owner {
+                Owner::Group(g) => set.group(g, &self.opts),
+                Owner::Member(p) => set.member(p, &self.opts),
+            };
+            (digest(body.as_bytes()), body.len())
+        });
+        owners
+            .into_iter()
+            .zip(stamped)
+            .map(|(owner, (digest, length))| {
+                let key = match owner {
+                    Owner::Group(g) => FeedKey::Group(g.id.clone()),
+                    Owner::Member(p) => FeedKey::Member(p.id.clone()),
+                };
+                let feed = feed(&key, digest, length, now, previous);
+                (key, feed)
+            })
+            .collect()
+    }
+
+    /// The exact bytes of the feed `key` (`None` for a feed this snapshot
+    /// does not serve): the same bytes its ETag was made over.
+    pub fn render(&self, key: &FeedKey) -> Option<String> {
+        self.render_with(&self.feed_set(), key)
+    }
+
+    fn feed_set(&self) -> FeedSet<'_> {
+        FeedSet::indexed(
+            &self.loaded.org,
+            self.plan
+                .sessions
+                .iter()
+                .chain(self.commit.cancelled.iter()),
+            &self.index,
+        )
+    }
+
+    fn render_with(&self, set: &FeedSet<'_>, key: &FeedKey) -> Option<String> {
+        let org = &self.loaded.org;
+        match key {
+            FeedKey::Group(id) => {
+                let group = org.groups.iter().find(|g| &g.id == id)?;
+                Some(set.group(group, &self.opts))
+            }
+            FeedKey::Member(id) => Some(set.member(org.people.get(id)?, &self.opts)),
         }
     }
 }
 
-fn feed(key: &FeedKey, body: String, now: Timestamp, previous: Option<&Snapshot>) -> Arc<Feed> {
-    let etag = etag(body.as_bytes());
+/// Whose feed.
+enum Owner<'a> {
+    Group(&'a Group),
+    Member(&'a Person),
+}
+
+fn feed(
+    key: &FeedKey,
+    digest: u128,
+    length: usize,
+    now: Timestamp,
+    previous: Option<&Snapshot>,
+) -> Arc<Feed> {
     if let Some(old) = previous.and_then(|p| p.feeds.get(key))
-        && old.etag == etag
-        && *old.body == *body.as_bytes()
+        && old.digest == digest
+        && old.length == length
     {
         return old.clone();
     }
-    let last_modified_header = header(&http_date(now));
+    let etag = format!("\"{digest:032x}\"");
     Arc::new(Feed {
+        digest,
         etag_header: header(&etag),
-        last_modified_header,
-        body_length: HeaderValue::from(body.len()),
-        body: Bytes::from(body.into_bytes()),
-        gzip: OnceLock::new(),
+        last_modified_header: header(&http_date(now)),
+        body_length: HeaderValue::from(length),
+        length,
         etag,
         last_modified: now,
     })
@@ -153,14 +197,10 @@ pub fn http_date(ts: Timestamp) -> String {
         .to_string()
 }
 
-/// A strong ETag: the first 128 bits of the SHA-256 of the bytes, quoted.
-pub fn etag(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(34);
-    out.push('"');
-    for b in &digest[..16] {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out.push('"');
-    out
+/// The first 128 bits of the SHA-256 of `bytes` (a feed's ETag in hex).
+pub fn digest(bytes: &[u8]) -> u128 {
+    let sha = Sha256::digest(bytes);
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&sha[..16]);
+    u128::from_be_bytes(first)
 }

@@ -5,8 +5,8 @@
 //! for five minutes; shared caches must not keep it, the URL being a
 //! secret) and `Vary: Accept-Encoding`. `If-None-Match` decides 304 when
 //! present; otherwise `If-Modified-Since` does. Gzip is sent when
-//! `Accept-Encoding` allows it. Nothing here allocates beyond the response
-//! itself: bodies and header values are reference-counted clones.
+//! `Accept-Encoding` allows it. Bodies come from the feed cache (written
+//! and compressed on a miss); a 304 needs only the snapshot's ETag.
 
 use std::sync::atomic::Ordering;
 
@@ -38,7 +38,10 @@ pub fn respond(
     let Some(snapshot) = shared.current() else {
         return not_found();
     };
-    let Some(feed) = tokens.feed(token).and_then(|key| snapshot.feeds.get(key)) else {
+    let found = tokens
+        .feed(token)
+        .and_then(|key| Some((key, snapshot.feeds.get(key)?)));
+    let Some((key, feed)) = found else {
         shared
             .metrics()
             .feed_not_found
@@ -59,12 +62,8 @@ pub fn respond(
     }
     shared.metrics().feed_ok.fetch_add(1, Ordering::Relaxed);
     let gzip = accepts_gzip(headers.get_all(hyper::header::ACCEPT_ENCODING).iter());
-    let (bytes, length) = if gzip {
-        feed.gzip()
-    } else {
-        (&feed.body, &feed.body_length)
-    };
-    let mut res = Response::new(Full::new(if head { Bytes::new() } else { bytes.clone() }));
+    let (bytes, length) = shared.feed_cache().body(&snapshot, key, feed, gzip);
+    let mut res = Response::new(Full::new(if head { Bytes::new() } else { bytes }));
     let h = res.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE_ICS));
     common_headers(h, feed);
@@ -72,7 +71,7 @@ pub fn respond(
         h.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
     }
     if head {
-        h.insert(CONTENT_LENGTH, length.clone());
+        h.insert(CONTENT_LENGTH, length);
     }
     res
 }

@@ -78,3 +78,25 @@ fn admin_token_env_names_a_variable_and_nothing_else() {
     }
     assert!(env_name("_A1"));
 }
+
+#[test]
+fn feed_cache_size_from_the_file_and_the_environment() {
+    assert_eq!(ServerSettings::default().feed_cache_mib, 64);
+    let d = write("[server]\nfeed_cache_mib = 0\n");
+    assert_eq!(load(d.path()).unwrap().feed_cache_mib, 0);
+    let d = write("[server]\nfeed_cache_mib = -1\n");
+    let e = load(d.path()).unwrap_err().to_string();
+    assert!(e.contains("peerwell.toml:2:18"), "{e}");
+    let var =
+        |v: &'static str| move |k: &str| (k == "PEERWELL_FEED_CACHE_MIB").then(|| v.to_string());
+    let s = ServerSettings::default().with_env(var("512")).unwrap();
+    assert_eq!(s.feed_cache_mib, 512);
+    let e = ServerSettings::default()
+        .with_env(var("lots"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("PEERWELL_FEED_CACHE_MIB: expected a whole number"),
+        "{e}"
+    );
+}

@@ -80,52 +80,100 @@ pub fn member_feed(org: &Organization, person: &Person, plan: &Plan, opts: &Feed
     FeedSet::new(org, plan.sessions.iter()).member(person, opts)
 }
 
+/// Where each feed's sessions are in a list of sessions: positions by
+/// group and by attending member. It borrows nothing, so whoever keeps the
+/// sessions (a served snapshot) can keep it beside them and write any one
+/// feed later with [`FeedSet::indexed`].
+#[derive(Debug, Clone, Default)]
+pub struct FeedIndex {
+    /// Group id → positions of the group's sessions, in list order.
+    by_group: BTreeMap<String, Vec<u32>>,
+    /// Person id → (position of the group in `org.groups`, position of the
+    /// session) of every session the person attends as a member of its
+    /// group, in list order.
+    by_member: BTreeMap<String, Vec<(u32, u32)>>,
+}
+
+impl FeedIndex {
+    /// Indexes `sessions` (a plan's sessions, plus any cancelled ones) of
+    /// `org`'s groups.
+    pub fn new<'s>(org: &Organization, sessions: impl IntoIterator<Item = &'s Session>) -> Self {
+        let groups: BTreeMap<&str, u32> = org
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.id.as_str(), i as u32))
+            .collect();
+        let mut index = FeedIndex::default();
+        for (at, s) in sessions.into_iter().enumerate() {
+            let at = at as u32;
+            index.by_group.entry(s.group.clone()).or_default().push(at);
+            let Some(&g) = groups.get(s.group.as_str()) else {
+                continue;
+            };
+            let group = &org.groups[g as usize];
+            let members: BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
+            let mut seen = BTreeSet::new();
+            for a in &s.attendees {
+                if members.contains(a.as_str()) && seen.insert(a.as_str()) {
+                    index.by_member.entry(a.clone()).or_default().push((g, at));
+                }
+            }
+        }
+        index
+    }
+}
+
 /// Sessions indexed once by group and by attending member, so that writing
 /// every feed of an organization reads each session a bounded number of
 /// times instead of scanning all sessions per feed. The feeds it writes are
 /// byte-identical to [`group_feed`] and [`member_feed`].
 pub struct FeedSet<'a> {
     org: &'a Organization,
-    /// Group id → the group's sessions, in the given order.
-    by_group: BTreeMap<&'a str, Vec<&'a Session>>,
-    /// Person id → (group, session) of every session the person attends
-    /// as a member of its group, in the given order.
-    by_member: BTreeMap<&'a str, Vec<(&'a Group, &'a Session)>>,
+    /// The sessions, in the given order.
+    sessions: Vec<&'a Session>,
+    /// Where each feed's sessions are in `sessions`.
+    index: std::borrow::Cow<'a, FeedIndex>,
 }
 
 impl<'a> FeedSet<'a> {
     /// Indexes `sessions` (a plan's sessions, plus any cancelled ones).
     pub fn new(org: &'a Organization, sessions: impl IntoIterator<Item = &'a Session>) -> Self {
-        let groups: BTreeMap<&str, &Group> =
-            org.groups.iter().map(|g| (g.id.as_str(), g)).collect();
-        let mut by_group: BTreeMap<&str, Vec<&Session>> = BTreeMap::new();
-        let mut by_member: BTreeMap<&str, Vec<(&Group, &Session)>> = BTreeMap::new();
-        for s in sessions {
-            by_group.entry(s.group.as_str()).or_default().push(s);
-            let Some(&group) = groups.get(s.group.as_str()) else {
-                continue;
-            };
-            let members: BTreeSet<&str> = group.members.iter().map(String::as_str).collect();
-            let mut seen = BTreeSet::new();
-            for a in &s.attendees {
-                if members.contains(a.as_str()) && seen.insert(a.as_str()) {
-                    by_member.entry(a.as_str()).or_default().push((group, s));
-                }
-            }
-        }
+        let sessions: Vec<&Session> = sessions.into_iter().collect();
+        let index = FeedIndex::new(org, sessions.iter().copied());
         FeedSet {
             org,
-            by_group,
-            by_member,
+            sessions,
+            index: std::borrow::Cow::Owned(index),
+        }
+    }
+
+    /// The same sessions with `index`, made by [`FeedIndex::new`] over the
+    /// same `org` and the same sessions in the same order: nothing is
+    /// indexed again.
+    pub fn indexed(
+        org: &'a Organization,
+        sessions: impl IntoIterator<Item = &'a Session>,
+        index: &'a FeedIndex,
+    ) -> Self {
+        FeedSet {
+            org,
+            sessions: sessions.into_iter().collect(),
+            index: std::borrow::Cow::Borrowed(index),
         }
     }
 
     /// The feed of one group (see [`group_feed`]).
     pub fn group(&self, group: &Group, opts: &FeedOptions) -> String {
         let sessions: Vec<(&Group, &Session)> = self
+            .index
             .by_group
             .get(group.id.as_str())
-            .map(|v| v.iter().map(|s| (group, *s)).collect())
+            .map(|v| {
+                v.iter()
+                    .filter_map(|&at| Some((group, self.session(at)?)))
+                    .collect()
+            })
             .unwrap_or_default();
         calendar(
             self.org,
@@ -139,10 +187,17 @@ impl<'a> FeedSet<'a> {
 
     /// The feed of one member (see [`member_feed`]).
     pub fn member(&self, person: &Person, opts: &FeedOptions) -> String {
-        let sessions = self
+        let sessions: Vec<(&Group, &Session)> = self
+            .index
             .by_member
             .get(person.id.as_str())
-            .cloned()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|&(g, at)| {
+                        Some((self.org.groups.get(g as usize)?, self.session(at)?))
+                    })
+                    .collect()
+            })
             .unwrap_or_default();
         let name = format!("{} — peer support", person.name.trim());
         calendar(
@@ -153,6 +208,12 @@ impl<'a> FeedSet<'a> {
             Audience::Member(person),
             opts,
         )
+    }
+
+    /// The session at position `at` (always there when the index was made
+    /// over these sessions).
+    fn session(&self, at: u32) -> Option<&'a Session> {
+        self.sessions.get(at as usize).copied()
     }
 }
 
