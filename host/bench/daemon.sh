@@ -31,7 +31,8 @@ trap cleanup EXIT
 "$root/tests/apt-install" wrk nginx postfix
 (cd "$root" && cargo build --release -q -p peerwell -p peerwell-bench)
 "$root/plugins/build" >/dev/null
-bin="$root/target/release/peerwell"
+# PEERWELL_BIN runs another build of the daemon (a before/after pair).
+bin="${PEERWELL_BIN:-$root/target/release/peerwell}"
 bench="$root/target/release/peerwell-bench"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), $(free -g | awk '/Mem:/ {print $2}') GiB"
