@@ -134,10 +134,8 @@ fn reminders_of<'a>(
     };
     let timing = timing(&org.org.mail, group);
     for session in snapshot
-        .plan
-        .sessions
-        .iter()
-        .filter(|s| s.group == group.id && s.start > now)
+        .sessions_of(&group.id)
+        .filter_map(|(s, active)| (active && s.start > now).then_some(s))
     {
         match reminders::for_session(org, group, session, format, &timing) {
             Ok(list) => {
@@ -257,7 +255,7 @@ fn render_changed(
 ) -> Vec<NewMessage> {
     let org = &snapshot.loaded.org;
     let mail = &org.org.mail;
-    let opts: FeedOptions = crate::pipeline::feed_options(&snapshot.loaded, &snapshot.commit);
+    let opts = snapshot.feed_options();
     let mut out = Vec::new();
     for item in items {
         let sequence = item
@@ -283,7 +281,7 @@ fn render_changed(
                 .people
                 .get(&item.recipient)
                 .filter(|p| !mail.delivery_of(&p.mail).invitations())
-                .map(|person| FeedSet::new(org, std::iter::once(session)).member(person, &opts)),
+                .map(|person| FeedSet::new(org, std::iter::once(session)).member(person, opts)),
             _ => None,
         };
         let draft = Draft {
@@ -298,7 +296,7 @@ fn render_changed(
             date,
             ics: ics.as_deref(),
         };
-        match rendered(snapshot, item, &draft, &opts) {
+        match rendered(snapshot, item, &draft, opts) {
             Ok(message) => out.push(NewMessage {
                 key: item.key.clone(),
                 message_id: message_id(&item.key, &mail.domain),

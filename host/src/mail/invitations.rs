@@ -156,11 +156,9 @@ pub(super) fn items<'a>(
     now: Timestamp,
 ) -> Vec<Item<'a>> {
     let org = &snapshot.loaded.org;
-    let active = snapshot.plan.sessions.iter().map(|s| (s, true));
-    let cancelled = snapshot.commit.cancelled.iter().map(|s| (s, false));
     let mut out = Vec::new();
-    for (session, is_active) in active.chain(cancelled) {
-        if session.group != group.id || session.start <= now {
+    for (session, is_active) in snapshot.sessions_of(&group.id) {
+        if session.start <= now {
             continue;
         }
         let mut who: BTreeSet<&str> = BTreeSet::new();

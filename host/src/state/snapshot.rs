@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::pipeline::{Loaded, feed_options};
 use peerwell_core::feeds::{FeedIndex, FeedKey, FeedOptions, FeedSet};
 use peerwell_core::model::{Group, Person};
-use peerwell_core::schedule::Plan;
+use peerwell_core::schedule::{Plan, Session};
 use peerwell_store::Commit;
 
 /// One feed as served: what a response needs besides the bytes, computed
@@ -122,6 +122,28 @@ impl Snapshot {
                 (key, feed)
             })
             .collect()
+    }
+
+    /// How feeds (and the events in messages) are stamped.
+    pub fn feed_options(&self) -> &FeedOptions {
+        &self.opts
+    }
+
+    /// Group `id`'s sessions in plan order, each with `true`, then its
+    /// cancelled sessions with `false`: found through the feeds' index, not
+    /// by scanning the plan for every group.
+    pub fn sessions_of<'s>(&'s self, id: &str) -> impl Iterator<Item = (&'s Session, bool)> + 's {
+        let active = self.plan.sessions.len();
+        self.index
+            .group_positions(id)
+            .iter()
+            .filter_map(move |&at| {
+                let at = at as usize;
+                match at.checked_sub(active) {
+                    None => self.plan.sessions.get(at).map(|s| (s, true)),
+                    Some(c) => self.commit.cancelled.get(c).map(|s| (s, false)),
+                }
+            })
     }
 
     /// The exact bytes of the feed `key` (`None` for a feed this snapshot

@@ -270,6 +270,14 @@ pub trait OutboxBackend: Send {
     /// Every row's state and fingerprint, by key.
     fn fingerprints(&self) -> Result<BTreeMap<String, (MailState, String)>, StoreError>;
 
+    /// The state and fingerprint of the rows among `keys`, by key (keys
+    /// with no row are left out): what writing a batch of messages needs,
+    /// without reading the whole outbox for each batch.
+    fn fingerprints_of(
+        &self,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, (MailState, String)>, StoreError>;
+
     /// Writes `writes` (`created_at` = `now`; a message marked expired is
     /// written `expired`, any other `queued` with no attempts) and removes
     /// the owed notices in `settled` that are still owed exactly as listed,

@@ -18,7 +18,7 @@ mod outbox;
 
 pub use outbox::{
     claimed_rows_are_never_replaced, claims_are_exclusive_and_ordered,
-    expiry_withdrawal_and_alerts, outcomes_are_transactional,
+    expiry_withdrawal_and_alerts, fingerprints_of_some_keys, outcomes_are_transactional,
 };
 pub(crate) use outbox::{insert, message};
 
@@ -319,6 +319,7 @@ macro_rules! contract_tests {
             handles_share_one_state,
             claims_are_exclusive_and_ordered,
             claimed_rows_are_never_replaced,
+            fingerprints_of_some_keys,
             outcomes_are_transactional,
             expiry_withdrawal_and_alerts,
             absences_record_undo_and_secret_once,

@@ -345,7 +345,8 @@ impl Outbox {
         now: Timestamp,
         settled: &[PendingNotice],
     ) -> Result<Upserted, StoreError> {
-        let existing = self.fingerprints()?;
+        let keys: Vec<&str> = messages.iter().map(|m| m.key.as_str()).collect();
+        let existing = self.backend.fingerprints_of(&keys)?;
         let writes: Vec<MessageWrite<'_>> = messages
             .iter()
             .filter_map(|m| match existing.get(&m.key) {

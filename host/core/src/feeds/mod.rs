@@ -122,6 +122,11 @@ impl FeedIndex {
         }
         index
     }
+
+    /// Positions of group `id`'s sessions, in list order.
+    pub fn group_positions(&self, id: &str) -> &[u32] {
+        self.by_group.get(id).map_or(&[], Vec::as_slice)
+    }
 }
 
 /// Sessions indexed once by group and by attending member, so that writing

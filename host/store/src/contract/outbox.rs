@@ -1,8 +1,9 @@
 //! The outbox half of the backend contract: claiming is exclusive and in
-//! order, claimed rows are never replaced, outcomes are transactional, and
-//! expiry, withdrawal, kinds and alerts read back as written.
+//! order, claimed rows are never replaced, a batch's fingerprints are read
+//! by key, outcomes are transactional, and expiry, withdrawal, kinds and
+//! alerts read back as written.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Fixture, at};
 use crate::backend::{MessageWrite, OutboxBackend};
@@ -91,6 +92,32 @@ pub fn claimed_rows_are_never_replaced(fx: &dyn Fixture) {
         outbox.message("walk/0/b").expect("message"),
         Some(newer[1].message.clone())
     );
+}
+
+/// The fingerprints of some keys are exactly those rows of all the
+/// fingerprints, with their current state; keys with no row are left out.
+pub fn fingerprints_of_some_keys(fx: &dyn Fixture) {
+    let mut outbox = fx.outbox();
+    insert(
+        &mut *outbox,
+        &[
+            message("walk/0/a", "fa", 10),
+            message("walk/0/b", "fb", 20),
+            message("walk/1/a", "fc", 30),
+        ],
+    );
+    assert_eq!(outbox.claim_due(at(10), 1).expect("claim").len(), 1);
+    let all = outbox.fingerprints().expect("fingerprints");
+    let some = outbox
+        .fingerprints_of(&["walk/1/a", "walk/0/a", "walk/9/x"])
+        .expect("fingerprints of");
+    let want: BTreeMap<String, (MailState, String)> = all
+        .into_iter()
+        .filter(|(k, _)| k == "walk/0/a" || k == "walk/1/a")
+        .collect();
+    assert_eq!(some, want);
+    assert_eq!(some["walk/0/a"], (MailState::Sending, "fa".to_string()));
+    assert!(outbox.fingerprints_of(&[]).expect("none").is_empty());
 }
 
 /// Outcomes recorded between begin and rollback are discarded; between

@@ -217,6 +217,28 @@ impl OutboxBackend for Postgres {
         Ok(out)
     }
 
+    fn fingerprints_of(
+        &self,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, (MailState, String)>, StoreError> {
+        let rows = self.read(|c, t| {
+            c.query(
+                "SELECT key, state, fingerprint FROM peerwell_outbox WHERE key = ANY($1)",
+                &[&keys],
+            )
+            .map_err(|e| pg_error(t, &e))
+        })?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            let (key, state): (String, String) = (r.get(0), r.get(1));
+            let parsed = MailState::parse(&state).ok_or_else(|| {
+                StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
+            })?;
+            out.insert(key, (parsed, r.get(2)));
+        }
+        Ok(out)
+    }
+
     fn write_messages(
         &mut self,
         writes: &[MessageWrite<'_>],

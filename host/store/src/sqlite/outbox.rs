@@ -194,6 +194,33 @@ impl OutboxBackend for Sqlite {
         Ok(out)
     }
 
+    fn fingerprints_of(
+        &self,
+        keys: &[&str],
+    ) -> Result<BTreeMap<String, (MailState, String)>, StoreError> {
+        let err = |e| self.outbox_err(e);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, fingerprint FROM outbox WHERE key = ?1")
+            .map_err(err)?;
+        let mut out = BTreeMap::new();
+        for key in keys {
+            let row = stmt
+                .query_row(params![key], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .optional()
+                .map_err(err)?;
+            if let Some((state, fp)) = row {
+                let state = MailState::parse(&state).ok_or_else(|| {
+                    StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
+                })?;
+                out.insert(key.to_string(), (state, fp));
+            }
+        }
+        Ok(out)
+    }
+
     fn write_messages(
         &mut self,
         writes: &[MessageWrite<'_>],
