@@ -41,6 +41,10 @@ pub(crate) struct Expander<'r> {
     done: bool,
     /// True when the step budget or a period cap cut the expansion.
     pub capped: bool,
+    /// True when only the weekday can rule a day out (no BYMONTH,
+    /// BYWEEKNO, BYYEARDAY or BYMONTHDAY, and no BYDAY ordinal): the
+    /// usual weekly event, whose days need no calendar date.
+    weekdays_only: bool,
 }
 
 fn weekday_of(days: i64) -> i32 {
@@ -93,6 +97,11 @@ impl<'r> Expander<'r> {
             started: false,
             done: false,
             capped: false,
+            weekdays_only: rule.by_month.is_empty()
+                && rule.by_week_no.is_empty()
+                && rule.by_year_day.is_empty()
+                && rule.by_month_day.is_empty()
+                && rule.by_day.iter().all(|&(ord, _)| ord == 0),
         }
     }
 
@@ -135,6 +144,11 @@ impl<'r> Expander<'r> {
 
     fn day_ok(&self, days: i64, scope: Scope) -> bool {
         let r = self.rule;
+        if self.weekdays_only {
+            // What the checks below come to with only ordinal-less BYDAY.
+            let w = weekday_of(days);
+            return r.by_day.is_empty() || r.by_day.iter().any(|&(_, day)| wd(day) == w);
+        }
         let (y, m, d) = civil_from_days(days);
         if !r.by_month.is_empty() && !r.by_month.contains(&m) {
             return false;
@@ -422,3 +436,6 @@ impl Iterator for Expander<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
