@@ -142,6 +142,58 @@ fn embedded_vtimezone_is_evaluated_including_gap_and_fold() {
     assert_eq!(tz.to_utc(local), ts("2026-11-01T05:30:00Z").as_second());
 }
 
+/// The first VTIMEZONE of `text` (wrapped in a calendar).
+fn vtimezone(text: &str) -> lines::Comp {
+    let data = cal(text);
+    let mut found = None;
+    lines::read_components("t", data.as_bytes(), false, &mut |c| {
+        found.get_or_insert(c);
+        Ok(())
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    found.unwrap_or_else(|| panic!("no VTIMEZONE"))
+}
+
+#[test]
+fn a_vtimezone_seen_before_is_shared_with_the_same_result_and_warnings() {
+    let comp = vtimezone(CUSTOM_TZ);
+    let alone = zones::VZone::build(&comp, 2031, &mut Vec::new()).unwrap();
+    let first = zones::VZone::build_shared(&comp, 2031, &mut Vec::new()).unwrap();
+    let again = zones::VZone::build_shared(&vtimezone(CUSTOM_TZ), 2031, &mut Vec::new()).unwrap();
+    assert_eq!(*first, alone);
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "evaluated once");
+    // Another horizon end is another evaluation.
+    let later = zones::VZone::build_shared(&comp, 2032, &mut Vec::new()).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &later));
+    // Another observance is another zone.
+    let other = zones::VZone::build_shared(
+        &vtimezone(&CUSTOM_TZ.replace("TZOFFSETTO:-0500", "TZOFFSETTO:-0600")),
+        2031,
+        &mut Vec::new(),
+    )
+    .unwrap();
+    assert_ne!(*other, *first);
+    // A zone cut by its caps warns on every evaluation, shared or not.
+    let daily: String = (0..5)
+        .map(|h| {
+            format!(
+                "BEGIN:STANDARD\nDTSTART:19700101T0{h}0000\nRRULE:FREQ=DAILY\n\
+                 TZOFFSETFROM:+0000\nTZOFFSETTO:+0100\nEND:STANDARD\n"
+            )
+        })
+        .collect();
+    let busy = format!("BEGIN:VTIMEZONE\nTZID:Busy\n{daily}END:VTIMEZONE\n");
+    let comp = vtimezone(&busy);
+    let mut alone = Vec::new();
+    zones::VZone::build(&comp, 2031, &mut alone);
+    assert_eq!(alone.len(), 1);
+    for _ in 0..2 {
+        let mut shared = Vec::new();
+        zones::VZone::build_shared(&comp, 2031, &mut shared);
+        assert_eq!(shared, alone);
+    }
+}
+
 #[test]
 fn exdate_rdate_and_all_day() {
     let c = read(

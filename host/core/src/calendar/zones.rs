@@ -88,11 +88,56 @@ impl VZone {
     /// start of `until_year`, within [`ZONE_ONSET_CAP`] onsets and
     /// [`ZONE_STEPS`] of expansion (a warning in `warnings` says when
     /// that cut it). None when it defines no usable observance.
+    #[cfg(test)]
     pub(crate) fn build(
         comp: &Comp,
         until_year: i16,
         warnings: &mut Vec<Warning>,
     ) -> Option<VZone> {
+        let (zone, capped) = VZone::evaluate(comp, until_year);
+        if capped {
+            warnings.push(capped_warning(comp));
+        }
+        zone
+    }
+
+    /// Evaluates a VTIMEZONE's STANDARD/DAYLIGHT observances up to the
+    /// start of `until_year`, within [`ZONE_ONSET_CAP`] onsets and
+    /// [`ZONE_STEPS`] of expansion (a warning in `warnings` says when
+    /// that cut it); None when it defines no usable observance. Shared: a
+    /// VTIMEZONE with the same observances as one evaluated before (for
+    /// the same `until_year`) is not expanded again. Every file of an
+    /// export usually embeds the same few zones, and their yearly rules
+    /// start decades (Outlook: centuries) back.
+    pub(crate) fn build_shared(
+        comp: &Comp,
+        until_year: i16,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<Arc<VZone>> {
+        static SEEN: std::sync::LazyLock<std::sync::Mutex<HashMap<(String, i16), Evaluated>>> =
+            std::sync::LazyLock::new(Default::default);
+        let key = (observances_key(comp), until_year);
+        let seen = SEEN.lock().ok().and_then(|m| m.get(&key).cloned());
+        let (zone, capped) = seen.unwrap_or_else(|| {
+            let (zone, capped) = VZone::evaluate(comp, until_year);
+            let evaluated = (zone.map(Arc::new), capped);
+            if let Ok(mut m) = SEEN.lock() {
+                if m.len() >= SHARED_ZONES {
+                    m.clear();
+                }
+                m.insert(key, evaluated.clone());
+            }
+            evaluated
+        });
+        if capped {
+            warnings.push(capped_warning(comp));
+        }
+        zone
+    }
+
+    /// The zone `comp` defines (None when none), and whether a cap cut its
+    /// evaluation.
+    fn evaluate(comp: &Comp, until_year: i16) -> (Option<VZone>, bool) {
         let limit = civil_secs(
             jiff::civil::date(until_year, 1, 1).to_datetime(jiff::civil::Time::midnight()),
         );
@@ -110,18 +155,14 @@ impl VZone {
                 budget.capped = true;
                 break;
             }
-            observance(obs, limit, &mut budget, &mut onsets)?;
+            if observance(obs, limit, &mut budget, &mut onsets).is_none() {
+                return (None, false);
+            }
         }
-        if budget.capped {
-            warnings.push(Warning::at(
-                comp.line,
-                format!(
-                    "the time zone's observances yield more than {ZONE_ONSET_CAP} \
-                     changes or take too long to expand; later ones were ignored (times in \
-                     this zone may be off)"
-                ),
-            ));
-        }
+        (VZone::from_onsets(onsets), budget.capped)
+    }
+
+    fn from_onsets(mut onsets: Vec<(i64, i32, i32)>) -> Option<VZone> {
         onsets.sort_unstable();
         onsets.dedup_by_key(|o| o.0);
         let initial = onsets.first()?.1;
@@ -154,6 +195,55 @@ impl VZone {
             .min();
         valid.unwrap_or_else(|| local - i64::from(self.offset_at(local - 86_400)))
     }
+}
+
+/// A shared evaluation: the zone, and whether a cap cut it.
+type Evaluated = (Option<Arc<VZone>>, bool);
+
+/// Distinct VTIMEZONEs [`VZone::build_shared`] keeps (then it starts over).
+const SHARED_ZONES: usize = 256;
+
+/// The warning for a VTIMEZONE whose evaluation a cap cut.
+fn capped_warning(comp: &Comp) -> Warning {
+    Warning::at(
+        comp.line,
+        format!(
+            "the time zone's observances yield more than {ZONE_ONSET_CAP} \
+             changes or take too long to expand; later ones were ignored (times in \
+             this zone may be off)"
+        ),
+    )
+}
+
+/// Everything of `comp` that [`VZone::evaluate`] reads, in order: each
+/// observance's kind, offsets, DTSTART, RRULE and RDATEs.
+fn observances_key(comp: &Comp) -> String {
+    let mut key = String::new();
+    for obs in &comp.children {
+        let kind = match obs.kind {
+            Kind::Standard => 'S',
+            Kind::Daylight => 'D',
+            _ => continue,
+        };
+        key.push(kind);
+        for name in [
+            PropName::TzoffsetFrom,
+            PropName::TzoffsetTo,
+            PropName::Dtstart,
+            PropName::Rrule,
+        ] {
+            key.push('\u{1}');
+            if let Some(p) = obs.prop(name) {
+                key.push_str(&p.value);
+            }
+        }
+        for p in obs.props_named(PropName::Rdate) {
+            key.push('\u{2}');
+            key.push_str(&p.value);
+        }
+        key.push('\u{3}');
+    }
+    key
 }
 
 /// Adds one observance's onsets (UTC second, offset from, offset to)
@@ -389,7 +479,7 @@ impl Zones {
         } else {
             self.embedded.get(name)
         }?;
-        VZone::build(comp, self.until_year, &mut self.warnings).map(|z| Tz::Custom(Arc::new(z)))
+        VZone::build_shared(comp, self.until_year, &mut self.warnings).map(Tz::Custom)
     }
 
     /// Resolves a TZID parameter value. Order: the file's own VTIMEZONE of
