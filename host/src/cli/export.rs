@@ -1,10 +1,11 @@
 //! `peerwell export`: every group's and member's feed as files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::CliError;
 use crate::pipeline::Loaded;
 use peerwell_core::feeds::FeedSet;
+use peerwell_core::model::{Group, Person};
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
 
@@ -31,19 +32,40 @@ pub fn write_all(
     for dir in [&groups, &members] {
         std::fs::create_dir_all(dir).map_err(CliError::io("create", dir))?;
     }
-    let mut n = 0;
-    for group in &loaded.org.groups {
-        let text = feeds.group(group, &opts);
-        write(&groups.join(format!("{}.ics", group.id)), &text)?;
-        n += 1;
-    }
-    for person in loaded.org.people.values() {
-        let text = feeds.member(person, &opts);
-        write(&members.join(format!("{}.ics", person.id)), &text)?;
-        n += 1;
-    }
-    Ok(n)
+    // Written on every core: each job writes and renames its own file.
+    let jobs: Vec<Job<'_>> = loaded
+        .org
+        .groups
+        .iter()
+        .map(|g| (groups.join(format!("{}.ics", g.id)), Owner::Group(g)))
+        .chain(
+            loaded
+                .org
+                .people
+                .values()
+                .map(|p| (members.join(format!("{}.ics", p.id)), Owner::Member(p))),
+        )
+        .collect();
+    let threads = peerwell_core::parallel::threads();
+    let written = peerwell_core::parallel::map(&jobs, threads, |(path, owner)| {
+        let text = match owner {
+            Owner::Group(g) => feeds.group(g, &opts),
+            Owner::Member(p) => feeds.member(p, &opts),
+        };
+        write(path, &text)
+    });
+    written.into_iter().collect::<Result<Vec<()>, CliError>>()?;
+    Ok(jobs.len())
 }
+
+/// Whose feed a file holds.
+enum Owner<'a> {
+    Group(&'a Group),
+    Member(&'a Person),
+}
+
+/// A feed file to write and whose feed goes in it.
+type Job<'a> = (PathBuf, Owner<'a>);
 
 /// Writes through a temporary file and a rename, so a reader never sees a
 /// half-written feed.
