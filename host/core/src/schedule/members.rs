@@ -19,10 +19,26 @@ pub struct Member<'a> {
     pub person: &'a Person,
     /// The person's busy time, or why it could not be read.
     pub busy: Result<Option<&'a PersonBusy>, &'a str>,
-    /// Busy spans and the buffers after client-facing ones, merged.
-    blocked: Vec<Interval>,
-    /// Working hours over the horizon, merged where they touch.
-    working: Vec<Interval>,
+    /// Busy spans and the buffers after client-facing ones, merged, in
+    /// whole seconds (rounded outward).
+    blocked: Vec<Secs>,
+    /// Working hours over the horizon, merged where they touch, in whole
+    /// seconds (rounded inward).
+    working: Vec<Secs>,
+}
+
+/// `[start, end)` in Unix seconds: half an [`Interval`]'s size, and the
+/// planner keeps two lists of them for every person of the organization.
+type Secs = (i64, i64);
+
+/// The first whole second at or before `t`.
+fn floor_second(t: Timestamp) -> i64 {
+    t.as_second() - i64::from(t.subsec_nanosecond() < 0)
+}
+
+/// The first whole second at or after `t`.
+fn ceil_second(t: Timestamp) -> i64 {
+    t.as_second() + i64::from(t.subsec_nanosecond() > 0)
 }
 
 /// Why a member cannot attend an occurrence (coarse; `explain` refines it).
@@ -125,14 +141,23 @@ impl<'a> Member<'a> {
             None => Ok(None),
         };
         let blocked = match busy {
-            Ok(Some(b)) => blocked_intervals(b),
+            // Copied out (not collected in place): the merged list keeps the
+            // capacity of all spans.
+            Ok(Some(b)) => blocked_intervals(b)
+                .iter()
+                .map(|i| (floor_second(i.start), ceil_second(i.end)))
+                .collect(),
             _ => Vec::new(),
         };
+        let working = working_intervals(person, horizon)
+            .iter()
+            .map(|i| (ceil_second(i.start), floor_second(i.end)))
+            .collect();
         Member {
             person,
             busy,
             blocked,
-            working: working_intervals(person, horizon),
+            working,
         }
     }
 
@@ -146,12 +171,16 @@ impl<'a> Member<'a> {
         {
             return Err(Absence::BeforeStart(first));
         }
-        let i = self.working.partition_point(|w| w.start <= slot.start);
-        if i == 0 || self.working[i - 1].end < slot.end {
+        // With whole-second bounds, comparing against the slot's start
+        // rounded down and its end rounded up decides exactly as comparing
+        // against the slot itself.
+        let (start, end) = (floor_second(slot.start), ceil_second(slot.end));
+        let i = self.working.partition_point(|w| w.0 <= start);
+        if i == 0 || self.working[i - 1].1 < end {
             return Err(Absence::OutsideHours);
         }
-        let j = self.blocked.partition_point(|b| b.start < slot.end);
-        if j > 0 && self.blocked[j - 1].end > slot.start {
+        let j = self.blocked.partition_point(|b| b.0 < end);
+        if j > 0 && self.blocked[j - 1].1 > start {
             return Err(Absence::Busy);
         }
         if let Some(group) = bookings.conflict(&self.person.id, slot) {
