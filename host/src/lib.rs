@@ -10,7 +10,7 @@
 //! - [`pipeline`] runs load → busy time → plan → commit, once, for both the
 //!   command line and the daemon.
 //! - [`state`] is what a running server shares: the [`state::Snapshot`]
-//!   being served, feed tokens, status, counters, settings, clock and the
+//!   being served, the feed cache, feed tokens, status, counters, settings, clock and the
 //!   shutdown and retry signals, behind [`state::ServerState`]'s methods.
 //! - [`escape`] escapes text for HTML (pages and emails).
 //! - [`links`] signs and checks members' absence links ("I can't make

@@ -3,9 +3,10 @@
 //!
 //! - [`server`]: the accept loop on hyper (header-read and idle timeouts, a
 //!   cap on connections, graceful shutdown) and the routes.
-//! - [`feeds`]: `GET|HEAD /feeds/<token>.ics` with ETag, Last-Modified and
-//!   gzip, precomputed in the snapshot (the gzip on a feed's first gzip
-//!   request; [`negotiate`] parses the conditional and encoding headers).
+//! - [`feeds`]: `GET|HEAD /feeds/<token>.ics` with ETag and Last-Modified
+//!   from the snapshot, and the bytes (plain or gzip) from the state's
+//!   feed cache, written on a miss ([`negotiate`] parses the conditional
+//!   and encoding headers).
 //! - [`pages`]: `/subscribe/<token>`, a self-contained page with one-click
 //!   subscribe links.
 //! - [`absence`]: `/absence/<token>`, a member's "I can't make it" link:
