@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use peerwell_tests::cli::oracle_python;
-use peerwell_tests::web::{NOW, Site, client};
+use peerwell_tests::web::{FeedRow, NOW, Site, client};
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
 use reqwest::header::{
@@ -35,6 +35,33 @@ fn metric(site: &Site, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
         .parse()
         .unwrap()
+}
+
+/// `peerwell export` of the site's policy at `NOW`, into a folder of the
+/// site's; the folder.
+fn export(site: &Site) -> std::path::PathBuf {
+    let out = site.tmp.path().join("export");
+    let policy = site.policy();
+    site.cli(&[
+        "export",
+        policy.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .assert_code(0);
+    out
+}
+
+/// The exported file of the feed `row` lists.
+fn exported(out: &std::path::Path, row: &FeedRow) -> Vec<u8> {
+    let folder = if row.kind == "group" {
+        "groups"
+    } else {
+        "members"
+    };
+    std::fs::read(out.join(folder).join(format!("{}.ics", row.id))).unwrap()
 }
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
@@ -68,29 +95,15 @@ fn listed_tokens_serve_the_exported_bytes_survive_restarts_and_can_be_revoked() 
     }
 
     // The served bytes are `peerwell export`'s files for the same moment.
-    let out = site.tmp.path().join("export");
+    let out = export(&site);
     let policy = site.policy();
-    site.cli(&[
-        "export",
-        policy.to_str().unwrap(),
-        "--now",
-        NOW,
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .assert_code(0);
     let mut files = Vec::new();
     for r in &rows {
         let res = http.get(&r.feed_url).send().unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{}", r.id);
         assert_eq!(header(&res, CONTENT_TYPE), "text/calendar; charset=utf-8");
         let body = res.bytes().unwrap();
-        let folder = if r.kind == "group" {
-            "groups"
-        } else {
-            "members"
-        };
-        let exported = std::fs::read(out.join(folder).join(format!("{}.ics", r.id))).unwrap();
+        let exported = exported(&out, r);
         assert!(body == exported, "{} differs from the export", r.id);
         let served = site
             .tmp
@@ -373,26 +386,11 @@ fn python_etag(bytes: &[u8]) -> String {
 fn without_a_feed_cache_each_response_writes_the_same_bytes_again() {
     let site = Site::start(&[("PEERWELL_FEED_CACHE_MIB", "0")]);
     let http = client();
-    let out = site.tmp.path().join("export");
-    let policy = site.policy();
-    site.cli(&[
-        "export",
-        policy.to_str().unwrap(),
-        "--now",
-        NOW,
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .assert_code(0);
+    let out = export(&site);
     let rows = site.feeds();
     assert_eq!(rows.len(), 23);
     for r in &rows {
-        let folder = if r.kind == "group" {
-            "groups"
-        } else {
-            "members"
-        };
-        let exported = std::fs::read(out.join(folder).join(format!("{}.ics", r.id))).unwrap();
+        let exported = exported(&out, r);
         let etag = python_etag(&exported);
         for _ in 0..2 {
             let plain = http.get(&r.feed_url).send().unwrap();

@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 use crate::pipeline::Loaded;
-use peerwell_core::feeds::FeedSet;
-use peerwell_core::model::{Group, Person};
+use peerwell_core::feeds::{FeedOwner, FeedSet};
 use peerwell_core::schedule::Plan;
 use peerwell_store::Commit;
 
@@ -33,39 +32,23 @@ pub fn write_all(
         std::fs::create_dir_all(dir).map_err(CliError::io("create", dir))?;
     }
     // Written on every core: each job writes and renames its own file.
-    let jobs: Vec<Job<'_>> = loaded
-        .org
-        .groups
-        .iter()
-        .map(|g| (groups.join(format!("{}.ics", g.id)), Owner::Group(g)))
-        .chain(
-            loaded
-                .org
-                .people
-                .values()
-                .map(|p| (members.join(format!("{}.ics", p.id)), Owner::Member(p))),
-        )
+    let jobs: Vec<(PathBuf, FeedOwner<'_>)> = FeedOwner::all(&loaded.org)
+        .into_iter()
+        .map(|owner| {
+            let path = match owner {
+                FeedOwner::Group(g) => groups.join(format!("{}.ics", g.id)),
+                FeedOwner::Member(p) => members.join(format!("{}.ics", p.id)),
+            };
+            (path, owner)
+        })
         .collect();
     let threads = peerwell_core::parallel::threads();
     let written = peerwell_core::parallel::map(&jobs, threads, |(path, owner)| {
-        let text = match owner {
-            Owner::Group(g) => feeds.group(g, &opts),
-            Owner::Member(p) => feeds.member(p, &opts),
-        };
-        write(path, &text)
+        write(path, &feeds.feed(*owner, &opts))
     });
     written.into_iter().collect::<Result<Vec<()>, CliError>>()?;
     Ok(jobs.len())
 }
-
-/// Whose feed a file holds.
-enum Owner<'a> {
-    Group(&'a Group),
-    Member(&'a Person),
-}
-
-/// A feed file to write and whose feed goes in it.
-type Job<'a> = (PathBuf, Owner<'a>);
 
 /// Writes through a temporary file and a rename, so a reader never sees a
 /// half-written feed.

@@ -13,8 +13,7 @@ use jiff::tz::TimeZone;
 use sha2::{Digest, Sha256};
 
 use crate::pipeline::{Loaded, feed_options};
-use peerwell_core::feeds::{FeedIndex, FeedKey, FeedOptions, FeedSet};
-use peerwell_core::model::{Group, Person};
+use peerwell_core::feeds::{FeedIndex, FeedKey, FeedOptions, FeedOwner, FeedSet};
 use peerwell_core::schedule::{Plan, Session};
 use peerwell_store::Commit;
 
@@ -94,30 +93,18 @@ impl Snapshot {
         now: Timestamp,
         previous: Option<&Snapshot>,
     ) -> BTreeMap<FeedKey, Arc<Feed>> {
-        let org = &self.loaded.org;
-        let owners: Vec<Owner<'_>> = org
-            .groups
-            .iter()
-            .map(Owner::Group)
-            .chain(org.people.values().map(Owner::Member))
-            .collect();
+        let owners = FeedOwner::all(&self.loaded.org);
         let set = self.feed_set();
         let threads = peerwell_core::parallel::threads();
         let stamped = peerwell_core::parallel::map(&owners, threads, |owner| {
-            let body = match owner {
-                Owner::Group(g) => set.group(g, &self.opts),
-                Owner::Member(p) => set.member(p, &self.opts),
-            };
+            let body = set.feed(*owner, &self.opts);
             (digest(body.as_bytes()), body.len())
         });
         owners
-            .into_iter()
+            .iter()
             .zip(stamped)
             .map(|(owner, (digest, length))| {
-                let key = match owner {
-                    Owner::Group(g) => FeedKey::Group(g.id.clone()),
-                    Owner::Member(p) => FeedKey::Member(p.id.clone()),
-                };
+                let key = owner.key();
                 let feed = feed(&key, digest, length, now, previous);
                 (key, feed)
             })
@@ -149,7 +136,8 @@ impl Snapshot {
     /// The exact bytes of the feed `key` (`None` for a feed this snapshot
     /// does not serve): the same bytes its ETag was made over.
     pub fn render(&self, key: &FeedKey) -> Option<String> {
-        self.render_with(&self.feed_set(), key)
+        let owner = FeedOwner::find(&self.loaded.org, key)?;
+        Some(self.feed_set().feed(owner, &self.opts))
     }
 
     fn feed_set(&self) -> FeedSet<'_> {
@@ -162,23 +150,6 @@ impl Snapshot {
             &self.index,
         )
     }
-
-    fn render_with(&self, set: &FeedSet<'_>, key: &FeedKey) -> Option<String> {
-        let org = &self.loaded.org;
-        match key {
-            FeedKey::Group(id) => {
-                let group = org.groups.iter().find(|g| &g.id == id)?;
-                Some(set.group(group, &self.opts))
-            }
-            FeedKey::Member(id) => Some(set.member(org.people.get(id)?, &self.opts)),
-        }
-    }
-}
-
-/// Whose feed.
-enum Owner<'a> {
-    Group(&'a Group),
-    Member(&'a Person),
 }
 
 fn feed(

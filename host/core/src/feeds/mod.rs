@@ -43,6 +43,47 @@ pub enum FeedKey {
     Member(String),
 }
 
+/// Whose feed, as the organization's own group or person.
+#[derive(Debug, Clone, Copy)]
+pub enum FeedOwner<'a> {
+    /// A group's feed.
+    Group(&'a Group),
+    /// A member's feed.
+    Member(&'a Person),
+}
+
+impl<'a> FeedOwner<'a> {
+    /// Every feed of `org`: its groups' in order, then its people's by id.
+    pub fn all(org: &'a Organization) -> Vec<FeedOwner<'a>> {
+        org.groups
+            .iter()
+            .map(FeedOwner::Group)
+            .chain(org.people.values().map(FeedOwner::Member))
+            .collect()
+    }
+
+    /// The owner of feed `key` in `org` (None when `org` has no such
+    /// group or person).
+    pub fn find(org: &'a Organization, key: &FeedKey) -> Option<FeedOwner<'a>> {
+        match key {
+            FeedKey::Group(id) => org
+                .groups
+                .iter()
+                .find(|g| &g.id == id)
+                .map(FeedOwner::Group),
+            FeedKey::Member(id) => org.people.get(id).map(FeedOwner::Member),
+        }
+    }
+
+    /// Its feed's key.
+    pub fn key(&self) -> FeedKey {
+        match self {
+            FeedOwner::Group(g) => FeedKey::Group(g.id.clone()),
+            FeedOwner::Member(p) => FeedKey::Member(p.id.clone()),
+        }
+    }
+}
+
 /// How feeds are stamped and versioned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedOptions {
@@ -165,6 +206,14 @@ impl<'a> FeedSet<'a> {
             org,
             sessions: sessions.into_iter().collect(),
             index: std::borrow::Cow::Borrowed(index),
+        }
+    }
+
+    /// The feed of `owner`.
+    pub fn feed(&self, owner: FeedOwner<'_>, opts: &FeedOptions) -> String {
+        match owner {
+            FeedOwner::Group(g) => self.group(g, opts),
+            FeedOwner::Member(p) => self.member(p, opts),
         }
     }
 

@@ -192,6 +192,24 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// Rows of (key, state, fingerprint) by key.
+    fn fingerprint_rows(
+        &self,
+        rows: Vec<Row>,
+    ) -> Result<BTreeMap<String, (MailState, String)>, StoreError> {
+        let mut out = BTreeMap::new();
+        for r in rows {
+            let (key, state): (String, String) = (r.get(0), r.get(1));
+            let parsed = MailState::parse(&state).ok_or_else(|| {
+                StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
+            })?;
+            out.insert(key, (parsed, r.get(2)));
+        }
+        Ok(out)
+    }
+}
+
 impl OutboxBackend for Postgres {
     fn location(&self) -> &Path {
         &self.path
@@ -206,15 +224,7 @@ impl OutboxBackend for Postgres {
             c.query("SELECT key, state, fingerprint FROM peerwell_outbox", &[])
                 .map_err(|e| pg_error(t, &e))
         })?;
-        let mut out = BTreeMap::new();
-        for r in rows {
-            let (key, state): (String, String) = (r.get(0), r.get(1));
-            let parsed = MailState::parse(&state).ok_or_else(|| {
-                StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
-            })?;
-            out.insert(key, (parsed, r.get(2)));
-        }
-        Ok(out)
+        self.fingerprint_rows(rows)
     }
 
     fn fingerprints_of(
@@ -228,15 +238,7 @@ impl OutboxBackend for Postgres {
             )
             .map_err(|e| pg_error(t, &e))
         })?;
-        let mut out = BTreeMap::new();
-        for r in rows {
-            let (key, state): (String, String) = (r.get(0), r.get(1));
-            let parsed = MailState::parse(&state).ok_or_else(|| {
-                StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
-            })?;
-            out.insert(key, (parsed, r.get(2)));
-        }
-        Ok(out)
+        self.fingerprint_rows(rows)
     }
 
     fn write_messages(

@@ -142,6 +142,13 @@ impl Sqlite {
         StoreError::from_sqlite(&self.path, e)
     }
 
+    /// Row `key`'s stored state, read.
+    fn state(&self, key: &str, state: &str) -> Result<MailState, StoreError> {
+        MailState::parse(state).ok_or_else(|| {
+            StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
+        })
+    }
+
     /// Runs one statement that changes rows; how many.
     fn change(&self, sql: &str, params: impl rusqlite::Params) -> Result<usize, StoreError> {
         self.conn
@@ -186,9 +193,7 @@ impl OutboxBackend for Sqlite {
         let mut out = BTreeMap::new();
         for row in rows {
             let (key, state, fp) = row.map_err(err)?;
-            let state = MailState::parse(&state).ok_or_else(|| {
-                StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
-            })?;
+            let state = self.state(&key, &state)?;
             out.insert(key, (state, fp));
         }
         Ok(out)
@@ -212,10 +217,7 @@ impl OutboxBackend for Sqlite {
                 .optional()
                 .map_err(err)?;
             if let Some((state, fp)) = row {
-                let state = MailState::parse(&state).ok_or_else(|| {
-                    StoreError::corrupt(&self.path, format!("outbox row {key}: state `{state}`"))
-                })?;
-                out.insert(key.to_string(), (state, fp));
+                out.insert(key.to_string(), (self.state(key, &state)?, fp));
             }
         }
         Ok(out)
